@@ -1,0 +1,143 @@
+//! The audit log: one function every capability calls to record who did what to which record.
+
+use diesel::prelude::*;
+
+use crate::{
+    db::{schema::audit_log, DbConn},
+    error::AppError,
+};
+
+/// Who acted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    User(i64),
+    ApiKey(i64),
+    PersonalToken(i64),
+    /// A customer acting through an e-mailed link.
+    Customer,
+    /// An operator at the command line.
+    Cli,
+    /// The service itself (workers, scheduled jobs).
+    System,
+}
+
+impl Actor {
+    pub fn label(self) -> String {
+        match self {
+            Actor::User(id) => format!("user:{id}"),
+            Actor::ApiKey(id) => format!("api_key:{id}"),
+            Actor::PersonalToken(id) => format!("token:{id}"),
+            Actor::Customer => "customer".into(),
+            Actor::Cli => "cli".into(),
+            Actor::System => "system".into(),
+        }
+    }
+
+    fn user_id(self) -> Option<i64> {
+        match self {
+            Actor::User(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// One audit entry. `detail` says what changed in words; it must never carry secrets.
+pub struct Entry<'a> {
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: Option<i64>,
+    /// The client whose data this is, so client-facing views can be scoped.
+    pub client_id: Option<i64>,
+    pub detail: String,
+}
+
+impl<'a> Entry<'a> {
+    pub fn new(action: &'a str, entity: &'a str, entity_id: Option<i64>) -> Self {
+        Entry {
+            action,
+            entity,
+            entity_id,
+            client_id: None,
+            detail: String::new(),
+        }
+    }
+
+    pub fn client(mut self, client_id: Option<i64>) -> Self {
+        self.client_id = client_id;
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+}
+
+/// Records an entry, on the caller's connection so it commits or rolls back with the change.
+pub fn record(conn: &mut DbConn, actor: Actor, entry: Entry<'_>) -> Result<(), AppError> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::occurred_at.eq(chrono::Utc::now().naive_utc()),
+            audit_log::actor.eq(actor.label()),
+            audit_log::actor_user_id.eq(actor.user_id()),
+            audit_log::action.eq(entry.action),
+            audit_log::entity.eq(entry.entity),
+            audit_log::entity_id.eq(entry.entity_id),
+            audit_log::client_id.eq(entry.client_id),
+            audit_log::detail.eq(entry.detail),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Queryable, Debug, serde::Serialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub occurred_at: chrono::NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<i64>,
+    pub detail: String,
+}
+
+/// The most recent entries about one record, newest first.
+pub fn for_entity(
+    conn: &mut DbConn,
+    entity: &str,
+    entity_id: i64,
+    limit: i64,
+) -> Result<Vec<AuditRow>, AppError> {
+    Ok(audit_log::table
+        .filter(audit_log::entity.eq(entity))
+        .filter(audit_log::entity_id.eq(entity_id))
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .select((
+            audit_log::id,
+            audit_log::occurred_at,
+            audit_log::actor,
+            audit_log::action,
+            audit_log::entity,
+            audit_log::entity_id,
+            audit_log::detail,
+        ))
+        .load(conn)?)
+}
+
+/// The most recent entries overall, for admins.
+pub fn recent(conn: &mut DbConn, limit: i64) -> Result<Vec<AuditRow>, AppError> {
+    Ok(audit_log::table
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .select((
+            audit_log::id,
+            audit_log::occurred_at,
+            audit_log::actor,
+            audit_log::action,
+            audit_log::entity,
+            audit_log::entity_id,
+            audit_log::detail,
+        ))
+        .load(conn)?)
+}

@@ -1,0 +1,140 @@
+//! CSRF protection for every form: a random token in a private (encrypted, SameSite=Strict)
+//! cookie, repeated in a hidden field. A cross-site page can neither read the cookie nor forge
+//! its encryption, so it cannot produce a matching pair.
+
+use actix_web::{
+    body::MessageBody,
+    cookie::SameSite,
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    middleware::Next,
+    web, Error, FromRequest, HttpMessage, HttpRequest,
+};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+use super::{cookies, tokens};
+use crate::{error::AppError, state::AppState};
+
+pub const CSRF_COOKIE: &str = "outreach_csrf";
+pub const CSRF_FIELD: &str = "csrf_token";
+/// Forms larger than this are refused (uploads use their own limit).
+const FORM_LIMIT: usize = 256 * 1024;
+
+/// The token for this request's forms.
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
+
+fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))
+}
+
+/// Makes sure every page visitor has a CSRF cookie; the token is left in the request for pages.
+pub async fn ensure_cookie(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, Error> {
+    let state = state_of(req.request())?;
+    // JSON routes authenticate with bearer credentials, which a cross-site form cannot send.
+    if req.path().starts_with("/api/") {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    }
+    let existing = cookies::read_private(req.request(), &state.cookie_key, CSRF_COOKIE);
+    let (token, fresh) = match existing {
+        Some(token) => (token, false),
+        None => (tokens::random_hex(32), true),
+    };
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut response = next.call(req).await?;
+    if fresh {
+        let cookie = cookies::private_cookie(
+            &state.cookie_key,
+            CSRF_COOKIE,
+            token,
+            state.config.secure_cookies,
+            SameSite::Strict,
+        );
+        response.response_mut().add_cookie(&cookie)?;
+    }
+    Ok(response.map_into_left_body())
+}
+
+impl FromRequest for CsrfToken {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            req.extensions()
+                .get::<CsrfToken>()
+                .cloned()
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("csrf middleware missing"))),
+        )
+    }
+}
+
+/// A form whose CSRF token has been checked. Handlers that change anything take this instead of
+/// `web::Form`, so a form cannot forget the check.
+pub struct CsrfForm<T>(pub T);
+
+/// The check, separate from the body parsing so it is testable alone.
+pub fn token_matches(cookie_token: Option<&str>, submitted: Option<&str>) -> bool {
+    match (cookie_token, submitted) {
+        (Some(expected), Some(given)) => {
+            !expected.is_empty() && tokens::constant_time_eq(expected.as_bytes(), given.as_bytes())
+        }
+        _ => false,
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let state = state_of(&req)?;
+            let body = body
+                .await
+                .map_err(|_| AppError::bad_request("The form could not be read."))?;
+            if body.len() > FORM_LIMIT {
+                return Err(AppError::bad_request("The form is too large."));
+            }
+            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+                .map_err(|_| AppError::bad_request("The form could not be read."))?;
+            let submitted = pairs
+                .iter()
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v.as_str());
+            let expected = cookies::read_private(&req, &state.cookie_key, CSRF_COOKIE);
+            if !token_matches(expected.as_deref(), submitted) {
+                return Err(AppError::bad_request(
+                    "This form has expired. Please go back, reload the page and try again.",
+                ));
+            }
+            serde_urlencoded::from_bytes::<T>(&body)
+                .map(CsrfForm)
+                .map_err(|e| AppError::bad_request(format!("The form could not be read: {e}.")))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::token_matches;
+
+    #[test]
+    fn only_an_identical_token_passes() {
+        assert!(token_matches(Some("abc123"), Some("abc123")));
+        assert!(!token_matches(Some("abc123"), Some("abc124")));
+        assert!(!token_matches(Some("abc123"), None));
+        assert!(!token_matches(None, Some("abc123")));
+        assert!(!token_matches(Some(""), Some("")));
+    }
+}

@@ -1,0 +1,208 @@
+//! Database access for logins, sessions and API credentials.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::{api::Principal, roles::Role, session::CurrentUser};
+use crate::{
+    db::{
+        schema::{api_credentials, sessions, users},
+        DbConn,
+    },
+    error::AppError,
+};
+
+type UserColumns = (
+    users::id,
+    users::email,
+    users::display_name,
+    users::role,
+    users::client_id,
+);
+const USER_COLUMNS: UserColumns = (
+    users::id,
+    users::email,
+    users::display_name,
+    users::role,
+    users::client_id,
+);
+
+type UserTuple = (i64, String, String, String, Option<i64>);
+
+fn to_current_user(
+    (id, email, display_name, role, client_id): UserTuple,
+) -> Result<CurrentUser, AppError> {
+    let role = role
+        .parse::<Role>()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("user {id} has a bad role: {e}")))?;
+    Ok(CurrentUser {
+        id,
+        email,
+        display_name,
+        role,
+        client_id,
+    })
+}
+
+pub fn user_for_session(
+    conn: &mut DbConn,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> Result<Option<CurrentUser>, AppError> {
+    let row: Option<UserTuple> = sessions::table
+        .inner_join(users::table)
+        .filter(sessions::token_hash.eq(token_hash))
+        .filter(sessions::expires_at.gt(now))
+        .filter(users::active.eq(true))
+        .select(USER_COLUMNS)
+        .first(conn)
+        .optional()?;
+    row.map(to_current_user).transpose()
+}
+
+pub fn create_session(
+    conn: &mut DbConn,
+    user_id: i64,
+    token_hash: &str,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::token_hash.eq(token_hash),
+            sessions::user_id.eq(user_id),
+            sessions::created_at.eq(now),
+            sessions::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    // Expired sessions are dead weight; clearing this user's on login keeps the table small.
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id)))
+        .filter(sessions::expires_at.le(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete_session(conn: &mut DbConn, token_hash: &str) -> Result<(), AppError> {
+    diesel::delete(sessions::table.filter(sessions::token_hash.eq(token_hash))).execute(conn)?;
+    Ok(())
+}
+
+pub fn delete_sessions_of(conn: &mut DbConn, user_id: i64) -> Result<(), AppError> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
+    Ok(())
+}
+
+#[derive(Queryable, Debug)]
+pub struct LoginRow {
+    pub id: i64,
+    pub password_hash: String,
+    pub active: bool,
+    pub failed_logins: i32,
+    pub locked_until: Option<NaiveDateTime>,
+}
+
+pub fn login_row(conn: &mut DbConn, email: &str) -> Result<Option<LoginRow>, AppError> {
+    Ok(users::table
+        .filter(users::email.eq(email))
+        .select((
+            users::id,
+            users::password_hash,
+            users::active,
+            users::failed_logins,
+            users::locked_until,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn record_login_failure(
+    conn: &mut DbConn,
+    user_id: i64,
+    failures: i32,
+    locked_until: Option<NaiveDateTime>,
+) -> Result<(), AppError> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::failed_logins.eq(failures),
+            users::locked_until.eq(locked_until),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn record_login_success(conn: &mut DbConn, user_id: i64) -> Result<(), AppError> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Resolves a bearer token's hash to who holds it; revoked credentials and inactive users resolve
+/// to nobody.
+pub fn principal_for_token(
+    conn: &mut DbConn,
+    token_hash: &str,
+) -> Result<Option<Principal>, AppError> {
+    let credential: Option<(i64, Option<i64>, Option<i64>, Option<NaiveDateTime>)> =
+        api_credentials::table
+            .filter(api_credentials::token_hash.eq(token_hash))
+            .filter(api_credentials::revoked_at.is_null())
+            .select((
+                api_credentials::id,
+                api_credentials::client_id,
+                api_credentials::user_id,
+                api_credentials::last_used_at,
+            ))
+            .first(conn)
+            .optional()?;
+    let Some((credential_id, client_id, user_id, last_used_at)) = credential else {
+        return Ok(None);
+    };
+    touch_credential(conn, credential_id, last_used_at)?;
+    match (client_id, user_id) {
+        (Some(client_id), None) => Ok(Some(Principal::Client {
+            credential_id,
+            client_id,
+        })),
+        (None, Some(user_id)) => {
+            let row: Option<UserTuple> = users::table
+                .find(user_id)
+                .filter(users::active.eq(true))
+                .select(USER_COLUMNS)
+                .first(conn)
+                .optional()?;
+            row.map(to_current_user).transpose().map(|user| {
+                user.map(|user| Principal::Staff {
+                    credential_id,
+                    user,
+                })
+            })
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Marks a credential used, at most once a minute so busy integrations do not write on every call.
+fn touch_credential(
+    conn: &mut DbConn,
+    credential_id: i64,
+    last_used_at: Option<NaiveDateTime>,
+) -> Result<(), AppError> {
+    let now = super::session::now();
+    if last_used_at.is_some_and(|t| now - t < Duration::minutes(1)) {
+        return Ok(());
+    }
+    diesel::update(api_credentials::table.find(credential_id))
+        .set(api_credentials::last_used_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn user_role(conn: &mut DbConn, user_id: i64) -> Result<Role, AppError> {
+    let role: String = users::table.find(user_id).select(users::role).first(conn)?;
+    role.parse()
+        .map_err(|e: String| AppError::Internal(anyhow::anyhow!("user {user_id}: {e}")))
+}

@@ -1,0 +1,166 @@
+//! The command line for operators and scripts. Every command reads the same `OUTREACH_*`
+//! configuration as the service.
+
+use clap::{Parser, Subcommand};
+
+use crate::{accounts, audit::Actor, config::Config, db, error::AppError, startup, telemetry};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "outreach",
+    version,
+    about = "Debt and hardship outreach service"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web service (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a user and print a generated password once.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        /// admin, supervisor, handler or client
+        #[arg(long)]
+        role: String,
+        /// The client a client user belongs to.
+        #[arg(long)]
+        client: Option<i64>,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// Create a client organisation and print its id.
+    CreateClient {
+        name: String,
+        #[arg(long)]
+        contact_email: Option<String>,
+        #[arg(long)]
+        contact_phone: Option<String>,
+    },
+    /// Issue an API key for a client; printed once, stored hashed.
+    CreateApiKey {
+        #[arg(long)]
+        client: i64,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Issue a personal API token for a handler (e.g. for a telephony system); printed once.
+    CreateToken {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+}
+
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve))) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", describe(&e));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Field errors read as sentences at the terminal.
+fn describe(err: &anyhow::Error) -> String {
+    match err.downcast_ref::<AppError>() {
+        Some(AppError::Validation { message, fields }) if !fields.is_empty() => {
+            let details: Vec<String> = fields
+                .iter()
+                .map(|(field, messages)| format!("{field} {}", messages.join(", ")))
+                .collect();
+            format!("{message} {}", details.join("; "))
+        }
+        Some(AppError::NotFound) => "not found".into(),
+        _ => format!("{err:#}"),
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    if let Command::Serve = command {
+        tracing::info!(config = ?config, "starting");
+        let app = startup::Application::build(config).await?;
+        app.run_until_stopped().await?;
+        return Ok(());
+    }
+    let pool = startup::prepare_database(&config).await?;
+    if let Command::Migrate = command {
+        println!("Database is up to date.");
+        return Ok(());
+    }
+    let output = db::run(&pool, move |conn| {
+        use diesel::Connection;
+        conn.transaction(|conn| operator_command(conn, command))
+    })
+    .await
+    .map_err(anyhow::Error::new)?;
+    println!("{output}");
+    Ok(())
+}
+
+fn operator_command(conn: &mut db::DbConn, command: Command) -> Result<String, AppError> {
+    match command {
+        Command::CreateUser {
+            email,
+            role,
+            client,
+            name,
+        } => {
+            let new = accounts::NewUser::parse(&email, &name, &role, client)?;
+            let email = new.email.to_string();
+            let (id, password) = accounts::create_user(conn, Actor::Cli, new)?;
+            Ok(format!(
+                "Created user {id} ({email}).\nPassword (shown once): {password}"
+            ))
+        }
+        Command::CreateClient {
+            name,
+            contact_email,
+            contact_phone,
+        } => {
+            let id = accounts::create_client(
+                conn,
+                Actor::Cli,
+                &name,
+                contact_email.as_deref(),
+                contact_phone.as_deref(),
+            )?;
+            Ok(id.to_string())
+        }
+        Command::CreateApiKey { client, label } => {
+            let (_, key) = accounts::issue_client_key(conn, Actor::Cli, client, &label)?;
+            Ok(format!(
+                "API key for client {client} (shown once, stored hashed):\n{key}"
+            ))
+        }
+        Command::CreateToken { user, label } => {
+            let user_id = accounts::store::user_id_by_email(conn, &user)?;
+            let (_, token) = accounts::issue_personal_token(conn, Actor::Cli, user_id, &label)?;
+            Ok(format!(
+                "Personal API token for {user} (shown once, stored hashed):\n{token}"
+            ))
+        }
+        Command::Serve | Command::Migrate => unreachable!("handled before opening a transaction"),
+    }
+}

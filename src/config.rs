@@ -1,0 +1,189 @@
+//! Configuration from `OUTREACH_*` environment variables.
+//!
+//! Secrets (the session key, database passwords, SMTP passwords) never reach a log line: `Debug`
+//! is written by hand to redact them.
+
+use std::{fmt, path::PathBuf};
+
+use anyhow::{bail, Context};
+use base64::Engine;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub demo: bool,
+    pub environment: Environment,
+    /// 64 bytes: signs and encrypts cookies.
+    pub session_key: Vec<u8>,
+    /// Public base URL used in e-mailed links.
+    pub base_url: String,
+    pub pool_size: u32,
+    /// Whether this instance runs background workers (several instances may share one database).
+    pub run_workers: bool,
+    /// Actix worker threads; 0 means one per core.
+    pub http_workers: usize,
+    /// Whether the session cookie carries the `Secure` attribute (on behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("demo", &self.demo)
+            .field("environment", &self.environment)
+            .field("session_key", &"<redacted>")
+            .field("base_url", &self.base_url)
+            .field("pool_size", &self.pool_size)
+            .field("run_workers", &self.run_workers)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &creds[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse_bool(name: &str, value: &str) -> anyhow::Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        other => bail!("{name} must be true or false, not {other:?}"),
+    }
+}
+
+impl Config {
+    /// Reads the process environment. In development a missing session key is generated once and
+    /// kept in the data directory; production refuses to start without one.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let environment = match var("OUTREACH_ENV").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => bail!("OUTREACH_ENV must be development or production, not {other:?}"),
+        };
+        let data_dir = PathBuf::from(var("OUTREACH_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let bind = var("OUTREACH_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let database_url = var("OUTREACH_DATABASE_URL")
+            .unwrap_or_else(|| data_dir.join("outreach.sqlite3").display().to_string());
+        let demo = match var("OUTREACH_DEMO") {
+            Some(v) => parse_bool("OUTREACH_DEMO", &v)?,
+            None => environment == Environment::Development,
+        };
+        let session_key = match var("OUTREACH_SESSION_KEY") {
+            Some(encoded) => decode_key(&encoded)?,
+            None if environment == Environment::Production => {
+                bail!("OUTREACH_SESSION_KEY is required in production (64 random bytes, base64)")
+            }
+            None => load_or_create_dev_key(&data_dir)?,
+        };
+        let base_url = var("OUTREACH_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let pool_size = var("OUTREACH_DB_POOL_SIZE")
+            .map(|v| v.parse().context("OUTREACH_DB_POOL_SIZE must be a number"))
+            .transpose()?
+            .unwrap_or(16);
+        let run_workers = var("OUTREACH_WORKERS")
+            .map(|v| parse_bool("OUTREACH_WORKERS", &v))
+            .transpose()?
+            .unwrap_or(true);
+        let http_workers = var("OUTREACH_HTTP_WORKERS")
+            .map(|v| v.parse().context("OUTREACH_HTTP_WORKERS must be a number"))
+            .transpose()?
+            .unwrap_or(0);
+        let secure_cookies = var("OUTREACH_SECURE_COOKIES")
+            .map(|v| parse_bool("OUTREACH_SECURE_COOKIES", &v))
+            .transpose()?
+            .unwrap_or(environment == Environment::Production);
+        Ok(Config {
+            bind,
+            data_dir,
+            database_url,
+            demo: demo && environment == Environment::Development,
+            environment,
+            session_key,
+            base_url,
+            pool_size,
+            run_workers,
+            http_workers,
+            secure_cookies,
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+}
+
+fn decode_key(encoded: &str) -> anyhow::Result<Vec<u8>> {
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .context("OUTREACH_SESSION_KEY must be base64")?;
+    if key.len() < 64 {
+        bail!("OUTREACH_SESSION_KEY must decode to at least 64 bytes");
+    }
+    Ok(key)
+}
+
+fn load_or_create_dev_key(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating data directory {}", data_dir.display()))?;
+    let path = data_dir.join("session.key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        return decode_key(&existing);
+    }
+    let key = crate::auth::tokens::random_bytes(64);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&key);
+    std::fs::write(&path, encoded).with_context(|| format!("writing {}", path.display()))?;
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_in_database_urls() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/outreach"),
+            "postgres://app:***@db:5432/outreach"
+        );
+        assert_eq!(
+            redact_url("./data/outreach.sqlite3"),
+            "./data/outreach.sqlite3"
+        );
+        assert_eq!(redact_url("postgres://app@db/x"), "postgres://app@db/x");
+    }
+
+    #[test]
+    fn short_session_keys_are_refused() {
+        assert!(decode_key("c2hvcnQ=").is_err());
+    }
+}

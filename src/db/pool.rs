@@ -1,0 +1,92 @@
+//! Connection pool. Connections are opened for the backend the URL names (never by trial), and
+//! SQLite connections get the pragmas a concurrent web service needs.
+
+use diesel::{
+    connection::SimpleConnection,
+    r2d2::{self, ManageConnection, R2D2Connection},
+    Connection, PgConnection, SqliteConnection,
+};
+use std::time::Duration;
+
+use super::{Backend, DbConn};
+use crate::error::AppError;
+
+pub type Pool = r2d2::Pool<DbManager>;
+pub type PooledConn = r2d2::PooledConnection<DbManager>;
+
+#[derive(Debug, Clone)]
+pub struct DbManager {
+    url: String,
+    backend: Backend,
+}
+
+impl DbManager {
+    pub fn new(url: &str) -> Self {
+        DbManager {
+            url: url.to_string(),
+            backend: Backend::of_url(url),
+        }
+    }
+}
+
+/// WAL lets readers run beside the writer; busy_timeout makes writers queue instead of failing.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+
+pub fn establish(url: &str) -> Result<DbConn, diesel::ConnectionError> {
+    match Backend::of_url(url) {
+        Backend::Postgres => PgConnection::establish(url).map(DbConn::Postgres),
+        Backend::Sqlite => {
+            let mut conn = SqliteConnection::establish(url)?;
+            conn.batch_execute(SQLITE_PRAGMAS)
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(DbConn::Sqlite(conn))
+        }
+    }
+}
+
+impl ManageConnection for DbManager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        debug_assert_eq!(self.backend, Backend::of_url(&self.url));
+        establish(&self.url).map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.is_broken()
+    }
+}
+
+pub fn build_pool(url: &str, size: u32) -> anyhow::Result<Pool> {
+    let pool = r2d2::Pool::builder()
+        .max_size(size.max(1))
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .test_on_check_out(true)
+        .build_unchecked(DbManager::new(url));
+    Ok(pool)
+}
+
+/// Runs blocking database work on actix's blocking pool so no request thread ever waits on I/O.
+pub async fn run<F, T>(pool: &Pool, work: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get().map_err(|e| {
+            tracing::warn!(error = %e, "database unavailable");
+            AppError::Unavailable
+        })?;
+        work(&mut conn)
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+}

@@ -1,0 +1,199 @@
+//! The one error type for the web layer, mapped to HTTP in one place. `/api/` gets the JSON shape
+//! `{"error", "message", "fields"?, "request_id"?}`; pages get the same facts as an HTML page
+//! (see `web::error_pages`). Internals (SQL, causes) go to the log, never to the user.
+
+use std::collections::BTreeMap;
+
+use actix_web::{http::StatusCode, HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Field name → messages, in the user's terms.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("{message}")]
+    Validation {
+        message: String,
+        fields: FieldErrors,
+    },
+    #[error("authentication required")]
+    Unauthorized,
+    /// A page that needs a login: sends the browser to the login page.
+    #[error("login required")]
+    LoginRequired,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many requests")]
+    TooManyRequests,
+    #[error("the database is unavailable")]
+    Unavailable,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let mut fields = FieldErrors::new();
+        fields.insert(field.to_string(), vec![message.into()]);
+        AppError::Validation {
+            message: "Some details need correcting.".into(),
+            fields,
+        }
+    }
+
+    pub fn fields(fields: FieldErrors) -> Self {
+        AppError::Validation {
+            message: "Some details need correcting.".into(),
+            fields,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        AppError::Validation {
+            message: message.into(),
+            fields: FieldErrors::new(),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::Validation { .. } => "validation",
+            AppError::Unauthorized | AppError::LoginRequired => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::Conflict(_) => "conflict",
+            AppError::TooManyRequests => "rate_limited",
+            AppError::Unavailable => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    fn public_message(&self) -> String {
+        match self {
+            AppError::NotFound => "We could not find that.".into(),
+            AppError::Validation { message, .. } => message.clone(),
+            AppError::Unauthorized | AppError::LoginRequired => "Please sign in first.".into(),
+            AppError::Forbidden => "You do not have access to this.".into(),
+            AppError::Conflict(message) => message.clone(),
+            AppError::TooManyRequests => {
+                "Too many attempts. Please wait a little and try again.".into()
+            }
+            AppError::Unavailable => {
+                "The service is temporarily unavailable. Please try again shortly.".into()
+            }
+            AppError::Internal(_) => "Something went wrong on our side.".into(),
+        }
+    }
+}
+
+/// The JSON error body every `/api/` route answers with.
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
+pub struct ApiErrorBody {
+    /// Machine-readable kind: `validation`, `not_found`, `unauthorized`, `forbidden`, `conflict`,
+    /// `rate_limited`, `unavailable` or `internal`.
+    pub error: String,
+    /// A sentence for people.
+    pub message: String,
+    /// For `validation`: each field with what is wrong with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<FieldErrors>,
+    /// Quote this when reporting a problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// What the HTML error page needs, carried on the response for `web::errors`.
+#[derive(Clone, Debug)]
+pub struct ErrorInfo {
+    pub message: String,
+    pub fields: FieldErrors,
+    pub request_id: Option<String>,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized | AppError::LoginRequired => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let request_id = crate::telemetry::current_request_id();
+        if let AppError::Internal(cause) = self {
+            // `{:#}` keeps the whole context chain on one line for the log.
+            tracing::error!(error = format!("{cause:#}"), "internal error");
+        }
+        let body = ApiErrorBody {
+            error: self.code().into(),
+            message: self.public_message(),
+            fields: match self {
+                AppError::Validation { fields, .. } if !fields.is_empty() => Some(fields.clone()),
+                _ => None,
+            },
+            request_id,
+        };
+        let info = ErrorInfo {
+            message: body.message.clone(),
+            fields: body.fields.clone().unwrap_or_default(),
+            request_id: body.request_id.clone(),
+        };
+        let mut builder = HttpResponse::build(self.status_code());
+        if matches!(self, AppError::Unauthorized) {
+            builder.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        let mut response = builder.json(body);
+        response.extensions_mut().insert(info);
+        response
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::NotFound => AppError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => AppError::Unavailable,
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                AppError::Conflict("That already exists.".into())
+            }
+            other => AppError::Internal(anyhow::Error::new(other).context("database query")),
+        }
+    }
+}
+
+impl From<validator::ValidationErrors> for AppError {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        let fields = errors
+            .field_errors()
+            .into_iter()
+            .map(|(field, errs)| {
+                let messages = errs
+                    .iter()
+                    .map(|e| {
+                        e.message
+                            .as_ref()
+                            .map(|m| m.to_string())
+                            .unwrap_or_else(|| format!("is not valid ({})", e.code))
+                    })
+                    .collect();
+                (field.to_string(), messages)
+            })
+            .collect();
+        AppError::fields(fields)
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

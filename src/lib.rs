@@ -1,0 +1,21 @@
+//! Outreach: hardship outreach for organisations whose customers have fallen behind.
+//!
+//! The folder tree reads like the product: `accounts` (users, clients, keys), `auth` (who is
+//! calling), and one module per capability; `db` is the only place that knows two databases exist.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod health;
+pub mod metrics;
+pub mod openapi;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,135 @@
+//! Building and running the application: used by `main` and by the integration tests alike
+//! (tests bind port 0 and read the port back).
+
+use std::net::TcpListener;
+
+use actix_web::{
+    dev::Server,
+    middleware::{from_fn, ErrorHandlers},
+    web, App, HttpResponse, HttpServer,
+};
+use anyhow::Context;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use crate::{
+    accounts, auth, config::Config, db, demo, error::AppError, health, metrics, openapi,
+    state::AppState, telemetry, web as pages,
+};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+/// Opens the pool and brings the schema up to date. Several instances may call this at once.
+pub async fn prepare_database(config: &Config) -> anyhow::Result<db::Pool> {
+    if db::Backend::of_url(&config.database_url) == db::Backend::Sqlite {
+        if let Some(parent) = std::path::Path::new(&config.database_url).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
+            }
+        }
+    }
+    let pool = db::pool::build_pool(&config.database_url, config.pool_size)?;
+    let migrate_pool = pool.clone();
+    let applied = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+        let mut conn = migrate_pool.get().context("connecting to the database")?;
+        db::migrate::run_pending(&mut conn)
+    })
+    .await??;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    Ok(pool)
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let pool = prepare_database(&config).await?;
+        if config.demo {
+            let seed_pool = pool.clone();
+            let base_url = config.base_url.clone();
+            let data_dir = config.data_dir.clone();
+            tokio::task::spawn_blocking(move || {
+                demo::seed_if_empty(&seed_pool, &base_url, &data_dir)
+            })
+            .await??;
+        }
+        let templates = pages::load_templates()?;
+        let listener =
+            TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        let http_workers = config.http_workers;
+        let state = web::Data::new(AppState::new(pool, templates, config));
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .app_data(app_state.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(8 * 1024 * 1024)
+                        .error_handler(|err, _| {
+                            AppError::bad_request(format!(
+                                "The request body is not valid JSON: {err}"
+                            ))
+                            .into()
+                        }),
+                )
+                .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                    AppError::bad_request(format!("The query string is not valid: {err}")).into()
+                }))
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
+                )
+                .wrap(from_fn(auth::csrf::ensure_cookie))
+                .wrap(ErrorHandlers::new().default_handler(pages::errors::html_errors))
+                .wrap(from_fn(metrics::record))
+                .wrap(from_fn(telemetry::request_context))
+                .into_utoipa_app()
+                .openapi(openapi::ApiDoc::openapi())
+                .configure(openapi::api_routes)
+                .openapi_service(|doc| {
+                    web::resource("/api/openapi.json").route(web::get().to(move || {
+                        let doc = doc.clone();
+                        async move { HttpResponse::Ok().json(doc) }
+                    }))
+                })
+                .split_for_parts();
+            app.configure(health::configure)
+                .route("/metrics", web::get().to(metrics::serve))
+                .route("/static/app.css", web::get().to(pages::stylesheet))
+                .configure(auth::routes::configure)
+                .configure(accounts::routes::configure)
+                .default_service(web::to(|| async {
+                    Err::<HttpResponse, _>(AppError::NotFound)
+                }))
+        })
+        .listen(listener)?
+        .shutdown_timeout(30);
+        if http_workers > 0 {
+            server = server.workers(http_workers);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until SIGTERM or SIGINT; in-flight requests get up to 30 seconds to finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        tracing::info!(port = self.port, "outreach is serving");
+        self.server.await
+    }
+}

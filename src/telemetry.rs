@@ -1,0 +1,75 @@
+//! Logging with a request id on every line of a request, and the middleware that assigns it.
+
+use actix_web::{
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
+    http::header::{HeaderName, HeaderValue},
+    middleware::Next,
+    Error,
+};
+use tracing::Instrument;
+use tracing_subscriber::EnvFilter;
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+static REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Installs the global subscriber once; `OUTREACH_LOG` (or `RUST_LOG`) sets the filter.
+pub fn init() {
+    let filter = std::env::var("OUTREACH_LOG")
+        .ok()
+        .map(EnvFilter::new)
+        .unwrap_or_else(|| {
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))
+        });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+/// The id of the request being served on this task, if any.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(|id| id.clone()).ok()
+}
+
+fn incoming_or_new_id(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| crate::auth::tokens::random_hex(8))
+}
+
+/// Gives each request an id (kept from `X-Request-Id` when the caller sent a sane one), a tracing
+/// span carrying it, and echoes it in the response.
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = incoming_or_new_id(&req);
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.path());
+    let mut response = REQUEST_ID
+        .scope(id.clone(), next.call(req).instrument(span.clone()))
+        .await?;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response
+            .headers_mut()
+            .insert(REQUEST_ID_HEADER.clone(), value);
+    }
+    let _entered = span.enter();
+    let status = response.status().as_u16();
+    if status >= 500 {
+        tracing::warn!(status, "request failed");
+    } else {
+        tracing::debug!(status, "request served");
+    }
+    Ok(response)
+}

@@ -1,0 +1,80 @@
+//! Server-rendered pages: the page builder every page handler uses, redirects, the HTML error
+//! page, and the stylesheet.
+
+pub mod errors;
+
+use actix_web::{http::header, HttpResponse};
+use serde::Serialize;
+
+use crate::{
+    auth::{csrf::CsrfToken, CurrentUser},
+    error::{AppError, AppResult},
+    state::AppState,
+};
+
+/// Loads the templates with autoescaping on for HTML (Tera's default, stated here so it stays).
+pub fn load_templates() -> anyhow::Result<tera::Tera> {
+    let built_in = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+    let dir = std::env::var("OUTREACH_TEMPLATES_DIR").unwrap_or_else(|_| {
+        if std::path::Path::new(built_in).is_dir() {
+            built_in.to_string()
+        } else {
+            "templates".to_string()
+        }
+    });
+    let mut tera = tera::Tera::new(&format!("{dir}/**/*"))
+        .map_err(|e| anyhow::anyhow!("loading templates from {dir}: {e}"))?;
+    tera.autoescape_on(vec![".html"]);
+    Ok(tera)
+}
+
+/// A page to render: template, the signed-in user (if any) and the CSRF token for its forms.
+pub struct Page {
+    template: &'static str,
+    context: tera::Context,
+}
+
+impl Page {
+    pub fn new(template: &'static str, csrf: &CsrfToken, user: Option<&CurrentUser>) -> Self {
+        let mut context = tera::Context::new();
+        context.insert("csrf_token", &csrf.0);
+        context.insert("user", &user);
+        Page { template, context }
+    }
+
+    pub fn with<T: Serialize + ?Sized>(mut self, key: &str, value: &T) -> Self {
+        self.context.insert(key, value);
+        self
+    }
+
+    pub fn render(self, state: &AppState) -> AppResult<HttpResponse> {
+        let html = render_html(state, self.template, &self.context)?;
+        Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(html))
+    }
+}
+
+pub fn render_html(state: &AppState, template: &str, context: &tera::Context) -> AppResult<String> {
+    state
+        .templates
+        .render(template, context)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering {template}: {e:?}")))
+}
+
+/// 303 See Other: after a form post, the browser fetches the target with GET.
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+const STYLESHEET: &str = include_str!("../../templates/static/app.css");
+
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(STYLESHEET)
+}
