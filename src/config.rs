@@ -26,6 +26,8 @@ pub struct Config {
     /// Public base URL used in e-mailed links.
     pub base_url: String,
     pub pool_size: u32,
+    /// How long a request waits for a database connection before answering 503.
+    pub db_timeout: std::time::Duration,
     /// Whether this instance runs background workers (several instances may share one database).
     pub run_workers: bool,
     /// Actix worker threads; 0 means one per core.
@@ -110,6 +112,13 @@ impl Config {
             .map(|v| v.parse().context("OUTREACH_DB_POOL_SIZE must be a number"))
             .transpose()?
             .unwrap_or(16);
+        let db_timeout_secs = var("OUTREACH_DB_TIMEOUT_SECS")
+            .map(|v| {
+                v.parse()
+                    .context("OUTREACH_DB_TIMEOUT_SECS must be a number")
+            })
+            .transpose()?
+            .unwrap_or(5);
         let run_workers = var("OUTREACH_WORKERS")
             .map(|v| parse_bool("OUTREACH_WORKERS", &v))
             .transpose()?
@@ -131,6 +140,7 @@ impl Config {
             session_key,
             base_url,
             pool_size,
+            db_timeout: std::time::Duration::from_secs(db_timeout_secs),
             run_workers,
             http_workers,
             secure_cookies,

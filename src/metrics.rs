@@ -10,7 +10,7 @@ use actix_web::{
     web, Error, HttpResponse,
 };
 
-use crate::db::Pool;
+use crate::{db::Pool, state::AppState};
 
 const BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
@@ -115,15 +115,15 @@ pub async fn record(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
     let method = req.method().to_string();
     let response = next.call(req).await?;
-    if let Some(metrics) = metrics {
+    if let Some(state) = state {
         let route = response
             .request()
             .match_pattern()
             .unwrap_or_else(|| "unmatched".to_string());
-        metrics.observe(
+        state.metrics.observe(
             &method,
             &route,
             response.status().as_u16(),
@@ -133,8 +133,8 @@ pub async fn record(
     Ok(response)
 }
 
-pub async fn serve(metrics: web::Data<Metrics>, pool: web::Data<Pool>) -> HttpResponse {
+pub async fn serve(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(metrics.render(&pool))
+        .body(state.metrics.render(&state.pool))
 }

@@ -33,7 +33,7 @@ pub async fn prepare_database(config: &Config) -> anyhow::Result<db::Pool> {
             }
         }
     }
-    let pool = db::pool::build_pool(&config.database_url, config.pool_size)?;
+    let pool = db::pool::build_pool(&config.database_url, config.pool_size, config.db_timeout)?;
     let migrate_pool = pool.clone();
     let applied = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
         let mut conn = migrate_pool.get().context("connecting to the database")?;
@@ -47,8 +47,14 @@ pub async fn prepare_database(config: &Config) -> anyhow::Result<db::Pool> {
 }
 
 impl Application {
+    /// Migrates the database, seeds demo data when asked, and binds the port.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let pool = prepare_database(&config).await?;
+        Self::serve(config, pool).await
+    }
+
+    /// Binds the port and builds the server around an existing pool.
+    pub async fn serve(config: Config, pool: db::Pool) -> anyhow::Result<Self> {
         if config.demo {
             let seed_pool = pool.clone();
             let base_url = config.base_url.clone();
@@ -62,6 +68,10 @@ impl Application {
         let listener =
             TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
+        let mut config = config;
+        if config.base_url.is_empty() {
+            config.base_url = format!("http://127.0.0.1:{port}");
+        }
         let http_workers = config.http_workers;
         let state = web::Data::new(AppState::new(pool, templates, config));
         let app_state = state.clone();

@@ -140,24 +140,26 @@ pub fn record_login_success(conn: &mut DbConn, user_id: i64) -> Result<(), AppEr
     Ok(())
 }
 
+/// (credential id, client id, user id, last used)
+type CredentialOwnerRow = (i64, Option<i64>, Option<i64>, Option<NaiveDateTime>);
+
 /// Resolves a bearer token's hash to who holds it; revoked credentials and inactive users resolve
 /// to nobody.
 pub fn principal_for_token(
     conn: &mut DbConn,
     token_hash: &str,
 ) -> Result<Option<Principal>, AppError> {
-    let credential: Option<(i64, Option<i64>, Option<i64>, Option<NaiveDateTime>)> =
-        api_credentials::table
-            .filter(api_credentials::token_hash.eq(token_hash))
-            .filter(api_credentials::revoked_at.is_null())
-            .select((
-                api_credentials::id,
-                api_credentials::client_id,
-                api_credentials::user_id,
-                api_credentials::last_used_at,
-            ))
-            .first(conn)
-            .optional()?;
+    let credential: Option<CredentialOwnerRow> = api_credentials::table
+        .filter(api_credentials::token_hash.eq(token_hash))
+        .filter(api_credentials::revoked_at.is_null())
+        .select((
+            api_credentials::id,
+            api_credentials::client_id,
+            api_credentials::user_id,
+            api_credentials::last_used_at,
+        ))
+        .first(conn)
+        .optional()?;
     let Some((credential_id, client_id, user_id, last_used_at)) = credential else {
         return Ok(None);
     };

@@ -63,11 +63,13 @@ impl ManageConnection for DbManager {
     }
 }
 
-pub fn build_pool(url: &str, size: u32) -> anyhow::Result<Pool> {
+/// Builds the pool without connecting: a database that is down at start-up makes `/readyz`
+/// fail and requests answer 503, rather than the process refusing to start.
+pub fn build_pool(url: &str, size: u32, checkout_timeout: Duration) -> anyhow::Result<Pool> {
     let pool = r2d2::Pool::builder()
         .max_size(size.max(1))
         .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(5))
+        .connection_timeout(checkout_timeout)
         .test_on_check_out(true)
         .build_unchecked(DbManager::new(url));
     Ok(pool)

@@ -1,0 +1,132 @@
+use crate::backend_test;
+use crate::helpers::{session::location, TestApp};
+
+fn secret_on(html: &str) -> String {
+    let start = html.find("id=\"secret\">").expect("secret shown") + "id=\"secret\">".len();
+    let end = html[start..].find('<').unwrap() + start;
+    html[start..end].to_string()
+}
+
+backend_test!(an_admin_creates_a_client_a_client_user_and_an_api_key);
+async fn an_admin_creates_a_client_a_client_user_and_an_api_key(app: TestApp) {
+    let admin = app.login_as("admin", None).await;
+    let created = admin
+        .post_form(
+            "/admin/clients",
+            &[
+                ("name", "Riverside Council"),
+                ("contact_email", "help@riverside.test"),
+                ("contact_phone", ""),
+            ],
+        )
+        .await;
+    assert_eq!(created.status().as_u16(), 303);
+    let client_page = location(&created);
+    let client_id: i64 = client_page.rsplit('/').next().unwrap().parse().unwrap();
+
+    let user = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("email", "reader@riverside.test"),
+                ("display_name", "Rita Reader"),
+                ("role", "client"),
+                ("client_id", &client_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(user.status().as_u16(), 200);
+    let password = secret_on(&user.text().await.unwrap());
+    let reader = app.anonymous();
+    let login = reader.login("reader@riverside.test", &password).await;
+    assert_eq!(
+        location(&login),
+        "/portal",
+        "the generated password works once shown"
+    );
+
+    let key_page = admin
+        .post_form(
+            &format!("/admin/clients/{client_id}/api-keys"),
+            &[("label", "CRM")],
+        )
+        .await;
+    let key = secret_on(&key_page.text().await.unwrap());
+    assert!(key.starts_with("ok_"));
+    let me = app
+        .api()
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status().as_u16(), 200);
+    let (_, listing) = admin.get_text(&client_page).await;
+    assert!(listing.contains("CRM"));
+    assert!(!listing.contains(&key), "the key is never shown again");
+
+    let actions: Vec<String> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::audit_log::dsl::*;
+        audit_log.select(action).order(id.asc()).load(conn).unwrap()
+    });
+    for expected in ["client_created", "user_created", "api_key_issued", "login"] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "audit has {expected}: {actions:?}"
+        );
+    }
+}
+
+backend_test!(bad_user_details_are_shown_by_field_and_nothing_is_created);
+async fn bad_user_details_are_shown_by_field_and_nothing_is_created(app: TestApp) {
+    let admin = app.login_as("admin", None).await;
+    let response = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("email", "not-an-email"),
+                ("display_name", "X"),
+                ("role", "client"),
+                ("client_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("is not a valid e-mail address"), "{html}");
+    assert!(html.contains("not-an-email"), "what was typed is kept");
+    let count: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        outreach::db::schema::users::table
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(count, 1, "only the admin exists");
+}
+
+backend_test!(a_deactivated_user_is_signed_out_at_once);
+async fn a_deactivated_user_is_signed_out_at_once(app: TestApp) {
+    let (email, password) = app.create_user("handler", None);
+    let handler = app.anonymous();
+    handler.login(&email, &password).await;
+    let user_id =
+        app.with_conn(|conn| outreach::accounts::store::user_id_by_email(conn, &email).unwrap());
+    let admin = app.login_as("admin", None).await;
+    let response = admin
+        .post_form(
+            &format!("/admin/users/{user_id}/active"),
+            &[("active", "false")],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let after = handler.get("/admin/users").await;
+    assert_eq!(
+        after.status().as_u16(),
+        303,
+        "the old session no longer works"
+    );
+    let again = app.anonymous().login(&email, &password).await;
+    assert_eq!(again.status().as_u16(), 401);
+}

@@ -1,0 +1,111 @@
+use crate::backend_test;
+use crate::helpers::TestApp;
+
+backend_test!(health_and_readiness_answer);
+async fn health_and_readiness_answer(app: TestApp) {
+    let client = app.api();
+    let health = client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let ready = client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 200);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+}
+
+backend_test!(metrics_count_requests_by_route_pattern);
+async fn metrics_count_requests_by_route_pattern(app: TestApp) {
+    let client = app.api();
+    client.get(app.url("/healthz")).send().await.unwrap();
+    client
+        .get(app.url("/admin/clients/12345"))
+        .send()
+        .await
+        .unwrap();
+    let text = client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(
+            "outreach_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("route=\"/admin/clients/{id}\""),
+        "ids must not become labels: {text}"
+    );
+    assert!(!text.contains("12345"));
+    assert!(text.contains("outreach_http_request_duration_seconds_bucket"));
+    assert!(text.contains("outreach_db_pool_max_connections 8"));
+}
+
+backend_test!(every_response_carries_a_request_id);
+async fn every_response_carries_a_request_id(app: TestApp) {
+    let client = app.api();
+    let response = client.get(app.url("/healthz")).send().await.unwrap();
+    assert!(response.headers().get("x-request-id").is_some());
+    let response = client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "abc-123");
+}
+
+backend_test!(unknown_pages_are_friendly_and_unknown_api_routes_are_json);
+async fn unknown_pages_are_friendly_and_unknown_api_routes_are_json(app: TestApp) {
+    let client = app.api();
+    let page = client.get(app.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 404);
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("We could not find that."));
+    let api = client
+        .get(app.url("/api/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status().as_u16(), 404);
+    let body: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(body["error"], "not_found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_reports_an_unreachable_database() {
+    // A PostgreSQL URL nobody listens on: the process is alive, but not ready.
+    let app = crate::helpers::app::spawn_unmigrated_for_readiness().await;
+    let client = reqwest::Client::new();
+    let health = client
+        .get(format!("{}/healthz", app.0))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let ready = client
+        .get(format!("{}/readyz", app.0))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status().as_u16(), 503);
+    let api = client
+        .get(format!("{}/api/v1/me", app.0))
+        .bearer_auth("ok_whatever")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status().as_u16(), 503, "database down is 503, not 500");
+    let body: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(body["error"], "unavailable");
+}

@@ -1,0 +1,178 @@
+use actix_web::web;
+use outreach::{
+    config::{Config, Environment},
+    db::DbConn,
+    startup::Application,
+    state::AppState,
+};
+
+use super::{postgres, session::Session};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub state: web::Data<AppState>,
+    _data_dir: tempfile::TempDir,
+}
+
+pub fn test_config(backend: Backend, data_dir: &std::path::Path) -> Config {
+    let database_url = match backend {
+        Backend::Sqlite => data_dir.join("test.sqlite3").display().to_string(),
+        Backend::Postgres => postgres::fresh_database(),
+    };
+    Config {
+        bind: "127.0.0.1:0".into(),
+        data_dir: data_dir.to_path_buf(),
+        database_url,
+        demo: false,
+        environment: Environment::Development,
+        session_key: outreach::auth::tokens::random_bytes(64),
+        base_url: String::new(),
+        pool_size: 8,
+        db_timeout: std::time::Duration::from_secs(5),
+        run_workers: false,
+        http_workers: 2,
+        secure_cookies: false,
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_with(backend, |_| {}).await
+}
+
+/// Spawns with a configuration the test adjusts first.
+pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    outreach::telemetry::init();
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(backend, data_dir.path());
+    adjust(&mut config);
+    let app = Application::build(config).await.expect("the app builds");
+    let port = app.port();
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        state,
+        _data_dir: data_dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A database connection for arranging and checking state directly.
+    pub fn conn(&self) -> outreach::db::pool::PooledConn {
+        self.state.pool.get().expect("a test database connection")
+    }
+
+    pub fn with_conn<T>(&self, work: impl FnOnce(&mut DbConn) -> T) -> T {
+        let mut conn = self.conn();
+        work(&mut conn)
+    }
+
+    /// A browser-like client with its own cookie jar, not logged in.
+    pub fn anonymous(&self) -> Session {
+        Session::new(&self.address)
+    }
+
+    pub fn create_client(&self, name: &str) -> i64 {
+        self.with_conn(|conn| {
+            outreach::accounts::create_client(
+                conn,
+                outreach::audit::Actor::System,
+                name,
+                None,
+                None,
+            )
+            .expect("client created")
+        })
+    }
+
+    /// Creates a user with the given role; returns (email, password).
+    pub fn create_user(&self, role: &str, client_id: Option<i64>) -> (String, String) {
+        let email = format!(
+            "{role}-{}@example.test",
+            outreach::auth::tokens::random_hex(4)
+        );
+        let password = self.with_conn(|conn| {
+            let new = outreach::accounts::NewUser::parse(&email, "Test Person", role, client_id)
+                .expect("valid user");
+            outreach::accounts::create_user(conn, outreach::audit::Actor::System, new)
+                .expect("user created")
+                .1
+        });
+        (email, password)
+    }
+
+    /// Logs in a new user of this role and returns their session.
+    pub async fn login_as(&self, role: &str, client_id: Option<i64>) -> Session {
+        let (email, password) = self.create_user(role, client_id);
+        let session = self.anonymous();
+        let response = session.login(&email, &password).await;
+        assert_eq!(
+            response.status().as_u16(),
+            303,
+            "login as {role} should redirect"
+        );
+        session
+    }
+
+    pub fn client_api_key(&self, client_id: i64) -> String {
+        self.with_conn(|conn| {
+            outreach::accounts::issue_client_key(
+                conn,
+                outreach::audit::Actor::System,
+                client_id,
+                "test",
+            )
+            .expect("key issued")
+            .1
+        })
+    }
+
+    /// A handler (or supervisor) with a personal token; returns (user id, token).
+    pub fn staff_token(&self, role: &str) -> (i64, String) {
+        let (email, _) = self.create_user(role, None);
+        self.with_conn(|conn| {
+            let id = outreach::accounts::store::user_id_by_email(conn, &email).expect("user");
+            let token = outreach::accounts::issue_personal_token(
+                conn,
+                outreach::audit::Actor::System,
+                id,
+                "test",
+            )
+            .expect("token issued")
+            .1;
+            (id, token)
+        })
+    }
+
+    pub fn api(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client")
+    }
+}
+
+/// A server whose database cannot be reached; returns its address (and keeps its data dir).
+pub async fn spawn_unmigrated_for_readiness() -> (String, tempfile::TempDir) {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(Backend::Sqlite, data_dir.path());
+    config.database_url = "postgres://nobody:nothing@127.0.0.1:1/none".into();
+    config.db_timeout = std::time::Duration::from_millis(300);
+    let pool = outreach::db::pool::build_pool(&config.database_url, 2, config.db_timeout).unwrap();
+    let app = Application::serve(config, pool)
+        .await
+        .expect("the app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    (address, data_dir)
+}

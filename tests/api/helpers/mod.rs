@@ -1,0 +1,33 @@
+//! Spawning the app and talking to it like its users do.
+
+pub mod app;
+pub mod browser;
+pub mod postgres;
+pub mod session;
+
+pub use app::{spawn_app, Backend, TestApp};
+
+/// Declares a test that runs once per backend: `<name>::sqlite` and `<name>::postgres`.
+/// The PostgreSQL run is skipped (and says so) when `OUTREACH_TEST_POSTGRES_URL` is unset,
+/// unless `OUTREACH_TEST_REQUIRE_POSTGRES=1`, in which case a missing database fails it.
+#[macro_export]
+macro_rules! backend_test {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await;
+                super::$name(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if !$crate::helpers::postgres::available() {
+                    return;
+                }
+                let app = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await;
+                super::$name(app).await;
+            }
+        }
+    };
+}

@@ -1,0 +1,11 @@
+//! One integration test binary: every test starts the real server on port 0 against a fresh
+//! database, on SQLite always and on PostgreSQL when `OUTREACH_TEST_POSTGRES_URL` is set.
+
+mod helpers;
+
+mod accounts;
+mod auth;
+mod browser;
+mod health;
+mod openapi;
+mod schema_matches;
