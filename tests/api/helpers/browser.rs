@@ -77,13 +77,23 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("no session: {created}"))
             .to_string();
-        Some(Browser {
+        let browser = Browser {
             driver,
             base,
             session,
             http,
             _profile: profile,
-        })
+        };
+        // Finding an element waits for it (up to 5 s), so a click that navigates is followed
+        // by a look-up on the new page, not a race with it.
+        browser
+            .call(
+                reqwest::Method::POST,
+                "/timeouts",
+                Some(json!({"implicit": 5000, "pageLoad": 10000})),
+            )
+            .await;
+        Some(browser)
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
