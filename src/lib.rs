@@ -15,6 +15,8 @@ pub mod error;
 pub mod health;
 pub mod metrics;
 pub mod openapi;
+pub mod payment_guard;
+pub mod scheduling;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -67,7 +67,121 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    contact_policies (client_id) {
+        client_id -> BigInt,
+        earliest_minute -> Integer,
+        latest_minute -> Integer,
+        weekdays -> Text,
+        max_attempts_7_days -> Integer,
+        max_attempts_24_hours -> Integer,
+        min_hours_between_attempts -> Integer,
+        quiet_days_after_conversation -> Integer,
+        max_total_attempts -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> BigInt,
+        client_id -> BigInt,
+        reference -> Text,
+        customer_name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        region -> Text,
+        timezone -> Text,
+        amount_owed_minor -> BigInt,
+        currency -> Text,
+        days_in_arrears -> Integer,
+        arrears_since -> Date,
+        notes -> Nullable<Text>,
+        circumstances -> Nullable<Text>,
+        preferred_contact_times -> Nullable<Text>,
+        status -> Text,
+        closed_reason -> Nullable<Text>,
+        vulnerable -> Bool,
+        priority_band -> Integer,
+        next_contact_at -> Nullable<Timestamp>,
+        contact_window_end -> Nullable<Timestamp>,
+        callback_at -> Nullable<Timestamp>,
+        attempts_count -> Integer,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_conversation_at -> Nullable<Timestamp>,
+        first_contact_at -> Nullable<Timestamp>,
+        claimed_by -> Nullable<BigInt>,
+        claim_expires_at -> Nullable<Timestamp>,
+        referred_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contact_attempts (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        handler_id -> BigInt,
+        attempted_at -> Timestamp,
+        outcome -> Text,
+        conversation -> Bool,
+        notes -> Nullable<Text>,
+        script_version_id -> Nullable<BigInt>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    holds (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        kind -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Nullable<Timestamp>,
+        lifted_at -> Nullable<Timestamp>,
+        note -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    public_holidays (id) {
+        id -> BigInt,
+        region -> Text,
+        holiday_date -> Date,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    handler_breaks (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> clients (client_id));
+diesel::joinable!(cases -> clients (client_id));
+diesel::joinable!(contact_attempts -> cases (case_id));
+diesel::joinable!(contact_attempts -> users (handler_id));
+diesel::joinable!(holds -> cases (case_id));
 diesel::joinable!(sessions -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(clients, users, sessions, api_credentials, audit_log);
+diesel::allow_tables_to_appear_in_same_query!(
+    clients,
+    users,
+    sessions,
+    api_credentials,
+    audit_log,
+    contact_policies,
+    cases,
+    contact_attempts,
+    holds,
+    public_holidays,
+    handler_breaks,
+);

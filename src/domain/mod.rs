@@ -2,5 +2,9 @@
 //! guarantee holds wherever it travels.
 
 pub mod email;
+pub mod money;
+pub mod region;
 
 pub use email::Email;
+pub use money::{Currency, Money};
+pub use region::Region;

@@ -1,0 +1,122 @@
+use std::fmt;
+
+use chrono_tz::Tz;
+
+/// Where a customer lives, as clients send it: a UK nation or an ISO 3166 country code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Region {
+    England,
+    Wales,
+    Scotland,
+    NorthernIreland,
+    /// ISO 3166-1 alpha-2, upper case.
+    Country(String),
+}
+
+impl Region {
+    pub fn parse(raw: &str) -> Result<Region, String> {
+        let trimmed = raw.trim();
+        match trimmed.to_lowercase().replace([' ', '-'], "_").as_str() {
+            "england" => Ok(Region::England),
+            "wales" => Ok(Region::Wales),
+            "scotland" => Ok(Region::Scotland),
+            "northern_ireland" => Ok(Region::NorthernIreland),
+            "" => Err("is required".into()),
+            code if code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()) => {
+                Ok(Region::Country(code.to_uppercase()))
+            }
+            _ => Err(
+                "must be england, wales, scotland, northern_ireland or a two-letter country code"
+                    .into(),
+            ),
+        }
+    }
+
+    pub fn as_code(&self) -> String {
+        match self {
+            Region::England => "england".into(),
+            Region::Wales => "wales".into(),
+            Region::Scotland => "scotland".into(),
+            Region::NorthernIreland => "northern_ireland".into(),
+            Region::Country(code) => code.clone(),
+        }
+    }
+
+    /// The zone to assume when the client sent none; `None` for countries spanning several zones.
+    pub fn default_timezone(&self) -> Option<Tz> {
+        use chrono_tz::Europe;
+        Some(match self {
+            Region::England | Region::Wales | Region::Scotland | Region::NorthernIreland => {
+                Europe::London
+            }
+            Region::Country(code) => match code.as_str() {
+                "GB" | "UK" | "JE" | "GG" | "IM" => Europe::London,
+                "IE" => Europe::Dublin,
+                "FR" => Europe::Paris,
+                "DE" => Europe::Berlin,
+                "ES" => Europe::Madrid,
+                "IT" => Europe::Rome,
+                "NL" => Europe::Amsterdam,
+                "BE" => Europe::Brussels,
+                "PL" => Europe::Warsaw,
+                "SE" => Europe::Stockholm,
+                "DK" => Europe::Copenhagen,
+                "NO" => Europe::Oslo,
+                "FI" => Europe::Helsinki,
+                "AT" => Europe::Vienna,
+                "CH" => Europe::Zurich,
+                "GR" => Europe::Athens,
+                "CZ" => Europe::Prague,
+                "NZ" => chrono_tz::Pacific::Auckland,
+                "IN" => chrono_tz::Asia::Kolkata,
+                "ZA" => chrono_tz::Africa::Johannesburg,
+                _ => return None,
+            },
+        })
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_code())
+    }
+}
+
+/// An IANA time zone name.
+pub fn parse_timezone(raw: &str) -> Result<Tz, String> {
+    raw.trim()
+        .parse::<Tz>()
+        .map_err(|_| "is not a known IANA time zone (e.g. Europe/London)".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uk_nations_and_country_codes_parse() {
+        assert_eq!(
+            Region::parse("Northern Ireland").unwrap(),
+            Region::NorthernIreland
+        );
+        assert_eq!(Region::parse("scotland").unwrap(), Region::Scotland);
+        assert_eq!(Region::parse("us").unwrap(), Region::Country("US".into()));
+        assert!(Region::parse("atlantis").is_err());
+        assert!(Region::parse("").is_err());
+    }
+
+    #[test]
+    fn multi_zone_countries_have_no_default_zone() {
+        assert!(Region::Country("US".into()).default_timezone().is_none());
+        assert_eq!(
+            Region::Wales.default_timezone(),
+            Some(chrono_tz::Europe::London)
+        );
+    }
+
+    #[test]
+    fn time_zones_must_be_real() {
+        assert!(parse_timezone("America/New_York").is_ok());
+        assert!(parse_timezone("Mars/Olympus").is_err());
+    }
+}

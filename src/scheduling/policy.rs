@@ -1,0 +1,144 @@
+//! Contact policy: the defaults from the brief, and per-client policies that may only tighten them.
+
+use chrono::{NaiveTime, Weekday};
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldErrors;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactPolicy {
+    /// Earliest local time a call may start.
+    pub earliest: NaiveTime,
+    /// Calls must start before this local time.
+    pub latest: NaiveTime,
+    /// Monday first.
+    pub weekdays: [bool; 7],
+    pub max_attempts_7_days: u32,
+    pub max_attempts_24_hours: u32,
+    pub min_hours_between_attempts: u32,
+    /// No attempts for this many days after a conversation, unless a callback was asked for.
+    pub quiet_days_after_conversation: u32,
+    /// After this many attempts the case closes as unable to contact.
+    pub max_total_attempts: u32,
+}
+
+impl Default for ContactPolicy {
+    fn default() -> Self {
+        ContactPolicy {
+            earliest: NaiveTime::from_hms_opt(8, 0, 0).expect("valid time"),
+            latest: NaiveTime::from_hms_opt(20, 0, 0).expect("valid time"),
+            weekdays: [true, true, true, true, true, true, false],
+            max_attempts_7_days: 7,
+            max_attempts_24_hours: 3,
+            min_hours_between_attempts: 4,
+            quiet_days_after_conversation: 7,
+            max_total_attempts: 12,
+        }
+    }
+}
+
+impl ContactPolicy {
+    pub fn allows_weekday(&self, day: Weekday) -> bool {
+        self.weekdays[day.num_days_from_monday() as usize]
+    }
+
+    /// Weekdays as stored: seven characters, Monday first, `1` allowed and `0` not.
+    pub fn weekdays_code(&self) -> String {
+        self.weekdays
+            .iter()
+            .map(|d| if *d { '1' } else { '0' })
+            .collect()
+    }
+
+    pub fn parse_weekdays(code: &str) -> Option<[bool; 7]> {
+        let bytes = code.as_bytes();
+        if bytes.len() != 7 || !bytes.iter().all(|b| matches!(b, b'0' | b'1')) {
+            return None;
+        }
+        let mut days = [false; 7];
+        for (day, b) in days.iter_mut().zip(bytes) {
+            *day = *b == b'1';
+        }
+        Some(days)
+    }
+
+    /// A client's policy may be stricter than the defaults, never looser. Every loosening is
+    /// named with the reason, for a 422.
+    pub fn check_not_looser_than(&self, floor: &ContactPolicy) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut refuse = |field: &str, message: String| {
+            errors.entry(field.to_string()).or_default().push(message);
+        };
+        if self.earliest < floor.earliest {
+            refuse(
+                "earliest",
+                format!(
+                    "must not be earlier than {}",
+                    floor.earliest.format("%H:%M")
+                ),
+            );
+        }
+        if self.latest > floor.latest {
+            refuse(
+                "latest",
+                format!("must not be later than {}", floor.latest.format("%H:%M")),
+            );
+        }
+        if self.earliest >= self.latest {
+            refuse("latest", "must be after the earliest time".into());
+        }
+        if self
+            .weekdays
+            .iter()
+            .zip(floor.weekdays)
+            .any(|(mine, allowed)| *mine && !allowed)
+        {
+            refuse(
+                "weekdays",
+                "may not add days the defaults do not allow (Sunday)".into(),
+            );
+        }
+        if !self.weekdays.iter().any(|d| *d) {
+            refuse("weekdays", "must allow at least one day".into());
+        }
+        let mut at_most = |field: &str, mine: u32, limit: u32| {
+            if mine > limit {
+                refuse(field, format!("must be at most {limit}"));
+            } else if mine == 0 {
+                refuse(field, "must be at least 1".into());
+            }
+        };
+        at_most(
+            "max_attempts_7_days",
+            self.max_attempts_7_days,
+            floor.max_attempts_7_days,
+        );
+        at_most(
+            "max_attempts_24_hours",
+            self.max_attempts_24_hours,
+            floor.max_attempts_24_hours,
+        );
+        at_most(
+            "max_total_attempts",
+            self.max_total_attempts,
+            floor.max_total_attempts,
+        );
+        if self.min_hours_between_attempts < floor.min_hours_between_attempts {
+            refuse(
+                "min_hours_between_attempts",
+                format!("must be at least {}", floor.min_hours_between_attempts),
+            );
+        }
+        if self.quiet_days_after_conversation < floor.quiet_days_after_conversation {
+            refuse(
+                "quiet_days_after_conversation",
+                format!("must be at least {}", floor.quiet_days_after_conversation),
+            );
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! The contact rules as one pure function: policy + history + now → the next allowed time.
+
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::{ContactPolicy, HolidayCalendar};
+
+/// A hold on contact: from `starts` until `ends` (open-ended when `None`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HoldPeriod {
+    pub starts: DateTime<Utc>,
+    pub ends: Option<DateTime<Utc>>,
+}
+
+/// What the rules need to know about a case's past.
+#[derive(Clone, Debug, Default)]
+pub struct ContactHistory {
+    /// When each call attempt was made, in any order.
+    pub attempts: Vec<DateTime<Utc>>,
+    pub last_conversation_at: Option<DateTime<Utc>>,
+    /// A callback the customer asked for, not yet made.
+    pub callback_at: Option<DateTime<Utc>>,
+    /// Holds not lifted.
+    pub holds: Vec<HoldPeriod>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextContact {
+    /// The next call may start at `at`, and must start before `window_end` (the end of the
+    /// customer's contact hours that day).
+    At {
+        at: DateTime<Utc>,
+        window_end: DateTime<Utc>,
+    },
+    /// An open-ended hold applies: no contact until it is lifted.
+    OnHold,
+    /// The attempt cap is reached: the case closes as unable to contact.
+    Exhausted,
+}
+
+/// The customer's local wall-clock time as an instant. In a spring-forward gap the time does not
+/// exist, so the first instant after the gap is used; in an autumn overlap, the earlier instant.
+pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    let mut probe = local;
+    for _ in 0..=180 {
+        match tz.from_local_datetime(&probe) {
+            LocalResult::Single(t) => return t.with_timezone(&Utc),
+            LocalResult::Ambiguous(earlier, _) => return earlier.with_timezone(&Utc),
+            LocalResult::None => probe += Duration::minutes(1),
+        }
+    }
+    Utc.from_utc_datetime(&local)
+}
+
+fn allowed_day(policy: &ContactPolicy, holidays: &HolidayCalendar, day: NaiveDate) -> bool {
+    policy.allows_weekday(chrono::Datelike::weekday(&day)) && !holidays.is_holiday(day)
+}
+
+/// Moves `t` to the first instant inside the customer's contact hours, returning it with that
+/// window's end.
+fn into_contact_hours(
+    policy: &ContactPolicy,
+    tz: Tz,
+    holidays: &HolidayCalendar,
+    t: DateTime<Utc>,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    let local = t.with_timezone(&tz).naive_local();
+    let mut day = local.date();
+    // Two years of searching is far beyond any real calendar; it bounds a policy with no days.
+    for _ in 0..732 {
+        if allowed_day(policy, holidays, day) {
+            let opens = local_to_utc(tz, day.and_time(policy.earliest));
+            let closes = local_to_utc(tz, day.and_time(policy.latest));
+            let candidate = t.max(opens);
+            if candidate < closes {
+                return (candidate, closes);
+            }
+        }
+        day = day.succ_opt().unwrap_or(day);
+    }
+    (t, t)
+}
+
+/// The earliest time ≥ `t` at which fewer than `limit` attempts fall in the `window` before it.
+fn respecting_rolling_limit(
+    attempts: &[DateTime<Utc>],
+    limit: u32,
+    window: Duration,
+    t: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let in_window: Vec<&DateTime<Utc>> = attempts
+        .iter()
+        .filter(|a| **a > t - window && **a <= t)
+        .collect();
+    let limit = limit.max(1) as usize;
+    if in_window.len() < limit {
+        return t;
+    }
+    // Wait until enough of the oldest attempts have left the window.
+    *in_window[in_window.len() - limit] + window
+}
+
+pub fn next_contact(
+    policy: &ContactPolicy,
+    tz: Tz,
+    holidays: &HolidayCalendar,
+    history: &ContactHistory,
+    now: DateTime<Utc>,
+) -> NextContact {
+    if history.attempts.len() as u32 >= policy.max_total_attempts {
+        return NextContact::Exhausted;
+    }
+    let mut attempts = history.attempts.clone();
+    attempts.sort();
+    let mut t = now;
+    match (history.callback_at, history.last_conversation_at) {
+        // A callback the customer asked for overrides the quiet period after a conversation.
+        (Some(callback), _) => t = t.max(callback),
+        (None, Some(spoke)) => {
+            t = t.max(spoke + Duration::days(policy.quiet_days_after_conversation.into()))
+        }
+        (None, None) => {}
+    }
+    // Each rule only moves `t` later, so repeating until nothing moves finds the earliest time
+    // that satisfies all of them at once.
+    for _ in 0..64 {
+        let before = t;
+        if let Some(last) = attempts.last() {
+            t = t.max(*last + Duration::hours(policy.min_hours_between_attempts.into()));
+        }
+        t = respecting_rolling_limit(&attempts, policy.max_attempts_7_days, Duration::days(7), t);
+        t = respecting_rolling_limit(
+            &attempts,
+            policy.max_attempts_24_hours,
+            Duration::hours(24),
+            t,
+        );
+        for hold in &history.holds {
+            let active = hold.starts <= t && hold.ends.is_none_or(|end| t < end);
+            if active {
+                match hold.ends {
+                    Some(end) => t = end,
+                    None => return NextContact::OnHold,
+                }
+            }
+        }
+        let (opened, _) = into_contact_hours(policy, tz, holidays, t);
+        t = opened;
+        if t == before {
+            let (at, window_end) = into_contact_hours(policy, tz, holidays, t);
+            return NextContact::At { at, window_end };
+        }
+    }
+    let (at, window_end) = into_contact_hours(policy, tz, holidays, t);
+    NextContact::At { at, window_end }
+}
+
+/// Whether a call may start at `now` (the check made again when a handler claims a case).
+pub fn may_call_now(
+    policy: &ContactPolicy,
+    tz: Tz,
+    holidays: &HolidayCalendar,
+    history: &ContactHistory,
+    now: DateTime<Utc>,
+) -> bool {
+    matches!(next_contact(policy, tz, holidays, history, now), NextContact::At { at, .. } if at == now)
+}
