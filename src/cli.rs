@@ -110,8 +110,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         return Ok(());
     }
     let output = db::run(&pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| operator_command(conn, command))
+        db::write_transaction(conn, |conn| operator_command(conn, command))
     })
     .await
     .map_err(anyhow::Error::new)?;

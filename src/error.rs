@@ -74,6 +74,19 @@ impl AppError {
         }
     }
 
+    /// The JSON body this error answers with.
+    pub fn body(&self) -> ApiErrorBody {
+        ApiErrorBody {
+            error: self.code().into(),
+            message: self.public_message(),
+            fields: match self {
+                AppError::Validation { fields, .. } if !fields.is_empty() => Some(fields.clone()),
+                _ => None,
+            },
+            request_id: crate::telemetry::current_request_id(),
+        }
+    }
+
     fn public_message(&self) -> String {
         match self {
             AppError::NotFound => "We could not find that.".into(),
@@ -131,20 +144,11 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let request_id = crate::telemetry::current_request_id();
         if let AppError::Internal(cause) = self {
             // `{:#}` keeps the whole context chain on one line for the log.
             tracing::error!(error = format!("{cause:#}"), "internal error");
         }
-        let body = ApiErrorBody {
-            error: self.code().into(),
-            message: self.public_message(),
-            fields: match self {
-                AppError::Validation { fields, .. } if !fields.is_empty() => Some(fields.clone()),
-                _ => None,
-            },
-            request_id,
-        };
+        let body = self.body();
         let info = ErrorInfo {
             message: body.message.clone(),
             fields: body.fields.clone().unwrap_or_default(),
@@ -174,25 +178,32 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+/// Field messages from `validator`, in the shape every error uses.
+pub fn field_errors_of(errors: Option<validator::ValidationErrors>) -> FieldErrors {
+    let Some(errors) = errors else {
+        return FieldErrors::new();
+    };
+    errors
+        .field_errors()
+        .into_iter()
+        .map(|(field, errs)| {
+            let messages = errs
+                .iter()
+                .map(|e| {
+                    e.message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| format!("is not valid ({})", e.code))
+                })
+                .collect();
+            (field.to_string(), messages)
+        })
+        .collect()
+}
+
 impl From<validator::ValidationErrors> for AppError {
     fn from(errors: validator::ValidationErrors) -> Self {
-        let fields = errors
-            .field_errors()
-            .into_iter()
-            .map(|(field, errs)| {
-                let messages = errs
-                    .iter()
-                    .map(|e| {
-                        e.message
-                            .as_ref()
-                            .map(|m| m.to_string())
-                            .unwrap_or_else(|| format!("is not valid ({})", e.code))
-                    })
-                    .collect();
-                (field.to_string(), messages)
-            })
-            .collect();
-        AppError::fields(fields)
+        AppError::fields(field_errors_of(Some(errors)))
     }
 }
 

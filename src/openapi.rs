@@ -82,4 +82,6 @@ pub async fn me(AnyPrincipal(principal): AnyPrincipal) -> Result<HttpResponse, A
 /// Registers every JSON route; `startup` runs this through utoipa's collector.
 pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(me);
+    crate::intake::api::api_routes(cfg);
+    crate::calls::api::api_routes(cfg);
 }

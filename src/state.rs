@@ -2,7 +2,7 @@
 
 use actix_web::cookie::Key;
 
-use crate::{config::Config, db::Pool, metrics::Metrics};
+use crate::{clock::Clock, config::Config, db::Pool, metrics::Metrics};
 
 pub struct AppState {
     pub pool: Pool,
@@ -10,6 +10,7 @@ pub struct AppState {
     pub config: Config,
     pub cookie_key: Key,
     pub metrics: Metrics,
+    pub clock: Clock,
 }
 
 impl AppState {
@@ -21,6 +22,7 @@ impl AppState {
             config,
             cookie_key,
             metrics: Metrics::default(),
+            clock: Clock::default(),
         }
     }
 }

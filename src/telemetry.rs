@@ -18,11 +18,16 @@ static REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Installs the global subscriber once; `OUTREACH_LOG` (or `RUST_LOG`) sets the filter.
 pub fn init() {
+    init_with_default("info");
+}
+
+/// As [`init`], with another default level (tests log warnings only).
+pub fn init_with_default(level: &str) {
     let filter = std::env::var("OUTREACH_LOG")
         .ok()
         .map(EnvFilter::new)
         .unwrap_or_else(|| {
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level))
         });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

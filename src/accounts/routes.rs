@@ -1,7 +1,6 @@
 //! Admin pages: users, clients, API keys and personal tokens, and the audit trail.
 
 use actix_web::{get, post, web, HttpResponse};
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::{store, NewUser};
@@ -101,7 +100,7 @@ async fn create_user(
     let created = db::run(&state.pool, move |conn| {
         let new = NewUser::parse(&email, &name, &role, client_id)?;
         let email = new.email.to_string();
-        conn.transaction(|conn| super::create_user(conn, actor, new))
+        db::write_transaction(conn, |conn| super::create_user(conn, actor, new))
             .map(|(_, password)| (email, password))
     })
     .await;
@@ -132,7 +131,9 @@ async fn set_active(
     let active = form.active == "true";
     let actor = admin.actor();
     db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| super::set_user_active(conn, actor, user_id, active))
+        db::write_transaction(conn, |conn| {
+            super::set_user_active(conn, actor, user_id, active)
+        })
     })
     .await?;
     Ok(redirect("/admin/users"))
@@ -155,7 +156,9 @@ async fn issue_token(
     let user_id = path.into_inner();
     let actor = admin.actor();
     let (_, token) = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| super::issue_personal_token(conn, actor, user_id, &form.label))
+        db::write_transaction(conn, |conn| {
+            super::issue_personal_token(conn, actor, user_id, &form.label)
+        })
     })
     .await?;
     Page::new("admin/secret.html", &csrf, Some(&admin.user))
@@ -221,7 +224,7 @@ async fn create_client(
         form.contact_phone.clone(),
     );
     let created = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             super::create_client(conn, actor, &name, Some(&email), Some(&phone))
         })
     })
@@ -264,7 +267,9 @@ async fn issue_key(
     let client_id = path.into_inner();
     let actor = admin.actor();
     let (_, key) = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| super::issue_client_key(conn, actor, client_id, &form.label))
+        db::write_transaction(conn, |conn| {
+            super::issue_client_key(conn, actor, client_id, &form.label)
+        })
     })
     .await?;
     Page::new("admin/secret.html", &csrf, Some(&admin.user))
@@ -291,7 +296,9 @@ async fn revoke(
     let credential_id = path.into_inner();
     let actor = admin.actor();
     db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| super::revoke_credential(conn, actor, credential_id))
+        db::write_transaction(conn, |conn| {
+            super::revoke_credential(conn, actor, credential_id)
+        })
     })
     .await?;
     let back = if form.back.starts_with("/admin/") {

@@ -43,3 +43,29 @@ impl DbConn {
 }
 
 pub use pool::{run, Pool};
+
+/// A transaction that will write. On SQLite it starts `BEGIN IMMEDIATE`, taking the write lock
+/// up front: a deferred transaction that reads and then writes can fail outright when another
+/// writer committed in between, instead of waiting its turn. On PostgreSQL it is an ordinary
+/// transaction.
+pub fn write_transaction<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
+    let DbConn::Sqlite(sqlite) = conn else {
+        return conn.transaction(work);
+    };
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    match work(conn) {
+        Ok(value) => {
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}

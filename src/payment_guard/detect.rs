@@ -46,7 +46,7 @@ pub fn luhn_valid(digits: &str) -> bool {
         }
         sum += d;
     }
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
 /// Card numbers: 12–19 digits passing Luhn, found anywhere inside a longer run too (a card

@@ -8,4 +8,6 @@ mod auth;
 mod browser;
 mod health;
 mod openapi;
+mod queue;
+mod referrals;
 mod schema_matches;

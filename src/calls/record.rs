@@ -1,0 +1,204 @@
+//! Recording what happened on a call: the attempt, the case's new state and next scheduled time,
+//! and the audit entry, all in the caller's transaction.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::outcome::{BreathingSpaceKind, Outcome};
+use crate::{
+    audit::{self, Actor},
+    cases::{
+        self,
+        holds::{self, NewHold, BREATHING_SPACE_DAYS},
+        priority, schedule,
+        store::{apply_schedule, ScheduleUpdate},
+        Case, CaseStatus,
+    },
+    db::{
+        schema::{cases as cases_table, contact_attempts},
+        DbConn,
+    },
+    error::{AppError, AppResult},
+    queue::breaks,
+};
+
+/// Default break after an abusive call.
+pub const ABUSE_BREAK_MINUTES: i64 = 10;
+
+pub struct Recorded {
+    pub case: Case,
+    /// Set when the outcome started a break for the handler.
+    pub break_until: Option<NaiveDateTime>,
+}
+
+/// The handler must hold a live claim on the case to record its outcome.
+fn ensure_claimed_by(case: &Case, handler_id: i64, now: NaiveDateTime) -> AppResult<()> {
+    let live = case.status == CaseStatus::Claimed.as_str()
+        && case.claimed_by == Some(handler_id)
+        && case.claim_expires_at.is_some_and(|until| until > now);
+    if live {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(
+            "This call is not claimed by you (or the claim ran out). Take the next call from the queue first.".into(),
+        ))
+    }
+}
+
+fn closed(reason: &'static str, band: i32) -> ScheduleUpdate {
+    ScheduleUpdate {
+        status: CaseStatus::Closed,
+        closed_reason: Some(reason),
+        next_contact_at: None,
+        contact_window_end: None,
+        priority_band: band,
+    }
+}
+
+/// What the handler reports about one call.
+pub struct CallReport<'a> {
+    pub outcome: &'a Outcome,
+    pub notes: Option<&'a str>,
+    /// The script version the handler read from.
+    pub script_version_id: Option<i64>,
+}
+
+pub fn record(
+    conn: &mut DbConn,
+    actor: Actor,
+    handler_id: i64,
+    case_id: i64,
+    report: CallReport<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<Recorded> {
+    let CallReport {
+        outcome,
+        notes,
+        script_version_id,
+    } = report;
+    let at = now.naive_utc();
+    let case = cases::store::find(conn, case_id)?;
+    ensure_claimed_by(&case, handler_id, at)?;
+    let conversation = outcome.is_conversation();
+
+    diesel::insert_into(contact_attempts::table)
+        .values((
+            contact_attempts::case_id.eq(case_id),
+            contact_attempts::handler_id.eq(handler_id),
+            contact_attempts::attempted_at.eq(at),
+            contact_attempts::outcome.eq(outcome.name()),
+            contact_attempts::conversation.eq(conversation),
+            contact_attempts::notes.eq(notes),
+            contact_attempts::script_version_id.eq(script_version_id),
+            contact_attempts::recorded_at.eq(at),
+        ))
+        .execute(conn)?;
+
+    let callback_at = match outcome {
+        Outcome::CallbackRequested { at: callback } => Some(callback.naive_utc()),
+        _ => None,
+    };
+    let vulnerable = case.vulnerable || matches!(outcome, Outcome::VulnerableEscalated);
+    diesel::update(cases_table::table.find(case_id))
+        .set((
+            cases_table::attempts_count.eq(case.attempts_count + 1),
+            cases_table::last_attempt_at.eq(at),
+            cases_table::last_conversation_at.eq(if conversation {
+                Some(at)
+            } else {
+                case.last_conversation_at
+            }),
+            cases_table::first_contact_at.eq(case.first_contact_at.or(conversation.then_some(at))),
+            // A callback is made by this call; a new one replaces it.
+            cases_table::callback_at.eq(callback_at),
+            cases_table::vulnerable.eq(vulnerable),
+            cases_table::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+
+    let hold = |kind: &'static str, ends_at: Option<NaiveDateTime>| NewHold {
+        case_id,
+        kind,
+        starts_at: at,
+        ends_at,
+        note: None,
+        created_by: Some(handler_id),
+    };
+    let band = priority::band(callback_at.is_some(), vulnerable);
+    let mut break_until = None;
+    let closing = match outcome {
+        Outcome::WrongNumber => Some(closed("wrong_number", band)),
+        Outcome::Declined => Some(closed("declined", band)),
+        Outcome::Deceased => {
+            holds::place(conn, hold("deceased", None), at)?;
+            Some(closed("deceased", band))
+        }
+        Outcome::NeedsTime { days } => {
+            holds::place(
+                conn,
+                hold("needs_time", Some(at + Duration::days((*days).into()))),
+                at,
+            )?;
+            None
+        }
+        Outcome::Dispute => {
+            holds::place(conn, hold("dispute", None), at)?;
+            None
+        }
+        Outcome::VulnerableEscalated => {
+            holds::place(conn, hold("vulnerability_escalated", None), at)?;
+            None
+        }
+        Outcome::BreathingSpace { kind, starts_on } => {
+            let starts_at = starts_on.and_hms_opt(0, 0, 0).unwrap_or(at);
+            let ends_at = match kind {
+                BreathingSpaceKind::Standard => {
+                    Some(starts_at + Duration::days(BREATHING_SPACE_DAYS))
+                }
+                BreathingSpaceKind::MentalHealthCrisis => None,
+            };
+            let kind = match kind {
+                BreathingSpaceKind::Standard => "breathing_space",
+                BreathingSpaceKind::MentalHealthCrisis => "breathing_space_mental_health",
+            };
+            holds::place(
+                conn,
+                NewHold {
+                    starts_at: starts_at.min(at),
+                    ..hold(kind, ends_at)
+                },
+                at,
+            )?;
+            None
+        }
+        Outcome::AbusiveCallEnded => {
+            break_until = Some(breaks::start(
+                conn,
+                handler_id,
+                at,
+                ABUSE_BREAK_MINUTES,
+                "abusive call",
+            )?);
+            None
+        }
+        _ => None,
+    };
+    match closing {
+        Some(update) => apply_schedule(conn, case_id, update, at)?,
+        None => {
+            let fresh = cases::store::find(conn, case_id)?;
+            schedule::reschedule(conn, &fresh, now)?;
+        }
+    }
+    audit::record(
+        conn,
+        actor,
+        audit::Entry::new("outcome_recorded", "case", Some(case_id))
+            .client(Some(case.client_id))
+            .detail(outcome.name()),
+    )?;
+    Ok(Recorded {
+        case: cases::store::find(conn, case_id)?,
+        break_until,
+    })
+}

@@ -1,0 +1,38 @@
+//! What the scheduling rules need to know about a case's past, read from the database.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::{utc, Case};
+use crate::{
+    db::{
+        schema::{contact_attempts, holds},
+        DbConn,
+    },
+    error::AppResult,
+    scheduling::{ContactHistory, HoldPeriod},
+};
+
+pub fn load(conn: &mut DbConn, case: &Case) -> AppResult<ContactHistory> {
+    let attempts: Vec<NaiveDateTime> = contact_attempts::table
+        .filter(contact_attempts::case_id.eq(case.id))
+        .select(contact_attempts::attempted_at)
+        .load(conn)?;
+    let active_holds: Vec<(NaiveDateTime, Option<NaiveDateTime>)> = holds::table
+        .filter(holds::case_id.eq(case.id))
+        .filter(holds::lifted_at.is_null())
+        .select((holds::starts_at, holds::ends_at))
+        .load(conn)?;
+    Ok(ContactHistory {
+        attempts: attempts.into_iter().map(utc).collect(),
+        last_conversation_at: case.last_conversation_at.map(utc),
+        callback_at: case.callback_at.map(utc),
+        holds: active_holds
+            .into_iter()
+            .map(|(starts, ends)| HoldPeriod {
+                starts: utc(starts),
+                ends: ends.map(utc),
+            })
+            .collect(),
+    })
+}

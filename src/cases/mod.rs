@@ -1,0 +1,124 @@
+//! A referred customer's case: its state, history and schedule. Intake creates cases, the queue
+//! hands them out, calls record what happened; all of them go through these functions.
+
+pub mod history;
+pub mod holds;
+pub mod policy_store;
+pub mod schedule;
+pub mod store;
+pub mod view;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::{Queryable, Selectable};
+use serde::Serialize;
+
+use crate::db::schema::cases;
+
+/// Where a case is in the programme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    /// Due for a call now.
+    Queued,
+    /// A handler holds it under a lease.
+    Claimed,
+    /// Waiting for its next allowed contact time.
+    Scheduled,
+    /// A hold stops contact.
+    OnHold,
+    Closed,
+}
+
+impl CaseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Queued => "queued",
+            CaseStatus::Claimed => "claimed",
+            CaseStatus::Scheduled => "scheduled",
+            CaseStatus::OnHold => "on_hold",
+            CaseStatus::Closed => "closed",
+        }
+    }
+}
+
+/// Queue priority bands, lowest first.
+pub mod priority {
+    pub const CALLBACK: i32 = 0;
+    pub const VULNERABLE: i32 = 1;
+    pub const STANDARD: i32 = 2;
+
+    pub fn band(callback_pending: bool, vulnerable: bool) -> i32 {
+        if callback_pending {
+            CALLBACK
+        } else if vulnerable {
+            VULNERABLE
+        } else {
+            STANDARD
+        }
+    }
+}
+
+#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[diesel(table_name = cases)]
+pub struct Case {
+    pub id: i64,
+    pub client_id: i64,
+    pub reference: String,
+    pub customer_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub region: String,
+    pub timezone: String,
+    pub amount_owed_minor: i64,
+    pub currency: String,
+    pub days_in_arrears: i32,
+    pub arrears_since: NaiveDate,
+    pub notes: Option<String>,
+    pub circumstances: Option<String>,
+    pub preferred_contact_times: Option<String>,
+    pub status: String,
+    pub closed_reason: Option<String>,
+    pub vulnerable: bool,
+    pub priority_band: i32,
+    pub next_contact_at: Option<NaiveDateTime>,
+    pub contact_window_end: Option<NaiveDateTime>,
+    pub callback_at: Option<NaiveDateTime>,
+    pub attempts_count: i32,
+    pub last_attempt_at: Option<NaiveDateTime>,
+    pub last_conversation_at: Option<NaiveDateTime>,
+    pub first_contact_at: Option<NaiveDateTime>,
+    pub claimed_by: Option<i64>,
+    pub claim_expires_at: Option<NaiveDateTime>,
+    pub referred_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Case {
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::Europe::London)
+    }
+
+    pub fn money(&self) -> Option<crate::domain::Money> {
+        crate::domain::Currency::parse(&self.currency)
+            .ok()
+            .map(|c| crate::domain::Money::new(self.amount_owed_minor, c))
+    }
+
+    pub fn first_name(&self) -> &str {
+        self.customer_name
+            .split_whitespace()
+            .next()
+            .unwrap_or(&self.customer_name)
+    }
+}
+
+pub fn utc(naive: NaiveDateTime) -> DateTime<Utc> {
+    naive.and_utc()
+}
+
+/// RFC 3339 in UTC with a `Z`, as the API promises.
+pub fn rfc3339(naive: NaiveDateTime) -> String {
+    naive
+        .and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

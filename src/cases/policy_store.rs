@@ -1,0 +1,102 @@
+//! Per-client contact policies and the holiday calendar, loaded for the scheduling rules.
+
+use chrono::{NaiveDate, NaiveTime, Timelike};
+use diesel::prelude::*;
+
+use crate::{
+    db::{
+        schema::{contact_policies, public_holidays},
+        DbConn,
+    },
+    domain::Region,
+    error::AppResult,
+    scheduling::{ContactPolicy, HolidayCalendar, HolidayRegion},
+};
+
+type PolicyRow = (i32, i32, String, i32, i32, i32, i32, i32);
+
+fn minute_to_time(minute: i32) -> NaiveTime {
+    let minute = minute.clamp(0, 24 * 60 - 1) as u32;
+    NaiveTime::from_hms_opt(minute / 60, minute % 60, 0).unwrap_or(NaiveTime::MIN)
+}
+
+fn time_to_minute(t: NaiveTime) -> i32 {
+    (t.hour() * 60 + t.minute()) as i32
+}
+
+/// The client's policy, or the defaults when it has none.
+pub fn policy_for(conn: &mut DbConn, client_id: i64) -> AppResult<ContactPolicy> {
+    let row: Option<PolicyRow> = contact_policies::table
+        .find(client_id)
+        .select((
+            contact_policies::earliest_minute,
+            contact_policies::latest_minute,
+            contact_policies::weekdays,
+            contact_policies::max_attempts_7_days,
+            contact_policies::max_attempts_24_hours,
+            contact_policies::min_hours_between_attempts,
+            contact_policies::quiet_days_after_conversation,
+            contact_policies::max_total_attempts,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((earliest, latest, weekdays, max7, max24, gap, quiet, cap)) = row else {
+        return Ok(ContactPolicy::default());
+    };
+    let defaults = ContactPolicy::default();
+    let policy = ContactPolicy {
+        earliest: minute_to_time(earliest),
+        latest: minute_to_time(latest),
+        weekdays: ContactPolicy::parse_weekdays(&weekdays).unwrap_or(defaults.weekdays),
+        max_attempts_7_days: max7.max(1) as u32,
+        max_attempts_24_hours: max24.max(1) as u32,
+        min_hours_between_attempts: gap.max(0) as u32,
+        quiet_days_after_conversation: quiet.max(0) as u32,
+        max_total_attempts: cap.max(1) as u32,
+    };
+    // A stored policy that is somehow looser than the law is never applied.
+    Ok(if policy.check_not_looser_than(&defaults).is_ok() {
+        policy
+    } else {
+        defaults
+    })
+}
+
+pub fn save_policy(
+    conn: &mut DbConn,
+    client_id: i64,
+    policy: &ContactPolicy,
+    now: chrono::NaiveDateTime,
+) -> AppResult<()> {
+    let values = (
+        contact_policies::earliest_minute.eq(time_to_minute(policy.earliest)),
+        contact_policies::latest_minute.eq(time_to_minute(policy.latest)),
+        contact_policies::weekdays.eq(policy.weekdays_code()),
+        contact_policies::max_attempts_7_days.eq(policy.max_attempts_7_days as i32),
+        contact_policies::max_attempts_24_hours.eq(policy.max_attempts_24_hours as i32),
+        contact_policies::min_hours_between_attempts.eq(policy.min_hours_between_attempts as i32),
+        contact_policies::quiet_days_after_conversation
+            .eq(policy.quiet_days_after_conversation as i32),
+        contact_policies::max_total_attempts.eq(policy.max_total_attempts as i32),
+        contact_policies::updated_at.eq(now),
+    );
+    let updated = diesel::update(contact_policies::table.find(client_id))
+        .set(values.clone())
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(contact_policies::table)
+            .values((contact_policies::client_id.eq(client_id), values))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Computed bank holidays for the customer's region plus the admin-maintained extra days.
+pub fn calendar_for(conn: &mut DbConn, region: &str) -> AppResult<HolidayCalendar> {
+    let parsed = Region::parse(region).unwrap_or(Region::England);
+    let extra: Vec<NaiveDate> = public_holidays::table
+        .filter(public_holidays::region.eq(parsed.as_code()))
+        .select(public_holidays::holiday_date)
+        .load(conn)?;
+    Ok(HolidayCalendar::new(HolidayRegion::of(&parsed), extra))
+}

@@ -1,0 +1,87 @@
+//! Applying the contact rules to a stored case.
+
+use chrono::{DateTime, Utc};
+
+use super::{history, policy_store, priority, store, Case, CaseStatus};
+use crate::{
+    db::DbConn,
+    error::AppResult,
+    scheduling::{next_contact, ContactHistory, ContactPolicy, HolidayCalendar, NextContact},
+};
+
+/// Turns the rules' answer into what the case stores.
+pub fn decide(
+    next: NextContact,
+    history: &ContactHistory,
+    vulnerable: bool,
+    now: DateTime<Utc>,
+) -> store::ScheduleUpdate {
+    let band = priority::band(history.callback_at.is_some(), vulnerable);
+    let held_now = history
+        .holds
+        .iter()
+        .any(|h| h.starts <= now && h.ends.is_none_or(|end| now < end));
+    match next {
+        NextContact::At { at, window_end } => store::ScheduleUpdate {
+            status: if held_now {
+                CaseStatus::OnHold
+            } else if at <= now {
+                CaseStatus::Queued
+            } else {
+                CaseStatus::Scheduled
+            },
+            closed_reason: None,
+            next_contact_at: Some(at.naive_utc()),
+            contact_window_end: Some(window_end.naive_utc()),
+            priority_band: band,
+        },
+        NextContact::OnHold => store::ScheduleUpdate {
+            status: CaseStatus::OnHold,
+            closed_reason: None,
+            next_contact_at: None,
+            contact_window_end: None,
+            priority_band: band,
+        },
+        NextContact::Exhausted => store::ScheduleUpdate {
+            status: CaseStatus::Closed,
+            closed_reason: Some("unable_to_contact"),
+            next_contact_at: None,
+            contact_window_end: None,
+            priority_band: band,
+        },
+    }
+}
+
+/// Everything the rules need for one case.
+pub struct RuleInputs {
+    pub policy: ContactPolicy,
+    pub holidays: HolidayCalendar,
+    pub history: ContactHistory,
+}
+
+pub fn inputs(conn: &mut DbConn, case: &Case) -> AppResult<RuleInputs> {
+    Ok(RuleInputs {
+        policy: policy_store::policy_for(conn, case.client_id)?,
+        holidays: policy_store::calendar_for(conn, &case.region)?,
+        history: history::load(conn, case)?,
+    })
+}
+
+/// Recomputes and stores a case's schedule from its full history; returns what was stored.
+pub fn reschedule(
+    conn: &mut DbConn,
+    case: &Case,
+    now: DateTime<Utc>,
+) -> AppResult<store::ScheduleUpdate> {
+    let inputs = inputs(conn, case)?;
+    let next = next_contact(
+        &inputs.policy,
+        case.tz(),
+        &inputs.holidays,
+        &inputs.history,
+        now,
+    );
+    let update = decide(next, &inputs.history, case.vulnerable, now);
+    store::apply_schedule(conn, case.id, update, now.naive_utc())?;
+    Ok(update)
+}

@@ -1,0 +1,104 @@
+//! Database access for cases.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::{Case, CaseStatus};
+use crate::{
+    db::{schema::cases, DbConn},
+    error::{AppError, AppResult},
+};
+
+pub fn find(conn: &mut DbConn, case_id: i64) -> AppResult<Case> {
+    Ok(cases::table
+        .find(case_id)
+        .select(Case::as_select())
+        .first(conn)?)
+}
+
+/// A case only if it belongs to `client_id`; another client's case is "not found", never
+/// "forbidden", so ids reveal nothing.
+pub fn find_for_client(conn: &mut DbConn, client_id: i64, case_id: i64) -> AppResult<Case> {
+    cases::table
+        .find(case_id)
+        .filter(cases::client_id.eq(client_id))
+        .select(Case::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)
+}
+
+pub fn find_by_reference(
+    conn: &mut DbConn,
+    client_id: i64,
+    reference: &str,
+) -> AppResult<Option<Case>> {
+    Ok(cases::table
+        .filter(cases::client_id.eq(client_id))
+        .filter(cases::reference.eq(reference))
+        .select(Case::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The schedule a case should now follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScheduleUpdate {
+    pub status: CaseStatus,
+    pub closed_reason: Option<&'static str>,
+    pub next_contact_at: Option<NaiveDateTime>,
+    pub contact_window_end: Option<NaiveDateTime>,
+    pub priority_band: i32,
+}
+
+/// Writes a schedule and releases any claim (a rescheduled case is nobody's).
+pub fn apply_schedule(
+    conn: &mut DbConn,
+    case_id: i64,
+    update: ScheduleUpdate,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::update(cases::table.find(case_id))
+        .set((
+            cases::status.eq(update.status.as_str()),
+            cases::closed_reason.eq(update.closed_reason),
+            cases::next_contact_at.eq(update.next_contact_at),
+            cases::contact_window_end.eq(update.contact_window_end),
+            cases::priority_band.eq(update.priority_band),
+            cases::claimed_by.eq(None::<i64>),
+            cases::claim_expires_at.eq(None::<NaiveDateTime>),
+            cases::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Queryable, Debug, serde::Serialize)]
+pub struct CaseListItem {
+    pub id: i64,
+    pub reference: String,
+    pub customer_name: String,
+    pub status: String,
+    pub next_contact_at: Option<NaiveDateTime>,
+    pub referred_at: NaiveDateTime,
+}
+
+pub fn recent_for_client(
+    conn: &mut DbConn,
+    client_id: i64,
+    limit: i64,
+) -> AppResult<Vec<CaseListItem>> {
+    Ok(cases::table
+        .filter(cases::client_id.eq(client_id))
+        .order(cases::id.desc())
+        .limit(limit)
+        .select((
+            cases::id,
+            cases::reference,
+            cases::customer_name,
+            cases::status,
+            cases::next_contact_at,
+            cases::referred_at,
+        ))
+        .load(conn)?)
+}

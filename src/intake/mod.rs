@@ -1,0 +1,122 @@
+//! Referrals in: from the API, the client portal's CSV upload and the command line. Every route
+//! ends in [`Intake::refer`] or [`Intake::refer_batch`].
+
+pub mod api;
+pub mod csv_import;
+pub mod referral;
+pub mod store;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::{
+    audit::{self, Actor},
+    cases::{self, schedule::decide, store::find_by_reference, Case},
+    db::DbConn,
+    error::{AppError, AppResult},
+    scheduling::{next_contact, ContactHistory, ContactPolicy, HolidayCalendar},
+};
+use referral::NewReferral;
+use store::NewCaseRow;
+
+/// One client's referrals being taken in: its policy and holiday calendars are loaded once.
+pub struct Intake {
+    pub client_id: i64,
+    policy: ContactPolicy,
+    calendars: HashMap<String, HolidayCalendar>,
+}
+
+pub enum Referred {
+    Created(Case),
+    AlreadyReferred(Case),
+}
+
+impl Intake {
+    pub fn for_client(conn: &mut DbConn, client_id: i64) -> AppResult<Intake> {
+        if !crate::accounts::store::client_exists(conn, client_id)? {
+            return Err(AppError::NotFound);
+        }
+        Ok(Intake {
+            client_id,
+            policy: cases::policy_store::policy_for(conn, client_id)?,
+            calendars: HashMap::new(),
+        })
+    }
+
+    /// The row for a new case, scheduled for its first allowed contact.
+    pub fn row(
+        &mut self,
+        conn: &mut DbConn,
+        referral: NewReferral,
+        now: DateTime<Utc>,
+    ) -> AppResult<NewCaseRow> {
+        let region = referral.region.as_code();
+        if !self.calendars.contains_key(&region) {
+            let calendar = cases::policy_store::calendar_for(conn, &region)?;
+            self.calendars.insert(region.clone(), calendar);
+        }
+        let calendar = &self.calendars[&region];
+        let history = ContactHistory::default();
+        let next = next_contact(&self.policy, referral.timezone, calendar, &history, now);
+        Ok(NewCaseRow::new(
+            self.client_id,
+            referral,
+            decide(next, &history, false, now),
+            now.naive_utc(),
+        ))
+    }
+
+    pub fn refer(
+        &mut self,
+        conn: &mut DbConn,
+        actor: Actor,
+        referral: NewReferral,
+        now: DateTime<Utc>,
+    ) -> AppResult<Referred> {
+        let reference = referral.reference.clone();
+        let row = self.row(conn, referral, now)?;
+        match store::insert_one(conn, &row)? {
+            Some(id) => {
+                audit::record(
+                    conn,
+                    actor,
+                    audit::Entry::new("case_referred", "case", Some(id))
+                        .client(Some(self.client_id)),
+                )?;
+                Ok(Referred::Created(cases::store::find(conn, id)?))
+            }
+            None => find_by_reference(conn, self.client_id, &reference)?
+                .map(Referred::AlreadyReferred)
+                .ok_or_else(|| {
+                    AppError::Internal(anyhow::anyhow!(
+                        "case {reference} vanished after a conflict"
+                    ))
+                }),
+        }
+    }
+
+    /// Inserts many already-parsed referrals; returns how many were new.
+    pub fn refer_batch(
+        &mut self,
+        conn: &mut DbConn,
+        actor: Actor,
+        referrals: Vec<NewReferral>,
+        now: DateTime<Utc>,
+    ) -> AppResult<usize> {
+        let count = referrals.len();
+        let rows = referrals
+            .into_iter()
+            .map(|r| self.row(conn, r, now))
+            .collect::<AppResult<Vec<_>>>()?;
+        let created = store::insert_many(conn, &rows)?;
+        audit::record(
+            conn,
+            actor,
+            audit::Entry::new("cases_imported", "client", Some(self.client_id))
+                .client(Some(self.client_id))
+                .detail(format!("{created} new of {count} rows")),
+        )?;
+        Ok(created)
+    }
+}

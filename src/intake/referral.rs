@@ -1,0 +1,245 @@
+//! A referral as clients send it (API JSON or a CSV row), and its parsed, guaranteed form.
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::{
+    domain::{region::parse_timezone, Currency, Email, Money, Region},
+    error::FieldErrors,
+    payment_guard,
+};
+
+/// One referred customer. Field names are a contract with clients' integrations.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+pub struct ReferralRequest {
+    /// The client's own reference for this customer; re-sending it never creates a duplicate.
+    #[serde(default)]
+    #[validate(length(min = 1, max = 100, message = "is required (at most 100 characters)"))]
+    pub reference: String,
+    #[serde(default)]
+    #[validate(length(min = 1, max = 200, message = "is required (at most 200 characters)"))]
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// `england`, `wales`, `scotland`, `northern_ireland`, or an ISO 3166 country code.
+    #[serde(default)]
+    pub region: String,
+    /// IANA zone, e.g. `Europe/London`; defaults from the region where it has one zone.
+    pub timezone: Option<String>,
+    /// Integer minor units (pence, cents): 1250 is £12.50.
+    #[schema(value_type = i64)]
+    pub amount_owed_minor: Option<Value>,
+    /// ISO 4217, e.g. `GBP`.
+    #[serde(default)]
+    pub currency: String,
+    #[schema(value_type = i32)]
+    pub days_in_arrears: Option<Value>,
+    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
+    pub notes: Option<String>,
+    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
+    pub circumstances: Option<String>,
+    #[validate(length(max = 500, message = "must be at most 500 characters"))]
+    pub preferred_contact_times: Option<String>,
+}
+
+/// A referral whose every field has been checked.
+#[derive(Debug, Clone)]
+pub struct NewReferral {
+    pub reference: String,
+    pub name: String,
+    pub email: Option<Email>,
+    pub phone: Option<String>,
+    pub region: Region,
+    pub timezone: Tz,
+    pub amount: Money,
+    pub days_in_arrears: i32,
+    pub notes: Option<String>,
+    pub circumstances: Option<String>,
+    pub preferred_contact_times: Option<String>,
+}
+
+fn non_blank(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn parse_phone(raw: &str) -> Result<String, String> {
+    let allowed = raw
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let digits = raw.chars().filter(char::is_ascii_digit).count();
+    if allowed && (7..=15).contains(&digits) {
+        Ok(raw.trim().to_string())
+    } else {
+        Err("is not a valid phone number".into())
+    }
+}
+
+fn whole_number(
+    value: &Option<Value>,
+    field: &str,
+    errors: &mut FieldErrors,
+    hint: &str,
+) -> Option<i64> {
+    let parsed = match value {
+        None | Some(Value::Null) => Err("is required".to_string()),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .ok_or_else(|| format!("must be a whole number{hint}")),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| format!("must be a whole number{hint}")),
+        Some(_) => Err(format!("must be a whole number{hint}")),
+    };
+    parsed
+        .map_err(|e| errors.entry(field.into()).or_default().push(e))
+        .ok()
+}
+
+impl ReferralRequest {
+    pub fn parse(self) -> Result<NewReferral, FieldErrors> {
+        let mut errors = crate::error::field_errors_of(self.validate().err());
+        let mut add =
+            |field: &str, message: String| errors.entry(field.into()).or_default().push(message);
+
+        let email = non_blank(self.email.clone())
+            .and_then(|e| Email::parse(&e).map_err(|m| add("email", m)).ok());
+        let phone = non_blank(self.phone.clone())
+            .and_then(|p| parse_phone(&p).map_err(|m| add("phone", m)).ok());
+        let region = Region::parse(&self.region)
+            .map_err(|m| add("region", m))
+            .ok();
+        let timezone = match (non_blank(self.timezone.clone()), &region) {
+            (Some(tz), _) => parse_timezone(&tz).map_err(|m| add("timezone", m)).ok(),
+            (None, Some(region)) => region.default_timezone().or_else(|| {
+                add(
+                    "timezone",
+                    format!("is required for region {region}, which spans several time zones"),
+                );
+                None
+            }),
+            (None, None) => None,
+        };
+        let currency = Currency::parse(&self.currency)
+            .map_err(|m| add("currency", m))
+            .ok();
+        let mut numbers = FieldErrors::new();
+        let amount = whole_number(
+            &self.amount_owed_minor,
+            "amount_owed_minor",
+            &mut numbers,
+            " of minor units (1250 is £12.50)",
+        );
+        let days = whole_number(
+            &self.days_in_arrears,
+            "days_in_arrears",
+            &mut numbers,
+            " of days",
+        );
+        errors.extend(numbers);
+        if amount.is_some_and(|a| !(0..=1_000_000_000_000).contains(&a)) {
+            errors
+                .entry("amount_owed_minor".into())
+                .or_default()
+                .push("must be between 0 and 1,000,000,000,000".into());
+        }
+        if days.is_some_and(|d| !(0..=36_500).contains(&d)) {
+            errors
+                .entry("days_in_arrears".into())
+                .or_default()
+                .push("must be between 0 and 36,500".into());
+        }
+        errors.extend(payment_guard::check_fields([
+            ("name", Some(self.name.as_str())),
+            ("notes", self.notes.as_deref()),
+            ("circumstances", self.circumstances.as_deref()),
+            (
+                "preferred_contact_times",
+                self.preferred_contact_times.as_deref(),
+            ),
+            ("reference", Some(self.reference.as_str())),
+        ]));
+        match (region, timezone, currency, amount, days) {
+            (Some(region), Some(timezone), Some(currency), Some(amount), Some(days))
+                if errors.is_empty() =>
+            {
+                Ok(NewReferral {
+                    reference: self.reference.trim().to_string(),
+                    name: self.name.trim().to_string(),
+                    email,
+                    phone,
+                    region,
+                    timezone,
+                    amount: Money::new(amount, currency),
+                    days_in_arrears: days as i32,
+                    notes: non_blank(self.notes),
+                    circumstances: non_blank(self.circumstances),
+                    preferred_contact_times: non_blank(self.preferred_contact_times),
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> ReferralRequest {
+        ReferralRequest {
+            reference: "ACC-1".into(),
+            name: "Ann Example".into(),
+            email: Some("ann@example.org".into()),
+            phone: Some("07700 900123".into()),
+            region: "wales".into(),
+            timezone: None,
+            amount_owed_minor: Some(serde_json::json!(125000)),
+            currency: "GBP".into(),
+            days_in_arrears: Some(serde_json::json!(45)),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_complete_referral_parses_with_a_default_zone() {
+        let parsed = valid().parse().unwrap();
+        assert_eq!(parsed.timezone, chrono_tz::Europe::London);
+        assert_eq!(parsed.amount.to_string(), "£1,250.00");
+    }
+
+    #[test]
+    fn every_bad_field_is_named_with_a_reason() {
+        let bad = ReferralRequest {
+            reference: "".into(),
+            email: Some("nope".into()),
+            region: "US".into(),
+            amount_owed_minor: Some(serde_json::json!(12.5)),
+            currency: "XXX".into(),
+            days_in_arrears: None,
+            notes: Some("card 4111 1111 1111 1111".into()),
+            ..valid()
+        };
+        let errors = bad.parse().unwrap_err();
+        for field in [
+            "reference",
+            "email",
+            "timezone",
+            "amount_owed_minor",
+            "currency",
+            "days_in_arrears",
+            "notes",
+        ] {
+            assert!(
+                errors.contains_key(field),
+                "{field} missing from {errors:?}"
+            );
+        }
+        assert!(errors["notes"][0].contains("card number"));
+    }
+}

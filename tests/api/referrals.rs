@@ -1,0 +1,203 @@
+use serde_json::{json, Value};
+
+use crate::backend_test;
+use crate::helpers::TestApp;
+
+/// Tuesday 10 March 2026, 10:00 UTC (10:00 in London): inside contact hours.
+pub fn tuesday_morning() -> chrono::DateTime<chrono::Utc> {
+    chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 10, 10, 0, 0).unwrap()
+}
+
+pub fn referral(reference: &str) -> Value {
+    json!({
+        "reference": reference,
+        "name": "Ann Example",
+        "email": "ann@example.org",
+        "phone": "07700 900123",
+        "region": "england",
+        "amount_owed_minor": 125000,
+        "currency": "GBP",
+        "days_in_arrears": 45,
+        "circumstances": "Lost job in the spring"
+    })
+}
+
+async fn post(app: &TestApp, key: &str, body: &Value) -> reqwest::Response {
+    app.api()
+        .post(app.url("/api/v1/referrals"))
+        .bearer_auth(key)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+backend_test!(a_referral_becomes_a_case_due_in_contact_hours);
+async fn a_referral_becomes_a_case_due_in_contact_hours(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let client = app.create_client("Water Co");
+    let key = app.client_api_key(client);
+    let response = post(&app, &key, &referral("ACC-1")).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let case: Value = response.json().await.unwrap();
+    assert_eq!(case["reference"], "ACC-1");
+    assert_eq!(case["status"], "queued");
+    assert_eq!(case["next_contact_at"], "2026-03-10T10:00:00Z");
+    assert_eq!(
+        case["timezone"], "Europe/London",
+        "defaulted from the region"
+    );
+
+    let fetched = app
+        .api()
+        .get(app.url(&format!("/api/v1/cases/{}", case["id"])))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fetched.status().as_u16(), 200);
+    let fetched: Value = fetched.json().await.unwrap();
+    assert_eq!(fetched["id"], case["id"]);
+}
+
+backend_test!(a_referral_in_the_evening_is_scheduled_for_the_next_morning_in_its_zone);
+async fn a_referral_in_the_evening_is_scheduled_for_the_next_morning_in_its_zone(app: TestApp) {
+    // Tuesday 22:00 UTC: 17:00 in New York, still inside their hours; 22:00 in London is not.
+    app.state
+        .clock
+        .pin(tuesday_morning() + chrono::Duration::hours(12));
+    let key = app.client_api_key(app.create_client("Lender"));
+    let mut ny = referral("NY-1");
+    ny["region"] = json!("US");
+    ny["timezone"] = json!("America/New_York");
+    let ny: Value = post(&app, &key, &ny).await.json().await.unwrap();
+    assert_eq!(ny["status"], "queued");
+    let london: Value = post(&app, &key, &referral("LDN-1"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(london["status"], "scheduled");
+    assert_eq!(london["next_contact_at"], "2026-03-11T08:00:00Z");
+}
+
+backend_test!(resending_a_reference_returns_the_existing_case);
+async fn resending_a_reference_returns_the_existing_case(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Council"));
+    let first: Value = post(&app, &key, &referral("DUP-1"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let again = post(&app, &key, &referral("DUP-1")).await;
+    assert_eq!(again.status().as_u16(), 200);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    let count: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        outreach::db::schema::cases::table
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(count, 1);
+}
+
+backend_test!(bad_referrals_name_every_field_and_payment_data_is_refused);
+async fn bad_referrals_name_every_field_and_payment_data_is_refused(app: TestApp) {
+    let key = app.client_api_key(app.create_client("Strict"));
+    let mut bad = referral("");
+    bad["email"] = json!("not-an-email");
+    bad["region"] = json!("US");
+    bad["amount_owed_minor"] = json!("twelve");
+    bad["currency"] = json!("POUNDS");
+    bad["notes"] = json!("Paid with card 4111 1111 1111 1111 last time");
+    let response = post(&app, &key, &bad).await;
+    assert_eq!(response.status().as_u16(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "validation");
+    for field in [
+        "reference",
+        "email",
+        "timezone",
+        "amount_owed_minor",
+        "currency",
+        "notes",
+    ] {
+        assert!(body["fields"][field].is_array(), "{field} named in {body}");
+    }
+    assert!(body["fields"]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("card number"));
+    let stored: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        outreach::db::schema::cases::table
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(stored, 0);
+    let audit: Vec<String> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        outreach::db::schema::audit_log::table
+            .select(outreach::db::schema::audit_log::detail)
+            .load(conn)
+            .unwrap()
+    });
+    assert!(
+        audit.iter().all(|d| !d.contains("4111")),
+        "the card number is never stored"
+    );
+}
+
+backend_test!(a_batch_is_answered_item_by_item);
+async fn a_batch_is_answered_item_by_item(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Batcher"));
+    let mut bad = referral("B-2");
+    bad["currency"] = json!("???");
+    let body = json!([referral("B-1"), bad, referral("B-1")]);
+    let response = post(&app, &key, &body).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let answer: Value = response.json().await.unwrap();
+    let results = answer["results"].as_array().unwrap();
+    assert_eq!(results[0]["status"], 201);
+    assert_eq!(results[1]["status"], 422);
+    assert!(results[1]["error"]["fields"]["currency"].is_array());
+    assert_eq!(
+        results[2]["status"], 200,
+        "the same reference again in one batch"
+    );
+    assert_eq!(results[2]["case"]["id"], results[0]["case"]["id"]);
+}
+
+backend_test!(a_client_never_sees_another_clients_case);
+async fn a_client_never_sees_another_clients_case(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let mine = app.client_api_key(app.create_client("Mine"));
+    let theirs = app.client_api_key(app.create_client("Theirs"));
+    let case: Value = post(&app, &theirs, &referral("SECRET-1"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let peek = app
+        .api()
+        .get(app.url(&format!("/api/v1/cases/{}", case["id"])))
+        .bearer_auth(&mine)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(peek.status().as_u16(), 404);
+    // Same reference from another client is a different case.
+    let own = post(&app, &mine, &referral("SECRET-1")).await;
+    assert_eq!(own.status().as_u16(), 201);
+    // Handlers' tokens cannot refer customers.
+    let (_, token) = app.staff_token("handler");
+    assert_eq!(
+        post(&app, &token, &referral("X")).await.status().as_u16(),
+        403
+    );
+}
