@@ -57,6 +57,13 @@ pub enum Command {
         #[arg(long, default_value = "")]
         label: String,
     },
+    /// Import referrals from a CSV file (header row with the API's field names). Exits 3 when
+    /// some rows were refused (the good ones are kept).
+    Import {
+        #[arg(long)]
+        client: i64,
+        file: std::path::PathBuf,
+    },
 }
 
 pub fn main() -> std::process::ExitCode {
@@ -109,6 +116,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
         println!("Database is up to date.");
         return Ok(());
     }
+    if let Command::Import { client, file } = command {
+        return import_file(&pool, client, &file).await;
+    }
     let output = db::run(&pool, move |conn| {
         db::write_transaction(conn, |conn| operator_command(conn, command))
     })
@@ -160,6 +170,53 @@ fn operator_command(conn: &mut db::DbConn, command: Command) -> Result<String, A
                 "Personal API token for {user} (shown once, stored hashed):\n{token}"
             ))
         }
-        Command::Serve | Command::Migrate => unreachable!("handled before opening a transaction"),
+        Command::Serve | Command::Migrate | Command::Import { .. } => Err(AppError::bad_request(
+            "this command does not run in a transaction",
+        )),
     }
+}
+
+async fn import_file(
+    pool: &db::Pool,
+    client_id: i64,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = indicatif::ProgressBar::new(size);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {elapsed} ({eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = bar.clone();
+    let report = db::run(pool, move |conn| {
+        crate::intake::csv_import::import(
+            conn,
+            client_id,
+            Actor::Cli,
+            std::io::BufReader::with_capacity(1 << 20, file),
+            chrono::Utc::now(),
+            |bytes| progress.set_position(bytes),
+        )
+    })
+    .await
+    .map_err(anyhow::Error::new)?;
+    bar.finish_and_clear();
+    println!(
+        "{} rows read: {} new cases, {} already referred, {} refused.",
+        report.rows,
+        report.created,
+        report.already_present,
+        report.errors.len()
+    );
+    for error in &report.errors {
+        println!("  line {}: {}", error.line, error.reasons.join("; "));
+    }
+    if !report.errors.is_empty() {
+        std::process::exit(3);
+    }
+    Ok(())
 }

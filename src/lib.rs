@@ -20,6 +20,7 @@ pub mod intake;
 pub mod metrics;
 pub mod openapi;
 pub mod payment_guard;
+pub mod portal;
 pub mod queue;
 pub mod scheduling;
 pub mod startup;

@@ -113,6 +113,7 @@ impl Application {
                 .route("/static/app.css", web::get().to(pages::stylesheet))
                 .configure(auth::routes::configure)
                 .configure(accounts::routes::configure)
+                .configure(crate::portal::configure)
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(AppError::NotFound)
                 }))

@@ -31,6 +31,7 @@ pub fn init_with_default(level: &str) {
         });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
 }

@@ -91,6 +91,19 @@ pub fn token_matches(cookie_token: Option<&str>, submitted: Option<&str>) -> boo
     }
 }
 
+/// Checks a token submitted some other way than a urlencoded form (e.g. a multipart upload).
+pub fn verify(req: &HttpRequest, submitted: Option<&str>) -> Result<(), AppError> {
+    let state = state_of(req)?;
+    let expected = cookies::read_private(req, &state.cookie_key, CSRF_COOKIE);
+    if token_matches(expected.as_deref(), submitted) {
+        Ok(())
+    } else {
+        Err(AppError::bad_request(
+            "This form has expired. Please go back, reload the page and try again.",
+        ))
+    }
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;

@@ -1,1 +1,252 @@
-pub fn placeholder() {}
+//! CSV import: the client portal's upload and `outreach import` both come here. The header row
+//! uses the API's field names. Good rows are kept, every bad row is reported with its line number
+//! and reasons, and importing the same file again creates nothing new.
+
+use std::io::Read;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{referral::ReferralRequest, Intake};
+use crate::{
+    audit::Actor,
+    db::{self, DbConn},
+    error::{AppError, AppResult},
+};
+
+/// Rows written per transaction: large enough for throughput, small enough that a failure loses
+/// little and progress is visible.
+const CHUNK: usize = 1000;
+
+const REQUIRED: [&str; 6] = [
+    "reference",
+    "name",
+    "region",
+    "amount_owed_minor",
+    "currency",
+    "days_in_arrears",
+];
+
+#[derive(Debug, Default, Serialize)]
+pub struct RowError {
+    pub line: u64,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub created: usize,
+    /// Rows whose reference this client had already sent.
+    pub already_present: usize,
+    pub errors: Vec<RowError>,
+}
+
+/// Turns CRLF into LF as the file streams in: the CSV reader's line numbers then match what a
+/// person sees in their editor whichever line endings the file has.
+struct LfLines<R> {
+    inner: R,
+    pending_cr: bool,
+}
+
+impl<R: Read> Read for LfLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let n = self.inner.read(buf)?;
+            if n == 0 {
+                if self.pending_cr {
+                    self.pending_cr = false;
+                    if let Some(first) = buf.first_mut() {
+                        *first = b'\r';
+                        return Ok(1);
+                    }
+                }
+                return Ok(0);
+            }
+            let mut out = 0;
+            let mut carried = std::mem::take(&mut self.pending_cr);
+            let chunk = buf[..n].to_vec();
+            for (i, &b) in chunk.iter().enumerate() {
+                if carried && b != b'\n' {
+                    buf[out] = b'\r';
+                    out += 1;
+                }
+                carried = false;
+                if b == b'\r' {
+                    if i + 1 == n {
+                        self.pending_cr = true;
+                    } else if chunk[i + 1] != b'\n' {
+                        buf[out] = b;
+                        out += 1;
+                    }
+                } else {
+                    buf[out] = b;
+                    out += 1;
+                }
+            }
+            if out > 0 {
+                return Ok(out);
+            }
+        }
+    }
+}
+
+fn field(headers: &csv::StringRecord, record: &csv::StringRecord, name: &str) -> Option<String> {
+    headers
+        .iter()
+        .position(|h| h.trim().eq_ignore_ascii_case(name))
+        .and_then(|i| record.get(i))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+fn request_from(headers: &csv::StringRecord, record: &csv::StringRecord) -> ReferralRequest {
+    let get = |name: &str| field(headers, record, name);
+    ReferralRequest {
+        reference: get("reference").unwrap_or_default(),
+        name: get("name").unwrap_or_default(),
+        email: get("email"),
+        phone: get("phone"),
+        region: get("region").unwrap_or_default(),
+        timezone: get("timezone"),
+        amount_owed_minor: get("amount_owed_minor").map(Value::String),
+        currency: get("currency").unwrap_or_default(),
+        days_in_arrears: get("days_in_arrears").map(Value::String),
+        notes: get("notes"),
+        circumstances: get("circumstances"),
+        preferred_contact_times: get("preferred_contact_times"),
+    }
+}
+
+/// Reads the CSV and imports it chunk by chunk; `progress` is told how many bytes were read.
+pub fn import<R: Read>(
+    conn: &mut DbConn,
+    client_id: i64,
+    actor: Actor,
+    source: R,
+    now: DateTime<Utc>,
+    mut progress: impl FnMut(u64),
+) -> AppResult<ImportReport> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(LfLines {
+            inner: source,
+            pending_cr: false,
+        });
+    let headers = reader
+        .headers()
+        .map_err(|e| AppError::bad_request(format!("The file is not readable CSV: {e}")))?
+        .clone();
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .copied()
+        .filter(|r| !headers.iter().any(|h| h.trim().eq_ignore_ascii_case(r)))
+        .collect();
+    if !missing.is_empty() {
+        return Err(AppError::bad_request(format!(
+            "The header row is missing: {}. Expected columns: {}, and optionally email, phone, timezone, notes, circumstances, preferred_contact_times.",
+            missing.join(", "),
+            REQUIRED.join(", ")
+        )));
+    }
+    let mut intake = Intake::for_client(conn, client_id)?;
+    let mut report = ImportReport::default();
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line() + 1;
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                if record.iter().all(|v| v.trim().is_empty()) {
+                    continue;
+                }
+                report.rows += 1;
+                let line = record.position().map(|p| p.line()).unwrap_or(line);
+                match request_from(&headers, &record).parse() {
+                    Ok(referral) => chunk.push(referral),
+                    Err(fields) => report.errors.push(RowError {
+                        line,
+                        reasons: fields
+                            .into_iter()
+                            .map(|(f, m)| format!("{f} {}", m.join(", ")))
+                            .collect(),
+                    }),
+                }
+            }
+            Err(e) => {
+                report.rows += 1;
+                report.errors.push(RowError {
+                    line,
+                    reasons: vec![format!("not readable CSV: {e}")],
+                });
+            }
+        }
+        if chunk.len() == CHUNK {
+            flush(conn, &mut intake, actor, &mut chunk, now, &mut report)?;
+            progress(reader.position().byte());
+        }
+    }
+    flush(conn, &mut intake, actor, &mut chunk, now, &mut report)?;
+    progress(reader.position().byte());
+    Ok(report)
+}
+
+fn flush(
+    conn: &mut DbConn,
+    intake: &mut Intake,
+    actor: Actor,
+    chunk: &mut Vec<super::referral::NewReferral>,
+    now: DateTime<Utc>,
+    report: &mut ImportReport,
+) -> AppResult<()> {
+    if chunk.is_empty() {
+        return Ok(());
+    }
+    let batch = std::mem::take(chunk);
+    let count = batch.len();
+    let created = db::write_transaction(conn, |conn| intake.refer_batch(conn, actor, batch, now))?;
+    report.created += created;
+    report.already_present += count - created;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crlf_becomes_lf_even_across_reads() {
+        struct TwoByTwo(&'static [u8], usize);
+        impl Read for TwoByTwo {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = 2.min(self.0.len() - self.1).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[self.1..self.1 + n]);
+                self.1 += n;
+                Ok(n)
+            }
+        }
+        let mut out = String::new();
+        LfLines {
+            inner: TwoByTwo(b"a\r\nbc\r\nd\re\r", 0),
+            pending_cr: false,
+        }
+        .read_to_string(&mut out)
+        .unwrap();
+        assert_eq!(out, "a\nbc\nd\re\r");
+    }
+
+    #[test]
+    fn rows_become_requests_by_header_name_in_any_order_and_case() {
+        let headers = csv::StringRecord::from(vec!["Currency", "reference", "NAME"]);
+        let record = csv::StringRecord::from(vec!["GBP", "R-1", "Zoë Ångström"]);
+        let request = request_from(&headers, &record);
+        assert_eq!(request.reference, "R-1");
+        assert_eq!(request.name, "Zoë Ångström");
+        assert_eq!(request.currency, "GBP");
+        assert!(request.email.is_none());
+    }
+}

@@ -6,6 +6,8 @@ mod helpers;
 mod accounts;
 mod auth;
 mod browser;
+mod concurrency;
+mod csv_import;
 mod health;
 mod openapi;
 mod queue;

@@ -6,6 +6,7 @@ pub mod postgres;
 pub mod session;
 
 pub use app::{spawn_app, Backend, TestApp};
+pub use session::Session;
 
 /// Declares a test that runs once per backend: `<name>::sqlite` and `<name>::postgres`.
 /// The PostgreSQL run is skipped (and says so) when `OUTREACH_TEST_POSTGRES_URL` is unset,

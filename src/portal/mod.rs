@@ -1,0 +1,104 @@
+//! The client portal: a client's own cases, CSV upload, and (in `reports`) its re-engagement
+//! figures. Every query here is scoped to the signed-in user's client.
+
+use actix_multipart::Multipart;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+
+use crate::{
+    accounts,
+    audit::Actor,
+    auth::{
+        csrf::{self, CsrfToken},
+        roles::ClientUser,
+    },
+    cases, db,
+    error::{AppError, AppResult},
+    intake::csv_import,
+    state::AppState,
+    web::Page,
+};
+
+/// Uploads larger than this go through `outreach import`.
+const MAX_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
+
+fn client_of(user: &ClientUser) -> AppResult<i64> {
+    user.client_id.ok_or(AppError::Forbidden)
+}
+
+#[get("/portal")]
+async fn overview(
+    state: web::Data<AppState>,
+    user: ClientUser,
+    csrf: CsrfToken,
+) -> AppResult<HttpResponse> {
+    let client_id = client_of(&user)?;
+    let (client, cases) = db::run(&state.pool, move |conn| {
+        Ok((
+            accounts::store::client(conn, client_id)?,
+            cases::store::recent_for_client(conn, client_id, 50)?,
+        ))
+    })
+    .await?;
+    Page::new("portal/overview.html", &csrf, Some(&user.user))
+        .with("client", &client)
+        .with("cases", &cases)
+        .render(&state)
+}
+
+/// Reads the multipart body: the CSRF field and the file's bytes.
+async fn read_upload(mut payload: Multipart) -> AppResult<(Option<String>, Vec<u8>)> {
+    let mut token = None;
+    let mut file = Vec::new();
+    while let Some(field) = payload.next().await {
+        let mut field =
+            field.map_err(|_| AppError::bad_request("The upload could not be read."))?;
+        let name = field.name().unwrap_or_default().to_string();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk =
+                chunk.map_err(|_| AppError::bad_request("The upload could not be read."))?;
+            if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
+                return Err(AppError::bad_request(
+                    "The file is larger than 50 MB. Split it, or ask us to import it with `outreach import`.",
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "csrf_token" => token = Some(String::from_utf8_lossy(&bytes).into_owned()),
+            "file" => file = bytes,
+            _ => {}
+        }
+    }
+    Ok((token, file))
+}
+
+#[post("/portal/referrals/upload")]
+async fn upload(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: ClientUser,
+    csrf: CsrfToken,
+    payload: Multipart,
+) -> AppResult<HttpResponse> {
+    let client_id = client_of(&user)?;
+    let (token, file) = read_upload(payload).await?;
+    csrf::verify(&req, token.as_deref())?;
+    if file.is_empty() {
+        return Err(AppError::field("file", "choose a CSV file to upload"));
+    }
+    let actor = Actor::User(user.id);
+    let now = state.clock.now();
+    let report = db::run(&state.pool, move |conn| {
+        csv_import::import(conn, client_id, actor, file.as_slice(), now, |_| {})
+    })
+    .await?;
+    Page::new("portal/import_report.html", &csrf, Some(&user.user))
+        .with("report", &report)
+        .render(&state)
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(overview).service(upload);
+}

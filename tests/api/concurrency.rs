@@ -1,0 +1,120 @@
+//! Two service instances against one PostgreSQL database, 32 handlers claiming at once: every
+//! due case is claimed exactly once and none is lost.
+
+use std::collections::HashSet;
+
+use serde_json::json;
+
+use crate::helpers::{app::spawn_with, postgres, Backend};
+use crate::referrals::tuesday_morning;
+
+const CASES: usize = 2000;
+const HANDLERS: usize = 32;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_and_32_handlers_claim_every_case_exactly_once() {
+    if !postgres::available() {
+        return;
+    }
+    let first = spawn_with(Backend::Postgres, |c| c.pool_size = 12).await;
+    let url = first.state.config.database_url.clone();
+    let second = spawn_with(Backend::Postgres, move |c| {
+        c.database_url = url;
+        c.pool_size = 12;
+    })
+    .await;
+    first.state.clock.pin(tuesday_morning());
+    second.state.clock.pin(tuesday_morning());
+
+    let client_id = first.create_client("Busy Utility");
+    first.with_conn(|conn| {
+        let referrals: Vec<_> = (0..CASES)
+            .map(|i| {
+                outreach::intake::referral::ReferralRequest {
+                    reference: format!("C-{i:05}"),
+                    name: format!("Customer {i}"),
+                    region: "england".into(),
+                    amount_owed_minor: Some(json!(10_000 + i)),
+                    currency: "GBP".into(),
+                    days_in_arrears: Some(json!(i % 365)),
+                    ..Default::default()
+                }
+                .parse()
+                .unwrap()
+            })
+            .collect();
+        let mut intake = outreach::intake::Intake::for_client(conn, client_id).unwrap();
+        let created = intake
+            .refer_batch(
+                conn,
+                outreach::audit::Actor::System,
+                referrals,
+                tuesday_morning(),
+            )
+            .unwrap();
+        assert_eq!(created, CASES);
+    });
+
+    let tokens: Vec<String> = (0..HANDLERS)
+        .map(|_| first.staff_token("handler").1)
+        .collect();
+    let addresses = [first.address.clone(), second.address.clone()];
+    let mut workers = Vec::new();
+    for (i, token) in tokens.into_iter().enumerate() {
+        let base = addresses[i % 2].clone();
+        workers.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut claimed = Vec::new();
+            loop {
+                let response = http
+                    .post(format!("{base}/api/v1/calls/next"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap();
+                match response.status().as_u16() {
+                    204 => break,
+                    200 => {}
+                    other => panic!(
+                        "claim failed with {other}: {}",
+                        response.text().await.unwrap()
+                    ),
+                }
+                let call: serde_json::Value = response.json().await.unwrap();
+                let id = call["case"]["id"].as_i64().unwrap();
+                claimed.push(id);
+                let done = http
+                    .post(format!("{base}/api/v1/cases/{id}/outcomes"))
+                    .bearer_auth(&token)
+                    .json(&json!({"outcome": "declined"}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    done.status().as_u16(),
+                    200,
+                    "{}",
+                    done.text().await.unwrap()
+                );
+            }
+            claimed
+        }));
+    }
+    let mut all = Vec::new();
+    for worker in workers {
+        all.extend(worker.await.unwrap());
+    }
+    let unique: HashSet<i64> = all.iter().copied().collect();
+    assert_eq!(all.len(), CASES, "every case claimed, none twice");
+    assert_eq!(unique.len(), CASES);
+    let still_open: i64 = first.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::cases::dsl::*;
+        cases
+            .filter(status.ne("closed"))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(still_open, 0, "none lost");
+}

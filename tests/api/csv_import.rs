@@ -1,0 +1,152 @@
+use crate::backend_test;
+use crate::helpers::TestApp;
+use crate::referrals::tuesday_morning;
+
+/// A file as spreadsheets write it: BOM, CRLF, quoted fields with commas, UTF-8 names, and
+/// three bad rows (a card number, a bad e-mail, a missing amount).
+pub const FILE: &str =
+    "\u{feff}reference,name,email,region,amount_owed_minor,currency,days_in_arrears,notes\r\n\
+R-1,\"Zoë Ångström\",zoe@example.org,england,125000,GBP,45,\"Lost job, partner ill\"\r\n\
+R-2,Siân Jones,,wales,9900,GBP,10,\r\n\
+R-3,Bad Card,,scotland,100,GBP,5,\"card 4111 1111 1111 1111\"\r\n\
+R-4,Bad Mail,nope,england,100,GBP,5,\r\n\
+R-5,No Amount,,england,,GBP,5,\r\n\
+R-6,\"Ó Briain, Pádraig\",,northern_ireland,4500,GBP,120,\r\n";
+
+async fn upload(session: &crate::helpers::Session, csv: &str) -> (u16, String) {
+    let token = session.csrf_token().await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("referrals.csv"),
+        );
+    let response = session
+        .client
+        .post(format!("{}/portal/referrals/upload", session.base()))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+fn case_count(app: &TestApp) -> i64 {
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        outreach::db::schema::cases::table
+            .count()
+            .get_result(conn)
+            .unwrap()
+    })
+}
+
+backend_test!(a_client_uploads_a_csv_keeps_good_rows_and_sees_each_bad_line);
+async fn a_client_uploads_a_csv_keeps_good_rows_and_sees_each_bad_line(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let client_id = app.create_client("Upload Co");
+    let session = app.login_as("client", Some(client_id)).await;
+    let (status, html) = upload(&session, FILE).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("6 rows read: <strong>3</strong> new referrals"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>4</td><td>notes This looks like a card number"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>5</td><td>email is not a valid e-mail address"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>6</td><td>amount_owed_minor is required"),
+        "{html}"
+    );
+    assert!(!html.contains("4111"), "the card number is not echoed back");
+    assert_eq!(case_count(&app), 3);
+    let names: Vec<String> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::cases::dsl::*;
+        cases
+            .order(reference.asc())
+            .select(customer_name)
+            .load(conn)
+            .unwrap()
+    });
+    assert_eq!(names, ["Zoë Ångström", "Siân Jones", "Ó Briain, Pádraig"]);
+
+    let (_, again) = upload(&session, FILE).await;
+    assert!(
+        again.contains("<strong>0</strong> new referrals, 3 already referred"),
+        "{again}"
+    );
+    assert_eq!(case_count(&app), 3, "a re-run creates nothing new");
+    let (_, portal) = session.get_text("/portal").await;
+    assert!(portal.contains("Zoë Ångström"));
+}
+
+backend_test!(uploads_need_a_csrf_token_and_a_client_user);
+async fn uploads_need_a_csrf_token_and_a_client_user(app: TestApp) {
+    let client_id = app.create_client("Guarded Upload");
+    let session = app.login_as("client", Some(client_id)).await;
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(FILE.as_bytes().to_vec()).file_name("x.csv"),
+    );
+    let response = session
+        .client
+        .post(format!("{}/portal/referrals/upload", session.base()))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+    assert_eq!(case_count(&app), 0);
+    let handler = app.login_as("handler", None).await;
+    assert_eq!(handler.get("/portal").await.status().as_u16(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_import_reports_lines_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("referrals.csv");
+    std::fs::write(&file, FILE).unwrap();
+    let env = [
+        ("OUTREACH_DATA_DIR", dir.path().to_str().unwrap()),
+        ("OUTREACH_DEMO", "false"),
+    ];
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_outreach"))
+            .args(args)
+            .envs(env)
+            .env_remove("OUTREACH_DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let created = run(&["create-client", "CLI Co"]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let client_id = String::from_utf8(created.stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    let first = run(&["import", "--client", &client_id, file.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&first.stdout);
+    assert_eq!(first.status.code(), Some(3), "some rows refused: {out}");
+    assert!(
+        out.contains("6 rows read: 3 new cases, 0 already referred, 3 refused."),
+        "{out}"
+    );
+    assert!(
+        out.contains("line 4: notes This looks like a card number"),
+        "{out}"
+    );
+    let second = run(&["import", "--client", &client_id, file.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&second.stdout).contains("0 new cases, 3 already referred"));
+}
