@@ -2,6 +2,7 @@
 //! contact policy, the case's history and the current time ([`rules::next_contact`]); the rest of
 //! the service stores what it answers.
 
+pub mod api;
 pub mod holidays;
 pub mod policy;
 pub mod rules;

@@ -15,7 +15,15 @@ async fn openapi_document_lists_every_json_route_with_its_error_shape() {
         .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
-    let expected: &[(&str, &str)] = &[("/api/v1/me", "get")];
+    let expected: &[(&str, &str)] = &[
+        ("/api/v1/me", "get"),
+        ("/api/v1/referrals", "post"),
+        ("/api/v1/cases/{id}", "get"),
+        ("/api/v1/calls/next", "post"),
+        ("/api/v1/cases/{id}/outcomes", "post"),
+        ("/api/v1/contact-policy", "get"),
+        ("/api/v1/contact-policy", "put"),
+    ];
     for (path, method) in expected {
         assert!(
             paths.get(*path).and_then(|p| p.get(*method)).is_some(),

@@ -201,3 +201,58 @@ async fn a_client_never_sees_another_clients_case(app: TestApp) {
         403
     );
 }
+
+backend_test!(a_client_may_tighten_its_contact_policy_but_not_loosen_it);
+async fn a_client_may_tighten_its_contact_policy_but_not_loosen_it(app: TestApp) {
+    // Tuesday 09:30 London: inside the defaults, outside a 10:00 start.
+    app.state
+        .clock
+        .pin(tuesday_morning() - chrono::Duration::minutes(30));
+    let key = app.client_api_key(app.create_client("Careful Co"));
+    let url = app.url("/api/v1/contact-policy");
+    let looser = app.api().put(&url).bearer_auth(&key)
+        .json(&json!({"latest": "21:00", "weekdays": ["mon", "sun"], "min_hours_between_attempts": 1}))
+        .send().await.unwrap();
+    assert_eq!(looser.status().as_u16(), 422);
+    let body: Value = looser.json().await.unwrap();
+    assert!(
+        body["fields"]["latest"][0]
+            .as_str()
+            .unwrap()
+            .contains("20:00"),
+        "{body}"
+    );
+    assert!(body["fields"]["weekdays"].is_array());
+    assert!(body["fields"]["min_hours_between_attempts"].is_array());
+
+    let stricter = app
+        .api()
+        .put(&url)
+        .bearer_auth(&key)
+        .json(&json!({"earliest": "10:00", "max_attempts_24_hours": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stricter.status().as_u16(), 200);
+    let policy: Value = app
+        .api()
+        .get(&url)
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(policy["earliest"], "10:00");
+    assert_eq!(policy["latest"], "20:00");
+    let case: Value = post(&app, &key, &referral("LATE-START"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        case["next_contact_at"], "2026-03-10T10:00:00Z",
+        "the stricter start applies"
+    );
+}
