@@ -114,6 +114,8 @@ impl Application {
                 .configure(auth::routes::configure)
                 .configure(accounts::routes::configure)
                 .configure(crate::portal::configure)
+                .configure(crate::calls::pages::configure)
+                .configure(crate::supervisor::configure)
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(AppError::NotFound)
                 }))

@@ -5,7 +5,12 @@ use actix_web::{post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{outcome::OutcomeRequest, record};
+use super::{
+    outcome::OutcomeRequest,
+    record,
+    safeguarding::{self, EmergencyContact, VulnerabilityRequest},
+    welfare::{self, DebriefRequest, ExceptionDecision, ExceptionRequest},
+};
 use crate::{
     auth::api::ApiStaff,
     cases::{self, rfc3339, view::CaseView},
@@ -18,6 +23,8 @@ use crate::{
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct ClaimedCall {
     pub case: CaseView,
+    /// The script rendered for this case; read `no_payment_statement` first.
+    pub script: super::script::RenderedScript,
     /// The claim lasts until then unless renewed (asking for the next call again renews it).
     pub lease_expires_at: Option<String>,
 }
@@ -36,29 +43,28 @@ pub struct ClaimedCall {
 #[post("/api/v1/calls/next")]
 pub async fn next_call(state: web::Data<AppState>, staff: ApiStaff) -> AppResult<HttpResponse> {
     let now = state.clock.now();
-    let (handler_id, actor) = (
-        staff.user.id,
-        crate::audit::Actor::PersonalToken(staff.credential_id),
-    );
-    let claim = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            queue::claim_next(
-                conn,
-                actor,
-                handler_id,
-                now,
-                chrono::Duration::minutes(queue::DEFAULT_LEASE_MINUTES),
-            )
-        })
+    let (handler_id, actor) = (staff.user.id, staff_actor(&staff));
+    let handler_name = staff.user.display_name.clone();
+    let (claim, script) = db::run(&state.pool, move |conn| {
+        let claim = db::write_transaction(conn, |conn| {
+            queue::claim_next(conn, actor, handler_id, now, chrono::Duration::minutes(queue::DEFAULT_LEASE_MINUTES))
+        })?;
+        let script = match &claim {
+            Claim::Claimed(case) => Some(super::script_store::render_for(conn, case, &handler_name)?),
+            _ => None,
+        };
+        Ok((claim, script))
     })
     .await?;
-    match claim {
-        Claim::Claimed(case) => Ok(HttpResponse::Ok().json(ClaimedCall {
+    match (claim, script) {
+        (Claim::Claimed(case), Some(script)) => Ok(HttpResponse::Ok().json(ClaimedCall {
             lease_expires_at: case.claim_expires_at.map(rfc3339),
             case: CaseView::from(case.as_ref()),
+            script,
         })),
-        Claim::NothingDue => Ok(HttpResponse::NoContent().finish()),
-        Claim::OnBreak { until } => Err(AppError::Conflict(format!(
+        (Claim::Claimed(_), None) => Err(AppError::Internal(anyhow::anyhow!("claimed without a script"))),
+        (Claim::NothingDue, _) => Ok(HttpResponse::NoContent().finish()),
+        (Claim::OnBreak { until }, _) => Err(AppError::Conflict(format!(
             "You are on a break until {} UTC. Take the time; the queue will wait.",
             until.format("%H:%M")
         ))),
@@ -92,6 +98,7 @@ pub async fn record_outcome(
         crate::audit::Actor::PersonalToken(staff.credential_id),
     );
     let request = body.into_inner();
+    let script_version_id = request.script_version_id;
     let recorded = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let case = cases::store::find(conn, case_id)?;
@@ -99,7 +106,7 @@ pub async fn record_outcome(
             let report = record::CallReport {
                 outcome: &outcome,
                 notes: notes.as_deref(),
-                script_version_id: None,
+                script_version_id,
             };
             record::record(conn, actor, handler_id, case_id, report, now)
         })
@@ -108,6 +115,142 @@ pub async fn record_outcome(
     Ok(HttpResponse::Ok().json(CaseView::from(&recorded.case)))
 }
 
+fn staff_actor(staff: &ApiStaff) -> crate::audit::Actor {
+    crate::audit::Actor::PersonalToken(staff.credential_id)
+}
+
+/// Records vulnerability drivers, with the customer's consent.
+#[utoipa::path(
+    tag = "calls",
+    params(("id" = i64, Path, description = "Case id")),
+    request_body = VulnerabilityRequest,
+    responses(
+        (status = 204, description = "Recorded; the case is flagged and rises in the queue"),
+        (status = 401, description = "Missing or unknown token", body = ApiErrorBody),
+        (status = 404, description = "No such case", body = ApiErrorBody),
+        (status = 422, description = "Drivers, consent or note need correcting", body = ApiErrorBody),
+    )
+)]
+#[post("/api/v1/cases/{id}/vulnerability")]
+pub async fn record_vulnerability(state: web::Data<AppState>, staff: ApiStaff, path: web::Path<i64>, body: web::Json<VulnerabilityRequest>) -> AppResult<HttpResponse> {
+    let (case_id, user_id, actor, now) = (path.into_inner(), staff.user.id, staff_actor(&staff), state.clock.now_naive());
+    let request = body.into_inner();
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| safeguarding::record_vulnerability(conn, actor, user_id, case_id, &request, now))
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EscalationRequest {
+    /// `risk_to_life`.
+    #[serde(default)]
+    pub kind: String,
+    pub note: Option<String>,
+}
+
+/// Escalates a case. `risk_to_life` puts it on hold at once, alerts supervisors, and answers
+/// with the emergency numbers for the customer's region.
+#[utoipa::path(
+    tag = "calls",
+    params(("id" = i64, Path, description = "Case id")),
+    request_body = EscalationRequest,
+    responses(
+        (status = 201, description = "Escalated; emergency contacts for the customer's region", body = [EmergencyContact]),
+        (status = 401, description = "Missing or unknown token", body = ApiErrorBody),
+        (status = 404, description = "No such case", body = ApiErrorBody),
+        (status = 422, description = "Unknown kind", body = ApiErrorBody),
+    )
+)]
+#[post("/api/v1/cases/{id}/escalations")]
+pub async fn escalate(state: web::Data<AppState>, staff: ApiStaff, path: web::Path<i64>, body: web::Json<EscalationRequest>) -> AppResult<HttpResponse> {
+    let request = body.into_inner();
+    if request.kind != "risk_to_life" {
+        return Err(AppError::field("kind", "must be risk_to_life"));
+    }
+    let (case_id, user_id, actor, now) = (path.into_inner(), staff.user.id, staff_actor(&staff), state.clock.now_naive());
+    let contacts = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| safeguarding::raise_risk_to_life(conn, actor, user_id, case_id, request.note.as_deref(), now))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(contacts))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// Proposes an out-of-policy arrangement for a second handler to decide.
+#[utoipa::path(
+    tag = "calls",
+    params(("id" = i64, Path, description = "Case id")),
+    request_body = ExceptionRequest,
+    responses(
+        (status = 201, description = "Proposed", body = Created),
+        (status = 401, description = "Missing or unknown token", body = ApiErrorBody),
+        (status = 422, description = "Arrangement or reason missing", body = ApiErrorBody),
+    )
+)]
+#[post("/api/v1/cases/{id}/exceptions")]
+pub async fn propose_exception(state: web::Data<AppState>, staff: ApiStaff, path: web::Path<i64>, body: web::Json<ExceptionRequest>) -> AppResult<HttpResponse> {
+    let (case_id, user_id, actor, now) = (path.into_inner(), staff.user.id, staff_actor(&staff), state.clock.now_naive());
+    let request = body.into_inner();
+    let id = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| welfare::propose_exception(conn, actor, user_id, case_id, &request, now))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(Created { id }))
+}
+
+/// A second handler approves or declines; approved ones take effect at once and wait for review.
+#[utoipa::path(
+    tag = "calls",
+    params(("id" = i64, Path, description = "Exception id")),
+    request_body = ExceptionDecision,
+    responses(
+        (status = 204, description = "Decided"),
+        (status = 401, description = "Missing or unknown token", body = ApiErrorBody),
+        (status = 409, description = "You proposed it, or it was already decided", body = ApiErrorBody),
+        (status = 422, description = "Decision must be approve or decline", body = ApiErrorBody),
+    )
+)]
+#[post("/api/v1/exceptions/{id}/decision")]
+pub async fn decide_exception(state: web::Data<AppState>, staff: ApiStaff, path: web::Path<i64>, body: web::Json<ExceptionDecision>) -> AppResult<HttpResponse> {
+    let (id, user_id, actor, now) = (path.into_inner(), staff.user.id, staff_actor(&staff), state.clock.now_naive());
+    let decision = body.into_inner().decision;
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| welfare::decide_exception(conn, actor, user_id, id, &decision, now))
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A debrief after a difficult call; supervisors see it.
+#[utoipa::path(
+    tag = "calls",
+    request_body = DebriefRequest,
+    responses(
+        (status = 201, description = "Saved", body = Created),
+        (status = 401, description = "Missing or unknown token", body = ApiErrorBody),
+        (status = 422, description = "Empty, too long, or carrying payment data", body = ApiErrorBody),
+    )
+)]
+#[post("/api/v1/debriefs")]
+pub async fn write_debrief(state: web::Data<AppState>, staff: ApiStaff, body: web::Json<DebriefRequest>) -> AppResult<HttpResponse> {
+    let (user_id, actor, now) = (staff.user.id, staff_actor(&staff), state.clock.now_naive());
+    let request = body.into_inner();
+    let id = db::run(&state.pool, move |conn| db::write_transaction(conn, |conn| welfare::write_debrief(conn, actor, user_id, &request, now))).await?;
+    Ok(HttpResponse::Created().json(Created { id }))
+}
+
 pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(next_call).service(record_outcome);
+    cfg.service(next_call)
+        .service(record_outcome)
+        .service(record_vulnerability)
+        .service(escalate)
+        .service(propose_exception)
+        .service(decide_exception)
+        .service(write_debrief);
 }

@@ -1,5 +1,33 @@
-//! The call: outcomes and what they do to a case, for the call pages and the API alike.
+//! The call: scripts that bar payments, outcomes and what they do to a case, safeguarding and
+//! handler welfare — for the call pages and the API alike.
 
 pub mod api;
 pub mod outcome;
+pub mod pages;
+pub mod queries;
 pub mod record;
+pub mod safeguarding;
+pub mod script;
+pub mod script_store;
+pub mod welfare;
+
+use script::SupportOrganisation;
+
+/// Free, independent UK support every customer in arrears hears about. The support directory
+/// (matched to need and region) replaces this list when it lands.
+pub fn placeholder_support() -> Vec<SupportOrganisation> {
+    [
+        ("MoneyHelper", None, "moneyhelper.org.uk"),
+        ("StepChange Debt Charity", None, "stepchange.org"),
+        ("National Debtline", None, "nationaldebtline.org"),
+        ("Citizens Advice", None, "citizensadvice.org.uk"),
+        ("Samaritans", Some("116 123"), "samaritans.org"),
+    ]
+    .into_iter()
+    .map(|(name, phone, website)| SupportOrganisation {
+        name: name.into(),
+        phone: phone.map(Into::into),
+        website: Some(website.into()),
+    })
+    .collect()
+}

@@ -107,6 +107,8 @@ pub struct OutcomeRequest {
     /// For `needs_time`: days to pause contact (1–90).
     pub pause_days: Option<u32>,
     pub hold: Option<HoldDetails>,
+    /// The script version the handler read from (as given with the claimed call).
+    pub script_version_id: Option<i64>,
 }
 
 /// The customer's-zone interpretation of a callback time.

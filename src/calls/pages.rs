@@ -1,0 +1,379 @@
+//! The handler's pages: the queue, the call screen and its forms. They call the same domain
+//! functions as the JSON API.
+
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{Duration, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use super::{outcome::{HoldDetails, OutcomeRequest, BreathingSpaceKind}, queries, record, safeguarding, script_store, welfare};
+use crate::{
+    audit::{self, Actor},
+    auth::{csrf::{CsrfForm, CsrfToken}, roles::Staff, Role},
+    cases::{self, holds, Case},
+    db,
+    error::{AppError, AppResult, FieldErrors},
+    queue::{self, breaks, Claim},
+    state::AppState,
+    web::{redirect, Page},
+};
+
+fn lease() -> Duration {
+    Duration::minutes(queue::DEFAULT_LEASE_MINUTES)
+}
+
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    #[serde(default)]
+    notice: String,
+}
+
+#[get("/queue")]
+async fn queue_page(state: web::Data<AppState>, staff: Staff, csrf: CsrfToken, query: web::Query<QueueQuery>) -> AppResult<HttpResponse> {
+    let (user_id, now) = (staff.id, state.clock.now_naive());
+    let since = now.date().and_hms_opt(0, 0, 0).unwrap_or(now);
+    let (claim, today, on_break, pending) = db::run(&state.pool, move |conn| {
+        let claim = match queue::store::current_claim(conn, user_id, now)? {
+            Some(id) => Some(cases::store::find(conn, id)?),
+            None => None,
+        };
+        Ok((
+            claim,
+            queries::attempts_by_handler_since(conn, user_id, since)?,
+            breaks::active_until(conn, user_id, now)?,
+            welfare::exceptions(conn, false)?,
+        ))
+    })
+    .await?;
+    let notice = match query.notice.as_str() {
+        "empty" => "Nothing is due right now. Well done — check back shortly.",
+        "recorded" => "Outcome recorded.",
+        "debrief" => "Thank you — your debrief is saved and a supervisor can see it.",
+        _ => "",
+    };
+    Page::new("calls/queue.html", &csrf, Some(&staff.user))
+        .with("claim", &claim)
+        .with("today", &today)
+        .with("break_until", &on_break)
+        .with("pending_exceptions", &pending)
+        .with("notice", notice)
+        .render(&state)
+}
+
+#[post("/queue/next")]
+async fn take_next(state: web::Data<AppState>, staff: Staff, _form: CsrfForm<serde::de::IgnoredAny>) -> AppResult<HttpResponse> {
+    let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now());
+    let claim = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| queue::claim_next(conn, actor, user_id, now, lease()))
+    })
+    .await?;
+    Ok(match claim {
+        Claim::Claimed(case) => redirect(&format!("/calls/{}", case.id)),
+        Claim::NothingDue => redirect("/queue?notice=empty"),
+        Claim::OnBreak { .. } => redirect("/queue"),
+    })
+}
+
+/// Everything the call screen shows.
+#[derive(Serialize)]
+struct CallScreen {
+    case: Case,
+    client_name: String,
+    amount_owed: String,
+    local_time: String,
+    script: super::script::RenderedScript,
+    attempts: Vec<queries::AttemptItem>,
+    holds: Vec<holds::HoldRow>,
+    vulnerabilities: Vec<queries::VulnerabilityItem>,
+    support: Vec<super::script::SupportOrganisation>,
+    mine: bool,
+}
+
+fn load_screen(conn: &mut db::DbConn, staff_id: i64, role: Role, handler_name: &str, case_id: i64, now: NaiveDateTime) -> AppResult<CallScreen> {
+    let case = cases::store::find(conn, case_id)?;
+    let mine = case.status == "claimed" && case.claimed_by == Some(staff_id);
+    // Handlers open the cases they hold; supervisors may open any.
+    if !mine && role != Role::Supervisor {
+        return Err(AppError::Forbidden);
+    }
+    let context = script_store::context_for(conn, &case, handler_name)?;
+    audit::record(conn, Actor::User(staff_id), audit::Entry::new("case_viewed", "case", Some(case_id)).client(Some(case.client_id)))?;
+    Ok(CallScreen {
+        local_time: now.and_utc().with_timezone(&case.tz()).format("%A %-d %B, %H:%M (%Z)").to_string(),
+        client_name: context.client_name.clone(),
+        amount_owed: context.amount_owed.clone(),
+        support: context.support_organisations.clone(),
+        script: script_store::render_for(conn, &case, handler_name)?,
+        attempts: queries::attempts_for_case(conn, case_id)?,
+        holds: holds::for_case(conn, case_id)?,
+        vulnerabilities: queries::vulnerabilities_for_case(conn, case_id)?,
+        case,
+        mine,
+    })
+}
+
+async fn call_screen(
+    state: &AppState,
+    staff: &Staff,
+    csrf: &CsrfToken,
+    case_id: i64,
+    errors: Option<(String, FieldErrors)>,
+) -> AppResult<HttpResponse> {
+    let (id, role, name, now) = (staff.id, staff.role, staff.display_name.clone(), state.clock.now_naive());
+    let screen = db::run(&state.pool, move |conn| load_screen(conn, id, role, &name, case_id, now)).await?;
+    let failed = errors.is_some();
+    let mut page = Page::new("calls/call.html", csrf, Some(&staff.user))
+        .with("s", &screen)
+        .with("outcomes", &super::outcome::OUTCOME_NAMES)
+        .with("drivers", &safeguarding::DRIVERS);
+    if let Some((message, fields)) = errors {
+        page = page.with("error", &message).with("errors", &fields);
+    }
+    let mut response = page.render(state)?;
+    if failed {
+        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+#[get("/calls/{id}")]
+async fn show_call(state: web::Data<AppState>, staff: Staff, csrf: CsrfToken, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    call_screen(&state, &staff, &csrf, path.into_inner(), None).await
+}
+
+/// Runs a form's domain call; a validation failure re-renders the call screen with the messages
+/// (and what was typed is still in the browser's history), anything else is an error page.
+async fn or_rerender<T>(
+    state: &AppState,
+    staff: &Staff,
+    csrf: &CsrfToken,
+    case_id: i64,
+    result: AppResult<T>,
+    then: impl FnOnce(T) -> AppResult<HttpResponse>,
+) -> AppResult<HttpResponse> {
+    match result {
+        Ok(value) => then(value),
+        Err(AppError::Validation { message, fields }) => call_screen(state, staff, csrf, case_id, Some((message, fields))).await,
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct OutcomeForm {
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    callback_at: String,
+    #[serde(default)]
+    pause_days: String,
+    #[serde(default)]
+    breathing_space_kind: String,
+    #[serde(default)]
+    breathing_space_start: String,
+    #[serde(default)]
+    script_version_id: String,
+}
+
+impl OutcomeForm {
+    fn into_request(self) -> (OutcomeRequest, Option<i64>) {
+        let blank = |s: String| Some(s).filter(|v| !v.trim().is_empty());
+        let kind = match self.breathing_space_kind.as_str() {
+            "standard" => Some(BreathingSpaceKind::Standard),
+            "mental_health_crisis" => Some(BreathingSpaceKind::MentalHealthCrisis),
+            _ => None,
+        };
+        let request = OutcomeRequest {
+            outcome: self.outcome,
+            notes: blank(self.notes),
+            callback_at: blank(self.callback_at),
+            pause_days: self.pause_days.trim().parse().ok(),
+            hold: Some(HoldDetails { kind, starts_on: self.breathing_space_start.parse().ok() }),
+            script_version_id: None,
+        };
+        (request, self.script_version_id.parse().ok())
+    }
+}
+
+#[post("/calls/{id}/outcome")]
+async fn post_outcome(
+    state: web::Data<AppState>,
+    staff: Staff,
+    csrf: CsrfToken,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<OutcomeForm>,
+) -> AppResult<HttpResponse> {
+    let case_id = path.into_inner();
+    let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now());
+    let (request, script_version_id) = form.into_request();
+    let result = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let case = cases::store::find(conn, case_id)?;
+            let (outcome, notes) = request.parse(case.tz(), now).map_err(AppError::fields)?;
+            let report = record::CallReport { outcome: &outcome, notes: notes.as_deref(), script_version_id };
+            record::record(conn, actor, user_id, case_id, report, now)
+        })
+    })
+    .await;
+    or_rerender(&state, &staff, &csrf, case_id, result, |_| Ok(redirect("/queue?notice=recorded"))).await
+}
+
+#[post("/calls/{id}/renew")]
+async fn renew(state: web::Data<AppState>, staff: Staff, path: web::Path<i64>, _form: CsrfForm<serde::de::IgnoredAny>) -> AppResult<HttpResponse> {
+    let case_id = path.into_inner();
+    let (user_id, now) = (staff.id, state.clock.now_naive());
+    let renewed = db::run(&state.pool, move |conn| queue::store::renew(conn, case_id, user_id, now, now + lease())).await?;
+    if !renewed {
+        return Err(AppError::Conflict("This call is no longer yours: the claim ran out. Take the next call from the queue.".into()));
+    }
+    Ok(redirect(&format!("/calls/{case_id}")))
+}
+
+#[derive(Deserialize, Default)]
+pub struct VulnerabilityForm {
+    #[serde(default)]
+    health: String,
+    #[serde(default)]
+    life_events: String,
+    #[serde(default)]
+    resilience: String,
+    #[serde(default)]
+    capability: String,
+    #[serde(default)]
+    consent: String,
+    #[serde(default)]
+    consent_how: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[post("/calls/{id}/vulnerability")]
+async fn post_vulnerability(
+    state: web::Data<AppState>,
+    staff: Staff,
+    csrf: CsrfToken,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<VulnerabilityForm>,
+) -> AppResult<HttpResponse> {
+    let case_id = path.into_inner();
+    let drivers = [("health", &form.health), ("life_events", &form.life_events), ("resilience", &form.resilience), ("capability", &form.capability)]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(d, _)| d.to_string())
+        .collect();
+    let request = safeguarding::VulnerabilityRequest {
+        drivers,
+        consent: form.consent == "yes",
+        consent_how: Some(form.consent_how),
+        note: Some(form.note).filter(|n| !n.trim().is_empty()),
+    };
+    let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
+    let result = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| safeguarding::record_vulnerability(conn, actor, user_id, case_id, &request, now))
+    })
+    .await;
+    or_rerender(&state, &staff, &csrf, case_id, result, |_| Ok(redirect(&format!("/calls/{case_id}")))).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoteForm {
+    #[serde(default)]
+    note: String,
+}
+
+#[post("/calls/{id}/risk-to-life")]
+async fn post_risk_to_life(
+    state: web::Data<AppState>,
+    staff: Staff,
+    csrf: CsrfToken,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<NoteForm>,
+) -> AppResult<HttpResponse> {
+    let case_id = path.into_inner();
+    let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
+    let note = Some(form.note).filter(|n| !n.trim().is_empty());
+    let result = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| safeguarding::raise_risk_to_life(conn, actor, user_id, case_id, note.as_deref(), now))
+    })
+    .await;
+    let state_ref = &state;
+    or_rerender(&state, &staff, &csrf, case_id, result, |contacts| {
+        Page::new("calls/emergency.html", &csrf, Some(&staff.user))
+            .with("contacts", &contacts)
+            .with("case_id", &case_id)
+            .render(state_ref)
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct ExceptionForm {
+    #[serde(default)]
+    arrangement: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[post("/calls/{id}/exceptions")]
+async fn post_exception(
+    state: web::Data<AppState>,
+    staff: Staff,
+    csrf: CsrfToken,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<ExceptionForm>,
+) -> AppResult<HttpResponse> {
+    let case_id = path.into_inner();
+    let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
+    let request = welfare::ExceptionRequest { arrangement: form.arrangement, reason: form.reason };
+    let result = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| welfare::propose_exception(conn, actor, user_id, case_id, &request, now))
+    })
+    .await;
+    or_rerender(&state, &staff, &csrf, case_id, result, |_| Ok(redirect(&format!("/calls/{case_id}")))).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct DecisionForm {
+    #[serde(default)]
+    decision: String,
+}
+
+#[post("/exceptions/{id}/decision")]
+async fn post_decision(state: web::Data<AppState>, staff: Staff, path: web::Path<i64>, CsrfForm(form): CsrfForm<DecisionForm>) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| welfare::decide_exception(conn, actor, user_id, id, &form.decision, now))
+    })
+    .await?;
+    Ok(redirect("/queue"))
+}
+
+#[derive(Deserialize, Default)]
+pub struct DebriefForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    case_id: String,
+}
+
+#[post("/debriefs")]
+async fn post_debrief(state: web::Data<AppState>, staff: Staff, CsrfForm(form): CsrfForm<DebriefForm>) -> AppResult<HttpResponse> {
+    let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
+    let request = welfare::DebriefRequest { case_id: form.case_id.trim().parse().ok(), body: form.body };
+    db::run(&state.pool, move |conn| db::write_transaction(conn, |conn| welfare::write_debrief(conn, actor, user_id, &request, now))).await?;
+    Ok(redirect("/queue?notice=debrief"))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(queue_page)
+        .service(take_next)
+        .service(show_call)
+        .service(post_outcome)
+        .service(renew)
+        .service(post_vulnerability)
+        .service(post_risk_to_life)
+        .service(post_exception)
+        .service(post_decision)
+        .service(post_debrief);
+}

@@ -1,0 +1,167 @@
+//! Safeguarding: recording vulnerability (with consent), the risk-to-life path, and the
+//! emergency numbers for where the customer is.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{
+    audit::{self, Actor},
+    cases::{self, holds},
+    db::{schema::{cases as cases_table, emergency_contacts, escalations, users, vulnerabilities}, DbConn},
+    error::{AppError, AppResult, FieldErrors},
+    mail::outbox,
+    payment_guard,
+};
+
+pub const DRIVERS: [&str; 4] = ["health", "life_events", "resilience", "capability"];
+
+/// A vulnerability record as the call screen or API sends it.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct VulnerabilityRequest {
+    /// Any of `health`, `life_events`, `resilience`, `capability`.
+    #[serde(default)]
+    pub drivers: Vec<String>,
+    /// The customer agreed to this being recorded.
+    #[serde(default)]
+    pub consent: bool,
+    /// How consent was given and what the customer was told.
+    pub consent_how: Option<String>,
+    pub note: Option<String>,
+}
+
+impl VulnerabilityRequest {
+    fn check(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut add = |f: &str, m: &str| errors.entry(f.to_string()).or_default().push(m.to_string());
+        if self.drivers.is_empty() {
+            add("drivers", "choose at least one: health, life events, resilience or capability");
+        }
+        if self.drivers.iter().any(|d| !DRIVERS.contains(&d.as_str())) {
+            add("drivers", "must be health, life_events, resilience or capability");
+        }
+        if !self.consent {
+            add("consent", "the customer's explicit consent is needed to record this");
+        }
+        if self.consent_how.as_deref().map(str::trim).unwrap_or("").is_empty() {
+            add("consent_how", "say how consent was given and what the customer was told");
+        }
+        for (field, text) in [("note", self.note.as_deref()), ("consent_how", self.consent_how.as_deref())] {
+            if let Some(Err(finding)) = text.map(payment_guard::check) {
+                add(field, finding.message());
+            }
+            if text.is_some_and(|t| t.chars().count() > 1000) {
+                add(field, "must be at most 1000 characters");
+            }
+        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+}
+
+/// Records vulnerability; the case is flagged from now on and rises in the queue.
+pub fn record_vulnerability(
+    conn: &mut DbConn,
+    actor: Actor,
+    staff_id: i64,
+    case_id: i64,
+    request: &VulnerabilityRequest,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    request.check().map_err(AppError::fields)?;
+    let case = cases::store::find(conn, case_id)?;
+    diesel::insert_into(vulnerabilities::table)
+        .values((
+            vulnerabilities::case_id.eq(case_id),
+            vulnerabilities::drivers.eq(request.drivers.join(",")),
+            vulnerabilities::consent.eq(true),
+            vulnerabilities::consent_how.eq(request.consent_how.as_deref().map(str::trim)),
+            vulnerabilities::note.eq(request.note.as_deref().map(str::trim).filter(|n| !n.is_empty())),
+            vulnerabilities::recorded_by.eq(staff_id),
+            vulnerabilities::recorded_at.eq(now),
+        ))
+        .execute(conn)?;
+    let band = cases::priority::band(case.callback_at.is_some(), true);
+    diesel::update(cases_table::table.find(case_id))
+        .set((cases_table::vulnerable.eq(true), cases_table::priority_band.eq(band), cases_table::updated_at.eq(now)))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        actor,
+        audit::Entry::new("vulnerability_recorded", "case", Some(case_id))
+            .client(Some(case.client_id))
+            .detail(request.drivers.join(", ")),
+    )
+}
+
+#[derive(Queryable, Serialize, Deserialize, Debug, ToSchema)]
+pub struct EmergencyContact {
+    pub service: String,
+    pub phone: String,
+    pub note: Option<String>,
+}
+
+/// The numbers for where the customer is: UK-wide ones and their nation's.
+pub fn emergency_contacts_for(conn: &mut DbConn, region: &str) -> AppResult<Vec<EmergencyContact>> {
+    Ok(emergency_contacts::table
+        .filter(emergency_contacts::region.eq("all").or(emergency_contacts::region.eq(region)))
+        .order((emergency_contacts::region.ne("all"), emergency_contacts::id))
+        .select((emergency_contacts::service, emergency_contacts::phone, emergency_contacts::note))
+        .load(conn)?)
+}
+
+/// Risk to life: the case goes on hold at once, supervisors are alerted on their page and by
+/// e-mail, and the handler gets the emergency numbers for the customer's region.
+pub fn raise_risk_to_life(
+    conn: &mut DbConn,
+    actor: Actor,
+    staff_id: i64,
+    case_id: i64,
+    note: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<Vec<EmergencyContact>> {
+    if let Some(Err(finding)) = note.map(payment_guard::check) {
+        return Err(AppError::field("note", finding.message()));
+    }
+    let case = cases::store::find(conn, case_id)?;
+    holds::place(
+        conn,
+        holds::NewHold { case_id, kind: "risk_to_life", starts_at: now, ends_at: None, note, created_by: Some(staff_id) },
+        now,
+    )?;
+    let held = cases::store::find(conn, case_id)?;
+    cases::schedule::reschedule(conn, &held, now.and_utc())?;
+    let escalation_id: i64 = crate::db::portable::get_result(
+        diesel::insert_into(escalations::table)
+            .values((
+                escalations::case_id.eq(case_id),
+                escalations::kind.eq("risk_to_life"),
+                escalations::note.eq(note),
+                escalations::raised_by.eq(staff_id),
+                escalations::raised_at.eq(now),
+            ))
+            .returning(escalations::id),
+        conn,
+    )?;
+    let supervisors: Vec<String> = users::table
+        .filter(users::role.eq("supervisor"))
+        .filter(users::active.eq(true))
+        .select(users::email)
+        .load(conn)?;
+    for email in supervisors {
+        outbox::enqueue(
+            conn,
+            outbox::kind::SUPERVISOR_ALERT,
+            Some(case_id),
+            &email,
+            &serde_json::json!({"case_id": case_id, "escalation_id": escalation_id, "kind": "risk_to_life"}),
+            now,
+        )?;
+    }
+    audit::record(
+        conn,
+        actor,
+        audit::Entry::new("risk_to_life_raised", "case", Some(case_id)).client(Some(case.client_id)),
+    )?;
+    emergency_contacts_for(conn, &case.region)
+}

@@ -1,0 +1,161 @@
+//! Call scripts: tera templates over case variables. Every script begins with the no-payment
+//! statement the handler reads out first; a script without it cannot be saved.
+
+use serde::Serialize;
+
+use crate::error::{AppError, AppResult};
+
+const BLOCK_OPEN: &str = "{% block no_payment %}";
+const BLOCK_CLOSE: &str = "{% endblock no_payment %}";
+
+/// What a no-payment statement must say, at the least.
+const REQUIRED_PHRASE: &str = "take a payment";
+
+pub const DEFAULT_SCRIPT: &str = "{% block no_payment %}I'm not calling to take a payment, and I can't take one on this call. Nothing you tell me today will be used to take money from you.{% endblock no_payment %}
+## Opening and identity check
+Hello, may I speak to {{ customer_first_name }}? My name is {{ handler_name }} and I'm calling on behalf of {{ client_name }}.
+Before we go on, could you confirm your date of birth and the first line of your address?
+(If it is not the customer: do not mention the debt. Ask when would be a good time to call back.)
+
+## Why we are calling
+{{ client_name }} asked us to get in touch because your account is behind by {{ amount_owed }}. We're not here to chase you — we want to understand how things are and whether we can help.
+
+## Listening
+How are things at the moment? Has anything changed for you recently — work, health, family?
+(Listen. Don't rush. If the customer mentions health, bereavement, or feeling unable to cope, use the vulnerability form — with their consent. If there is any risk to life, use the risk-to-life button now.)
+
+## What could you afford?
+How much do you think you could afford, and how often — weekly, fortnightly or monthly?
+(Record the amount the customer chooses. Do not suggest a figure. If it seems more than they can manage, you may go through income and spending with them, but their choice stands.)
+
+## Free, independent support
+There are free organisations who can help with money and with how you're feeling:
+{% for org in support_organisations %}- {{ org.name }}{% if org.phone %}: {{ org.phone }}{% endif %}{% if org.website %} ({{ org.website }}){% endif %}
+{% endfor %}
+## Next steps
+I'll send you an e-mail with what we agreed and links to these organisations. You can confirm the plan from that e-mail, or ask for a change. We will never ask for card or bank details.
+
+## Close
+Thank you for talking with me today, {{ customer_first_name }}. Is there anything else I can help with?
+";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SupportOrganisation {
+    pub name: String,
+    pub phone: Option<String>,
+    pub website: Option<String>,
+}
+
+/// The variables a script may use.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScriptContext {
+    pub customer_first_name: String,
+    pub client_name: String,
+    pub amount_owed: String,
+    pub handler_name: String,
+    pub support_organisations: Vec<SupportOrganisation>,
+}
+
+impl ScriptContext {
+    /// The sample case supervisors preview scripts against.
+    pub fn sample() -> Self {
+        ScriptContext {
+            customer_first_name: "Sam".into(),
+            client_name: "Northshire Water".into(),
+            amount_owed: "£1,234.56".into(),
+            handler_name: "Alex".into(),
+            support_organisations: crate::calls::placeholder_support(),
+        }
+    }
+}
+
+/// A script as a handler sees it: the statement first, then the rest.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct RenderedScript {
+    pub version_id: i64,
+    pub no_payment_statement: String,
+    pub body: String,
+}
+
+/// Splits a script into its no-payment statement and the rest, refusing scripts without the
+/// statement first.
+fn split(source: &str) -> Result<(&str, &str), String> {
+    let missing = || {
+        format!(
+            "The script must begin with the no-payment statement the handler reads out, for example: \
+             {BLOCK_OPEN}I'm not calling to take a payment, and I can't take one on this call.{BLOCK_CLOSE}"
+        )
+    };
+    let rest = source.trim_start().strip_prefix(BLOCK_OPEN).ok_or_else(missing)?;
+    let (statement, body) = rest.split_once(BLOCK_CLOSE).ok_or_else(missing)?;
+    if !statement.to_lowercase().contains(REQUIRED_PHRASE) {
+        return Err(format!(
+            "The no-payment statement must say plainly that we will not {REQUIRED_PHRASE} (e.g. \"I'm not calling to take a payment\")."
+        ));
+    }
+    Ok((statement, body))
+}
+
+fn render_part(part: &str, context: &ScriptContext) -> Result<String, String> {
+    let context = tera::Context::from_serialize(context).map_err(|e| e.to_string())?;
+    // Scripts are plain text shown escaped on the page, so no HTML escaping here.
+    tera::Tera::one_off(part, &context, false).map_err(|e| {
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            message = format!("{message}: {cause}");
+            source = cause.source();
+        }
+        message
+    })
+}
+
+/// Checks a script can be saved: the statement first, and a template that renders.
+pub fn validate(source: &str) -> AppResult<()> {
+    render(0, source, &ScriptContext::sample()).map(|_| ())
+}
+
+pub fn render(version_id: i64, source: &str, context: &ScriptContext) -> AppResult<RenderedScript> {
+    let (statement, body) = split(source).map_err(|m| AppError::field("body", m))?;
+    let no_payment_statement = render_part(statement, context)
+        .map_err(|m| AppError::field("body", format!("The no-payment statement has a template error: {m}")))?;
+    let body = render_part(body, context)
+        .map_err(|m| AppError::field("body", format!("The script has a template error: {m}")))?;
+    Ok(RenderedScript {
+        version_id,
+        no_payment_statement: no_payment_statement.trim().to_string(),
+        body: body.trim().to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_script_renders_with_the_statement_first() {
+        let rendered = render(1, DEFAULT_SCRIPT, &ScriptContext::sample()).unwrap();
+        assert!(rendered.no_payment_statement.starts_with("I'm not calling to take a payment"));
+        assert!(rendered.body.contains("Hello, may I speak to Sam?"));
+        assert!(rendered.body.contains("£1,234.56"));
+        assert!(rendered.body.contains("How much do you think you could afford, and how often"));
+        assert!(rendered.body.contains("StepChange"));
+    }
+
+    #[test]
+    fn scripts_without_the_statement_first_are_refused() {
+        let err = validate("Hello {{ customer_first_name }}").unwrap_err();
+        assert!(matches!(err, AppError::Validation { ref fields, .. } if fields["body"][0].contains("must begin with the no-payment statement")));
+        let buried = format!("Hello\n{BLOCK_OPEN}I'm not calling to take a payment.{BLOCK_CLOSE}");
+        assert!(validate(&buried).is_err(), "the statement must come first");
+        let vague = format!("{BLOCK_OPEN}Hi there.{BLOCK_CLOSE} rest");
+        assert!(validate(&vague).is_err(), "the statement must actually say it");
+    }
+
+    #[test]
+    fn template_errors_are_reported_not_panicked() {
+        let broken = format!("{BLOCK_OPEN}I'm not calling to take a payment.{BLOCK_CLOSE} {{{{ nope( }}}}");
+        let err = validate(&broken).unwrap_err();
+        assert!(matches!(err, AppError::Validation { ref fields, .. } if fields["body"][0].contains("template error")));
+    }
+}

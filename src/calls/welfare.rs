@@ -1,0 +1,197 @@
+//! Handler welfare and second opinions: supervisor follow-ups after difficult calls, debriefs,
+//! and two-person exceptions.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{
+    audit::{self, Actor},
+    cases,
+    db::{portable, schema::{debriefs, follow_ups, policy_exceptions, users}, DbConn},
+    error::{AppError, AppResult},
+    payment_guard,
+};
+
+/// Free text from staff: required, bounded, and free of payment data.
+fn checked_text(field: &str, text: &str, max: usize) -> AppResult<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(AppError::field(field, "is required"));
+    }
+    if text.chars().count() > max {
+        return Err(AppError::field(field, format!("must be at most {max} characters")));
+    }
+    payment_guard::check(text).map_err(|finding| AppError::field(field, finding.message()))?;
+    Ok(text.to_string())
+}
+
+pub fn request_follow_up(conn: &mut DbConn, handler_id: i64, case_id: Option<i64>, reason: &str, now: NaiveDateTime) -> AppResult<()> {
+    diesel::insert_into(follow_ups::table)
+        .values((
+            follow_ups::handler_id.eq(handler_id),
+            follow_ups::case_id.eq(case_id),
+            follow_ups::reason.eq(reason),
+            follow_ups::requested_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn complete_follow_up(conn: &mut DbConn, actor: Actor, supervisor_id: i64, id: i64, note: &str, now: NaiveDateTime) -> AppResult<()> {
+    let note = checked_text("note", note, 2000)?;
+    let updated = diesel::update(follow_ups::table.find(id))
+        .filter(follow_ups::completed_at.is_null())
+        .set((
+            follow_ups::completed_by.eq(supervisor_id),
+            follow_ups::completed_at.eq(now),
+            follow_ups::note.eq(note),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(AppError::NotFound);
+    }
+    audit::record(conn, actor, audit::Entry::new("follow_up_completed", "follow_up", Some(id)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DebriefRequest {
+    pub case_id: Option<i64>,
+    #[serde(default)]
+    pub body: String,
+}
+
+pub fn write_debrief(conn: &mut DbConn, actor: Actor, handler_id: i64, request: &DebriefRequest, now: NaiveDateTime) -> AppResult<i64> {
+    let body = checked_text("body", &request.body, 4000)?;
+    if let Some(case_id) = request.case_id {
+        cases::store::find(conn, case_id)?;
+    }
+    let id = portable::get_result(
+        diesel::insert_into(debriefs::table)
+            .values((
+                debriefs::handler_id.eq(handler_id),
+                debriefs::case_id.eq(request.case_id),
+                debriefs::body.eq(body),
+                debriefs::created_at.eq(now),
+            ))
+            .returning(debriefs::id),
+        conn,
+    )?;
+    audit::record(conn, actor, audit::Entry::new("debrief_written", "debrief", Some(id)))?;
+    Ok(id)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ExceptionRequest {
+    /// What was agreed outside policy, in words.
+    #[serde(default)]
+    pub arrangement: String,
+    /// Why it is right for this customer.
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ExceptionDecision {
+    /// `approve` or `decline`.
+    #[serde(default)]
+    pub decision: String,
+}
+
+pub fn propose_exception(conn: &mut DbConn, actor: Actor, handler_id: i64, case_id: i64, request: &ExceptionRequest, now: NaiveDateTime) -> AppResult<i64> {
+    let arrangement = checked_text("arrangement", &request.arrangement, 1000)?;
+    let reason = checked_text("reason", &request.reason, 2000)?;
+    let case = cases::store::find(conn, case_id)?;
+    let id = portable::get_result(
+        diesel::insert_into(policy_exceptions::table)
+            .values((
+                policy_exceptions::case_id.eq(case_id),
+                policy_exceptions::proposed_by.eq(handler_id),
+                policy_exceptions::arrangement.eq(arrangement),
+                policy_exceptions::reason.eq(reason),
+                policy_exceptions::status.eq("proposed"),
+                policy_exceptions::created_at.eq(now),
+            ))
+            .returning(policy_exceptions::id),
+        conn,
+    )?;
+    audit::record(conn, actor, audit::Entry::new("exception_proposed", "case", Some(case_id)).client(Some(case.client_id)))?;
+    Ok(id)
+}
+
+/// A different handler approves or declines; approved exceptions take effect at once and wait
+/// for a supervisor's review.
+pub fn decide_exception(conn: &mut DbConn, actor: Actor, decider_id: i64, exception_id: i64, decision: &str, now: NaiveDateTime) -> AppResult<String> {
+    let status = match decision.trim() {
+        "approve" => "approved",
+        "decline" => "declined",
+        _ => return Err(AppError::field("decision", "must be approve or decline")),
+    };
+    let (proposer, current, case_id): (i64, String, i64) = policy_exceptions::table
+        .find(exception_id)
+        .select((policy_exceptions::proposed_by, policy_exceptions::status, policy_exceptions::case_id))
+        .first(conn)?;
+    if proposer == decider_id {
+        return Err(AppError::Conflict("A second handler must decide: you proposed this exception.".into()));
+    }
+    if current != "proposed" {
+        return Err(AppError::Conflict(format!("This exception was already {current}.")));
+    }
+    diesel::update(policy_exceptions::table.find(exception_id))
+        .set((
+            policy_exceptions::status.eq(status),
+            policy_exceptions::decided_by.eq(decider_id),
+            policy_exceptions::decided_at.eq(now),
+        ))
+        .execute(conn)?;
+    audit::record(conn, actor, audit::Entry::new(&format!("exception_{status}"), "case", Some(case_id)))?;
+    Ok(status.to_string())
+}
+
+pub fn review_exception(conn: &mut DbConn, actor: Actor, supervisor_id: i64, exception_id: i64, now: NaiveDateTime) -> AppResult<()> {
+    let updated = diesel::update(policy_exceptions::table.find(exception_id))
+        .filter(policy_exceptions::status.ne("proposed"))
+        .filter(policy_exceptions::reviewed_at.is_null())
+        .set((policy_exceptions::reviewed_by.eq(supervisor_id), policy_exceptions::reviewed_at.eq(now)))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(AppError::NotFound);
+    }
+    audit::record(conn, actor, audit::Entry::new("exception_reviewed", "policy_exception", Some(exception_id)))
+}
+
+#[derive(Queryable, Serialize, Debug)]
+pub struct ExceptionItem {
+    pub id: i64,
+    pub case_id: i64,
+    pub arrangement: String,
+    pub reason: String,
+    pub status: String,
+    pub proposed_by_name: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Exceptions in a state: `proposed` (awaiting a second handler) or unreviewed decisions.
+pub fn exceptions(conn: &mut DbConn, awaiting_review: bool) -> AppResult<Vec<ExceptionItem>> {
+    let mut query = policy_exceptions::table
+        .inner_join(users::table.on(users::id.eq(policy_exceptions::proposed_by)))
+        .select((
+            policy_exceptions::id,
+            policy_exceptions::case_id,
+            policy_exceptions::arrangement,
+            policy_exceptions::reason,
+            policy_exceptions::status,
+            users::display_name,
+            policy_exceptions::created_at,
+        ))
+        .order(policy_exceptions::id.desc())
+        .limit(100)
+        .into_boxed();
+    query = if awaiting_review {
+        query.filter(policy_exceptions::status.ne("proposed")).filter(policy_exceptions::reviewed_at.is_null())
+    } else {
+        query.filter(policy_exceptions::status.eq("proposed"))
+    };
+    Ok(query.load(conn)?)
+}

@@ -1,0 +1,150 @@
+//! The supervisor's pages: team activity, escalations, follow-ups, debriefs, exceptions to
+//! review, and the call script editor.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+
+use crate::{
+    auth::{csrf::{CsrfForm, CsrfToken}, roles::Supervisor},
+    calls::{queries, script, script_store, welfare},
+    db,
+    error::{AppError, AppResult},
+    state::AppState,
+    web::{redirect, Page},
+};
+
+#[get("/supervisor")]
+async fn overview(state: web::Data<AppState>, sup: Supervisor, csrf: CsrfToken) -> AppResult<HttpResponse> {
+    let now = state.clock.now_naive();
+    let since = now.date().and_hms_opt(0, 0, 0).unwrap_or(now);
+    let data = db::run(&state.pool, move |conn| {
+        Ok((
+            queries::open_escalations(conn)?,
+            queries::open_follow_ups(conn)?,
+            queries::recent_debriefs(conn)?,
+            welfare::exceptions(conn, true)?,
+            queries::team_activity_since(conn, since)?,
+            queries::active_breaks(conn, now)?,
+        ))
+    })
+    .await?;
+    let (escalations, follow_ups, debriefs, exceptions, activity, on_break) = data;
+    Page::new("supervisor/overview.html", &csrf, Some(&sup.user))
+        .with("escalations", &escalations)
+        .with("follow_ups", &follow_ups)
+        .with("debriefs", &debriefs)
+        .with("exceptions", &exceptions)
+        .with("activity", &activity)
+        .with("on_break", &on_break)
+        .render(&state)
+}
+
+#[post("/supervisor/escalations/{id}/resolve")]
+async fn resolve(state: web::Data<AppState>, sup: Supervisor, path: web::Path<i64>, _f: CsrfForm<serde::de::IgnoredAny>) -> AppResult<HttpResponse> {
+    let (id, user_id, actor, now) = (path.into_inner(), sup.id, sup.actor(), state.clock.now_naive());
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            if queries::resolve_escalation(conn, id, user_id, now)? == 0 {
+                return Err(AppError::NotFound);
+            }
+            crate::audit::record(conn, actor, crate::audit::Entry::new("escalation_resolved", "escalation", Some(id)))
+        })
+    })
+    .await?;
+    Ok(redirect("/supervisor"))
+}
+
+#[derive(Deserialize, Default)]
+pub struct FollowUpForm {
+    #[serde(default)]
+    note: String,
+}
+
+#[post("/supervisor/follow-ups/{id}/complete")]
+async fn complete_follow_up(state: web::Data<AppState>, sup: Supervisor, path: web::Path<i64>, CsrfForm(form): CsrfForm<FollowUpForm>) -> AppResult<HttpResponse> {
+    let (id, user_id, actor, now) = (path.into_inner(), sup.id, sup.actor(), state.clock.now_naive());
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| welfare::complete_follow_up(conn, actor, user_id, id, &form.note, now))
+    })
+    .await?;
+    Ok(redirect("/supervisor"))
+}
+
+#[post("/supervisor/exceptions/{id}/review")]
+async fn review_exception(state: web::Data<AppState>, sup: Supervisor, path: web::Path<i64>, _f: CsrfForm<serde::de::IgnoredAny>) -> AppResult<HttpResponse> {
+    let (id, user_id, actor, now) = (path.into_inner(), sup.id, sup.actor(), state.clock.now_naive());
+    db::run(&state.pool, move |conn| db::write_transaction(conn, |conn| welfare::review_exception(conn, actor, user_id, id, now))).await?;
+    Ok(redirect("/supervisor"))
+}
+
+async fn scripts_page(
+    state: &AppState,
+    sup: &Supervisor,
+    csrf: &CsrfToken,
+    body: Option<String>,
+    notice: &str,
+    error: Option<String>,
+) -> AppResult<HttpResponse> {
+    let (current, versions) = db::run(&state.pool, |conn| Ok((script_store::current(conn)?, script_store::versions(conn)?))).await?;
+    let source = body.unwrap_or(current.1);
+    let preview = script::render(current.0, &source, &script::ScriptContext::sample());
+    let preview_error = preview.as_ref().err().map(|e| match e {
+        AppError::Validation { fields, .. } => fields.values().flatten().cloned().collect::<Vec<_>>().join(" "),
+        other => other.to_string(),
+    });
+    let failed = error.is_some();
+    let mut response = Page::new("supervisor/scripts.html", csrf, Some(&sup.user))
+        .with("source", &source)
+        .with("current_version", &current.0)
+        .with("versions", &versions)
+        .with("preview", &preview.ok())
+        .with("preview_error", &preview_error)
+        .with("notice", notice)
+        .with("error", &error)
+        .render(state)?;
+    if failed {
+        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+#[get("/supervisor/scripts")]
+async fn scripts(state: web::Data<AppState>, sup: Supervisor, csrf: CsrfToken) -> AppResult<HttpResponse> {
+    scripts_page(&state, &sup, &csrf, None, "", None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct ScriptForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// "Preview" shows the draft against the sample case; "Save" makes it the next version.
+#[post("/supervisor/scripts")]
+async fn save_script(state: web::Data<AppState>, sup: Supervisor, csrf: CsrfToken, CsrfForm(form): CsrfForm<ScriptForm>) -> AppResult<HttpResponse> {
+    if form.action != "save" {
+        return scripts_page(&state, &sup, &csrf, Some(form.body), "Preview updated — not saved yet.", None).await;
+    }
+    let (user_id, actor, now) = (sup.id, sup.actor(), state.clock.now_naive());
+    let body = form.body.clone();
+    let saved = db::run(&state.pool, move |conn| db::write_transaction(conn, |conn| script_store::save(conn, actor, user_id, &body, now))).await;
+    match saved {
+        Ok(id) => scripts_page(&state, &sup, &csrf, None, &format!("Saved as version {id}. New calls use it from now on."), None).await,
+        Err(AppError::Validation { fields, .. }) => {
+            let message = fields.values().flatten().cloned().collect::<Vec<_>>().join(" ");
+            scripts_page(&state, &sup, &csrf, Some(form.body), "", Some(message)).await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(overview)
+        .service(resolve)
+        .service(complete_follow_up)
+        .service(review_exception)
+        .service(scripts)
+        .service(save_script);
+}
