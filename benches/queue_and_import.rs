@@ -7,7 +7,10 @@
 
 use std::{
     io::Write,
-    sync::{atomic::{AtomicBool, Ordering}, Arc},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
     time::{Duration, Instant},
 };
 
@@ -16,7 +19,10 @@ use diesel::{connection::SimpleConnection, Connection, PgConnection};
 use outreach::{audit::Actor, calls, config, db, queue, startup::Application};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn url_for(base: &str, name: &str) -> String {
@@ -34,7 +40,11 @@ impl Stats {
     fn row(&self, what: &str) -> String {
         let mut l = self.latencies.clone();
         l.sort();
-        let pct = |p: f64| l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1))).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
+        let pct = |p: f64| {
+            l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1)))
+                .map(|d| d.as_secs_f64() * 1000.0)
+                .unwrap_or(0.0)
+        };
         format!(
             "| {what} | {} | {:.0}/s | {:.2} ms | {:.2} ms |",
             self.count,
@@ -71,14 +81,20 @@ fn main() {
     let seconds: u64 = env_or("OUTREACH_BENCH_SECONDS", 10);
     let handlers: usize = env_or("OUTREACH_BENCH_HANDLERS", 32);
     let name = format!("outreach_bench_{}", std::process::id());
-    PgConnection::establish(&base).unwrap().batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    PgConnection::establish(&base)
+        .unwrap()
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
     let url = url_for(&base, &name);
     let dir = tempfile::tempdir().unwrap();
     let csv_path = dir.path().join("referrals.csv");
     write_csv(&csv_path, rows);
     let now = chrono::Utc.with_ymd_and_hms(2026, 3, 10, 10, 0, 0).unwrap();
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let mut cfg = config::Config::from_env().unwrap();
     cfg.database_url = url.clone();
     cfg.bind = "127.0.0.1:0".into();
@@ -96,13 +112,16 @@ fn main() {
     let pool = state.pool.clone();
     let client_id = {
         let mut conn = pool.get().unwrap();
-        outreach::accounts::create_client(&mut conn, Actor::System, "Bench Utility", None, None).unwrap()
+        outreach::accounts::create_client(&mut conn, Actor::System, "Bench Utility", None, None)
+            .unwrap()
     };
     let started = Instant::now();
     let report = {
         let mut conn = pool.get().unwrap();
-        let file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&csv_path).unwrap());
-        outreach::intake::csv_import::import(&mut conn, client_id, Actor::System, file, now, |_| {}).unwrap()
+        let file =
+            std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&csv_path).unwrap());
+        outreach::intake::csv_import::import(&mut conn, client_id, Actor::System, file, now, |_| {})
+            .unwrap()
     };
     let import_secs = started.elapsed().as_secs_f64();
     assert_eq!(report.created, rows, "{:?}", report.errors.first());
@@ -115,7 +134,10 @@ fn main() {
         .arg(&url)
         .arg("-q")
         .arg("-c")
-        .arg(format!("\\copy copy_floor FROM '{}' CSV HEADER", csv_path.display()))
+        .arg(format!(
+            "\\copy copy_floor FROM '{}' CSV HEADER",
+            csv_path.display()
+        ))
         .status()
         .unwrap();
     assert!(copied.success());
@@ -128,12 +150,17 @@ fn main() {
             let email = format!("bench{i}@example.org");
             let new = outreach::accounts::NewUser::parse(&email, "Bench", "handler", None).unwrap();
             let (id, _) = outreach::accounts::create_user(&mut conn, Actor::System, new).unwrap();
-            outreach::accounts::issue_personal_token(&mut conn, Actor::System, id, "bench").unwrap().1
+            outreach::accounts::issue_personal_token(&mut conn, Actor::System, id, "bench")
+                .unwrap()
+                .1
         })
         .collect();
     let http = runtime.block_on(async {
         let stop = Arc::new(AtomicBool::new(false));
-        let client = reqwest::Client::builder().pool_max_idle_per_host(handlers).build().unwrap();
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(handlers)
+            .build()
+            .unwrap();
         let mut workers = Vec::new();
         for token in tokens.into_iter() {
             let (client, stop, address) = (client.clone(), stop.clone(), address.clone());
@@ -141,7 +168,12 @@ fn main() {
                 let mut latencies = Vec::new();
                 while !stop.load(Ordering::Relaxed) {
                     let t = Instant::now();
-                    let r = client.post(format!("{address}/api/v1/calls/next")).bearer_auth(&token).send().await.unwrap();
+                    let r = client
+                        .post(format!("{address}/api/v1/calls/next"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                        .unwrap();
                     assert_eq!(r.status().as_u16(), 200);
                     let call: serde_json::Value = r.json().await.unwrap();
                     latencies.push(t.elapsed());
@@ -165,7 +197,11 @@ fn main() {
         for w in workers {
             latencies.extend(w.await.unwrap());
         }
-        Stats { count: latencies.len(), seconds: started.elapsed().as_secs_f64(), latencies }
+        Stats {
+            count: latencies.len(),
+            seconds: started.elapsed().as_secs_f64(),
+            latencies,
+        }
     });
 
     // --- The same claim + outcome run directly on the pool, and the bare claim statement.
@@ -184,17 +220,35 @@ fn main() {
                         let t = Instant::now();
                         if bare {
                             let lease = now.naive_utc() + chrono::Duration::minutes(15);
-                            let claimed = db::write_transaction(&mut conn, |c| queue::store::claim_first_queued(c, user, now.naive_utc(), lease)).unwrap();
+                            let claimed = db::write_transaction(&mut conn, |c| {
+                                queue::store::claim_first_queued(c, user, now.naive_utc(), lease)
+                            })
+                            .unwrap();
                             assert!(claimed.is_some());
                             latencies.push(t.elapsed());
                             continue;
                         }
-                        let claim = db::write_transaction(&mut conn, |c| queue::claim_next(c, Actor::System, user, now, chrono::Duration::minutes(15))).unwrap();
+                        let claim = db::write_transaction(&mut conn, |c| {
+                            queue::claim_next(
+                                c,
+                                Actor::System,
+                                user,
+                                now,
+                                chrono::Duration::minutes(15),
+                            )
+                        })
+                        .unwrap();
                         latencies.push(t.elapsed());
-                        let queue::Claim::Claimed(case) = claim else { panic!("nothing due") };
+                        let queue::Claim::Claimed(case) = claim else {
+                            panic!("nothing due")
+                        };
                         db::write_transaction(&mut conn, |c| {
                             let outcome = calls::outcome::Outcome::NoAnswer;
-                            let report = calls::record::CallReport { outcome: &outcome, notes: None, script_version_id: None };
+                            let report = calls::record::CallReport {
+                                outcome: &outcome,
+                                notes: None,
+                                script_version_id: None,
+                            };
                             calls::record::record(c, Actor::System, user, case.id, report, now)
                         })
                         .unwrap();
@@ -205,8 +259,15 @@ fn main() {
             .collect();
         std::thread::sleep(Duration::from_secs(seconds));
         stop.store(true, Ordering::Relaxed);
-        let latencies: Vec<Duration> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
-        Stats { count: latencies.len(), seconds: started.elapsed().as_secs_f64(), latencies }
+        let latencies: Vec<Duration> = threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect();
+        Stats {
+            count: latencies.len(),
+            seconds: started.elapsed().as_secs_f64(),
+            latencies,
+        }
     };
     let same_work = direct(false);
     let bare = direct(true);
@@ -214,12 +275,24 @@ fn main() {
     println!("\nOutreach benchmark — PostgreSQL, {rows} cases, {handlers} concurrent handlers, {seconds} s each\n");
     println!("| import | rows | seconds | rows/s |\n| --- | --- | --- | --- |");
     println!("| `outreach import` (parse, guard, schedule, insert) | {rows} | {import_secs:.1} | {:.0} |", rows as f64 / import_secs);
-    println!("| PostgreSQL `\\copy` of the same file (floor) | {rows} | {copy_secs:.1} | {:.0} |", rows as f64 / copy_secs);
-    println!("\nimport rate / COPY rate = {:.2} (target ≥ 0.25)\n", copy_secs / import_secs);
+    println!(
+        "| PostgreSQL `\\copy` of the same file (floor) | {rows} | {copy_secs:.1} | {:.0} |",
+        rows as f64 / copy_secs
+    );
+    println!(
+        "\nimport rate / COPY rate = {:.2} (target ≥ 0.25)\n",
+        copy_secs / import_secs
+    );
     println!("| claims | claims | throughput | p50 | p99 |\n| --- | --- | --- | --- | --- |");
     println!("{}", http.row("HTTP `POST /api/v1/calls/next` (+ outcome)"));
-    println!("{}", same_work.row("same claim + outcome, direct on the pool"));
-    println!("{}", bare.row("bare claim statement (`FOR UPDATE SKIP LOCKED`), direct"));
+    println!(
+        "{}",
+        same_work.row("same claim + outcome, direct on the pool")
+    );
+    println!(
+        "{}",
+        bare.row("bare claim statement (`FOR UPDATE SKIP LOCKED`), direct")
+    );
     println!(
         "\nHTTP / direct (same work) throughput = {:.2}; HTTP / bare statement = {:.2} (target ≥ 0.5; p99 < 25 ms)",
         http.count as f64 / http.seconds / (same_work.count as f64 / same_work.seconds),
@@ -233,5 +306,6 @@ fn main() {
 fn user_id_for(conn: &mut db::DbConn, n: i64) -> i64 {
     let email = format!("direct{n}@example.org");
     let new = outreach::accounts::NewUser::parse(&email, "Direct", "handler", None).unwrap();
-    outreach::accounts::create_user_with_password(conn, Actor::System, new, "bench-password-123").unwrap()
+    outreach::accounts::create_user_with_password(conn, Actor::System, new, "bench-password-123")
+        .unwrap()
 }

@@ -47,10 +47,18 @@ pub async fn next_call(state: web::Data<AppState>, staff: ApiStaff) -> AppResult
     let handler_name = staff.user.display_name.clone();
     let (claim, script) = db::run(&state.pool, move |conn| {
         let claim = db::write_transaction(conn, |conn| {
-            queue::claim_next(conn, actor, handler_id, now, chrono::Duration::minutes(queue::DEFAULT_LEASE_MINUTES))
+            queue::claim_next(
+                conn,
+                actor,
+                handler_id,
+                now,
+                chrono::Duration::minutes(queue::DEFAULT_LEASE_MINUTES),
+            )
         })?;
         let script = match &claim {
-            Claim::Claimed(case) => Some(super::script_store::render_for(conn, case, &handler_name)?),
+            Claim::Claimed(case) => {
+                Some(super::script_store::render_for(conn, case, &handler_name)?)
+            }
             _ => None,
         };
         Ok((claim, script))
@@ -62,7 +70,9 @@ pub async fn next_call(state: web::Data<AppState>, staff: ApiStaff) -> AppResult
             case: CaseView::from(case.as_ref()),
             script,
         })),
-        (Claim::Claimed(_), None) => Err(AppError::Internal(anyhow::anyhow!("claimed without a script"))),
+        (Claim::Claimed(_), None) => Err(AppError::Internal(anyhow::anyhow!(
+            "claimed without a script"
+        ))),
         (Claim::NothingDue, _) => Ok(HttpResponse::NoContent().finish()),
         (Claim::OnBreak { until }, _) => Err(AppError::Conflict(format!(
             "You are on a break until {} UTC. Take the time; the queue will wait.",
@@ -132,11 +142,23 @@ fn staff_actor(staff: &ApiStaff) -> crate::audit::Actor {
     )
 )]
 #[post("/api/v1/cases/{id}/vulnerability")]
-pub async fn record_vulnerability(state: web::Data<AppState>, staff: ApiStaff, path: web::Path<i64>, body: web::Json<VulnerabilityRequest>) -> AppResult<HttpResponse> {
-    let (case_id, user_id, actor, now) = (path.into_inner(), staff.user.id, staff_actor(&staff), state.clock.now_naive());
+pub async fn record_vulnerability(
+    state: web::Data<AppState>,
+    staff: ApiStaff,
+    path: web::Path<i64>,
+    body: web::Json<VulnerabilityRequest>,
+) -> AppResult<HttpResponse> {
+    let (case_id, user_id, actor, now) = (
+        path.into_inner(),
+        staff.user.id,
+        staff_actor(&staff),
+        state.clock.now_naive(),
+    );
     let request = body.into_inner();
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| safeguarding::record_vulnerability(conn, actor, user_id, case_id, &request, now))
+        db::write_transaction(conn, |conn| {
+            safeguarding::record_vulnerability(conn, actor, user_id, case_id, &request, now)
+        })
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -164,14 +186,33 @@ pub struct EscalationRequest {
     )
 )]
 #[post("/api/v1/cases/{id}/escalations")]
-pub async fn escalate(state: web::Data<AppState>, staff: ApiStaff, path: web::Path<i64>, body: web::Json<EscalationRequest>) -> AppResult<HttpResponse> {
+pub async fn escalate(
+    state: web::Data<AppState>,
+    staff: ApiStaff,
+    path: web::Path<i64>,
+    body: web::Json<EscalationRequest>,
+) -> AppResult<HttpResponse> {
     let request = body.into_inner();
     if request.kind != "risk_to_life" {
         return Err(AppError::field("kind", "must be risk_to_life"));
     }
-    let (case_id, user_id, actor, now) = (path.into_inner(), staff.user.id, staff_actor(&staff), state.clock.now_naive());
+    let (case_id, user_id, actor, now) = (
+        path.into_inner(),
+        staff.user.id,
+        staff_actor(&staff),
+        state.clock.now_naive(),
+    );
     let contacts = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| safeguarding::raise_risk_to_life(conn, actor, user_id, case_id, request.note.as_deref(), now))
+        db::write_transaction(conn, |conn| {
+            safeguarding::raise_risk_to_life(
+                conn,
+                actor,
+                user_id,
+                case_id,
+                request.note.as_deref(),
+                now,
+            )
+        })
     })
     .await?;
     Ok(HttpResponse::Created().json(contacts))
@@ -194,11 +235,23 @@ pub struct Created {
     )
 )]
 #[post("/api/v1/cases/{id}/exceptions")]
-pub async fn propose_exception(state: web::Data<AppState>, staff: ApiStaff, path: web::Path<i64>, body: web::Json<ExceptionRequest>) -> AppResult<HttpResponse> {
-    let (case_id, user_id, actor, now) = (path.into_inner(), staff.user.id, staff_actor(&staff), state.clock.now_naive());
+pub async fn propose_exception(
+    state: web::Data<AppState>,
+    staff: ApiStaff,
+    path: web::Path<i64>,
+    body: web::Json<ExceptionRequest>,
+) -> AppResult<HttpResponse> {
+    let (case_id, user_id, actor, now) = (
+        path.into_inner(),
+        staff.user.id,
+        staff_actor(&staff),
+        state.clock.now_naive(),
+    );
     let request = body.into_inner();
     let id = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| welfare::propose_exception(conn, actor, user_id, case_id, &request, now))
+        db::write_transaction(conn, |conn| {
+            welfare::propose_exception(conn, actor, user_id, case_id, &request, now)
+        })
     })
     .await?;
     Ok(HttpResponse::Created().json(Created { id }))
@@ -217,11 +270,23 @@ pub async fn propose_exception(state: web::Data<AppState>, staff: ApiStaff, path
     )
 )]
 #[post("/api/v1/exceptions/{id}/decision")]
-pub async fn decide_exception(state: web::Data<AppState>, staff: ApiStaff, path: web::Path<i64>, body: web::Json<ExceptionDecision>) -> AppResult<HttpResponse> {
-    let (id, user_id, actor, now) = (path.into_inner(), staff.user.id, staff_actor(&staff), state.clock.now_naive());
+pub async fn decide_exception(
+    state: web::Data<AppState>,
+    staff: ApiStaff,
+    path: web::Path<i64>,
+    body: web::Json<ExceptionDecision>,
+) -> AppResult<HttpResponse> {
+    let (id, user_id, actor, now) = (
+        path.into_inner(),
+        staff.user.id,
+        staff_actor(&staff),
+        state.clock.now_naive(),
+    );
     let decision = body.into_inner().decision;
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| welfare::decide_exception(conn, actor, user_id, id, &decision, now))
+        db::write_transaction(conn, |conn| {
+            welfare::decide_exception(conn, actor, user_id, id, &decision, now)
+        })
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -238,10 +303,19 @@ pub async fn decide_exception(state: web::Data<AppState>, staff: ApiStaff, path:
     )
 )]
 #[post("/api/v1/debriefs")]
-pub async fn write_debrief(state: web::Data<AppState>, staff: ApiStaff, body: web::Json<DebriefRequest>) -> AppResult<HttpResponse> {
+pub async fn write_debrief(
+    state: web::Data<AppState>,
+    staff: ApiStaff,
+    body: web::Json<DebriefRequest>,
+) -> AppResult<HttpResponse> {
     let (user_id, actor, now) = (staff.user.id, staff_actor(&staff), state.clock.now_naive());
     let request = body.into_inner();
-    let id = db::run(&state.pool, move |conn| db::write_transaction(conn, |conn| welfare::write_debrief(conn, actor, user_id, &request, now))).await?;
+    let id = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            welfare::write_debrief(conn, actor, user_id, &request, now)
+        })
+    })
+    .await?;
     Ok(HttpResponse::Created().json(Created { id }))
 }
 

@@ -5,10 +5,17 @@ use actix_web::{get, post, web, HttpResponse};
 use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use super::{outcome::{HoldDetails, OutcomeRequest, BreathingSpaceKind}, queries, record, safeguarding, script_store, welfare};
+use super::{
+    outcome::{BreathingSpaceKind, HoldDetails, OutcomeRequest},
+    queries, record, safeguarding, script_store, welfare,
+};
 use crate::{
     audit::{self, Actor},
-    auth::{csrf::{CsrfForm, CsrfToken}, roles::Staff, Role},
+    auth::{
+        csrf::{CsrfForm, CsrfToken},
+        roles::Staff,
+        Role,
+    },
     cases::{self, holds, Case},
     db,
     error::{AppError, AppResult, FieldErrors},
@@ -28,7 +35,12 @@ pub struct QueueQuery {
 }
 
 #[get("/queue")]
-async fn queue_page(state: web::Data<AppState>, staff: Staff, csrf: CsrfToken, query: web::Query<QueueQuery>) -> AppResult<HttpResponse> {
+async fn queue_page(
+    state: web::Data<AppState>,
+    staff: Staff,
+    csrf: CsrfToken,
+    query: web::Query<QueueQuery>,
+) -> AppResult<HttpResponse> {
     let (user_id, now) = (staff.id, state.clock.now_naive());
     let since = now.date().and_hms_opt(0, 0, 0).unwrap_or(now);
     let (claim, today, on_break, pending) = db::run(&state.pool, move |conn| {
@@ -60,10 +72,16 @@ async fn queue_page(state: web::Data<AppState>, staff: Staff, csrf: CsrfToken, q
 }
 
 #[post("/queue/next")]
-async fn take_next(state: web::Data<AppState>, staff: Staff, _form: CsrfForm<serde::de::IgnoredAny>) -> AppResult<HttpResponse> {
+async fn take_next(
+    state: web::Data<AppState>,
+    staff: Staff,
+    _form: CsrfForm<serde::de::IgnoredAny>,
+) -> AppResult<HttpResponse> {
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now());
     let claim = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| queue::claim_next(conn, actor, user_id, now, lease()))
+        db::write_transaction(conn, |conn| {
+            queue::claim_next(conn, actor, user_id, now, lease())
+        })
     })
     .await?;
     Ok(match claim {
@@ -88,7 +106,14 @@ struct CallScreen {
     mine: bool,
 }
 
-fn load_screen(conn: &mut db::DbConn, staff_id: i64, role: Role, handler_name: &str, case_id: i64, now: NaiveDateTime) -> AppResult<CallScreen> {
+fn load_screen(
+    conn: &mut db::DbConn,
+    staff_id: i64,
+    role: Role,
+    handler_name: &str,
+    case_id: i64,
+    now: NaiveDateTime,
+) -> AppResult<CallScreen> {
     let case = cases::store::find(conn, case_id)?;
     let mine = case.status == "claimed" && case.claimed_by == Some(staff_id);
     // Handlers open the cases they hold; supervisors may open any.
@@ -96,9 +121,17 @@ fn load_screen(conn: &mut db::DbConn, staff_id: i64, role: Role, handler_name: &
         return Err(AppError::Forbidden);
     }
     let context = script_store::context_for(conn, &case, handler_name)?;
-    audit::record(conn, Actor::User(staff_id), audit::Entry::new("case_viewed", "case", Some(case_id)).client(Some(case.client_id)))?;
+    audit::record(
+        conn,
+        Actor::User(staff_id),
+        audit::Entry::new("case_viewed", "case", Some(case_id)).client(Some(case.client_id)),
+    )?;
     Ok(CallScreen {
-        local_time: now.and_utc().with_timezone(&case.tz()).format("%A %-d %B, %H:%M (%Z)").to_string(),
+        local_time: now
+            .and_utc()
+            .with_timezone(&case.tz())
+            .format("%A %-d %B, %H:%M (%Z)")
+            .to_string(),
         client_name: context.client_name.clone(),
         amount_owed: context.amount_owed.clone(),
         support: context.support_organisations.clone(),
@@ -118,8 +151,16 @@ async fn call_screen(
     case_id: i64,
     errors: Option<(String, FieldErrors)>,
 ) -> AppResult<HttpResponse> {
-    let (id, role, name, now) = (staff.id, staff.role, staff.display_name.clone(), state.clock.now_naive());
-    let screen = db::run(&state.pool, move |conn| load_screen(conn, id, role, &name, case_id, now)).await?;
+    let (id, role, name, now) = (
+        staff.id,
+        staff.role,
+        staff.display_name.clone(),
+        state.clock.now_naive(),
+    );
+    let screen = db::run(&state.pool, move |conn| {
+        load_screen(conn, id, role, &name, case_id, now)
+    })
+    .await?;
     let failed = errors.is_some();
     let mut page = Page::new("calls/call.html", csrf, Some(&staff.user))
         .with("s", &screen)
@@ -136,7 +177,12 @@ async fn call_screen(
 }
 
 #[get("/calls/{id}")]
-async fn show_call(state: web::Data<AppState>, staff: Staff, csrf: CsrfToken, path: web::Path<i64>) -> AppResult<HttpResponse> {
+async fn show_call(
+    state: web::Data<AppState>,
+    staff: Staff,
+    csrf: CsrfToken,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
     call_screen(&state, &staff, &csrf, path.into_inner(), None).await
 }
 
@@ -152,7 +198,9 @@ async fn or_rerender<T>(
 ) -> AppResult<HttpResponse> {
     match result {
         Ok(value) => then(value),
-        Err(AppError::Validation { message, fields }) => call_screen(state, staff, csrf, case_id, Some((message, fields))).await,
+        Err(AppError::Validation { message, fields }) => {
+            call_screen(state, staff, csrf, case_id, Some((message, fields))).await
+        }
         Err(other) => Err(other),
     }
 }
@@ -188,7 +236,10 @@ impl OutcomeForm {
             notes: blank(self.notes),
             callback_at: blank(self.callback_at),
             pause_days: self.pause_days.trim().parse().ok(),
-            hold: Some(HoldDetails { kind, starts_on: self.breathing_space_start.parse().ok() }),
+            hold: Some(HoldDetails {
+                kind,
+                starts_on: self.breathing_space_start.parse().ok(),
+            }),
             script_version_id: None,
         };
         (request, self.script_version_id.parse().ok())
@@ -210,21 +261,39 @@ async fn post_outcome(
         db::write_transaction(conn, |conn| {
             let case = cases::store::find(conn, case_id)?;
             let (outcome, notes) = request.parse(case.tz(), now).map_err(AppError::fields)?;
-            let report = record::CallReport { outcome: &outcome, notes: notes.as_deref(), script_version_id };
+            let report = record::CallReport {
+                outcome: &outcome,
+                notes: notes.as_deref(),
+                script_version_id,
+            };
             record::record(conn, actor, user_id, case_id, report, now)
         })
     })
     .await;
-    or_rerender(&state, &staff, &csrf, case_id, result, |_| Ok(redirect("/queue?notice=recorded"))).await
+    or_rerender(&state, &staff, &csrf, case_id, result, |_| {
+        Ok(redirect("/queue?notice=recorded"))
+    })
+    .await
 }
 
 #[post("/calls/{id}/renew")]
-async fn renew(state: web::Data<AppState>, staff: Staff, path: web::Path<i64>, _form: CsrfForm<serde::de::IgnoredAny>) -> AppResult<HttpResponse> {
+async fn renew(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+    _form: CsrfForm<serde::de::IgnoredAny>,
+) -> AppResult<HttpResponse> {
     let case_id = path.into_inner();
     let (user_id, now) = (staff.id, state.clock.now_naive());
-    let renewed = db::run(&state.pool, move |conn| queue::store::renew(conn, case_id, user_id, now, now + lease())).await?;
+    let renewed = db::run(&state.pool, move |conn| {
+        queue::store::renew(conn, case_id, user_id, now, now + lease())
+    })
+    .await?;
     if !renewed {
-        return Err(AppError::Conflict("This call is no longer yours: the claim ran out. Take the next call from the queue.".into()));
+        return Err(AppError::Conflict(
+            "This call is no longer yours: the claim ran out. Take the next call from the queue."
+                .into(),
+        ));
     }
     Ok(redirect(&format!("/calls/{case_id}")))
 }
@@ -256,11 +325,16 @@ async fn post_vulnerability(
     CsrfForm(form): CsrfForm<VulnerabilityForm>,
 ) -> AppResult<HttpResponse> {
     let case_id = path.into_inner();
-    let drivers = [("health", &form.health), ("life_events", &form.life_events), ("resilience", &form.resilience), ("capability", &form.capability)]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(d, _)| d.to_string())
-        .collect();
+    let drivers = [
+        ("health", &form.health),
+        ("life_events", &form.life_events),
+        ("resilience", &form.resilience),
+        ("capability", &form.capability),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(d, _)| d.to_string())
+    .collect();
     let request = safeguarding::VulnerabilityRequest {
         drivers,
         consent: form.consent == "yes",
@@ -269,10 +343,15 @@ async fn post_vulnerability(
     };
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
     let result = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| safeguarding::record_vulnerability(conn, actor, user_id, case_id, &request, now))
+        db::write_transaction(conn, |conn| {
+            safeguarding::record_vulnerability(conn, actor, user_id, case_id, &request, now)
+        })
     })
     .await;
-    or_rerender(&state, &staff, &csrf, case_id, result, |_| Ok(redirect(&format!("/calls/{case_id}")))).await
+    or_rerender(&state, &staff, &csrf, case_id, result, |_| {
+        Ok(redirect(&format!("/calls/{case_id}")))
+    })
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -293,7 +372,9 @@ async fn post_risk_to_life(
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
     let note = Some(form.note).filter(|n| !n.trim().is_empty());
     let result = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| safeguarding::raise_risk_to_life(conn, actor, user_id, case_id, note.as_deref(), now))
+        db::write_transaction(conn, |conn| {
+            safeguarding::raise_risk_to_life(conn, actor, user_id, case_id, note.as_deref(), now)
+        })
     })
     .await;
     let state_ref = &state;
@@ -324,12 +405,20 @@ async fn post_exception(
 ) -> AppResult<HttpResponse> {
     let case_id = path.into_inner();
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
-    let request = welfare::ExceptionRequest { arrangement: form.arrangement, reason: form.reason };
+    let request = welfare::ExceptionRequest {
+        arrangement: form.arrangement,
+        reason: form.reason,
+    };
     let result = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| welfare::propose_exception(conn, actor, user_id, case_id, &request, now))
+        db::write_transaction(conn, |conn| {
+            welfare::propose_exception(conn, actor, user_id, case_id, &request, now)
+        })
     })
     .await;
-    or_rerender(&state, &staff, &csrf, case_id, result, |_| Ok(redirect(&format!("/calls/{case_id}")))).await
+    or_rerender(&state, &staff, &csrf, case_id, result, |_| {
+        Ok(redirect(&format!("/calls/{case_id}")))
+    })
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -339,11 +428,18 @@ pub struct DecisionForm {
 }
 
 #[post("/exceptions/{id}/decision")]
-async fn post_decision(state: web::Data<AppState>, staff: Staff, path: web::Path<i64>, CsrfForm(form): CsrfForm<DecisionForm>) -> AppResult<HttpResponse> {
+async fn post_decision(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<DecisionForm>,
+) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| welfare::decide_exception(conn, actor, user_id, id, &form.decision, now))
+        db::write_transaction(conn, |conn| {
+            welfare::decide_exception(conn, actor, user_id, id, &form.decision, now)
+        })
     })
     .await?;
     Ok(redirect("/queue"))
@@ -358,10 +454,22 @@ pub struct DebriefForm {
 }
 
 #[post("/debriefs")]
-async fn post_debrief(state: web::Data<AppState>, staff: Staff, CsrfForm(form): CsrfForm<DebriefForm>) -> AppResult<HttpResponse> {
+async fn post_debrief(
+    state: web::Data<AppState>,
+    staff: Staff,
+    CsrfForm(form): CsrfForm<DebriefForm>,
+) -> AppResult<HttpResponse> {
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
-    let request = welfare::DebriefRequest { case_id: form.case_id.trim().parse().ok(), body: form.body };
-    db::run(&state.pool, move |conn| db::write_transaction(conn, |conn| welfare::write_debrief(conn, actor, user_id, &request, now))).await?;
+    let request = welfare::DebriefRequest {
+        case_id: form.case_id.trim().parse().ok(),
+        body: form.body,
+    };
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            welfare::write_debrief(conn, actor, user_id, &request, now)
+        })
+    })
+    .await?;
     Ok(redirect("/queue?notice=debrief"))
 }
 

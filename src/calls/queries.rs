@@ -5,7 +5,13 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::{
-    db::{schema::{contact_attempts, debriefs, escalations, follow_ups, handler_breaks, users, vulnerabilities}, DbConn},
+    db::{
+        schema::{
+            contact_attempts, debriefs, escalations, follow_ups, handler_breaks, users,
+            vulnerabilities,
+        },
+        DbConn,
+    },
     error::AppResult,
 };
 
@@ -33,7 +39,11 @@ pub fn attempts_for_case(conn: &mut DbConn, case_id: i64) -> AppResult<Vec<Attem
         .load(conn)?)
 }
 
-pub fn attempts_by_handler_since(conn: &mut DbConn, handler_id: i64, since: NaiveDateTime) -> AppResult<Vec<AttemptItem>> {
+pub fn attempts_by_handler_since(
+    conn: &mut DbConn,
+    handler_id: i64,
+    since: NaiveDateTime,
+) -> AppResult<Vec<AttemptItem>> {
     Ok(contact_attempts::table
         .inner_join(users::table)
         .filter(contact_attempts::handler_id.eq(handler_id))
@@ -57,11 +67,19 @@ pub struct VulnerabilityItem {
     pub recorded_at: NaiveDateTime,
 }
 
-pub fn vulnerabilities_for_case(conn: &mut DbConn, case_id: i64) -> AppResult<Vec<VulnerabilityItem>> {
+pub fn vulnerabilities_for_case(
+    conn: &mut DbConn,
+    case_id: i64,
+) -> AppResult<Vec<VulnerabilityItem>> {
     Ok(vulnerabilities::table
         .filter(vulnerabilities::case_id.eq(case_id))
         .order(vulnerabilities::id.desc())
-        .select((vulnerabilities::drivers, vulnerabilities::consent_how, vulnerabilities::note, vulnerabilities::recorded_at))
+        .select((
+            vulnerabilities::drivers,
+            vulnerabilities::consent_how,
+            vulnerabilities::note,
+            vulnerabilities::recorded_at,
+        ))
         .load(conn)?)
 }
 
@@ -71,12 +89,18 @@ pub struct TeamActivity {
     pub calls: i64,
 }
 
-pub fn team_activity_since(conn: &mut DbConn, since: NaiveDateTime) -> AppResult<Vec<TeamActivity>> {
+pub fn team_activity_since(
+    conn: &mut DbConn,
+    since: NaiveDateTime,
+) -> AppResult<Vec<TeamActivity>> {
     Ok(contact_attempts::table
         .inner_join(users::table)
         .filter(contact_attempts::attempted_at.ge(since))
         .group_by(users::display_name)
-        .select((users::display_name, diesel::dsl::count(contact_attempts::id)))
+        .select((
+            users::display_name,
+            diesel::dsl::count(contact_attempts::id),
+        ))
         .order(users::display_name)
         .load(conn)?)
 }
@@ -96,14 +120,29 @@ pub fn open_escalations(conn: &mut DbConn) -> AppResult<Vec<EscalationItem>> {
         .inner_join(users::table.on(users::id.eq(escalations::raised_by)))
         .filter(escalations::resolved_at.is_null())
         .order(escalations::id.desc())
-        .select((escalations::id, escalations::case_id, escalations::kind, escalations::note, users::display_name, escalations::raised_at))
+        .select((
+            escalations::id,
+            escalations::case_id,
+            escalations::kind,
+            escalations::note,
+            users::display_name,
+            escalations::raised_at,
+        ))
         .load(conn)?)
 }
 
-pub fn resolve_escalation(conn: &mut DbConn, id: i64, supervisor_id: i64, now: NaiveDateTime) -> AppResult<usize> {
+pub fn resolve_escalation(
+    conn: &mut DbConn,
+    id: i64,
+    supervisor_id: i64,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
     Ok(diesel::update(escalations::table.find(id))
         .filter(escalations::resolved_at.is_null())
-        .set((escalations::resolved_by.eq(supervisor_id), escalations::resolved_at.eq(now)))
+        .set((
+            escalations::resolved_by.eq(supervisor_id),
+            escalations::resolved_at.eq(now),
+        ))
         .execute(conn)?)
 }
 
@@ -121,7 +160,13 @@ pub fn open_follow_ups(conn: &mut DbConn) -> AppResult<Vec<FollowUpItem>> {
         .inner_join(users::table.on(users::id.eq(follow_ups::handler_id)))
         .filter(follow_ups::completed_at.is_null())
         .order(follow_ups::id.desc())
-        .select((follow_ups::id, users::display_name, follow_ups::case_id, follow_ups::reason, follow_ups::requested_at))
+        .select((
+            follow_ups::id,
+            users::display_name,
+            follow_ups::case_id,
+            follow_ups::reason,
+            follow_ups::requested_at,
+        ))
         .load(conn)?)
 }
 
@@ -139,7 +184,13 @@ pub fn recent_debriefs(conn: &mut DbConn) -> AppResult<Vec<DebriefItem>> {
         .inner_join(users::table.on(users::id.eq(debriefs::handler_id)))
         .order(debriefs::id.desc())
         .limit(50)
-        .select((debriefs::id, users::display_name, debriefs::case_id, debriefs::body, debriefs::created_at))
+        .select((
+            debriefs::id,
+            users::display_name,
+            debriefs::case_id,
+            debriefs::body,
+            debriefs::created_at,
+        ))
         .load(conn)?)
 }
 
@@ -155,6 +206,10 @@ pub fn active_breaks(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<Bre
         .inner_join(users::table.on(users::id.eq(handler_breaks::user_id)))
         .filter(handler_breaks::starts_at.le(now))
         .filter(handler_breaks::ends_at.gt(now))
-        .select((users::display_name, handler_breaks::ends_at, handler_breaks::reason))
+        .select((
+            users::display_name,
+            handler_breaks::ends_at,
+            handler_breaks::reason,
+        ))
         .load(conn)?)
 }

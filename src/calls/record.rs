@@ -179,6 +179,13 @@ pub fn record(
                 ABUSE_BREAK_MINUTES,
                 "abusive call",
             )?);
+            super::welfare::request_follow_up(
+                conn,
+                handler_id,
+                Some(case_id),
+                "Call ended because of abuse",
+                at,
+            )?;
             None
         }
         _ => None,

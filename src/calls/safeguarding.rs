@@ -9,7 +9,10 @@ use utoipa::ToSchema;
 use crate::{
     audit::{self, Actor},
     cases::{self, holds},
-    db::{schema::{cases as cases_table, emergency_contacts, escalations, users, vulnerabilities}, DbConn},
+    db::{
+        schema::{cases as cases_table, emergency_contacts, escalations, users, vulnerabilities},
+        DbConn,
+    },
     error::{AppError, AppResult, FieldErrors},
     mail::outbox,
     payment_guard,
@@ -34,20 +37,42 @@ pub struct VulnerabilityRequest {
 impl VulnerabilityRequest {
     fn check(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
-        let mut add = |f: &str, m: &str| errors.entry(f.to_string()).or_default().push(m.to_string());
+        let mut add =
+            |f: &str, m: &str| errors.entry(f.to_string()).or_default().push(m.to_string());
         if self.drivers.is_empty() {
-            add("drivers", "choose at least one: health, life events, resilience or capability");
+            add(
+                "drivers",
+                "choose at least one: health, life events, resilience or capability",
+            );
         }
         if self.drivers.iter().any(|d| !DRIVERS.contains(&d.as_str())) {
-            add("drivers", "must be health, life_events, resilience or capability");
+            add(
+                "drivers",
+                "must be health, life_events, resilience or capability",
+            );
         }
         if !self.consent {
-            add("consent", "the customer's explicit consent is needed to record this");
+            add(
+                "consent",
+                "the customer's explicit consent is needed to record this",
+            );
         }
-        if self.consent_how.as_deref().map(str::trim).unwrap_or("").is_empty() {
-            add("consent_how", "say how consent was given and what the customer was told");
+        if self
+            .consent_how
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or("")
+            .is_empty()
+        {
+            add(
+                "consent_how",
+                "say how consent was given and what the customer was told",
+            );
         }
-        for (field, text) in [("note", self.note.as_deref()), ("consent_how", self.consent_how.as_deref())] {
+        for (field, text) in [
+            ("note", self.note.as_deref()),
+            ("consent_how", self.consent_how.as_deref()),
+        ] {
             if let Some(Err(finding)) = text.map(payment_guard::check) {
                 add(field, finding.message());
             }
@@ -55,7 +80,11 @@ impl VulnerabilityRequest {
                 add(field, "must be at most 1000 characters");
             }
         }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -76,14 +105,22 @@ pub fn record_vulnerability(
             vulnerabilities::drivers.eq(request.drivers.join(",")),
             vulnerabilities::consent.eq(true),
             vulnerabilities::consent_how.eq(request.consent_how.as_deref().map(str::trim)),
-            vulnerabilities::note.eq(request.note.as_deref().map(str::trim).filter(|n| !n.is_empty())),
+            vulnerabilities::note.eq(request
+                .note
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())),
             vulnerabilities::recorded_by.eq(staff_id),
             vulnerabilities::recorded_at.eq(now),
         ))
         .execute(conn)?;
     let band = cases::priority::band(case.callback_at.is_some(), true);
     diesel::update(cases_table::table.find(case_id))
-        .set((cases_table::vulnerable.eq(true), cases_table::priority_band.eq(band), cases_table::updated_at.eq(now)))
+        .set((
+            cases_table::vulnerable.eq(true),
+            cases_table::priority_band.eq(band),
+            cases_table::updated_at.eq(now),
+        ))
         .execute(conn)?;
     audit::record(
         conn,
@@ -104,9 +141,17 @@ pub struct EmergencyContact {
 /// The numbers for where the customer is: UK-wide ones and their nation's.
 pub fn emergency_contacts_for(conn: &mut DbConn, region: &str) -> AppResult<Vec<EmergencyContact>> {
     Ok(emergency_contacts::table
-        .filter(emergency_contacts::region.eq("all").or(emergency_contacts::region.eq(region)))
+        .filter(
+            emergency_contacts::region
+                .eq("all")
+                .or(emergency_contacts::region.eq(region)),
+        )
         .order((emergency_contacts::region.ne("all"), emergency_contacts::id))
-        .select((emergency_contacts::service, emergency_contacts::phone, emergency_contacts::note))
+        .select((
+            emergency_contacts::service,
+            emergency_contacts::phone,
+            emergency_contacts::note,
+        ))
         .load(conn)?)
 }
 
@@ -126,7 +171,14 @@ pub fn raise_risk_to_life(
     let case = cases::store::find(conn, case_id)?;
     holds::place(
         conn,
-        holds::NewHold { case_id, kind: "risk_to_life", starts_at: now, ends_at: None, note, created_by: Some(staff_id) },
+        holds::NewHold {
+            case_id,
+            kind: "risk_to_life",
+            starts_at: now,
+            ends_at: None,
+            note,
+            created_by: Some(staff_id),
+        },
         now,
     )?;
     let held = cases::store::find(conn, case_id)?;
@@ -161,7 +213,8 @@ pub fn raise_risk_to_life(
     audit::record(
         conn,
         actor,
-        audit::Entry::new("risk_to_life_raised", "case", Some(case_id)).client(Some(case.client_id)),
+        audit::Entry::new("risk_to_life_raised", "case", Some(case_id))
+            .client(Some(case.client_id)),
     )?;
     emergency_contacts_for(conn, &case.region)
 }

@@ -86,7 +86,10 @@ fn split(source: &str) -> Result<(&str, &str), String> {
              {BLOCK_OPEN}I'm not calling to take a payment, and I can't take one on this call.{BLOCK_CLOSE}"
         )
     };
-    let rest = source.trim_start().strip_prefix(BLOCK_OPEN).ok_or_else(missing)?;
+    let rest = source
+        .trim_start()
+        .strip_prefix(BLOCK_OPEN)
+        .ok_or_else(missing)?;
     let (statement, body) = rest.split_once(BLOCK_CLOSE).ok_or_else(missing)?;
     if !statement.to_lowercase().contains(REQUIRED_PHRASE) {
         return Err(format!(
@@ -117,8 +120,12 @@ pub fn validate(source: &str) -> AppResult<()> {
 
 pub fn render(version_id: i64, source: &str, context: &ScriptContext) -> AppResult<RenderedScript> {
     let (statement, body) = split(source).map_err(|m| AppError::field("body", m))?;
-    let no_payment_statement = render_part(statement, context)
-        .map_err(|m| AppError::field("body", format!("The no-payment statement has a template error: {m}")))?;
+    let no_payment_statement = render_part(statement, context).map_err(|m| {
+        AppError::field(
+            "body",
+            format!("The no-payment statement has a template error: {m}"),
+        )
+    })?;
     let body = render_part(body, context)
         .map_err(|m| AppError::field("body", format!("The script has a template error: {m}")))?;
     Ok(RenderedScript {
@@ -135,27 +142,39 @@ mod tests {
     #[test]
     fn the_default_script_renders_with_the_statement_first() {
         let rendered = render(1, DEFAULT_SCRIPT, &ScriptContext::sample()).unwrap();
-        assert!(rendered.no_payment_statement.starts_with("I'm not calling to take a payment"));
+        assert!(rendered
+            .no_payment_statement
+            .starts_with("I'm not calling to take a payment"));
         assert!(rendered.body.contains("Hello, may I speak to Sam?"));
         assert!(rendered.body.contains("£1,234.56"));
-        assert!(rendered.body.contains("How much do you think you could afford, and how often"));
+        assert!(rendered
+            .body
+            .contains("How much do you think you could afford, and how often"));
         assert!(rendered.body.contains("StepChange"));
     }
 
     #[test]
     fn scripts_without_the_statement_first_are_refused() {
         let err = validate("Hello {{ customer_first_name }}").unwrap_err();
-        assert!(matches!(err, AppError::Validation { ref fields, .. } if fields["body"][0].contains("must begin with the no-payment statement")));
+        assert!(
+            matches!(err, AppError::Validation { ref fields, .. } if fields["body"][0].contains("must begin with the no-payment statement"))
+        );
         let buried = format!("Hello\n{BLOCK_OPEN}I'm not calling to take a payment.{BLOCK_CLOSE}");
         assert!(validate(&buried).is_err(), "the statement must come first");
         let vague = format!("{BLOCK_OPEN}Hi there.{BLOCK_CLOSE} rest");
-        assert!(validate(&vague).is_err(), "the statement must actually say it");
+        assert!(
+            validate(&vague).is_err(),
+            "the statement must actually say it"
+        );
     }
 
     #[test]
     fn template_errors_are_reported_not_panicked() {
-        let broken = format!("{BLOCK_OPEN}I'm not calling to take a payment.{BLOCK_CLOSE} {{{{ nope( }}}}");
+        let broken =
+            format!("{BLOCK_OPEN}I'm not calling to take a payment.{BLOCK_CLOSE} {{{{ nope( }}}}");
         let err = validate(&broken).unwrap_err();
-        assert!(matches!(err, AppError::Validation { ref fields, .. } if fields["body"][0].contains("template error")));
+        assert!(
+            matches!(err, AppError::Validation { ref fields, .. } if fields["body"][0].contains("template error"))
+        );
     }
 }

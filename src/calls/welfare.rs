@@ -9,7 +9,11 @@ use utoipa::ToSchema;
 use crate::{
     audit::{self, Actor},
     cases,
-    db::{portable, schema::{debriefs, follow_ups, policy_exceptions, users}, DbConn},
+    db::{
+        portable,
+        schema::{debriefs, follow_ups, policy_exceptions, users},
+        DbConn,
+    },
     error::{AppError, AppResult},
     payment_guard,
 };
@@ -21,13 +25,22 @@ fn checked_text(field: &str, text: &str, max: usize) -> AppResult<String> {
         return Err(AppError::field(field, "is required"));
     }
     if text.chars().count() > max {
-        return Err(AppError::field(field, format!("must be at most {max} characters")));
+        return Err(AppError::field(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     payment_guard::check(text).map_err(|finding| AppError::field(field, finding.message()))?;
     Ok(text.to_string())
 }
 
-pub fn request_follow_up(conn: &mut DbConn, handler_id: i64, case_id: Option<i64>, reason: &str, now: NaiveDateTime) -> AppResult<()> {
+pub fn request_follow_up(
+    conn: &mut DbConn,
+    handler_id: i64,
+    case_id: Option<i64>,
+    reason: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     diesel::insert_into(follow_ups::table)
         .values((
             follow_ups::handler_id.eq(handler_id),
@@ -39,7 +52,14 @@ pub fn request_follow_up(conn: &mut DbConn, handler_id: i64, case_id: Option<i64
     Ok(())
 }
 
-pub fn complete_follow_up(conn: &mut DbConn, actor: Actor, supervisor_id: i64, id: i64, note: &str, now: NaiveDateTime) -> AppResult<()> {
+pub fn complete_follow_up(
+    conn: &mut DbConn,
+    actor: Actor,
+    supervisor_id: i64,
+    id: i64,
+    note: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     let note = checked_text("note", note, 2000)?;
     let updated = diesel::update(follow_ups::table.find(id))
         .filter(follow_ups::completed_at.is_null())
@@ -52,7 +72,11 @@ pub fn complete_follow_up(conn: &mut DbConn, actor: Actor, supervisor_id: i64, i
     if updated == 0 {
         return Err(AppError::NotFound);
     }
-    audit::record(conn, actor, audit::Entry::new("follow_up_completed", "follow_up", Some(id)))
+    audit::record(
+        conn,
+        actor,
+        audit::Entry::new("follow_up_completed", "follow_up", Some(id)),
+    )
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -62,7 +86,13 @@ pub struct DebriefRequest {
     pub body: String,
 }
 
-pub fn write_debrief(conn: &mut DbConn, actor: Actor, handler_id: i64, request: &DebriefRequest, now: NaiveDateTime) -> AppResult<i64> {
+pub fn write_debrief(
+    conn: &mut DbConn,
+    actor: Actor,
+    handler_id: i64,
+    request: &DebriefRequest,
+    now: NaiveDateTime,
+) -> AppResult<i64> {
     let body = checked_text("body", &request.body, 4000)?;
     if let Some(case_id) = request.case_id {
         cases::store::find(conn, case_id)?;
@@ -78,7 +108,11 @@ pub fn write_debrief(conn: &mut DbConn, actor: Actor, handler_id: i64, request: 
             .returning(debriefs::id),
         conn,
     )?;
-    audit::record(conn, actor, audit::Entry::new("debrief_written", "debrief", Some(id)))?;
+    audit::record(
+        conn,
+        actor,
+        audit::Entry::new("debrief_written", "debrief", Some(id)),
+    )?;
     Ok(id)
 }
 
@@ -99,7 +133,14 @@ pub struct ExceptionDecision {
     pub decision: String,
 }
 
-pub fn propose_exception(conn: &mut DbConn, actor: Actor, handler_id: i64, case_id: i64, request: &ExceptionRequest, now: NaiveDateTime) -> AppResult<i64> {
+pub fn propose_exception(
+    conn: &mut DbConn,
+    actor: Actor,
+    handler_id: i64,
+    case_id: i64,
+    request: &ExceptionRequest,
+    now: NaiveDateTime,
+) -> AppResult<i64> {
     let arrangement = checked_text("arrangement", &request.arrangement, 1000)?;
     let reason = checked_text("reason", &request.reason, 2000)?;
     let case = cases::store::find(conn, case_id)?;
@@ -116,13 +157,24 @@ pub fn propose_exception(conn: &mut DbConn, actor: Actor, handler_id: i64, case_
             .returning(policy_exceptions::id),
         conn,
     )?;
-    audit::record(conn, actor, audit::Entry::new("exception_proposed", "case", Some(case_id)).client(Some(case.client_id)))?;
+    audit::record(
+        conn,
+        actor,
+        audit::Entry::new("exception_proposed", "case", Some(case_id)).client(Some(case.client_id)),
+    )?;
     Ok(id)
 }
 
 /// A different handler approves or declines; approved exceptions take effect at once and wait
 /// for a supervisor's review.
-pub fn decide_exception(conn: &mut DbConn, actor: Actor, decider_id: i64, exception_id: i64, decision: &str, now: NaiveDateTime) -> AppResult<String> {
+pub fn decide_exception(
+    conn: &mut DbConn,
+    actor: Actor,
+    decider_id: i64,
+    exception_id: i64,
+    decision: &str,
+    now: NaiveDateTime,
+) -> AppResult<String> {
     let status = match decision.trim() {
         "approve" => "approved",
         "decline" => "declined",
@@ -130,13 +182,21 @@ pub fn decide_exception(conn: &mut DbConn, actor: Actor, decider_id: i64, except
     };
     let (proposer, current, case_id): (i64, String, i64) = policy_exceptions::table
         .find(exception_id)
-        .select((policy_exceptions::proposed_by, policy_exceptions::status, policy_exceptions::case_id))
+        .select((
+            policy_exceptions::proposed_by,
+            policy_exceptions::status,
+            policy_exceptions::case_id,
+        ))
         .first(conn)?;
     if proposer == decider_id {
-        return Err(AppError::Conflict("A second handler must decide: you proposed this exception.".into()));
+        return Err(AppError::Conflict(
+            "A second handler must decide: you proposed this exception.".into(),
+        ));
     }
     if current != "proposed" {
-        return Err(AppError::Conflict(format!("This exception was already {current}.")));
+        return Err(AppError::Conflict(format!(
+            "This exception was already {current}."
+        )));
     }
     diesel::update(policy_exceptions::table.find(exception_id))
         .set((
@@ -145,20 +205,37 @@ pub fn decide_exception(conn: &mut DbConn, actor: Actor, decider_id: i64, except
             policy_exceptions::decided_at.eq(now),
         ))
         .execute(conn)?;
-    audit::record(conn, actor, audit::Entry::new(&format!("exception_{status}"), "case", Some(case_id)))?;
+    audit::record(
+        conn,
+        actor,
+        audit::Entry::new(&format!("exception_{status}"), "case", Some(case_id)),
+    )?;
     Ok(status.to_string())
 }
 
-pub fn review_exception(conn: &mut DbConn, actor: Actor, supervisor_id: i64, exception_id: i64, now: NaiveDateTime) -> AppResult<()> {
+pub fn review_exception(
+    conn: &mut DbConn,
+    actor: Actor,
+    supervisor_id: i64,
+    exception_id: i64,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     let updated = diesel::update(policy_exceptions::table.find(exception_id))
         .filter(policy_exceptions::status.ne("proposed"))
         .filter(policy_exceptions::reviewed_at.is_null())
-        .set((policy_exceptions::reviewed_by.eq(supervisor_id), policy_exceptions::reviewed_at.eq(now)))
+        .set((
+            policy_exceptions::reviewed_by.eq(supervisor_id),
+            policy_exceptions::reviewed_at.eq(now),
+        ))
         .execute(conn)?;
     if updated == 0 {
         return Err(AppError::NotFound);
     }
-    audit::record(conn, actor, audit::Entry::new("exception_reviewed", "policy_exception", Some(exception_id)))
+    audit::record(
+        conn,
+        actor,
+        audit::Entry::new("exception_reviewed", "policy_exception", Some(exception_id)),
+    )
 }
 
 #[derive(Queryable, Serialize, Debug)]
@@ -189,7 +266,9 @@ pub fn exceptions(conn: &mut DbConn, awaiting_review: bool) -> AppResult<Vec<Exc
         .limit(100)
         .into_boxed();
     query = if awaiting_review {
-        query.filter(policy_exceptions::status.ne("proposed")).filter(policy_exceptions::reviewed_at.is_null())
+        query
+            .filter(policy_exceptions::status.ne("proposed"))
+            .filter(policy_exceptions::reviewed_at.is_null())
     } else {
         query.filter(policy_exceptions::status.eq("proposed"))
     };

@@ -47,7 +47,9 @@ pub fn enqueue(
 /// Whether a message of this kind was already queued for the case (some are sent only once).
 pub fn already_queued(conn: &mut DbConn, kind: &str, case_id: i64) -> AppResult<bool> {
     Ok(diesel::select(diesel::dsl::exists(
-        outbox::table.filter(outbox::kind.eq(kind)).filter(outbox::case_id.eq(case_id)),
+        outbox::table
+            .filter(outbox::kind.eq(kind))
+            .filter(outbox::case_id.eq(case_id)),
     ))
     .get_result(conn)?)
 }

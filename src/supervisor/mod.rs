@@ -5,7 +5,10 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
 use crate::{
-    auth::{csrf::{CsrfForm, CsrfToken}, roles::Supervisor},
+    auth::{
+        csrf::{CsrfForm, CsrfToken},
+        roles::Supervisor,
+    },
     calls::{queries, script, script_store, welfare},
     db,
     error::{AppError, AppResult},
@@ -14,7 +17,11 @@ use crate::{
 };
 
 #[get("/supervisor")]
-async fn overview(state: web::Data<AppState>, sup: Supervisor, csrf: CsrfToken) -> AppResult<HttpResponse> {
+async fn overview(
+    state: web::Data<AppState>,
+    sup: Supervisor,
+    csrf: CsrfToken,
+) -> AppResult<HttpResponse> {
     let now = state.clock.now_naive();
     let since = now.date().and_hms_opt(0, 0, 0).unwrap_or(now);
     let data = db::run(&state.pool, move |conn| {
@@ -40,14 +47,28 @@ async fn overview(state: web::Data<AppState>, sup: Supervisor, csrf: CsrfToken) 
 }
 
 #[post("/supervisor/escalations/{id}/resolve")]
-async fn resolve(state: web::Data<AppState>, sup: Supervisor, path: web::Path<i64>, _f: CsrfForm<serde::de::IgnoredAny>) -> AppResult<HttpResponse> {
-    let (id, user_id, actor, now) = (path.into_inner(), sup.id, sup.actor(), state.clock.now_naive());
+async fn resolve(
+    state: web::Data<AppState>,
+    sup: Supervisor,
+    path: web::Path<i64>,
+    _f: CsrfForm<serde::de::IgnoredAny>,
+) -> AppResult<HttpResponse> {
+    let (id, user_id, actor, now) = (
+        path.into_inner(),
+        sup.id,
+        sup.actor(),
+        state.clock.now_naive(),
+    );
     db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             if queries::resolve_escalation(conn, id, user_id, now)? == 0 {
                 return Err(AppError::NotFound);
             }
-            crate::audit::record(conn, actor, crate::audit::Entry::new("escalation_resolved", "escalation", Some(id)))
+            crate::audit::record(
+                conn,
+                actor,
+                crate::audit::Entry::new("escalation_resolved", "escalation", Some(id)),
+            )
         })
     })
     .await?;
@@ -61,19 +82,46 @@ pub struct FollowUpForm {
 }
 
 #[post("/supervisor/follow-ups/{id}/complete")]
-async fn complete_follow_up(state: web::Data<AppState>, sup: Supervisor, path: web::Path<i64>, CsrfForm(form): CsrfForm<FollowUpForm>) -> AppResult<HttpResponse> {
-    let (id, user_id, actor, now) = (path.into_inner(), sup.id, sup.actor(), state.clock.now_naive());
+async fn complete_follow_up(
+    state: web::Data<AppState>,
+    sup: Supervisor,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<FollowUpForm>,
+) -> AppResult<HttpResponse> {
+    let (id, user_id, actor, now) = (
+        path.into_inner(),
+        sup.id,
+        sup.actor(),
+        state.clock.now_naive(),
+    );
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| welfare::complete_follow_up(conn, actor, user_id, id, &form.note, now))
+        db::write_transaction(conn, |conn| {
+            welfare::complete_follow_up(conn, actor, user_id, id, &form.note, now)
+        })
     })
     .await?;
     Ok(redirect("/supervisor"))
 }
 
 #[post("/supervisor/exceptions/{id}/review")]
-async fn review_exception(state: web::Data<AppState>, sup: Supervisor, path: web::Path<i64>, _f: CsrfForm<serde::de::IgnoredAny>) -> AppResult<HttpResponse> {
-    let (id, user_id, actor, now) = (path.into_inner(), sup.id, sup.actor(), state.clock.now_naive());
-    db::run(&state.pool, move |conn| db::write_transaction(conn, |conn| welfare::review_exception(conn, actor, user_id, id, now))).await?;
+async fn review_exception(
+    state: web::Data<AppState>,
+    sup: Supervisor,
+    path: web::Path<i64>,
+    _f: CsrfForm<serde::de::IgnoredAny>,
+) -> AppResult<HttpResponse> {
+    let (id, user_id, actor, now) = (
+        path.into_inner(),
+        sup.id,
+        sup.actor(),
+        state.clock.now_naive(),
+    );
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            welfare::review_exception(conn, actor, user_id, id, now)
+        })
+    })
+    .await?;
     Ok(redirect("/supervisor"))
 }
 
@@ -85,11 +133,19 @@ async fn scripts_page(
     notice: &str,
     error: Option<String>,
 ) -> AppResult<HttpResponse> {
-    let (current, versions) = db::run(&state.pool, |conn| Ok((script_store::current(conn)?, script_store::versions(conn)?))).await?;
+    let (current, versions) = db::run(&state.pool, |conn| {
+        Ok((script_store::current(conn)?, script_store::versions(conn)?))
+    })
+    .await?;
     let source = body.unwrap_or(current.1);
     let preview = script::render(current.0, &source, &script::ScriptContext::sample());
     let preview_error = preview.as_ref().err().map(|e| match e {
-        AppError::Validation { fields, .. } => fields.values().flatten().cloned().collect::<Vec<_>>().join(" "),
+        AppError::Validation { fields, .. } => fields
+            .values()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" "),
         other => other.to_string(),
     });
     let failed = error.is_some();
@@ -109,7 +165,11 @@ async fn scripts_page(
 }
 
 #[get("/supervisor/scripts")]
-async fn scripts(state: web::Data<AppState>, sup: Supervisor, csrf: CsrfToken) -> AppResult<HttpResponse> {
+async fn scripts(
+    state: web::Data<AppState>,
+    sup: Supervisor,
+    csrf: CsrfToken,
+) -> AppResult<HttpResponse> {
     scripts_page(&state, &sup, &csrf, None, "", None).await
 }
 
@@ -123,17 +183,50 @@ pub struct ScriptForm {
 
 /// "Preview" shows the draft against the sample case; "Save" makes it the next version.
 #[post("/supervisor/scripts")]
-async fn save_script(state: web::Data<AppState>, sup: Supervisor, csrf: CsrfToken, CsrfForm(form): CsrfForm<ScriptForm>) -> AppResult<HttpResponse> {
+async fn save_script(
+    state: web::Data<AppState>,
+    sup: Supervisor,
+    csrf: CsrfToken,
+    CsrfForm(form): CsrfForm<ScriptForm>,
+) -> AppResult<HttpResponse> {
     if form.action != "save" {
-        return scripts_page(&state, &sup, &csrf, Some(form.body), "Preview updated — not saved yet.", None).await;
+        return scripts_page(
+            &state,
+            &sup,
+            &csrf,
+            Some(form.body),
+            "Preview updated — not saved yet.",
+            None,
+        )
+        .await;
     }
     let (user_id, actor, now) = (sup.id, sup.actor(), state.clock.now_naive());
     let body = form.body.clone();
-    let saved = db::run(&state.pool, move |conn| db::write_transaction(conn, |conn| script_store::save(conn, actor, user_id, &body, now))).await;
+    let saved = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            script_store::save(conn, actor, user_id, &body, now)
+        })
+    })
+    .await;
     match saved {
-        Ok(id) => scripts_page(&state, &sup, &csrf, None, &format!("Saved as version {id}. New calls use it from now on."), None).await,
+        Ok(id) => {
+            scripts_page(
+                &state,
+                &sup,
+                &csrf,
+                None,
+                &format!("Saved as version {id}. New calls use it from now on."),
+                None,
+            )
+            .await
+        }
         Err(AppError::Validation { fields, .. }) => {
-            let message = fields.values().flatten().cloned().collect::<Vec<_>>().join(" ");
+            let message = fields
+                .values()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ");
             scripts_page(&state, &sup, &csrf, Some(form.body), "", Some(message)).await
         }
         Err(other) => Err(other),

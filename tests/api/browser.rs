@@ -27,3 +27,74 @@ async fn a_person_signs_in_with_a_real_browser() {
     assert!(browser.text("main").await.contains(&email));
     browser.quit().await;
 }
+
+/// A handler's day in a real browser: sign in, take the next call, read the no-payment statement
+/// first, record a callback, and see the case leave the queue until then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_takes_a_call_and_books_a_callback_in_a_real_browser() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await;
+    app.state.clock.pin(crate::referrals::tuesday_morning());
+    let key = app.client_api_key(app.create_client("Browser Water"));
+    crate::queue::refer(&app, &key, crate::referrals::referral("WEB-1")).await;
+    let (email, password) = app.create_user("handler", None);
+
+    browser.goto(&app.url("/login")).await;
+    browser.fill("#email", &email).await;
+    browser.fill("#password", &password).await;
+    browser.click("#sign-in").await;
+    assert!(browser.wait_for_url("/queue").await.ends_with("/queue"));
+    browser.click("#next-call").await;
+    let url = browser.wait_for_url("/calls/").await;
+    assert!(url.contains("/calls/"), "on the call screen: {url}");
+    let statement = browser.text("#no-payment").await;
+    assert!(
+        statement.starts_with("I'm not calling to take a payment"),
+        "{statement}"
+    );
+    let first = browser
+        .execute("const top = id => document.getElementById(id).getBoundingClientRect().top; return top('no-payment') < top('script') && top('no-payment') < top('outcome-form');")
+        .await;
+    assert_eq!(
+        first,
+        serde_json::json!(true),
+        "the statement comes before the script and the form"
+    );
+
+    browser
+        .click("#outcome option[value=callback_requested]")
+        .await;
+    browser
+        .execute("document.getElementById('callback_at').value = '2026-03-11T18:30'; return true;")
+        .await;
+    browser.fill("#notes", "Asked us to ring after work").await;
+    browser.click("#record-outcome").await;
+    assert!(browser
+        .wait_for_url("/queue?notice=recorded")
+        .await
+        .ends_with("notice=recorded"));
+    assert!(browser.text("#notice").await.contains("Outcome recorded"));
+
+    browser.click("#next-call").await;
+    assert!(
+        browser
+            .wait_for_url("notice=empty")
+            .await
+            .ends_with("notice=empty"),
+        "the case left the queue"
+    );
+    let (status, next_contact): (String, Option<chrono::NaiveDateTime>) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::cases::dsl::*;
+        cases.select((status, next_contact_at)).first(conn).unwrap()
+    });
+    assert_eq!(status, "scheduled");
+    assert_eq!(
+        next_contact.unwrap().to_string(),
+        "2026-03-11 18:30:00",
+        "18:30 London time in March is 18:30 UTC"
+    );
+    browser.quit().await;
+}

@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod auth;
 mod browser;
+mod calls;
 mod concurrency;
 mod csv_import;
 mod health;

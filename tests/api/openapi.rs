@@ -23,6 +23,11 @@ async fn openapi_document_lists_every_json_route_with_its_error_shape() {
         ("/api/v1/cases/{id}/outcomes", "post"),
         ("/api/v1/contact-policy", "get"),
         ("/api/v1/contact-policy", "put"),
+        ("/api/v1/cases/{id}/vulnerability", "post"),
+        ("/api/v1/cases/{id}/escalations", "post"),
+        ("/api/v1/cases/{id}/exceptions", "post"),
+        ("/api/v1/exceptions/{id}/decision", "post"),
+        ("/api/v1/debriefs", "post"),
     ];
     for (path, method) in expected {
         assert!(

@@ -128,12 +128,12 @@ impl Browser {
             .to_string()
     }
 
-    /// Waits (up to 5 s) until the page's URL ends with `suffix`; returns the URL it ended on.
-    pub async fn wait_for_url(&self, suffix: &str) -> String {
+    /// Waits (up to 5 s) until the page's URL contains `fragment`; returns the URL it ended on.
+    pub async fn wait_for_url(&self, fragment: &str) -> String {
         let mut url = String::new();
         for _ in 0..50 {
             url = self.current_url().await;
-            if url.ends_with(suffix) {
+            if url.contains(fragment) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -189,6 +189,16 @@ impl Browser {
         .as_str()
         .unwrap_or_default()
         .to_string()
+    }
+
+    /// Runs a script in the page and returns its result.
+    pub async fn execute(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
     }
 
     pub async fn quit(mut self) {

@@ -1,0 +1,273 @@
+use serde_json::{json, Value};
+
+use crate::backend_test;
+use crate::helpers::{session::location, TestApp};
+use crate::queue::{next_call, outcome, refer};
+use crate::referrals::{referral, tuesday_morning};
+
+async fn post_json(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+    let response = app
+        .api()
+        .post(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+backend_test!(the_claimed_call_comes_with_the_no_payment_statement_first);
+async fn the_claimed_call_comes_with_the_no_payment_statement_first(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Script Co"));
+    refer(&app, &key, referral("S-1")).await;
+    let (_, token) = app.staff_token("handler");
+    let (_, call) = next_call(&app, &token).await;
+    let statement = call["script"]["no_payment_statement"].as_str().unwrap();
+    assert!(
+        statement.starts_with("I'm not calling to take a payment"),
+        "{statement}"
+    );
+    let body = call["script"]["body"].as_str().unwrap();
+    assert!(body.contains("Hello, may I speak to Ann?"));
+    assert!(body.contains("£1,250.00"));
+    assert!(body.contains("Script Co"));
+    let version = call["script"]["version_id"].clone();
+    let (status, _) = outcome(
+        &app,
+        &token,
+        &call["case"]["id"],
+        json!({"outcome": "spoke_to_customer", "script_version_id": version}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let used: Option<i64> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::contact_attempts::dsl::*;
+        contact_attempts
+            .select(script_version_id)
+            .first(conn)
+            .unwrap()
+    });
+    assert_eq!(
+        used,
+        version.as_i64(),
+        "each call records the script version it used"
+    );
+}
+
+backend_test!(supervisors_edit_scripts_but_not_without_the_statement);
+async fn supervisors_edit_scripts_but_not_without_the_statement(app: TestApp) {
+    let supervisor = app.login_as("supervisor", None).await;
+    let (status, page) = supervisor.get_text("/supervisor/scripts").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Preview against a sample case"));
+    let refused = supervisor
+        .post_form(
+            "/supervisor/scripts",
+            &[
+                ("body", "Hello {{ customer_first_name }}"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("must begin with the no-payment statement"));
+    let preview = supervisor
+        .post_form("/supervisor/scripts", &[("body", "{% block no_payment %}I will not take a payment today.{% endblock no_payment %}Hi {{ customer_first_name }}"), ("action", "preview")])
+        .await;
+    let html = preview.text().await.unwrap();
+    assert!(
+        html.contains("Hi Sam"),
+        "preview renders against the sample case"
+    );
+    let saved = supervisor
+        .post_form("/supervisor/scripts", &[("body", "{% block no_payment %}I will not take a payment today.{% endblock no_payment %}Hi {{ customer_first_name }}"), ("action", "save")])
+        .await;
+    assert!(saved.text().await.unwrap().contains("Saved as version"));
+    let versions: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        outreach::db::schema::script_versions::table
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(versions, 2, "the default and the new one");
+    let handler = app.login_as("handler", None).await;
+    assert_eq!(
+        handler.get("/supervisor/scripts").await.status().as_u16(),
+        403,
+        "a handler cannot edit scripts"
+    );
+    let client_id = app.create_client("Nosy");
+    let client = app.login_as("client", Some(client_id)).await;
+    assert_eq!(
+        client.get("/queue").await.status().as_u16(),
+        403,
+        "a client user cannot reach handler pages"
+    );
+}
+
+backend_test!(vulnerability_needs_consent_and_raises_priority);
+async fn vulnerability_needs_consent_and_raises_priority(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Care Co"));
+    let mut long = referral("LONG");
+    long["days_in_arrears"] = json!(500);
+    refer(&app, &key, long).await;
+    let short = refer(&app, &key, referral("SHORT")).await;
+    let (_, token) = app.staff_token("handler");
+    let path = format!("/api/v1/cases/{}/vulnerability", short["id"]);
+    let (status, body) = post_json(
+        &app,
+        &token,
+        &path,
+        json!({"drivers": ["health"], "consent": false}),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(body["fields"]["consent"].is_array() && body["fields"]["consent_how"].is_array());
+    let (status, _) = post_json(&app, &token, &path, json!({"drivers": ["health", "life_events"], "consent": true, "consent_how": "Verbal, told it helps us take care"})).await;
+    assert_eq!(status, 204);
+    let (_, call) = next_call(&app, &token).await;
+    assert_eq!(
+        call["case"]["reference"], "SHORT",
+        "recorded vulnerability comes before longer arrears"
+    );
+}
+
+backend_test!(risk_to_life_holds_the_case_alerts_supervisors_and_gives_local_numbers);
+async fn risk_to_life_holds_the_case_alerts_supervisors_and_gives_local_numbers(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Crisis Co"));
+    let mut scot = referral("SCOT");
+    scot["region"] = json!("scotland");
+    let case = refer(&app, &key, scot).await;
+    app.create_user("supervisor", None);
+    let (_, token) = app.staff_token("handler");
+    let (status, contacts) = post_json(
+        &app,
+        &token,
+        &format!("/api/v1/cases/{}/escalations", case["id"]),
+        json!({"kind": "risk_to_life"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let services: Vec<&str> = contacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(contacts[0]["phone"], "999", "emergency first: {services:?}");
+    assert!(
+        services.iter().any(|s| s.contains("Police Scotland")),
+        "{services:?}"
+    );
+    assert!(!services.iter().any(|s| s.contains("PSNI")));
+    let (stored_status, alerts): (String, i64) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        let status: String = outreach::db::schema::cases::table
+            .find(case["id"].as_i64().unwrap())
+            .select(outreach::db::schema::cases::status)
+            .first(conn)
+            .unwrap();
+        let alerts = outreach::db::schema::outbox::table
+            .filter(outreach::db::schema::outbox::kind.eq("supervisor_alert"))
+            .count()
+            .get_result(conn)
+            .unwrap();
+        (status, alerts)
+    });
+    assert_eq!(stored_status, "on_hold");
+    assert_eq!(alerts, 1, "one e-mail per supervisor, queued");
+    let supervisor = app.login_as("supervisor", None).await;
+    let (_, page) = supervisor.get_text("/supervisor").await;
+    assert!(
+        page.contains("risk to life"),
+        "shown on the supervisor's page"
+    );
+}
+
+backend_test!(an_abusive_call_asks_a_supervisor_to_follow_up);
+async fn an_abusive_call_asks_a_supervisor_to_follow_up(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Rough Co"));
+    refer(&app, &key, referral("R-1")).await;
+    let (_, token) = app.staff_token("handler");
+    let (_, call) = next_call(&app, &token).await;
+    outcome(
+        &app,
+        &token,
+        &call["case"]["id"],
+        json!({"outcome": "abusive_call_ended"}),
+    )
+    .await;
+    let (status, _) = post_json(
+        &app,
+        &token,
+        "/api/v1/debriefs",
+        json!({"case_id": call["case"]["id"], "body": "Shaken, but OK after a tea."}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let supervisor = app.login_as("supervisor", None).await;
+    let (status, page) = supervisor.get_text("/supervisor").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Call ended because of abuse"), "{page}");
+    assert!(page.contains("Shaken, but OK after a tea."));
+    let follow_up_id: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        outreach::db::schema::follow_ups::table
+            .select(outreach::db::schema::follow_ups::id)
+            .first(conn)
+            .unwrap()
+    });
+    let done = supervisor
+        .post_form(
+            &format!("/supervisor/follow-ups/{follow_up_id}/complete"),
+            &[("note", "Talked it through; took 20 minutes off")],
+        )
+        .await;
+    assert_eq!(location(&done), "/supervisor");
+    let (_, page) = supervisor.get_text("/supervisor").await;
+    assert!(
+        !page.contains("Call ended because of abuse"),
+        "no longer open"
+    );
+}
+
+backend_test!(an_exception_needs_a_second_handler);
+async fn an_exception_needs_a_second_handler(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Flex Co"));
+    let case = refer(&app, &key, referral("X-1")).await;
+    let (_, first) = app.staff_token("handler");
+    let (_, second) = app.staff_token("handler");
+    let (status, created) = post_json(
+        &app,
+        &first,
+        &format!("/api/v1/cases/{}/exceptions", case["id"]),
+        json!({"arrangement": "Pause contact for 120 days", "reason": "Hospital stay"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let path = format!("/api/v1/exceptions/{}/decision", created["id"]);
+    let (status, _) = post_json(&app, &first, &path, json!({"decision": "approve"})).await;
+    assert_eq!(status, 409, "not the proposer");
+    let (status, _) = post_json(&app, &second, &path, json!({"decision": "approve"})).await;
+    assert_eq!(status, 204);
+    let supervisor = app.login_as("supervisor", None).await;
+    let (_, page) = supervisor.get_text("/supervisor").await;
+    assert!(
+        page.contains("Pause contact for 120 days"),
+        "waits in the review queue"
+    );
+}
