@@ -235,6 +235,7 @@ fn main() {
                                 user,
                                 now,
                                 chrono::Duration::minutes(15),
+                                i == 0,
                             )
                         })
                         .unwrap();

@@ -11,6 +11,7 @@ pub struct AppState {
     pub cookie_key: Key,
     pub metrics: Metrics,
     pub clock: Clock,
+    pub promotion: crate::queue::PromotionThrottle,
 }
 
 impl AppState {
@@ -23,6 +24,7 @@ impl AppState {
             cookie_key,
             metrics: Metrics::default(),
             clock: Clock::default(),
+            promotion: Default::default(),
         }
     }
 }

@@ -43,6 +43,7 @@ pub struct ClaimedCall {
 #[post("/api/v1/calls/next")]
 pub async fn next_call(state: web::Data<AppState>, staff: ApiStaff) -> AppResult<HttpResponse> {
     let now = state.clock.now();
+    let promote = state.promotion.due(now);
     let (handler_id, actor) = (staff.user.id, staff_actor(&staff));
     let handler_name = staff.user.display_name.clone();
     let (claim, script) = db::run(&state.pool, move |conn| {
@@ -53,6 +54,7 @@ pub async fn next_call(state: web::Data<AppState>, staff: ApiStaff) -> AppResult
                 handler_id,
                 now,
                 chrono::Duration::minutes(queue::DEFAULT_LEASE_MINUTES),
+                promote,
             )
         })?;
         let script = match &claim {

@@ -78,9 +78,10 @@ async fn take_next(
     _form: CsrfForm<serde::de::IgnoredAny>,
 ) -> AppResult<HttpResponse> {
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now());
+    let promote = state.promotion.due(now);
     let claim = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
-            queue::claim_next(conn, actor, user_id, now, lease())
+            queue::claim_next(conn, actor, user_id, now, lease(), promote)
         })
     })
     .await?;

@@ -17,7 +17,7 @@ use crate::{
 
 /// Rows written per transaction: large enough for throughput, small enough that a failure loses
 /// little and progress is visible.
-const CHUNK: usize = 1000;
+const CHUNK: usize = 5000;
 
 const REQUIRED: [&str; 6] = [
     "reference",

@@ -12,7 +12,12 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     audit::{self, Actor},
-    cases::{self, schedule::decide, store::find_by_reference, Case},
+    cases::{
+        self,
+        schedule::decide,
+        store::{find_by_reference, ScheduleUpdate},
+        Case,
+    },
     db::DbConn,
     error::{AppError, AppResult},
     scheduling::{next_contact, ContactHistory, ContactPolicy, HolidayCalendar},
@@ -25,6 +30,10 @@ pub struct Intake {
     pub client_id: i64,
     policy: ContactPolicy,
     calendars: HashMap<String, HolidayCalendar>,
+    /// A new case has no history, so its first contact time depends only on its zone and
+    /// region: computed once per pair for a whole import.
+    first_contact: HashMap<(String, String), ScheduleUpdate>,
+    first_contact_at: Option<DateTime<Utc>>,
 }
 
 pub enum Referred {
@@ -41,6 +50,8 @@ impl Intake {
             client_id,
             policy: cases::policy_store::policy_for(conn, client_id)?,
             calendars: HashMap::new(),
+            first_contact: HashMap::new(),
+            first_contact_at: None,
         })
     }
 
@@ -51,18 +62,38 @@ impl Intake {
         referral: NewReferral,
         now: DateTime<Utc>,
     ) -> AppResult<NewCaseRow> {
-        let region = referral.region.as_code();
-        if !self.calendars.contains_key(&region) {
-            let calendar = cases::policy_store::calendar_for(conn, &region)?;
-            self.calendars.insert(region.clone(), calendar);
+        if self.first_contact_at != Some(now) {
+            self.first_contact.clear();
+            self.first_contact_at = Some(now);
         }
-        let calendar = &self.calendars[&region];
-        let history = ContactHistory::default();
-        let next = next_contact(&self.policy, referral.timezone, calendar, &history, now);
+        let key = (
+            referral.timezone.name().to_string(),
+            referral.region.as_code(),
+        );
+        let schedule = match self.first_contact.get(&key) {
+            Some(schedule) => *schedule,
+            None => {
+                if !self.calendars.contains_key(&key.1) {
+                    let calendar = cases::policy_store::calendar_for(conn, &key.1)?;
+                    self.calendars.insert(key.1.clone(), calendar);
+                }
+                let history = ContactHistory::default();
+                let next = next_contact(
+                    &self.policy,
+                    referral.timezone,
+                    &self.calendars[&key.1],
+                    &history,
+                    now,
+                );
+                let schedule = decide(next, &history, false, now);
+                self.first_contact.insert(key, schedule);
+                schedule
+            }
+        };
         Ok(NewCaseRow::new(
             self.client_id,
             referral,
-            decide(next, &history, false, now),
+            schedule,
             now.naive_utc(),
         ))
     }

@@ -81,21 +81,59 @@ pub fn insert_one(conn: &mut DbConn, row: &NewCaseRow) -> AppResult<Option<i64>>
     Ok(portable::get_result(query, conn).optional()?)
 }
 
-/// Inserts many cases; returns how many were new. PostgreSQL takes them as one multi-row
-/// statement; SQLite (no batch `ON CONFLICT` in diesel) row by row inside the caller's
-/// transaction, which SQLite runs at much the same speed.
+/// One statement for any number of rows: each column travels as one array parameter and
+/// `UNNEST` turns them back into rows, so PostgreSQL parses and plans once per chunk instead of
+/// binding thousands of parameters.
+fn insert_many_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> AppResult<usize> {
+    use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Text, Timestamp};
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    fn col<'a, T>(rows: &'a [NewCaseRow], f: impl Fn(&'a NewCaseRow) -> T) -> Vec<T> {
+        rows.iter().map(f).collect()
+    }
+    let query = diesel::sql_query(
+        "INSERT INTO cases (client_id, reference, customer_name, email, phone, region, timezone, \
+         amount_owed_minor, currency, days_in_arrears, arrears_since, notes, circumstances, \
+         preferred_contact_times, status, vulnerable, priority_band, next_contact_at, \
+         contact_window_end, attempts_count, referred_at, updated_at) \
+         SELECT * FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+         $7::text[], $8::int8[], $9::text[], $10::int4[], $11::date[], $12::text[], $13::text[], \
+         $14::text[], $15::text[], $16::bool[], $17::int4[], $18::timestamp[], $19::timestamp[], \
+         $20::int4[], $21::timestamp[], $22::timestamp[]) \
+         ON CONFLICT (client_id, reference) DO NOTHING",
+    )
+    .bind::<Array<BigInt>, _>(col(rows, |r| r.client_id))
+    .bind::<Array<Text>, _>(col(rows, |r| r.reference.as_str()))
+    .bind::<Array<Text>, _>(col(rows, |r| r.customer_name.as_str()))
+    .bind::<Array<Nullable<Text>>, _>(col(rows, |r| r.email.as_deref()))
+    .bind::<Array<Nullable<Text>>, _>(col(rows, |r| r.phone.as_deref()))
+    .bind::<Array<Text>, _>(col(rows, |r| r.region.as_str()))
+    .bind::<Array<Text>, _>(col(rows, |r| r.timezone.as_str()))
+    .bind::<Array<BigInt>, _>(col(rows, |r| r.amount_owed_minor))
+    .bind::<Array<Text>, _>(col(rows, |r| r.currency.as_str()))
+    .bind::<Array<Integer>, _>(col(rows, |r| r.days_in_arrears))
+    .bind::<Array<Date>, _>(col(rows, |r| r.arrears_since))
+    .bind::<Array<Nullable<Text>>, _>(col(rows, |r| r.notes.as_deref()))
+    .bind::<Array<Nullable<Text>>, _>(col(rows, |r| r.circumstances.as_deref()))
+    .bind::<Array<Nullable<Text>>, _>(col(rows, |r| r.preferred_contact_times.as_deref()))
+    .bind::<Array<Text>, _>(col(rows, |r| r.status.as_str()))
+    .bind::<Array<Bool>, _>(col(rows, |r| r.vulnerable))
+    .bind::<Array<Integer>, _>(col(rows, |r| r.priority_band))
+    .bind::<Array<Nullable<Timestamp>>, _>(col(rows, |r| r.next_contact_at))
+    .bind::<Array<Nullable<Timestamp>>, _>(col(rows, |r| r.contact_window_end))
+    .bind::<Array<Integer>, _>(col(rows, |r| r.attempts_count))
+    .bind::<Array<Timestamp>, _>(col(rows, |r| r.referred_at))
+    .bind::<Array<Timestamp>, _>(col(rows, |r| r.updated_at));
+    Ok(query.execute(pg)?)
+}
+
+/// Inserts many cases; returns how many were new. PostgreSQL takes a chunk as one statement;
+/// SQLite (no batch `ON CONFLICT` in diesel) row by row inside the caller's transaction,
+/// which SQLite runs at much the same speed.
 pub fn insert_many(conn: &mut DbConn, rows: &[NewCaseRow]) -> AppResult<usize> {
     match conn {
-        DbConn::Postgres(pg) => {
-            if rows.is_empty() {
-                return Ok(0);
-            }
-            Ok(diesel::insert_into(cases::table)
-                .values(rows)
-                .on_conflict((cases::client_id, cases::reference))
-                .do_nothing()
-                .execute(pg)?)
-        }
+        DbConn::Postgres(pg) => insert_many_postgres(pg, rows),
         DbConn::Sqlite(sqlite) => {
             let mut created = 0;
             for row in rows {

@@ -28,19 +28,40 @@ pub enum Claim {
     OnBreak { until: NaiveDateTime },
 }
 
+/// Moving waiting cases into the queue is needed about once a second, not on every claim: with
+/// many handlers claiming at once it would otherwise be much of the work.
+#[derive(Default)]
+pub struct PromotionThrottle {
+    last: std::sync::Mutex<Option<DateTime<Utc>>>,
+}
+
+impl PromotionThrottle {
+    /// Whether to promote now; a clock that moved backwards (tests pin it) always promotes.
+    pub fn due(&self, now: DateTime<Utc>) -> bool {
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let due = last.is_none_or(|at| now < at || now - at >= Duration::seconds(1));
+        if due {
+            *last = Some(now);
+        }
+        due
+    }
+}
+
 /// Claims the next due case for a handler (or returns the one they already hold). Run inside
-/// `db::write_transaction`.
+/// `db::write_transaction`; `promote` says whether to move newly due cases into the queue first.
 pub fn claim_next(
     conn: &mut DbConn,
     actor: Actor,
     handler_id: i64,
     now: DateTime<Utc>,
     lease: Duration,
+    promote: bool,
 ) -> AppResult<Claim> {
     let now_naive = now.naive_utc();
     let lease_until = now_naive + lease;
-    // The promotion is a write, so on SQLite it also takes the write lock before any read.
-    store::promote_due(conn, now_naive)?;
+    if promote {
+        store::promote_due(conn, now_naive)?;
+    }
     if let Some(until) = breaks::active_until(conn, handler_id, now_naive)? {
         return Ok(Claim::OnBreak { until });
     }

@@ -2,13 +2,16 @@
 //! Scotland and Northern Ireland); one-off days and other countries come from the
 //! `public_holidays` table, which admins extend.
 
-use std::collections::BTreeSet;
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::{Arc, Mutex, OnceLock},
+};
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use crate::domain::Region;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HolidayRegion {
     EnglandWales,
     Scotland,
@@ -45,8 +48,22 @@ impl HolidayCalendar {
     }
 
     pub fn is_holiday(&self, date: NaiveDate) -> bool {
-        self.extra.contains(&date) || bank_holidays(self.region, date.year()).contains(&date)
+        self.extra.contains(&date) || cached_bank_holidays(self.region, date.year()).contains(&date)
     }
+}
+
+type YearCache = HashMap<(HolidayRegion, i32), Arc<BTreeSet<NaiveDate>>>;
+
+/// Bank holidays depend only on region and year, and the rules ask about the same few years
+/// over and over (every claim, every imported row): compute each once per process.
+fn cached_bank_holidays(region: HolidayRegion, year: i32) -> Arc<BTreeSet<NaiveDate>> {
+    static CACHE: OnceLock<Mutex<YearCache>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+    cache
+        .entry((region, year))
+        .or_insert_with(|| Arc::new(bank_holidays(region, year)))
+        .clone()
 }
 
 /// Western Easter Sunday (the anonymous Gregorian algorithm).
