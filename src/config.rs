@@ -14,6 +14,37 @@ pub enum Environment {
     Production,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain SMTP (a local relay, or tests).
+    None,
+    /// Upgrade with STARTTLS (usually port 587).
+    StartTls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+}
+
+#[derive(Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub tls: SmtpTls,
+}
+
+impl fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("tls", &self.tls)
+            .finish()
+    }
+}
+
 #[derive(Clone)]
 pub struct Config {
     pub bind: String,
@@ -34,6 +65,12 @@ pub struct Config {
     pub http_workers: usize,
     /// Whether the session cookie carries the `Secure` attribute (on behind HTTPS).
     pub secure_cookies: bool,
+    /// `From:` of every e-mail.
+    pub mail_from: String,
+    /// SMTP relay; without it (development only) mail is written as `.eml` files.
+    pub smtp: Option<SmtpSettings>,
+    /// How long customers' plan links work.
+    pub link_days: i64,
 }
 
 impl fmt::Debug for Config {
@@ -48,6 +85,9 @@ impl fmt::Debug for Config {
             .field("base_url", &self.base_url)
             .field("pool_size", &self.pool_size)
             .field("run_workers", &self.run_workers)
+            .field("mail_from", &self.mail_from)
+            .field("smtp", &self.smtp)
+            .field("link_days", &self.link_days)
             .finish()
     }
 }
@@ -131,7 +171,44 @@ impl Config {
             .map(|v| parse_bool("OUTREACH_SECURE_COOKIES", &v))
             .transpose()?
             .unwrap_or(environment == Environment::Production);
+        let smtp = match var("OUTREACH_SMTP_HOST") {
+            Some(host) => Some(SmtpSettings {
+                host,
+                port: var("OUTREACH_SMTP_PORT")
+                    .map(|v| {
+                        v.parse()
+                            .context("OUTREACH_SMTP_PORT must be a port number")
+                    })
+                    .transpose()?
+                    .unwrap_or(587),
+                username: var("OUTREACH_SMTP_USERNAME"),
+                password: var("OUTREACH_SMTP_PASSWORD"),
+                tls: match var("OUTREACH_SMTP_TLS").as_deref() {
+                    None | Some("starttls") => SmtpTls::StartTls,
+                    Some("tls") => SmtpTls::Tls,
+                    Some("none") => SmtpTls::None,
+                    Some(other) => {
+                        bail!("OUTREACH_SMTP_TLS must be starttls, tls or none, not {other:?}")
+                    }
+                },
+            }),
+            None if environment == Environment::Production => {
+                bail!("OUTREACH_SMTP_HOST is required in production: customers' e-mails must really be sent")
+            }
+            None => None,
+        };
+        let link_days = var("OUTREACH_LINK_DAYS")
+            .map(|v| {
+                v.parse()
+                    .context("OUTREACH_LINK_DAYS must be a number of days")
+            })
+            .transpose()?
+            .unwrap_or(14);
         Ok(Config {
+            smtp,
+            link_days,
+            mail_from: var("OUTREACH_MAIL_FROM")
+                .unwrap_or_else(|| "Outreach <no-reply@outreach.invalid>".into()),
             bind,
             data_dir,
             database_url,

@@ -116,6 +116,7 @@ impl Application {
                 .configure(crate::portal::configure)
                 .configure(crate::calls::pages::configure)
                 .configure(crate::supervisor::configure)
+                .configure(crate::plans::pages::configure)
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(AppError::NotFound)
                 }))
@@ -124,6 +125,12 @@ impl Application {
         .shutdown_timeout(30);
         if http_workers > 0 {
             server = server.workers(http_workers);
+        }
+        if state.config.run_workers {
+            let transport = std::sync::Arc::new(crate::mail::transport::Transport::from_config(
+                &state.config,
+            )?);
+            tokio::spawn(crate::mail::worker::run(state.clone(), transport));
         }
         Ok(Application {
             port,

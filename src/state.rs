@@ -12,6 +12,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub clock: Clock,
     pub promotion: crate::queue::PromotionThrottle,
+    /// Customer link routes, per address.
+    pub link_limiter: crate::rate_limit::RateLimiter,
 }
 
 impl AppState {
@@ -25,6 +27,10 @@ impl AppState {
             metrics: Metrics::default(),
             clock: Clock::default(),
             promotion: Default::default(),
+            link_limiter: crate::rate_limit::RateLimiter::new(
+                30,
+                std::time::Duration::from_secs(60),
+            ),
         }
     }
 }

@@ -104,6 +104,7 @@ struct CallScreen {
     holds: Vec<holds::HoldRow>,
     vulnerabilities: Vec<queries::VulnerabilityItem>,
     support: Vec<super::script::SupportOrganisation>,
+    plans: Vec<crate::plans::store::Plan>,
     mine: bool,
 }
 
@@ -140,12 +141,13 @@ fn load_screen(
         attempts: queries::attempts_for_case(conn, case_id)?,
         holds: holds::for_case(conn, case_id)?,
         vulnerabilities: queries::vulnerabilities_for_case(conn, case_id)?,
+        plans: crate::plans::store::for_case(conn, case_id)?,
         case,
         mine,
     })
 }
 
-async fn call_screen(
+pub async fn call_screen(
     state: &AppState,
     staff: &Staff,
     csrf: &CsrfToken,

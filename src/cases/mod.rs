@@ -91,6 +91,7 @@ pub struct Case {
     pub claim_expires_at: Option<NaiveDateTime>,
     pub referred_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub re_engaged_at: Option<NaiveDateTime>,
 }
 
 impl Case {

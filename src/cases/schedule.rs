@@ -83,5 +83,31 @@ pub fn reschedule(
     );
     let update = decide(next, &inputs.history, case.vulnerable, now);
     store::apply_schedule(conn, case.id, update, now.naive_utc())?;
+    if next == NextContact::Exhausted {
+        queue_unable_to_contact_email(conn, case, now)?;
+    }
     Ok(update)
+}
+
+/// When the attempts run out the customer gets one e-mail with support links (once only).
+fn queue_unable_to_contact_email(
+    conn: &mut DbConn,
+    case: &Case,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    use crate::mail::outbox;
+    let Some(email) = &case.email else {
+        return Ok(());
+    };
+    if outbox::already_queued(conn, outbox::kind::UNABLE_TO_CONTACT, case.id)? {
+        return Ok(());
+    }
+    outbox::enqueue(
+        conn,
+        outbox::kind::UNABLE_TO_CONTACT,
+        Some(case.id),
+        email,
+        &serde_json::json!({}),
+        now.naive_utc(),
+    )
 }

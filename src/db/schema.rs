@@ -114,6 +114,7 @@ diesel::table! {
         claim_expires_at -> Nullable<Timestamp>,
         referred_at -> Timestamp,
         updated_at -> Timestamp,
+        re_engaged_at -> Nullable<Timestamp>,
     }
 }
 
@@ -266,7 +267,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    plans (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        version -> Integer,
+        amount_minor -> BigInt,
+        currency -> Text,
+        frequency -> Text,
+        first_payment_on -> Date,
+        email -> Text,
+        income_expenditure -> Nullable<Text>,
+        affordability_note -> Nullable<Text>,
+        status -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        change_requested_at -> Nullable<Timestamp>,
+        change_message -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    plan_links (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        nonce -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_suppressions (email) {
+        email -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> clients (client_id));
+diesel::joinable!(plans -> cases (case_id));
+diesel::joinable!(plan_links -> plans (plan_id));
 diesel::joinable!(cases -> clients (client_id));
 diesel::joinable!(contact_attempts -> cases (case_id));
 diesel::joinable!(contact_attempts -> users (handler_id));
@@ -293,4 +335,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     policy_exceptions,
     emergency_contacts,
     outbox,
+    plans,
+    plan_links,
+    email_suppressions,
 );

@@ -1,4 +1,8 @@
-//! E-mail to customers and clients. Messages are written to the durable outbox in the same
-//! transaction as whatever caused them; they are rendered and sent later (see `outbox`).
+//! E-mail to customers, supervisors and clients. Messages are written to the durable outbox in
+//! the same transaction as whatever caused them, then rendered and sent by the worker.
 
+pub mod compose;
 pub mod outbox;
+pub mod render;
+pub mod transport;
+pub mod worker;

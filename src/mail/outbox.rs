@@ -15,6 +15,7 @@ use crate::{
 pub mod kind {
     pub const UNABLE_TO_CONTACT: &str = "unable_to_contact";
     pub const SUPERVISOR_ALERT: &str = "supervisor_alert";
+    pub const PLAN_CONFIRMATION: &str = "plan_confirmation";
 }
 
 /// Queues a message. The Message-ID is fixed now, so every retry sends the same one and a
@@ -52,4 +53,174 @@ pub fn already_queued(conn: &mut DbConn, kind: &str, case_id: i64) -> AppResult<
             .filter(outbox::case_id.eq(case_id)),
     ))
     .get_result(conn)?)
+}
+
+#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub message_id: String,
+    pub kind: String,
+    pub case_id: Option<i64>,
+    pub recipient: String,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A claimed message stays ours this long; if the sender dies mid-send it is retried after it.
+const SENDING_LEASE_MINUTES: i64 = 5;
+/// After this many failed attempts a message stops retrying and waits for a person.
+pub const MAX_ATTEMPTS: i32 = 8;
+
+#[derive(diesel::QueryableByName)]
+struct ClaimedId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// Claims up to `limit` due messages for this sender. On PostgreSQL `SKIP LOCKED` means several
+/// instances' workers never take the same row.
+pub fn claim_due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> AppResult<Vec<OutboxRow>> {
+    use diesel::sql_types::{BigInt, Timestamp};
+    let lease = now + chrono::Duration::minutes(SENDING_LEASE_MINUTES);
+    let ids: Vec<i64> = crate::db::write_transaction(conn, |conn| -> AppResult<Vec<i64>> {
+        let ids: Vec<ClaimedId> = match conn {
+            DbConn::Postgres(pg) => diesel::sql_query(
+                "UPDATE outbox SET status = 'sending', next_attempt_at = $2 WHERE id IN \
+                 (SELECT id FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1 \
+                  ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id",
+            )
+            .bind::<Timestamp, _>(now)
+            .bind::<Timestamp, _>(lease)
+            .bind::<BigInt, _>(limit)
+            .load(pg)?,
+            DbConn::Sqlite(_) => {
+                let ids: Vec<i64> = outbox::table
+                    .filter(outbox::status.eq_any(["pending", "sending"]))
+                    .filter(outbox::next_attempt_at.le(now))
+                    .order((outbox::next_attempt_at, outbox::id))
+                    .limit(limit)
+                    .select(outbox::id)
+                    .load(conn)?;
+                diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+                    .set((outbox::status.eq("sending"), outbox::next_attempt_at.eq(lease)))
+                    .execute(conn)?;
+                ids.into_iter().map(|id| ClaimedId { id }).collect()
+            }
+        };
+        Ok(ids.into_iter().map(|c| c.id).collect())
+    })?;
+    Ok(outbox::table
+        .filter(outbox::id.eq_any(ids))
+        .order(outbox::id)
+        .select(OutboxRow::as_select())
+        .load(conn)?)
+}
+
+pub fn mark_sent(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq("sent"),
+            outbox::sent_at.eq(now),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn mark_suppressed(conn: &mut DbConn, id: i64) -> AppResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set(outbox::status.eq("suppressed"))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Exponential back-off: 30 s, 1 min, 2 min … capped at an hour.
+pub fn retry_delay(attempts: i32) -> chrono::Duration {
+    let seconds = 30i64.saturating_mul(1i64 << attempts.clamp(0, 20));
+    chrono::Duration::seconds(seconds.min(3600))
+}
+
+pub fn mark_failed(
+    conn: &mut DbConn,
+    row: &OutboxRow,
+    error: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let attempts = row.attempts + 1;
+    let status = if attempts >= MAX_ATTEMPTS {
+        "failed"
+    } else {
+        "pending"
+    };
+    diesel::update(outbox::table.find(row.id))
+        .set((
+            outbox::status.eq(status),
+            outbox::attempts.eq(attempts),
+            outbox::next_attempt_at.eq(now + retry_delay(row.attempts)),
+            outbox::last_error.eq(error.chars().take(500).collect::<String>()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Messages a supervisor should know about: given up, or failing and retrying.
+pub fn troubled(conn: &mut DbConn) -> AppResult<Vec<OutboxRow>> {
+    Ok(outbox::table
+        .filter(
+            outbox::status
+                .eq("failed")
+                .or(outbox::status.eq("pending").and(outbox::attempts.gt(0))),
+        )
+        .order(outbox::id.desc())
+        .limit(50)
+        .select(OutboxRow::as_select())
+        .load(conn)?)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> AppResult<Option<OutboxRow>> {
+    Ok(outbox::table
+        .find(id)
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn is_suppressed(conn: &mut DbConn, email: &str) -> AppResult<bool> {
+    use crate::db::schema::email_suppressions;
+    Ok(diesel::select(diesel::dsl::exists(
+        email_suppressions::table.filter(email_suppressions::email.eq(email.to_lowercase())),
+    ))
+    .get_result(conn)?)
+}
+
+pub fn suppress(conn: &mut DbConn, email: &str, now: NaiveDateTime) -> AppResult<()> {
+    use crate::db::schema::email_suppressions;
+    if !is_suppressed(conn, email)? {
+        diesel::insert_into(email_suppressions::table)
+            .values((
+                email_suppressions::email.eq(email.to_lowercase()),
+                email_suppressions::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_delay;
+
+    #[test]
+    fn back_off_doubles_and_is_capped() {
+        assert_eq!(retry_delay(0).num_seconds(), 30);
+        assert_eq!(retry_delay(1).num_seconds(), 60);
+        assert_eq!(retry_delay(3).num_seconds(), 240);
+        assert_eq!(retry_delay(30).num_seconds(), 3600);
+    }
 }

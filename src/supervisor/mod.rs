@@ -32,10 +32,12 @@ async fn overview(
             welfare::exceptions(conn, true)?,
             queries::team_activity_since(conn, since)?,
             queries::active_breaks(conn, now)?,
+            crate::plans::store::recent_answers(conn, 30)?,
+            crate::mail::outbox::troubled(conn)?,
         ))
     })
     .await?;
-    let (escalations, follow_ups, debriefs, exceptions, activity, on_break) = data;
+    let (escalations, follow_ups, debriefs, exceptions, activity, on_break, answers, mail) = data;
     Page::new("supervisor/overview.html", &csrf, Some(&sup.user))
         .with("escalations", &escalations)
         .with("follow_ups", &follow_ups)
@@ -43,6 +45,8 @@ async fn overview(
         .with("exceptions", &exceptions)
         .with("activity", &activity)
         .with("on_break", &on_break)
+        .with("answers", &answers)
+        .with("mail", &mail)
         .render(&state)
 }
 

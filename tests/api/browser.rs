@@ -98,3 +98,90 @@ async fn a_handler_takes_a_call_and_books_a_callback_in_a_real_browser() {
     );
     browser.quit().await;
 }
+
+/// The customer's journey in a real browser: the e-mailed link opens the plan page, which passes
+/// an axe-core WCAG 2.2 AA check at phone size; confirming re-engages the case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_confirms_their_plan_from_the_email_in_a_real_browser() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let sink = crate::helpers::smtp::SmtpSink::start();
+    let app =
+        crate::helpers::app::spawn_with(Backend::Sqlite, crate::plans::with_smtp(sink.port)).await;
+    let (_, case_id, _) = crate::plans::case_with_plan(&app).await;
+    crate::plans::drain(&app).await;
+    let parts = crate::helpers::smtp::decoded_parts(&sink.received()[0].data);
+    let link = crate::plans::plan_link(&parts[0].1);
+
+    browser.set_window(390, 844).await;
+    browser.goto(&app.url(&link)).await;
+    assert!(browser
+        .text("#plan-words")
+        .await
+        .contains("£12.50 every week, starting Monday 16 March"));
+    if let Some(violations) = axe_violations(&browser).await {
+        assert_eq!(
+            violations,
+            serde_json::json!([]),
+            "WCAG 2.2 AA violations on the plan page"
+        );
+    }
+    let shot = browser.screenshot().await;
+    assert!(shot.starts_with(b"\x89PNG"));
+    std::fs::write(std::env::temp_dir().join("outreach-plan-phone.png"), shot).unwrap();
+
+    browser.click("#confirm").await;
+    assert!(browser
+        .text("#outcome")
+        .await
+        .contains("your plan is confirmed"));
+    if let Some(violations) = axe_violations(&browser).await {
+        assert_eq!(
+            violations,
+            serde_json::json!([]),
+            "WCAG violations on the confirmation page"
+        );
+    }
+    let (status, reason): (String, Option<String>) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::cases::dsl::*;
+        cases
+            .find(case_id.as_i64().unwrap())
+            .select((status, closed_reason))
+            .first(conn)
+            .unwrap()
+    });
+    assert_eq!(
+        (status.as_str(), reason.as_deref()),
+        ("closed", Some("re_engaged"))
+    );
+    browser.quit().await;
+}
+
+/// Runs axe-core (from `OUTREACH_TEST_AXE_JS`) against the page: the violations' ids and targets.
+async fn axe_violations(browser: &Browser) -> Option<serde_json::Value> {
+    let path = match std::env::var("OUTREACH_TEST_AXE_JS") {
+        Ok(path) => path,
+        Err(_) if std::env::var("OUTREACH_TEST_REQUIRE_BROWSER").as_deref() == Ok("1") => {
+            panic!("OUTREACH_TEST_AXE_JS must point at axe.min.js here")
+        }
+        Err(_) => {
+            eprintln!(
+                "skipped: OUTREACH_TEST_AXE_JS is not set, so the accessibility check did not run"
+            );
+            return None;
+        }
+    };
+    let axe = std::fs::read_to_string(path).expect("axe.min.js");
+    browser.execute(&format!("{axe}; return true;")).await;
+    let result = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})
+                .then(r => done(r.violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target)}))))
+                .catch(e => done({error: String(e)}));",
+        )
+        .await;
+    Some(result)
+}

@@ -11,6 +11,7 @@ mod concurrency;
 mod csv_import;
 mod health;
 mod openapi;
+mod plans;
 mod queue;
 mod referrals;
 mod schema_matches;

@@ -38,6 +38,9 @@ pub fn test_config(backend: Backend, data_dir: &std::path::Path) -> Config {
         run_workers: false,
         http_workers: 2,
         secure_cookies: false,
+        mail_from: "Outreach Tests <outreach@example.test>".into(),
+        smtp: None,
+        link_days: 14,
     }
 }
 

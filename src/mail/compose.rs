@@ -1,0 +1,83 @@
+//! What each kind of e-mail says: the template context, built when the message is sent.
+
+use diesel::prelude::*;
+use serde_json::Value;
+
+use super::outbox::{kind, OutboxRow};
+use crate::{
+    calls, cases,
+    db::{schema::clients, DbConn},
+    error::{AppError, AppResult},
+    plans::{self, links},
+    state::AppState,
+};
+
+pub const UNSUBSCRIBE_PURPOSE: &str = "unsubscribe";
+
+/// Whether a kind goes to customers (and so honours their request to stop e-mails).
+pub fn to_customer(kind: &str) -> bool {
+    kind != kind::SUPERVISOR_ALERT
+}
+
+pub fn unsubscribe_url(state: &AppState, row: &OutboxRow) -> String {
+    let token = links::token_for(
+        &state.config.session_key,
+        UNSUBSCRIBE_PURPOSE,
+        &row.message_id,
+    );
+    format!("{}/unsubscribe/{}/{token}", state.config.base_url, row.id)
+}
+
+fn client_contact(conn: &mut DbConn, client_id: i64) -> AppResult<Value> {
+    let (name, email, phone): (String, Option<String>, Option<String>) = clients::table
+        .find(client_id)
+        .select((
+            clients::name,
+            clients::contact_email,
+            clients::contact_phone,
+        ))
+        .first(conn)?;
+    Ok(serde_json::json!({"name": name, "email": email, "phone": phone}))
+}
+
+pub fn context(conn: &mut DbConn, state: &AppState, row: &OutboxRow) -> AppResult<tera::Context> {
+    let payload: Value =
+        serde_json::from_str(&row.payload).map_err(|e| AppError::Internal(e.into()))?;
+    let mut context = tera::Context::new();
+    context.insert("base_url", &state.config.base_url);
+    context.insert("support", &calls::placeholder_support());
+    if to_customer(&row.kind) {
+        context.insert("unsubscribe_url", &unsubscribe_url(state, row));
+    }
+    let case = match row.case_id {
+        Some(id) => Some(cases::store::find(conn, id)?),
+        None => None,
+    };
+    if let Some(case) = &case {
+        context.insert("first_name", case.first_name());
+        context.insert("client", &client_contact(conn, case.client_id)?);
+        context.insert("case_id", &case.id);
+    }
+    match row.kind.as_str() {
+        kind::PLAN_CONFIRMATION => {
+            let plan_id = payload["plan_id"].as_i64().unwrap_or_default();
+            let link_id = payload["link_id"].as_i64().unwrap_or_default();
+            let plan = plans::store::find(conn, plan_id)?;
+            let token = links::token_of(conn, &state.config.session_key, link_id)?;
+            context.insert("plan_in_words", &plan.in_words());
+            context.insert("plan_url", &format!("{}/p/{token}", state.config.base_url));
+            context.insert("link_days", &state.config.link_days);
+        }
+        kind::SUPERVISOR_ALERT => {
+            context.insert(
+                "alert_kind",
+                &payload["kind"]
+                    .as_str()
+                    .unwrap_or("escalation")
+                    .replace('_', " "),
+            );
+        }
+        _ => {}
+    }
+    Ok(context)
+}

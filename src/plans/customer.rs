@@ -1,0 +1,103 @@
+//! What the customer does with their link: confirm the plan, or ask for a change.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::store;
+use crate::{
+    audit::{self, Actor},
+    cases::{self, priority},
+    db::{schema::cases as cases_table, DbConn},
+    error::{AppError, AppResult},
+    payment_guard,
+};
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Answer {
+    Confirmed,
+    AlreadyConfirmed,
+    ChangeRequested,
+    /// A newer version replaced this plan, or a change was already asked for.
+    NoLongerCurrent,
+}
+
+fn current_status(conn: &mut DbConn, plan_id: i64) -> AppResult<Option<Answer>> {
+    let plan = store::find(conn, plan_id)?;
+    Ok(match plan.status.as_str() {
+        "awaiting_confirmation" => None,
+        "confirmed" => Some(Answer::AlreadyConfirmed),
+        _ => Some(Answer::NoLongerCurrent),
+    })
+}
+
+/// Confirms once: the plan is confirmed and the case counts as re-engaged.
+pub fn confirm(conn: &mut DbConn, plan_id: i64, now: NaiveDateTime) -> AppResult<Answer> {
+    if let Some(answer) = current_status(conn, plan_id)? {
+        return Ok(answer);
+    }
+    if !store::set_confirmed(conn, plan_id, now)? {
+        return current_status(conn, plan_id).map(|a| a.unwrap_or(Answer::NoLongerCurrent));
+    }
+    let plan = store::find(conn, plan_id)?;
+    diesel::update(cases_table::table.find(plan.case_id))
+        .set((
+            cases_table::status.eq("closed"),
+            cases_table::closed_reason.eq("re_engaged"),
+            cases_table::re_engaged_at.eq(now),
+            cases_table::next_contact_at.eq(None::<NaiveDateTime>),
+            cases_table::claimed_by.eq(None::<i64>),
+            cases_table::claim_expires_at.eq(None::<NaiveDateTime>),
+            cases_table::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    let case = cases::store::find(conn, plan.case_id)?;
+    audit::record(
+        conn,
+        Actor::Customer,
+        audit::Entry::new("plan_confirmed", "case", Some(plan.case_id))
+            .client(Some(case.client_id)),
+    )?;
+    Ok(Answer::Confirmed)
+}
+
+/// The customer wants something changed: their message is kept and a callback is queued.
+pub fn request_change(
+    conn: &mut DbConn,
+    plan_id: i64,
+    message: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<Answer> {
+    let message = message.map(str::trim).filter(|m| !m.is_empty());
+    if let Some(text) = message {
+        if text.chars().count() > 2000 {
+            return Err(AppError::field(
+                "message",
+                "must be at most 2000 characters",
+            ));
+        }
+        payment_guard::check(text)
+            .map_err(|finding| AppError::field("message", finding.message()))?;
+    }
+    if let Some(answer) = current_status(conn, plan_id)? {
+        return Ok(answer);
+    }
+    if !store::set_change_requested(conn, plan_id, message, now)? {
+        return Ok(Answer::NoLongerCurrent);
+    }
+    let plan = store::find(conn, plan_id)?;
+    diesel::update(cases_table::table.find(plan.case_id))
+        .set((
+            cases_table::callback_at.eq(now),
+            cases_table::priority_band.eq(priority::CALLBACK),
+        ))
+        .execute(conn)?;
+    let case = cases::store::find(conn, plan.case_id)?;
+    cases::schedule::reschedule(conn, &case, now.and_utc())?;
+    audit::record(
+        conn,
+        Actor::Customer,
+        audit::Entry::new("plan_change_requested", "case", Some(plan.case_id))
+            .client(Some(case.client_id)),
+    )?;
+    Ok(Answer::ChangeRequested)
+}

@@ -1,0 +1,354 @@
+//! The customer's pages (reached from the e-mailed link, no login) and the plan form on the call
+//! screen.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::{
+    customer::{self, Answer},
+    links::{self, LinkState},
+    store,
+    terms::{IncomeExpenditure, PlanRequest},
+};
+use crate::{
+    auth::{
+        csrf::{CsrfForm, CsrfToken},
+        roles::Staff,
+    },
+    calls, db,
+    error::{AppError, AppResult},
+    mail::{compose, outbox},
+    state::AppState,
+    web::Page,
+};
+
+fn limited(state: &AppState, req: &HttpRequest) -> AppResult<()> {
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    if state.link_limiter.allow(address) {
+        Ok(())
+    } else {
+        Err(AppError::TooManyRequests)
+    }
+}
+
+/// A page for links that do not work: no customer data, and a way to get in touch.
+fn link_problem(state: &AppState, csrf: &CsrfToken, expired: bool) -> AppResult<HttpResponse> {
+    let mut response = Page::new("customer/link_problem.html", csrf, None)
+        .with("expired", &expired)
+        .render(state)?;
+    *response.status_mut() = if expired {
+        actix_web::http::StatusCode::GONE
+    } else {
+        actix_web::http::StatusCode::NOT_FOUND
+    };
+    Ok(response)
+}
+
+enum Link {
+    Valid(Box<store::Plan>, serde_json::Value),
+    Expired,
+    Unknown,
+}
+
+async fn load(state: &AppState, token: String) -> AppResult<Link> {
+    let now = state.clock.now_naive();
+    db::run(&state.pool, move |conn| {
+        match links::resolve(conn, &token, now)? {
+            LinkState::Valid { plan_id } => {
+                let plan = store::find(conn, plan_id)?;
+                let case = crate::cases::store::find(conn, plan.case_id)?;
+                let client: (String, Option<String>, Option<String>) = {
+                    use crate::db::schema::clients;
+                    use diesel::prelude::*;
+                    clients::table
+                        .find(case.client_id)
+                        .select((
+                            clients::name,
+                            clients::contact_email,
+                            clients::contact_phone,
+                        ))
+                        .first(conn)?
+                };
+                let details = serde_json::json!({
+                    "first_name": case.first_name(),
+                    "client": {"name": client.0, "email": client.1, "phone": client.2},
+                });
+                Ok(Link::Valid(Box::new(plan), details))
+            }
+            LinkState::Expired => Ok(Link::Expired),
+            LinkState::Unknown => Ok(Link::Unknown),
+        }
+    })
+    .await
+}
+
+#[get("/p/{token}")]
+async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    csrf: CsrfToken,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    limited(&state, &req)?;
+    let token = path.into_inner();
+    match load(&state, token.clone()).await? {
+        Link::Valid(plan, details) => Page::new("customer/plan.html", &csrf, None)
+            .with("token", &token)
+            .with("plan", &plan)
+            .with("plan_in_words", &plan.in_words())
+            .with("details", &details)
+            .with("support", &calls::placeholder_support())
+            .render(&state),
+        Link::Expired => link_problem(&state, &csrf, true),
+        Link::Unknown => link_problem(&state, &csrf, false),
+    }
+}
+
+async fn answer(
+    state: &AppState,
+    req: &HttpRequest,
+    csrf: &CsrfToken,
+    token: String,
+    change_message: Option<String>,
+) -> AppResult<HttpResponse> {
+    limited(state, req)?;
+    let now = state.clock.now_naive();
+    let outcome = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| match links::resolve(conn, &token, now)? {
+            LinkState::Valid { plan_id } => match &change_message {
+                None => customer::confirm(conn, plan_id, now).map(Some),
+                Some(message) => {
+                    customer::request_change(conn, plan_id, Some(message), now).map(Some)
+                }
+            },
+            LinkState::Expired => Ok(None),
+            LinkState::Unknown => Err(AppError::NotFound),
+        })
+    })
+    .await;
+    let template = match outcome {
+        Ok(Some(Answer::Confirmed)) => "customer/confirmed.html",
+        Ok(Some(Answer::AlreadyConfirmed)) => "customer/already_confirmed.html",
+        Ok(Some(Answer::ChangeRequested)) => "customer/change_requested.html",
+        Ok(Some(Answer::NoLongerCurrent)) => "customer/no_longer_current.html",
+        Ok(None) => return link_problem(state, csrf, true),
+        Err(AppError::NotFound) => return link_problem(state, csrf, false),
+        Err(other) => return Err(other),
+    };
+    Page::new(template, csrf, None).render(state)
+}
+
+#[post("/p/{token}/confirm")]
+async fn confirm(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    csrf: CsrfToken,
+    path: web::Path<String>,
+    _f: CsrfForm<serde::de::IgnoredAny>,
+) -> AppResult<HttpResponse> {
+    answer(&state, &req, &csrf, path.into_inner(), None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct ChangeForm {
+    #[serde(default)]
+    message: String,
+}
+
+#[post("/p/{token}/change")]
+async fn change(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    csrf: CsrfToken,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm<ChangeForm>,
+) -> AppResult<HttpResponse> {
+    answer(&state, &req, &csrf, path.into_inner(), Some(form.message)).await
+}
+
+#[get("/unsubscribe/{id}/{token}")]
+async fn unsubscribe_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    csrf: CsrfToken,
+    path: web::Path<(i64, String)>,
+) -> AppResult<HttpResponse> {
+    limited(&state, &req)?;
+    let (id, token) = path.into_inner();
+    Page::new("customer/unsubscribe.html", &csrf, None)
+        .with("id", &id)
+        .with("token", &token)
+        .render(&state)
+}
+
+/// Stopping e-mails takes effect at once: the address is suppressed before the next send.
+#[post("/unsubscribe/{id}/{token}")]
+async fn unsubscribe(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    csrf: CsrfToken,
+    path: web::Path<(i64, String)>,
+    _f: CsrfForm<serde::de::IgnoredAny>,
+) -> AppResult<HttpResponse> {
+    limited(&state, &req)?;
+    let (id, token) = path.into_inner();
+    let now = state.clock.now_naive();
+    let st = state.clone();
+    let done = db::run(&state.pool, move |conn| {
+        let Some(row) = outbox::find(conn, id)? else {
+            return Ok(false);
+        };
+        let expected = compose::unsubscribe_url(&st, &row);
+        if !crate::auth::tokens::constant_time_eq(
+            expected.rsplit('/').next().unwrap_or("").as_bytes(),
+            token.as_bytes(),
+        ) {
+            return Ok(false);
+        }
+        db::write_transaction(conn, |conn| {
+            outbox::suppress(conn, &row.recipient, now)?;
+            crate::audit::record(
+                conn,
+                crate::audit::Actor::Customer,
+                crate::audit::Entry::new("email_unsubscribed", "outbox", Some(id)),
+            )?;
+            Ok(true)
+        })
+    })
+    .await?;
+    if !done {
+        return link_problem(&state, &csrf, false);
+    }
+    Page::new("customer/unsubscribed.html", &csrf, None).render(&state)
+}
+
+#[derive(Deserialize, Default)]
+pub struct PlanForm {
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    frequency: String,
+    #[serde(default)]
+    first_payment_on: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    monthly_income: String,
+    #[serde(default)]
+    fixed_costs: String,
+    #[serde(default)]
+    flexible_costs: String,
+    #[serde(default)]
+    other_debt_payments: String,
+    #[serde(default)]
+    affordability_note: String,
+}
+
+/// "12.50" → 1250; the form takes major units as people write them.
+fn minor_units(raw: &str) -> Option<i64> {
+    let cleaned: String = raw.trim().trim_start_matches('£').replace(',', "");
+    if cleaned.is_empty() {
+        return None;
+    }
+    let (major, minor) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
+    if minor.len() > 2
+        || !major.chars().all(|c| c.is_ascii_digit())
+        || !minor.chars().all(|c| c.is_ascii_digit())
+    {
+        return Some(-1);
+    }
+    let minor = format!("{minor:0<2}");
+    Some(major.parse::<i64>().ok()? * 100 + minor.parse::<i64>().ok()?)
+}
+
+impl PlanForm {
+    fn into_request(self, currency: &str) -> PlanRequest {
+        let ie_given = [
+            &self.monthly_income,
+            &self.fixed_costs,
+            &self.flexible_costs,
+            &self.other_debt_payments,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty());
+        PlanRequest {
+            amount_minor: minor_units(&self.amount),
+            currency: currency.to_string(),
+            frequency: self.frequency,
+            first_payment_on: self.first_payment_on.parse().ok(),
+            email: self.email,
+            income_expenditure: ie_given.then(|| IncomeExpenditure {
+                monthly_income_minor: minor_units(&self.monthly_income).unwrap_or(0),
+                fixed_costs_minor: minor_units(&self.fixed_costs).unwrap_or(0),
+                flexible_costs_minor: minor_units(&self.flexible_costs).unwrap_or(0),
+                other_debt_payments_minor: minor_units(&self.other_debt_payments).unwrap_or(0),
+            }),
+            affordability_note: Some(self.affordability_note),
+        }
+    }
+}
+
+#[post("/calls/{id}/plans")]
+async fn propose_from_call(
+    state: web::Data<AppState>,
+    staff: Staff,
+    csrf: CsrfToken,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<PlanForm>,
+) -> AppResult<HttpResponse> {
+    let case_id = path.into_inner();
+    let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now());
+    let st = state.clone();
+    let result = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let case = crate::cases::store::find(conn, case_id)?;
+            let request = form.into_request(&case.currency);
+            super::propose(
+                conn,
+                actor,
+                user_id,
+                case_id,
+                request,
+                now,
+                super::links::LinkSettings::of(&st.config),
+            )
+        })
+    })
+    .await;
+    match result {
+        Ok(plan) => Page::new("calls/plan_recorded.html", &csrf, Some(&staff.user))
+            .with("plan", &plan)
+            .render(&state),
+        Err(AppError::Validation { message, fields }) => {
+            calls::pages::call_screen(&state, &staff, &csrf, case_id, Some((message, fields))).await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(show)
+        .service(confirm)
+        .service(change)
+        .service(unsubscribe_page)
+        .service(unsubscribe)
+        .service(propose_from_call);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::minor_units;
+
+    #[test]
+    fn amounts_are_read_as_people_write_them() {
+        assert_eq!(minor_units("12.50"), Some(1250));
+        assert_eq!(minor_units("£1,200"), Some(120000));
+        assert_eq!(minor_units("7.5"), Some(750));
+        assert_eq!(minor_units(""), None);
+        assert_eq!(minor_units("12.345"), Some(-1));
+        assert_eq!(minor_units("abc"), Some(-1));
+    }
+}

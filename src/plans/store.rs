@@ -1,0 +1,163 @@
+//! Database access for plans.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::{
+    terms::{in_words, Affordability, Frequency, PlanTerms},
+    PlanView,
+};
+use crate::{
+    db::{portable, schema::plans, DbConn},
+    domain::{Currency, Money},
+    error::AppResult,
+};
+
+#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[diesel(table_name = plans)]
+pub struct Plan {
+    pub id: i64,
+    pub case_id: i64,
+    pub version: i32,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub frequency: String,
+    pub first_payment_on: chrono::NaiveDate,
+    pub email: String,
+    pub income_expenditure: Option<String>,
+    pub affordability_note: Option<String>,
+    pub status: String,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub change_requested_at: Option<NaiveDateTime>,
+    pub change_message: Option<String>,
+}
+
+impl Plan {
+    pub fn in_words(&self) -> String {
+        match (
+            Currency::parse(&self.currency),
+            Frequency::parse(&self.frequency),
+        ) {
+            (Ok(currency), Some(frequency)) => in_words(
+                Money::new(self.amount_minor, currency),
+                frequency,
+                self.first_payment_on,
+            ),
+            _ => format!("{} {} {}", self.amount_minor, self.currency, self.frequency),
+        }
+    }
+}
+
+pub fn view(plan: &Plan, affordability: Option<Affordability>) -> PlanView {
+    PlanView {
+        id: plan.id,
+        case_id: plan.case_id,
+        version: plan.version,
+        status: plan.status.clone(),
+        amount_minor: plan.amount_minor,
+        currency: plan.currency.clone(),
+        frequency: plan.frequency.clone(),
+        first_payment_on: plan.first_payment_on,
+        email: plan.email.clone(),
+        in_words: plan.in_words(),
+        affordability,
+    }
+}
+
+/// Inserts the next version; earlier versions still awaiting the customer are superseded.
+pub fn insert_version(
+    conn: &mut DbConn,
+    case_id: i64,
+    handler_id: i64,
+    terms: &PlanTerms,
+    now: NaiveDateTime,
+) -> AppResult<Plan> {
+    let latest: Option<i32> = plans::table
+        .filter(plans::case_id.eq(case_id))
+        .select(diesel::dsl::max(plans::version))
+        .first(conn)?;
+    diesel::update(
+        plans::table
+            .filter(plans::case_id.eq(case_id))
+            .filter(plans::status.eq("awaiting_confirmation")),
+    )
+    .set(plans::status.eq("superseded"))
+    .execute(conn)?;
+    let income_expenditure = terms
+        .income_expenditure
+        .as_ref()
+        .map(|ie| serde_json::to_string(ie).unwrap_or_default());
+    let id: i64 = portable::get_result(
+        diesel::insert_into(plans::table)
+            .values((
+                plans::case_id.eq(case_id),
+                plans::version.eq(latest.unwrap_or(0) + 1),
+                plans::amount_minor.eq(terms.amount.minor),
+                plans::currency.eq(terms.amount.currency.code()),
+                plans::frequency.eq(terms.frequency.as_str()),
+                plans::first_payment_on.eq(terms.first_payment_on),
+                plans::email.eq(terms.email.as_str()),
+                plans::income_expenditure.eq(income_expenditure),
+                plans::affordability_note.eq(terms.affordability_note.as_deref()),
+                plans::status.eq("awaiting_confirmation"),
+                plans::created_by.eq(handler_id),
+                plans::created_at.eq(now),
+            ))
+            .returning(plans::id),
+        conn,
+    )?;
+    find(conn, id)
+}
+
+pub fn find(conn: &mut DbConn, plan_id: i64) -> AppResult<Plan> {
+    Ok(plans::table
+        .find(plan_id)
+        .select(Plan::as_select())
+        .first(conn)?)
+}
+
+pub fn for_case(conn: &mut DbConn, case_id: i64) -> AppResult<Vec<Plan>> {
+    Ok(plans::table
+        .filter(plans::case_id.eq(case_id))
+        .order(plans::version.desc())
+        .select(Plan::as_select())
+        .load(conn)?)
+}
+
+/// Plans the customers answered recently (confirmed or asked for a change), newest first.
+pub fn recent_answers(conn: &mut DbConn, limit: i64) -> AppResult<Vec<Plan>> {
+    Ok(plans::table
+        .filter(plans::status.eq_any(["confirmed", "change_requested"]))
+        .order(plans::id.desc())
+        .limit(limit)
+        .select(Plan::as_select())
+        .load(conn)?)
+}
+
+pub fn set_confirmed(conn: &mut DbConn, plan_id: i64, now: NaiveDateTime) -> AppResult<bool> {
+    let updated = diesel::update(plans::table.find(plan_id))
+        .filter(plans::status.eq("awaiting_confirmation"))
+        .set((plans::status.eq("confirmed"), plans::confirmed_at.eq(now)))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+pub fn set_change_requested(
+    conn: &mut DbConn,
+    plan_id: i64,
+    message: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    let updated = diesel::update(plans::table.find(plan_id))
+        .filter(plans::status.eq("awaiting_confirmation"))
+        .set((
+            plans::status.eq("change_requested"),
+            plans::change_requested_at.eq(now),
+            plans::change_message.eq(message),
+        ))
+        .execute(conn)?;
+    Ok(updated == 1)
+}

@@ -1,0 +1,378 @@
+use std::sync::Arc;
+
+use chrono::Duration;
+use serde_json::{json, Value};
+
+use crate::backend_test;
+use crate::helpers::{app::spawn_with, smtp::SmtpSink, Backend, TestApp};
+use crate::queue::{next_call, refer};
+use crate::referrals::{referral, tuesday_morning};
+
+pub fn with_smtp(port: u16) -> impl FnOnce(&mut outreach::config::Config) {
+    move |config| {
+        config.smtp = Some(outreach::config::SmtpSettings {
+            host: "127.0.0.1".into(),
+            port,
+            username: None,
+            password: None,
+            tls: outreach::config::SmtpTls::None,
+        })
+    }
+}
+
+pub async fn drain(app: &TestApp) -> usize {
+    let transport =
+        Arc::new(outreach::mail::transport::Transport::from_config(&app.state.config).unwrap());
+    outreach::mail::worker::drain(app.state.clone(), transport)
+        .await
+        .unwrap()
+}
+
+/// A case claimed by a new handler, with a plan proposed: (handler token, case id, plan JSON).
+pub async fn case_with_plan(app: &TestApp) -> (String, Value, Value) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Plan Water"));
+    refer(app, &key, referral("P-1")).await;
+    let (_, token) = app.staff_token("handler");
+    let (_, call) = next_call(app, &token).await;
+    let case_id = call["case"]["id"].clone();
+    let response = app
+        .api()
+        .post(app.url(&format!("/api/v1/cases/{case_id}/plans")))
+        .bearer_auth(&token)
+        .json(&json!({"amount_minor": 1250, "currency": "GBP", "frequency": "weekly", "first_payment_on": "2026-03-16", "email": "ann@example.org"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    (token, case_id, response.json().await.unwrap())
+}
+
+/// The plan link in a received message.
+pub fn plan_link(data: &str) -> String {
+    let start = data.find("/p/").expect("a plan link");
+    data[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "/-_".contains(*c))
+        .collect()
+}
+
+async fn spawn_with_mail(backend: Backend) -> (TestApp, SmtpSink) {
+    let sink = SmtpSink::start();
+    (spawn_with(backend, with_smtp(sink.port)).await, sink)
+}
+
+fn case_state(app: &TestApp, case_id: &Value) -> (String, Option<String>) {
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::cases::dsl::*;
+        cases
+            .find(case_id.as_i64().unwrap())
+            .select((status, closed_reason))
+            .first(conn)
+            .unwrap()
+    })
+}
+
+async fn plans_are_emailed_and_confirmed_once(backend: Backend) {
+    let (app, sink) = spawn_with_mail(backend).await;
+    let (_, case_id, plan) = case_with_plan(&app).await;
+    assert_eq!(plan["status"], "awaiting_confirmation");
+    assert_eq!(
+        plan["in_words"],
+        "£12.50 every week, starting Monday 16 March"
+    );
+    assert_eq!(drain(&app).await, 1);
+    let mail = sink.received();
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].to, ["ann@example.org"]);
+    assert_eq!(mail[0].from, "<outreach@example.test>");
+    let raw = &mail[0].data;
+    assert!(
+        raw.contains("Subject: Your plan with Plan Water: please confirm"),
+        "{raw}"
+    );
+    assert!(raw.contains("Message-ID: <"));
+    let parts = crate::helpers::smtp::decoded_parts(raw);
+    let text = &parts
+        .iter()
+        .find(|(t, _)| t == "text/plain")
+        .expect("a text body")
+        .1;
+    let html = &parts
+        .iter()
+        .find(|(t, _)| t == "text/html")
+        .expect("an HTML body")
+        .1;
+    for body in [text, html] {
+        assert!(
+            body.contains("£12.50 every week, starting Monday 16 March"),
+            "{body}"
+        );
+        assert!(body.contains("We will never ask for card or bank details by e-mail."));
+        assert!(body.contains("StepChange"));
+        assert!(body.contains("/unsubscribe/"), "{body}");
+    }
+    assert!(html.contains("Confirm my plan"));
+
+    let link = plan_link(text);
+    assert_eq!(link, plan_link(html));
+    let customer = app.anonymous();
+    let (status, page) = customer.get_text(&link).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("£12.50 every week, starting Monday 16 March"));
+    let confirmed = customer.post_form(&format!("{link}/confirm"), &[]).await;
+    assert!(confirmed
+        .text()
+        .await
+        .unwrap()
+        .contains("your plan is confirmed"));
+    assert_eq!(
+        case_state(&app, &case_id),
+        ("closed".into(), Some("re_engaged".into()))
+    );
+    let again = customer.post_form(&format!("{link}/confirm"), &[]).await;
+    assert!(
+        again.text().await.unwrap().contains("already confirmed"),
+        "works once"
+    );
+    let supervisor = app.login_as("supervisor", None).await;
+    let (_, page) = supervisor.get_text("/supervisor").await;
+    assert!(page.contains("confirmed"), "shown to supervisors");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plans_are_emailed_over_smtp_and_confirmed_once_sqlite() {
+    plans_are_emailed_and_confirmed_once(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plans_are_emailed_over_smtp_and_confirmed_once_postgres() {
+    if crate::helpers::postgres::available() {
+        plans_are_emailed_and_confirmed_once(Backend::Postgres).await;
+    }
+}
+
+async fn smtp_down_then_back(backend: Backend) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let app = spawn_with(backend, with_smtp(port)).await;
+    let (_, _, plan) = case_with_plan(&app).await;
+    assert_eq!(
+        plan["status"], "awaiting_confirmation",
+        "the plan is saved while SMTP is down"
+    );
+    drain(&app).await;
+    let (status, attempts): (String, i32) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::outbox::dsl::*;
+        outbox.select((status, attempts)).first(conn).unwrap()
+    });
+    assert_eq!(
+        (status.as_str(), attempts),
+        ("pending", 1),
+        "waiting in the outbox"
+    );
+    let supervisor = app.login_as("supervisor", None).await;
+    let (_, page) = supervisor.get_text("/supervisor").await;
+    assert!(
+        page.contains("plan confirmation") && page.contains("SMTP"),
+        "failures are visible"
+    );
+
+    let sink = SmtpSink::start_on(std::net::TcpListener::bind(("127.0.0.1", port)).unwrap());
+    assert_eq!(drain(&app).await, 0, "not before the back-off");
+    app.state
+        .clock
+        .pin(tuesday_morning() + Duration::seconds(31));
+    assert_eq!(drain(&app).await, 1);
+    assert_eq!(drain(&app).await, 0);
+    assert_eq!(
+        sink.received().len(),
+        1,
+        "delivered once SMTP is back, and only once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_waits_while_smtp_is_down_sqlite() {
+    smtp_down_then_back(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_waits_while_smtp_is_down_postgres() {
+    if crate::helpers::postgres::available() {
+        smtp_down_then_back(Backend::Postgres).await;
+    }
+}
+
+backend_test!(expired_tampered_and_hammered_links_reveal_nothing);
+async fn expired_tampered_and_hammered_links_reveal_nothing(app: TestApp) {
+    let (_, _, _) = case_with_plan(&app).await;
+    let token: String = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::plan_links::dsl::*;
+        let n: String = plan_links.select(nonce).first(conn).unwrap();
+        outreach::plans::links::token_for(
+            &app.state.config.session_key,
+            outreach::plans::links::PURPOSE,
+            &n,
+        )
+    });
+    let customer = app.anonymous();
+    let mut tampered = token.clone();
+    tampered.replace_range(0..1, if tampered.starts_with('A') { "B" } else { "A" });
+    let (status, page) = customer.get_text(&format!("/p/{tampered}")).await;
+    assert_eq!(status, 404);
+    assert!(
+        page.contains("This link does not work")
+            && !page.contains("Ann")
+            && !page.contains("12.50")
+    );
+    let confirm = customer
+        .post_form(&format!("/p/{tampered}/confirm"), &[])
+        .await;
+    assert_eq!(confirm.status().as_u16(), 404);
+
+    app.state.clock.pin(tuesday_morning() + Duration::days(15));
+    let (status, page) = customer.get_text(&format!("/p/{token}")).await;
+    assert_eq!(status, 410);
+    assert!(page.contains("This link has expired") && !page.contains("Ann"));
+
+    let mut limited = false;
+    for _ in 0..40 {
+        if customer
+            .get(&format!("/p/{tampered}"))
+            .await
+            .status()
+            .as_u16()
+            == 429
+        {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "token guessing is rate-limited per address");
+}
+
+backend_test!(asking_for_a_change_queues_a_callback_and_refuses_card_numbers);
+async fn asking_for_a_change_queues_a_callback_and_refuses_card_numbers(app: TestApp) {
+    let (_, case_id, _) = case_with_plan(&app).await;
+    let token: String = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::plan_links::dsl::*;
+        let n: String = plan_links.select(nonce).first(conn).unwrap();
+        outreach::plans::links::token_for(
+            &app.state.config.session_key,
+            outreach::plans::links::PURPOSE,
+            &n,
+        )
+    });
+    let customer = app.anonymous();
+    let card = customer
+        .post_form(
+            &format!("/p/{token}/change"),
+            &[("message", "Take it from 4111 1111 1111 1111")],
+        )
+        .await;
+    assert_eq!(card.status().as_u16(), 422);
+    assert!(card.text().await.unwrap().contains("card number"));
+    let change = customer
+        .post_form(
+            &format!("/p/{token}/change"),
+            &[("message", "Fortnightly would suit my pay better")],
+        )
+        .await;
+    assert!(change
+        .text()
+        .await
+        .unwrap()
+        .contains("we will call you back"));
+    let (band, callback): (i32, Option<chrono::NaiveDateTime>) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::cases::dsl::*;
+        cases
+            .find(case_id.as_i64().unwrap())
+            .select((priority_band, callback_at))
+            .first(conn)
+            .unwrap()
+    });
+    assert_eq!(band, 0, "a callback comes first in the queue");
+    assert!(callback.is_some());
+    let supervisor = app.login_as("supervisor", None).await;
+    let (_, page) = supervisor.get_text("/supervisor").await;
+    assert!(page.contains("Fortnightly would suit my pay better"));
+}
+
+backend_test!(plan_requests_are_validated_in_the_handlers_terms);
+async fn plan_requests_are_validated_in_the_handlers_terms(app: TestApp) {
+    let (token, case_id, _) = case_with_plan(&app).await;
+    let response = app
+        .api()
+        .post(app.url(&format!("/api/v1/cases/{case_id}/plans")))
+        .bearer_auth(&token)
+        .json(&json!({"amount_minor": 999999999, "currency": "GBP", "frequency": "daily", "first_payment_on": "2026-01-01", "email": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+    let body: Value = response.json().await.unwrap();
+    for field in ["amount_minor", "frequency", "first_payment_on", "email"] {
+        assert!(body["fields"][field].is_array(), "{field}: {body}");
+    }
+    let versions: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        outreach::db::schema::plans::table
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(versions, 1, "nothing saved");
+}
+
+backend_test!(stopping_emails_takes_effect_at_once);
+async fn stopping_emails_takes_effect_at_once(app: TestApp) {
+    let (token, case_id, _) = case_with_plan(&app).await;
+    // No SMTP in this app: development writes .eml files, which is enough to get the link.
+    drain(&app).await;
+    let (id, message_id): (i64, String) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::outbox::dsl::*;
+        outbox.select((id, message_id)).first(conn).unwrap()
+    });
+    let unsubscribe = outreach::plans::links::token_for(
+        &app.state.config.session_key,
+        "unsubscribe",
+        &message_id,
+    );
+    let customer = app.anonymous();
+    let bad = customer
+        .post_form(&format!("/unsubscribe/{id}/forged"), &[])
+        .await;
+    assert_eq!(bad.status().as_u16(), 404);
+    let done = customer
+        .post_form(&format!("/unsubscribe/{id}/{unsubscribe}"), &[])
+        .await;
+    assert!(done
+        .text()
+        .await
+        .unwrap()
+        .contains("You will not get more e-mails"));
+    let again = app
+        .api()
+        .post(app.url(&format!("/api/v1/cases/{case_id}/plans")))
+        .bearer_auth(&token)
+        .json(&json!({"amount_minor": 1000, "currency": "GBP", "frequency": "monthly", "first_payment_on": "2026-03-20", "email": "ann@example.org"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 201);
+    drain(&app).await;
+    let statuses: Vec<String> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::outbox::dsl::*;
+        outbox.order(id.asc()).select(status).load(conn).unwrap()
+    });
+    assert_eq!(statuses, ["sent", "suppressed"]);
+}
