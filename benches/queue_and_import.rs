@@ -16,44 +16,10 @@ use std::{
 
 use chrono::TimeZone;
 use diesel::{connection::SimpleConnection, Connection, PgConnection};
-use outreach::{audit::Actor, calls, config, db, queue, startup::Application};
+use outreach::{audit::Actor, calls, db, queue, startup::Application};
 
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn url_for(base: &str, name: &str) -> String {
-    let cut = base.rfind('/').expect("database URL has a path");
-    format!("{}/{name}", &base[..cut])
-}
-
-struct Stats {
-    count: usize,
-    seconds: f64,
-    latencies: Vec<Duration>,
-}
-
-impl Stats {
-    fn row(&self, what: &str) -> String {
-        let mut l = self.latencies.clone();
-        l.sort();
-        let pct = |p: f64| {
-            l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1)))
-                .map(|d| d.as_secs_f64() * 1000.0)
-                .unwrap_or(0.0)
-        };
-        format!(
-            "| {what} | {} | {:.0}/s | {:.2} ms | {:.2} ms |",
-            self.count,
-            self.count as f64 / self.seconds,
-            pct(0.50),
-            pct(0.99)
-        )
-    }
-}
+mod common;
+use common::{env_or, Stats};
 
 fn write_csv(path: &std::path::Path, rows: usize) {
     let regions = ["england", "wales", "scotland", "northern_ireland"];
@@ -73,19 +39,12 @@ fn write_csv(path: &std::path::Path, rows: usize) {
 }
 
 fn main() {
-    let Ok(base) = std::env::var("OUTREACH_BENCH_POSTGRES_URL") else {
-        eprintln!("Set OUTREACH_BENCH_POSTGRES_URL (a PostgreSQL server URL; a database is created on it).");
+    let Some(url) = common::fresh_database("outreach_bench") else {
         return;
     };
     let rows: usize = env_or("OUTREACH_BENCH_ROWS", 1_000_000);
     let seconds: u64 = env_or("OUTREACH_BENCH_SECONDS", 10);
     let handlers: usize = env_or("OUTREACH_BENCH_HANDLERS", 32);
-    let name = format!("outreach_bench_{}", std::process::id());
-    PgConnection::establish(&base)
-        .unwrap()
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let url = url_for(&base, &name);
     let dir = tempfile::tempdir().unwrap();
     let csv_path = dir.path().join("referrals.csv");
     write_csv(&csv_path, rows);
@@ -95,14 +54,9 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let mut cfg = config::Config::from_env().unwrap();
-    cfg.database_url = url.clone();
-    cfg.bind = "127.0.0.1:0".into();
-    cfg.demo = false;
-    cfg.run_workers = false;
-    cfg.pool_size = 40;
-    cfg.base_url = String::new();
-    let app = runtime.block_on(Application::build(cfg)).unwrap();
+    let app = runtime
+        .block_on(Application::build(common::config(&url)))
+        .unwrap();
     let state = app.state();
     state.clock.pin(now);
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -296,8 +250,8 @@ fn main() {
     );
     println!(
         "\nHTTP / direct (same work) throughput = {:.2}; HTTP / bare statement = {:.2} (target ≥ 0.5; p99 < 25 ms)",
-        http.count as f64 / http.seconds / (same_work.count as f64 / same_work.seconds),
-        http.count as f64 / http.seconds / (bare.count as f64 / bare.seconds)
+        http.per_second() / same_work.per_second(),
+        http.per_second() / bare.per_second()
     );
     drop(state);
     drop(pool);

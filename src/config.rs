@@ -71,6 +71,8 @@ pub struct Config {
     pub smtp: Option<SmtpSettings>,
     /// How long customers' plan links work.
     pub link_days: i64,
+    /// Requests per minute one address may make to customer link pages.
+    pub link_rate_limit: u32,
 }
 
 impl fmt::Debug for Config {
@@ -204,9 +206,17 @@ impl Config {
             })
             .transpose()?
             .unwrap_or(14);
+        let link_rate_limit = var("OUTREACH_LINK_RATE_LIMIT")
+            .map(|v| {
+                v.parse()
+                    .context("OUTREACH_LINK_RATE_LIMIT must be a number per minute")
+            })
+            .transpose()?
+            .unwrap_or(30);
         Ok(Config {
             smtp,
             link_days,
+            link_rate_limit,
             mail_from: var("OUTREACH_MAIL_FROM")
                 .unwrap_or_else(|| "Outreach <no-reply@outreach.invalid>".into()),
             bind,

@@ -19,6 +19,10 @@ pub struct AppState {
 impl AppState {
     pub fn new(pool: Pool, templates: tera::Tera, config: Config) -> Self {
         let cookie_key = Key::from(&config.session_key[..64]);
+        let link_limiter = crate::rate_limit::RateLimiter::new(
+            config.link_rate_limit,
+            std::time::Duration::from_secs(60),
+        );
         AppState {
             pool,
             templates,
@@ -27,10 +31,7 @@ impl AppState {
             metrics: Metrics::default(),
             clock: Clock::default(),
             promotion: Default::default(),
-            link_limiter: crate::rate_limit::RateLimiter::new(
-                30,
-                std::time::Duration::from_secs(60),
-            ),
+            link_limiter,
         }
     }
 }

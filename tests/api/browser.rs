@@ -106,12 +106,12 @@ async fn a_customer_confirms_their_plan_from_the_email_in_a_real_browser() {
     let Some(browser) = Browser::start().await else {
         return;
     };
-    let sink = crate::helpers::smtp::SmtpSink::start();
+    let sink = outreach::mail::catcher::SmtpSink::start();
     let app =
         crate::helpers::app::spawn_with(Backend::Sqlite, crate::plans::with_smtp(sink.port)).await;
     let (_, case_id, _) = crate::plans::case_with_plan(&app).await;
     crate::plans::drain(&app).await;
-    let parts = crate::helpers::smtp::decoded_parts(&sink.received()[0].data);
+    let parts = outreach::mail::catcher::decoded_parts(&sink.received()[0].data);
     let link = crate::plans::plan_link(&parts[0].1);
 
     browser.set_window(390, 844).await;

@@ -4,9 +4,10 @@ use chrono::Duration;
 use serde_json::{json, Value};
 
 use crate::backend_test;
-use crate::helpers::{app::spawn_with, smtp::SmtpSink, Backend, TestApp};
+use crate::helpers::{app::spawn_with, Backend, TestApp};
 use crate::queue::{next_call, refer};
 use crate::referrals::{referral, tuesday_morning};
+use outreach::mail::catcher::SmtpSink;
 
 pub fn with_smtp(port: u16) -> impl FnOnce(&mut outreach::config::Config) {
     move |config| {
@@ -93,7 +94,7 @@ async fn plans_are_emailed_and_confirmed_once(backend: Backend) {
         "{raw}"
     );
     assert!(raw.contains("Message-ID: <"));
-    let parts = crate::helpers::smtp::decoded_parts(raw);
+    let parts = outreach::mail::catcher::decoded_parts(raw);
     let text = &parts
         .iter()
         .find(|(t, _)| t == "text/plain")

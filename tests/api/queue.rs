@@ -271,3 +271,61 @@ async fn an_expired_lease_frees_the_case_for_someone_else(app: TestApp) {
     .await;
     assert_eq!(status, 409, "the first handler's claim ran out");
 }
+
+backend_test!(when_attempts_run_out_the_case_closes_and_one_email_is_queued);
+async fn when_attempts_run_out_the_case_closes_and_one_email_is_queued(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Capped Co"));
+    let put = app
+        .api()
+        .put(app.url("/api/v1/contact-policy"))
+        .bearer_auth(&key)
+        .json(&json!({"max_total_attempts": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 200);
+    refer(&app, &key, referral("CAP-1")).await;
+    let (_, token) = app.staff_token("handler");
+    for hours in [0, 4] {
+        app.state
+            .clock
+            .pin(tuesday_morning() + Duration::hours(hours));
+        let (status, call) = next_call(&app, &token).await;
+        assert_eq!(status, 200);
+        let (_, case) = outcome(
+            &app,
+            &token,
+            &call["case"]["id"],
+            json!({"outcome": "voicemail"}),
+        )
+        .await;
+        if hours == 4 {
+            assert_eq!(case["status"], "closed");
+            assert_eq!(case["closed_reason"], "unable_to_contact");
+        }
+    }
+    let queued: Vec<(String, String)> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::outbox::dsl::*;
+        outbox.select((kind, recipient)).load(conn).unwrap()
+    });
+    assert_eq!(
+        queued,
+        [(
+            "unable_to_contact".to_string(),
+            "ann@example.org".to_string()
+        )],
+        "exactly one e-mail"
+    );
+    let transport = std::sync::Arc::new(
+        outreach::mail::transport::Transport::from_config(&app.state.config).unwrap(),
+    );
+    assert_eq!(
+        outreach::mail::worker::drain(app.state.clone(), transport)
+            .await
+            .unwrap(),
+        1,
+        "it renders and sends"
+    );
+}

@@ -41,6 +41,7 @@ pub fn test_config(backend: Backend, data_dir: &std::path::Path) -> Config {
         mail_from: "Outreach Tests <outreach@example.test>".into(),
         smtp: None,
         link_days: 14,
+        link_rate_limit: 30,
     }
 }
 

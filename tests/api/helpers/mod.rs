@@ -4,7 +4,6 @@ pub mod app;
 pub mod browser;
 pub mod postgres;
 pub mod session;
-pub mod smtp;
 
 pub use app::{spawn_app, Backend, TestApp};
 pub use session::Session;

@@ -1,5 +1,6 @@
-//! A real SMTP server on a random local port, receiving real mail over TCP: enough of RFC 5321
-//! for lettre (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT), keeping each message it accepts.
+//! A mail catcher: a real SMTP server on a local port that keeps what it receives instead of
+//! delivering it — enough of RFC 5321 for lettre (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT).
+//! The integration tests and the benchmarks send real mail to it over TCP.
 
 use std::{
     io::{BufRead, BufReader, Write},

@@ -1,0 +1,73 @@
+//! What the benchmarks share: a fresh PostgreSQL database, the app on it, and latency figures.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use diesel::{connection::SimpleConnection, Connection, PgConnection};
+
+pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A new database on the server in `OUTREACH_BENCH_POSTGRES_URL`; `None` (with a message) when
+/// the variable is unset.
+pub fn fresh_database(prefix: &str) -> Option<String> {
+    let Ok(base) = std::env::var("OUTREACH_BENCH_POSTGRES_URL") else {
+        eprintln!("Set OUTREACH_BENCH_POSTGRES_URL (a PostgreSQL server URL; a database is created on it).");
+        return None;
+    };
+    let name = format!("{prefix}_{}", std::process::id());
+    PgConnection::establish(&base)
+        .expect("connecting to the benchmark server")
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("creating the benchmark database");
+    let cut = base.rfind('/').expect("database URL has a path");
+    Some(format!("{}/{name}", &base[..cut]))
+}
+
+/// The service's configuration for a benchmark run against `url`.
+pub fn config(url: &str) -> outreach::config::Config {
+    let mut cfg = outreach::config::Config::from_env().expect("configuration");
+    cfg.database_url = url.to_string();
+    cfg.bind = "127.0.0.1:0".into();
+    cfg.demo = false;
+    cfg.run_workers = false;
+    cfg.pool_size = 40;
+    cfg.base_url = String::new();
+    cfg
+}
+
+pub struct Stats {
+    pub count: usize,
+    pub seconds: f64,
+    pub latencies: Vec<Duration>,
+}
+
+impl Stats {
+    pub fn per_second(&self) -> f64 {
+        self.count as f64 / self.seconds
+    }
+
+    pub fn percentile_ms(&self, p: f64) -> f64 {
+        let mut l = self.latencies.clone();
+        l.sort();
+        l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1)))
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(0.0)
+    }
+
+    /// A Markdown table row: what, count, rate, p50, p99.
+    pub fn row(&self, what: &str) -> String {
+        format!(
+            "| {what} | {} | {:.0}/s | {:.2} ms | {:.2} ms |",
+            self.count,
+            self.per_second(),
+            self.percentile_ms(0.50),
+            self.percentile_ms(0.99)
+        )
+    }
+}
