@@ -6,7 +6,7 @@ use std::{path::PathBuf, time::Duration};
 use anyhow::Context;
 use lettre::{
     message::{header::ContentType, Mailbox, MultiPart, SinglePart},
-    transport::smtp::authentication::Credentials,
+    transport::smtp::{authentication::Credentials, PoolConfig},
     FileTransport, Message, SmtpTransport, Transport as _,
 };
 
@@ -31,7 +31,8 @@ impl Transport {
                 };
                 let mut builder = builder
                     .port(smtp.port)
-                    .timeout(Some(Duration::from_secs(10)));
+                    .timeout(Some(Duration::from_secs(10)))
+                    .pool_config(PoolConfig::new().max_size(super::worker::PARALLEL_SENDS as u32));
                 if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
                     builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
                 }

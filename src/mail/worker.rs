@@ -8,7 +8,12 @@ use actix_web::web;
 use super::{compose, outbox, render, transport::Transport};
 use crate::{db, error::AppResult, state::AppState};
 
-const BATCH: i64 = 50;
+const BATCH: i64 = 64;
+
+/// Messages in flight at once. One SMTP conversation spends most of its time waiting on the
+/// network (the end-of-data marker goes out as its own small packet and waits for an ACK), so
+/// throughput comes from several pooled connections working side by side.
+pub const PARALLEL_SENDS: usize = 16;
 
 /// Sends one batch; returns how many messages were handled.
 pub fn deliver_batch(
@@ -18,22 +23,19 @@ pub fn deliver_batch(
 ) -> AppResult<usize> {
     let now = state.clock.now_naive();
     let rows = outbox::claim_due(conn, now, BATCH)?;
+    let mut prepared = Vec::with_capacity(rows.len());
     for row in &rows {
         if compose::to_customer(&row.kind) && outbox::is_suppressed(conn, &row.recipient)? {
             outbox::mark_suppressed(conn, row.id)?;
             continue;
         }
         let rendered = compose::context(conn, state, row)
-            .and_then(|context| render::render(&state.templates, &row.kind, &context));
-        let result = match rendered {
-            Ok(mail) => transport.send(
-                &state.config.mail_from,
-                &row.recipient,
-                &row.message_id,
-                &mail,
-            ),
-            Err(e) => Err(format!("could not be composed: {e}")),
-        };
+            .and_then(|context| render::render(&state.templates, &row.kind, &context))
+            .map_err(|e| format!("could not be composed: {e}"));
+        prepared.push((row, rendered));
+    }
+    let results = send_all(&prepared, &state.config.mail_from, transport);
+    for ((row, _), result) in prepared.iter().zip(results) {
         match result {
             Ok(()) => outbox::mark_sent(conn, row.id, state.clock.now_naive())?,
             Err(error) => {
@@ -48,6 +50,41 @@ pub fn deliver_batch(
         }
     }
     Ok(rows.len())
+}
+
+type Prepared<'a> = (&'a outbox::OutboxRow, Result<render::Rendered, String>);
+
+/// Sends prepared messages over up to `PARALLEL_SENDS` connections; results in input order.
+fn send_all(
+    prepared: &[Prepared<'_>],
+    from: &str,
+    transport: &Transport,
+) -> Vec<Result<(), String>> {
+    let chunk = prepared.len().div_ceil(PARALLEL_SENDS).max(1);
+    std::thread::scope(|scope| {
+        let senders: Vec<_> = prepared
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(row, rendered)| match rendered {
+                            Ok(mail) => transport.send(from, &row.recipient, &row.message_id, mail),
+                            Err(e) => Err(e.clone()),
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        senders
+            .into_iter()
+            .zip(prepared.chunks(chunk))
+            .flat_map(|(sender, part)| {
+                sender.join().unwrap_or_else(|_| {
+                    vec![Err("the sender stopped unexpectedly".to_string()); part.len()]
+                })
+            })
+            .collect()
+    })
 }
 
 /// Sends until nothing is due (tests and the command line use this to drain deterministically).
@@ -66,9 +103,8 @@ pub async fn drain(state: web::Data<AppState>, transport: Arc<Transport>) -> App
 /// The background loop: polls every second while idle.
 pub async fn run(state: web::Data<AppState>, transport: Arc<Transport>) {
     loop {
-        match drain(state.clone(), transport.clone()).await {
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "outbox worker: database unavailable; retrying"),
+        if let Err(e) = drain(state.clone(), transport.clone()).await {
+            tracing::warn!(error = %e, "outbox worker: database unavailable; retrying");
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
