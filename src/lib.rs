@@ -29,5 +29,6 @@ pub mod scheduling;
 pub mod startup;
 pub mod state;
 pub mod supervisor;
+pub mod support;
 pub mod telemetry;
 pub mod web;

@@ -117,6 +117,7 @@ impl Application {
                 .configure(crate::calls::pages::configure)
                 .configure(crate::supervisor::configure)
                 .configure(crate::plans::pages::configure)
+                .configure(crate::support::pages::configure)
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(AppError::NotFound)
                 }))

@@ -13,9 +13,8 @@ pub mod welfare;
 
 use script::SupportOrganisation;
 
-/// Free, independent UK support every customer in arrears hears about. The support directory
-/// (matched to need and region) replaces this list when it lands.
-pub fn placeholder_support() -> Vec<SupportOrganisation> {
+/// The organisations the sample case in the script preview is matched to.
+pub fn sample_support() -> Vec<SupportOrganisation> {
     [
         ("MoneyHelper", None, "moneyhelper.org.uk"),
         ("StepChange Debt Charity", None, "stepchange.org"),
@@ -25,6 +24,7 @@ pub fn placeholder_support() -> Vec<SupportOrganisation> {
     ]
     .into_iter()
     .map(|(name, phone, website)| SupportOrganisation {
+        id: 0,
         name: name.into(),
         phone: phone.map(Into::into),
         website: Some(website.into()),

@@ -168,7 +168,8 @@ pub async fn call_screen(
     let mut page = Page::new("calls/call.html", csrf, Some(&staff.user))
         .with("s", &screen)
         .with("outcomes", &super::outcome::OUTCOME_NAMES)
-        .with("drivers", &safeguarding::DRIVERS);
+        .with("drivers", &safeguarding::DRIVERS)
+        .with("needs", &crate::support::matching::NEEDS);
     if let Some((message, fields)) = errors {
         page = page.with("error", &message).with("errors", &fields);
     }

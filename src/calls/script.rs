@@ -41,6 +41,8 @@ Thank you for talking with me today, {{ customer_first_name }}. Is there anythin
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SupportOrganisation {
+    /// The directory entry (0 for the preview's sample organisations).
+    pub id: i64,
     pub name: String,
     pub phone: Option<String>,
     pub website: Option<String>,
@@ -64,7 +66,7 @@ impl ScriptContext {
             client_name: "Northshire Water".into(),
             amount_owed: "£1,234.56".into(),
             handler_name: "Alex".into(),
-            support_organisations: crate::calls::placeholder_support(),
+            support_organisations: crate::calls::sample_support(),
         }
     }
 }

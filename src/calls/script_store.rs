@@ -96,7 +96,7 @@ pub fn context_for(conn: &mut DbConn, case: &Case, handler_name: &str) -> AppRes
             .map(|m| m.to_string())
             .unwrap_or_else(|| case.amount_owed_minor.to_string()),
         handler_name: handler_name.to_string(),
-        support_organisations: super::placeholder_support(),
+        support_organisations: crate::support::for_call(conn, case)?,
     })
 }
 

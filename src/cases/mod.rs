@@ -92,6 +92,8 @@ pub struct Case {
     pub referred_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub re_engaged_at: Option<NaiveDateTime>,
+    /// What the customer needs help with: comma-separated codes from `support::NEEDS`.
+    pub needs: Option<String>,
 }
 
 impl Case {

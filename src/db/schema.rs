@@ -10,6 +10,9 @@ diesel::table! {
         contact_phone -> Nullable<Text>,
         active -> Bool,
         created_at -> Timestamp,
+        report_frequency -> Nullable<Text>,
+        report_email -> Nullable<Text>,
+        last_report_period -> Nullable<Text>,
     }
 }
 
@@ -115,6 +118,7 @@ diesel::table! {
         referred_at -> Timestamp,
         updated_at -> Timestamp,
         re_engaged_at -> Nullable<Timestamp>,
+        needs -> Nullable<Text>,
     }
 }
 
@@ -306,9 +310,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    support_organisations (id) {
+        id -> BigInt,
+        name -> Text,
+        helps_with -> Text,
+        regions -> Text,
+        website -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        opening_hours -> Nullable<Text>,
+        last_checked_on -> Date,
+        retired -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    support_links (id) {
+        id -> BigInt,
+        code -> Text,
+        case_id -> BigInt,
+        organisation_id -> BigInt,
+        channel -> Text,
+        created_at -> Timestamp,
+        first_opened_at -> Nullable<Timestamp>,
+        opens -> Integer,
+    }
+}
+
+diesel::table! {
+    support_mentions (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        organisation_id -> BigInt,
+        handler_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> clients (client_id));
 diesel::joinable!(plans -> cases (case_id));
 diesel::joinable!(plan_links -> plans (plan_id));
+diesel::joinable!(support_links -> support_organisations (organisation_id));
 diesel::joinable!(cases -> clients (client_id));
 diesel::joinable!(contact_attempts -> cases (case_id));
 diesel::joinable!(contact_attempts -> users (handler_id));
@@ -338,4 +381,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     plans,
     plan_links,
     email_suppressions,
+    support_organisations,
+    support_links,
+    support_mentions,
 );

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::outbox::{kind, OutboxRow};
 use crate::{
-    calls, cases,
+    cases,
     db::{schema::clients, DbConn},
     error::{AppError, AppResult},
     plans::{self, links},
@@ -45,7 +45,6 @@ pub fn context(conn: &mut DbConn, state: &AppState, row: &OutboxRow) -> AppResul
         serde_json::from_str(&row.payload).map_err(|e| AppError::Internal(e.into()))?;
     let mut context = tera::Context::new();
     context.insert("base_url", &state.config.base_url);
-    context.insert("support", &calls::placeholder_support());
     if to_customer(&row.kind) {
         context.insert("unsubscribe_url", &unsubscribe_url(state, row));
     }
@@ -57,6 +56,14 @@ pub fn context(conn: &mut DbConn, state: &AppState, row: &OutboxRow) -> AppResul
         context.insert("first_name", case.first_name());
         context.insert("client", &client_contact(conn, case.client_id)?);
         context.insert("case_id", &case.id);
+        let support = crate::support::for_customer(
+            conn,
+            case,
+            "email",
+            &state.config.base_url,
+            state.clock.now_naive(),
+        )?;
+        context.insert("support", &support);
     }
     match row.kind.as_str() {
         kind::PLAN_CONFIRMATION => {

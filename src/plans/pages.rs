@@ -48,13 +48,18 @@ fn link_problem(state: &AppState, csrf: &CsrfToken, expired: bool) -> AppResult<
 }
 
 enum Link {
-    Valid(Box<store::Plan>, serde_json::Value),
+    Valid(
+        Box<store::Plan>,
+        serde_json::Value,
+        Vec<crate::support::ShownOrganisation>,
+    ),
     Expired,
     Unknown,
 }
 
 async fn load(state: &AppState, token: String) -> AppResult<Link> {
     let now = state.clock.now_naive();
+    let base_url = state.config.base_url.clone();
     db::run(&state.pool, move |conn| {
         match links::resolve(conn, &token, now)? {
             LinkState::Valid { plan_id } => {
@@ -76,7 +81,8 @@ async fn load(state: &AppState, token: String) -> AppResult<Link> {
                     "first_name": case.first_name(),
                     "client": {"name": client.0, "email": client.1, "phone": client.2},
                 });
-                Ok(Link::Valid(Box::new(plan), details))
+                let support = crate::support::for_customer(conn, &case, "page", &base_url, now)?;
+                Ok(Link::Valid(Box::new(plan), details, support))
             }
             LinkState::Expired => Ok(Link::Expired),
             LinkState::Unknown => Ok(Link::Unknown),
@@ -95,12 +101,12 @@ async fn show(
     limited(&state, &req)?;
     let token = path.into_inner();
     match load(&state, token.clone()).await? {
-        Link::Valid(plan, details) => Page::new("customer/plan.html", &csrf, None)
+        Link::Valid(plan, details, support) => Page::new("customer/plan.html", &csrf, None)
             .with("token", &token)
             .with("plan", &plan)
             .with("plan_in_words", &plan.in_words())
             .with("details", &details)
-            .with("support", &calls::placeholder_support())
+            .with("support", &support)
             .render(&state),
         Link::Expired => link_problem(&state, &csrf, true),
         Link::Unknown => link_problem(&state, &csrf, false),

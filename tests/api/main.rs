@@ -15,3 +15,4 @@ mod plans;
 mod queue;
 mod referrals;
 mod schema_matches;
+mod support;

@@ -1,0 +1,10 @@
+DROP INDEX holds_created;
+DROP INDEX plans_created;
+DROP INDEX contact_attempts_time;
+ALTER TABLE clients DROP COLUMN last_report_period;
+ALTER TABLE clients DROP COLUMN report_email;
+ALTER TABLE clients DROP COLUMN report_frequency;
+ALTER TABLE cases DROP COLUMN needs;
+DROP TABLE support_mentions;
+DROP TABLE support_links;
+DROP TABLE support_organisations;

@@ -1,0 +1,175 @@
+//! Which organisations fit a customer: a pure function of the directory, their needs, region and
+//! whether a risk was flagged.
+
+use serde::Serialize;
+
+/// What people need help with; organisations list the ones they cover.
+pub const NEEDS: [&str; 9] = [
+    "debt_advice",
+    "energy",
+    "housing",
+    "mental_health",
+    "crisis",
+    "gambling",
+    "bereavement",
+    "benefits_grants",
+    "business_debt",
+];
+
+/// Regions an organisation serves: the UK nations, or `uk` for all of them.
+pub const REGIONS: [&str; 5] = ["uk", "england", "wales", "scotland", "northern_ireland"];
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, diesel::Queryable)]
+pub struct Organisation {
+    pub id: i64,
+    pub name: String,
+    pub helps_with: String,
+    pub regions: String,
+    pub website: Option<String>,
+    pub phone: Option<String>,
+    pub opening_hours: Option<String>,
+    pub last_checked_on: chrono::NaiveDate,
+    pub retired: bool,
+}
+
+impl Organisation {
+    pub fn helps_with(&self, need: &str) -> bool {
+        self.helps_with.split(',').any(|n| n.trim() == need)
+    }
+
+    /// Serves a customer in `region` (a UK nation code; other countries only get UK-wide ones
+    /// when nothing more local exists, which is their best free option from here).
+    pub fn serves(&self, region: &str) -> bool {
+        self.regions
+            .split(',')
+            .map(str::trim)
+            .any(|r| r == "uk" || r == region)
+    }
+}
+
+/// Free debt advice always; crisis lines first when a risk was flagged; then whatever meets the
+/// recorded needs. Retired entries and other regions' services are left out.
+pub fn matched<'a>(
+    directory: &'a [Organisation],
+    needs: &[&str],
+    region: &str,
+    risk_flagged: bool,
+) -> Vec<&'a Organisation> {
+    let available: Vec<&Organisation> = directory
+        .iter()
+        .filter(|o| !o.retired && o.serves(region))
+        .collect();
+    let mut chosen: Vec<&Organisation> = Vec::new();
+    let mut add = |org: &'a Organisation| {
+        if !chosen.iter().any(|c| c.id == org.id) {
+            chosen.push(org);
+        }
+    };
+    if risk_flagged {
+        available
+            .iter()
+            .filter(|o| o.helps_with("crisis"))
+            .for_each(|o| add(o));
+    }
+    available
+        .iter()
+        .filter(|o| o.helps_with("debt_advice"))
+        .for_each(|o| add(o));
+    for need in needs {
+        available
+            .iter()
+            .filter(|o| o.helps_with(need))
+            .for_each(|o| add(o));
+    }
+    chosen
+}
+
+/// A case's needs as stored ("housing,energy") → codes.
+pub fn parse_needs(stored: Option<&str>) -> Vec<&str> {
+    stored
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|n| NEEDS.contains(n))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn org(id: i64, name: &str, helps: &str, regions: &str) -> Organisation {
+        Organisation {
+            id,
+            name: name.into(),
+            helps_with: helps.into(),
+            regions: regions.into(),
+            website: None,
+            phone: None,
+            opening_hours: None,
+            last_checked_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            retired: false,
+        }
+    }
+
+    fn directory() -> Vec<Organisation> {
+        vec![
+            org(1, "StepChange", "debt_advice", "uk"),
+            org(2, "Samaritans", "crisis,mental_health", "uk"),
+            org(3, "Shelter", "housing", "england"),
+            org(4, "Shelter Scotland", "housing", "scotland"),
+            org(5, "GamCare", "gambling", "uk"),
+            Organisation {
+                retired: true,
+                ..org(6, "Old Advice", "debt_advice", "uk")
+            },
+        ]
+    }
+
+    fn names(list: Vec<&Organisation>) -> Vec<&str> {
+        list.into_iter().map(|o| o.name.as_str()).collect()
+    }
+
+    #[test]
+    fn free_debt_advice_is_always_included() {
+        assert_eq!(
+            names(matched(&directory(), &[], "wales", false)),
+            ["StepChange"]
+        );
+    }
+
+    #[test]
+    fn needs_and_region_decide_the_rest() {
+        let d = directory();
+        assert_eq!(
+            names(matched(&d, &["housing"], "scotland", false)),
+            ["StepChange", "Shelter Scotland"]
+        );
+        assert_eq!(
+            names(matched(&d, &["housing", "gambling"], "england", false)),
+            ["StepChange", "Shelter", "GamCare"]
+        );
+    }
+
+    #[test]
+    fn crisis_lines_come_first_when_a_risk_was_flagged() {
+        assert_eq!(
+            names(matched(&directory(), &["housing"], "england", true)),
+            ["Samaritans", "StepChange", "Shelter"]
+        );
+    }
+
+    #[test]
+    fn retired_entries_are_never_offered() {
+        assert!(!names(matched(&directory(), &[], "england", false)).contains(&"Old Advice"));
+    }
+
+    #[test]
+    fn stored_needs_ignore_unknown_codes() {
+        assert_eq!(
+            parse_needs(Some("housing, nonsense,energy")),
+            ["housing", "energy"]
+        );
+        assert!(parse_needs(None).is_empty());
+    }
+}

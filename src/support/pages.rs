@@ -1,0 +1,327 @@
+//! The directory pages (supervisors and admins), the tracked redirect, and the call screen's
+//! needs and mentions.
+
+use actix_web::{get, http::header, post, web, HttpResponse};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::{
+    matching::{NEEDS, REGIONS},
+    store::{self, OrganisationInput},
+};
+use crate::{
+    audit,
+    auth::{
+        csrf::{CsrfForm, CsrfToken},
+        roles::{Staff, Supervisor},
+    },
+    db::{self, schema::cases},
+    error::{AppError, AppResult, FieldErrors},
+    state::AppState,
+    web::{redirect, Page},
+};
+
+/// The form's fields; checkboxes arrive as repeated keys, so the body is read as pairs.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub struct Pairs(Vec<(String, String)>);
+
+impl Pairs {
+    fn one(&self, key: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.trim().to_string())
+            .collect()
+    }
+}
+
+fn optional(value: String) -> Option<String> {
+    Some(value).filter(|v| !v.is_empty())
+}
+
+/// `example.org` → `https://example.org`; anything but http(s) is refused.
+fn website(raw: &str) -> Result<Option<String>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let url = if raw.starts_with("https://") || raw.starts_with("http://") {
+        raw.to_string()
+    } else {
+        format!("https://{raw}")
+    };
+    let host = url
+        .split("://")
+        .nth(1)
+        .unwrap_or_default()
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    if host.contains('.') && !host.contains(' ') && url.len() < 300 {
+        Ok(Some(url))
+    } else {
+        Err("must be a web address such as stepchange.org".into())
+    }
+}
+
+fn parse_input(form: &Pairs) -> Result<OrganisationInput, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let mut note = |f: &str, m: String| errors.entry(f.to_string()).or_default().push(m);
+    let name = form.one("name");
+    if name.is_empty() || name.chars().count() > 200 {
+        note("name", "is required (at most 200 characters)".into());
+    }
+    let helps: Vec<String> = form
+        .all("helps_with")
+        .into_iter()
+        .filter(|n| NEEDS.contains(&n.as_str()))
+        .collect();
+    if helps.is_empty() {
+        note(
+            "helps_with",
+            "choose at least one thing they help with".into(),
+        );
+    }
+    let regions: Vec<String> = form
+        .all("regions")
+        .into_iter()
+        .filter(|r| REGIONS.contains(&r.as_str()))
+        .collect();
+    if regions.is_empty() {
+        note(
+            "regions",
+            "choose where they help (or all of the UK)".into(),
+        );
+    }
+    let site = website(&form.one("website"))
+        .map_err(|m| note("website", m))
+        .ok()
+        .flatten();
+    let checked = NaiveDate::parse_from_str(&form.one("last_checked_on"), "%Y-%m-%d")
+        .map_err(|_| note("last_checked_on", "must be a date".into()))
+        .ok();
+    match checked {
+        Some(last_checked_on) if errors.is_empty() => Ok(OrganisationInput {
+            name,
+            helps_with: helps.join(","),
+            regions: regions.join(","),
+            website: site,
+            phone: optional(form.one("phone")),
+            opening_hours: optional(form.one("opening_hours")),
+            last_checked_on,
+        }),
+        _ => Err(errors),
+    }
+}
+
+async fn directory_page(
+    state: &AppState,
+    user: &Supervisor,
+    csrf: &CsrfToken,
+    errors: Option<FieldErrors>,
+) -> AppResult<HttpResponse> {
+    let organisations = db::run(&state.pool, store::directory).await?;
+    let failed = errors.is_some();
+    let mut response = Page::new("support/directory.html", csrf, Some(&user.user))
+        .with("organisations", &organisations)
+        .with("needs", &NEEDS)
+        .with("regions", &REGIONS)
+        .with("today", &state.clock.now().date_naive().to_string())
+        .with("errors", &errors)
+        .render(state)?;
+    if failed {
+        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+#[get("/support")]
+async fn directory(
+    state: web::Data<AppState>,
+    user: Supervisor,
+    csrf: CsrfToken,
+) -> AppResult<HttpResponse> {
+    directory_page(&state, &user, &csrf, None).await
+}
+
+#[post("/support")]
+async fn add(
+    state: web::Data<AppState>,
+    user: Supervisor,
+    csrf: CsrfToken,
+    CsrfForm(form): CsrfForm<Pairs>,
+) -> AppResult<HttpResponse> {
+    let input = match parse_input(&form) {
+        Ok(input) => input,
+        Err(errors) => return directory_page(&state, &user, &csrf, Some(errors)).await,
+    };
+    let (actor, now) = (user.actor(), state.clock.now_naive());
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let id = store::insert(conn, &input, now)?;
+            audit::record(
+                conn,
+                actor,
+                audit::Entry::new(
+                    "support_organisation_added",
+                    "support_organisation",
+                    Some(id),
+                )
+                .detail(input.name.clone()),
+            )
+        })
+    })
+    .await?;
+    Ok(redirect("/support"))
+}
+
+#[post("/support/{id}")]
+async fn edit(
+    state: web::Data<AppState>,
+    user: Supervisor,
+    csrf: CsrfToken,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<Pairs>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let actor = user.actor();
+    if form.one("action") == "retire" || form.one("action") == "restore" {
+        let retired = form.one("action") == "retire";
+        db::run(&state.pool, move |conn| {
+            db::write_transaction(conn, |conn| {
+                store::set_retired(conn, id, retired)?;
+                audit::record(
+                    conn,
+                    actor,
+                    audit::Entry::new(
+                        if retired {
+                            "support_organisation_retired"
+                        } else {
+                            "support_organisation_restored"
+                        },
+                        "support_organisation",
+                        Some(id),
+                    ),
+                )
+            })
+        })
+        .await?;
+        return Ok(redirect("/support"));
+    }
+    let input = match parse_input(&form) {
+        Ok(input) => input,
+        Err(errors) => return directory_page(&state, &user, &csrf, Some(errors)).await,
+    };
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            store::update(conn, id, &input)?;
+            audit::record(
+                conn,
+                actor,
+                audit::Entry::new(
+                    "support_organisation_edited",
+                    "support_organisation",
+                    Some(id),
+                ),
+            )
+        })
+    })
+    .await?;
+    Ok(redirect("/support"))
+}
+
+/// The tracked redirect: counts the click, then sends the customer on. Unknown codes get a
+/// not-found page, never a redirect to somewhere we did not choose.
+#[get("/s/{code}")]
+async fn follow(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let (code, now) = (path.into_inner(), state.clock.now_naive());
+    let target = db::run(&state.pool, move |conn| store::open_link(conn, &code, now)).await?;
+    match target {
+        Some(url) => Ok(HttpResponse::Found()
+            .insert_header((header::LOCATION, url))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish()),
+        None => Err(AppError::NotFound),
+    }
+}
+
+/// Needs and mentioned organisations from the call screen.
+#[post("/calls/{id}/support")]
+async fn record_support(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<Pairs>,
+) -> AppResult<HttpResponse> {
+    let case_id = path.into_inner();
+    let needs: Vec<String> = form
+        .all("needs")
+        .into_iter()
+        .filter(|n| NEEDS.contains(&n.as_str()))
+        .collect();
+    let mentioned: Vec<i64> = form
+        .all("mentioned")
+        .iter()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let case = crate::cases::store::find(conn, case_id)?;
+            diesel::update(cases::table.find(case_id))
+                .set(cases::needs.eq(needs.join(",")))
+                .execute(conn)?;
+            store::record_mentions(conn, case_id, user_id, &mentioned, now)?;
+            audit::record(
+                conn,
+                actor,
+                audit::Entry::new("support_recorded", "case", Some(case_id))
+                    .client(Some(case.client_id))
+                    .detail(format!(
+                        "needs: {}; mentioned: {}",
+                        needs.join(", "),
+                        mentioned.len()
+                    )),
+            )
+        })
+    })
+    .await?;
+    Ok(redirect(&format!("/calls/{case_id}")))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(directory)
+        .service(add)
+        .service(edit)
+        .service(follow)
+        .service(record_support);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::website;
+
+    #[test]
+    fn websites_become_https_links_and_junk_is_refused() {
+        assert_eq!(
+            website("stepchange.org").unwrap().as_deref(),
+            Some("https://stepchange.org")
+        );
+        assert_eq!(
+            website("http://x.org/a").unwrap().as_deref(),
+            Some("http://x.org/a")
+        );
+        assert!(website("javascript:alert(1)").is_err());
+        assert!(website("").unwrap().is_none());
+    }
+}

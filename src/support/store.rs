@@ -1,0 +1,184 @@
+//! Database access for the support directory, tracked links and mentions.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::matching::Organisation;
+use crate::{
+    auth::tokens,
+    db::{
+        portable,
+        schema::{support_links, support_mentions, support_organisations as orgs},
+        DbConn,
+    },
+    error::{AppError, AppResult},
+};
+
+type OrgColumns = (
+    orgs::id,
+    orgs::name,
+    orgs::helps_with,
+    orgs::regions,
+    orgs::website,
+    orgs::phone,
+    orgs::opening_hours,
+    orgs::last_checked_on,
+    orgs::retired,
+);
+const ORG_COLUMNS: OrgColumns = (
+    orgs::id,
+    orgs::name,
+    orgs::helps_with,
+    orgs::regions,
+    orgs::website,
+    orgs::phone,
+    orgs::opening_hours,
+    orgs::last_checked_on,
+    orgs::retired,
+);
+
+pub fn directory(conn: &mut DbConn) -> AppResult<Vec<Organisation>> {
+    Ok(orgs::table
+        .order(orgs::name)
+        .select(ORG_COLUMNS)
+        .load(conn)?)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> AppResult<Organisation> {
+    Ok(orgs::table.find(id).select(ORG_COLUMNS).first(conn)?)
+}
+
+/// An organisation as an admin or supervisor enters it, already checked.
+pub struct OrganisationInput {
+    pub name: String,
+    pub helps_with: String,
+    pub regions: String,
+    pub website: Option<String>,
+    pub phone: Option<String>,
+    pub opening_hours: Option<String>,
+    pub last_checked_on: NaiveDate,
+}
+
+pub fn insert(conn: &mut DbConn, input: &OrganisationInput, now: NaiveDateTime) -> AppResult<i64> {
+    Ok(portable::get_result(
+        diesel::insert_into(orgs::table)
+            .values((
+                orgs::name.eq(&input.name),
+                orgs::helps_with.eq(&input.helps_with),
+                orgs::regions.eq(&input.regions),
+                orgs::website.eq(&input.website),
+                orgs::phone.eq(&input.phone),
+                orgs::opening_hours.eq(&input.opening_hours),
+                orgs::last_checked_on.eq(input.last_checked_on),
+                orgs::retired.eq(false),
+                orgs::created_at.eq(now),
+            ))
+            .returning(orgs::id),
+        conn,
+    )?)
+}
+
+pub fn update(conn: &mut DbConn, id: i64, input: &OrganisationInput) -> AppResult<()> {
+    let updated = diesel::update(orgs::table.find(id))
+        .set((
+            orgs::name.eq(&input.name),
+            orgs::helps_with.eq(&input.helps_with),
+            orgs::regions.eq(&input.regions),
+            orgs::website.eq(&input.website),
+            orgs::phone.eq(&input.phone),
+            orgs::opening_hours.eq(&input.opening_hours),
+            orgs::last_checked_on.eq(input.last_checked_on),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+pub fn set_retired(conn: &mut DbConn, id: i64, retired: bool) -> AppResult<()> {
+    diesel::update(orgs::table.find(id))
+        .set(orgs::retired.eq(retired))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The tracked link for this case, organisation and channel (one per combination, reused).
+pub fn link_code(
+    conn: &mut DbConn,
+    case_id: i64,
+    organisation_id: i64,
+    channel: &str,
+    now: NaiveDateTime,
+) -> AppResult<String> {
+    let existing: Option<String> = support_links::table
+        .filter(support_links::case_id.eq(case_id))
+        .filter(support_links::organisation_id.eq(organisation_id))
+        .filter(support_links::channel.eq(channel))
+        .select(support_links::code)
+        .first(conn)
+        .optional()?;
+    if let Some(code) = existing {
+        return Ok(code);
+    }
+    let code = tokens::random_hex(8);
+    diesel::insert_into(support_links::table)
+        .values((
+            support_links::code.eq(&code),
+            support_links::case_id.eq(case_id),
+            support_links::organisation_id.eq(organisation_id),
+            support_links::channel.eq(channel),
+            support_links::created_at.eq(now),
+            support_links::opens.eq(0),
+        ))
+        .execute(conn)?;
+    Ok(code)
+}
+
+/// Counts a click and says where to send the customer; `None` for an unknown code.
+pub fn open_link(conn: &mut DbConn, code: &str, now: NaiveDateTime) -> AppResult<Option<String>> {
+    if code.len() > 32 {
+        return Ok(None);
+    }
+    let found: Option<(i64, Option<NaiveDateTime>, i32, Option<String>)> = support_links::table
+        .inner_join(orgs::table)
+        .filter(support_links::code.eq(code))
+        .select((
+            support_links::id,
+            support_links::first_opened_at,
+            support_links::opens,
+            orgs::website,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((id, first_opened, opens, website)) = found else {
+        return Ok(None);
+    };
+    diesel::update(support_links::table.find(id))
+        .set((
+            support_links::opens.eq(opens + 1),
+            support_links::first_opened_at.eq(first_opened.or(Some(now))),
+        ))
+        .execute(conn)?;
+    Ok(website)
+}
+
+pub fn record_mentions(
+    conn: &mut DbConn,
+    case_id: i64,
+    handler_id: i64,
+    organisation_ids: &[i64],
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    for organisation_id in organisation_ids {
+        diesel::insert_into(support_mentions::table)
+            .values((
+                support_mentions::case_id.eq(case_id),
+                support_mentions::organisation_id.eq(organisation_id),
+                support_mentions::handler_id.eq(handler_id),
+                support_mentions::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}

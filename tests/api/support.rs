@@ -1,0 +1,85 @@
+use crate::backend_test;
+use crate::helpers::{session::location, TestApp};
+
+backend_test!(supervisors_maintain_the_directory_and_handlers_cannot);
+async fn supervisors_maintain_the_directory_and_handlers_cannot(app: TestApp) {
+    let supervisor = app.login_as("supervisor", None).await;
+    let (status, page) = supervisor.get_text("/support").await;
+    assert_eq!(status, 200);
+    for seeded in [
+        "MoneyHelper",
+        "StepChange Debt Charity",
+        "Samaritans",
+        "Shelter Scotland",
+        "GamCare",
+    ] {
+        assert!(page.contains(seeded), "{seeded} is seeded");
+    }
+    let bad = supervisor
+        .post_form(
+            "/support",
+            &[
+                ("name", "Nowhere"),
+                ("website", "javascript:alert(1)"),
+                ("last_checked_on", "2026-11-20"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status().as_u16(), 422);
+    let added = supervisor
+        .post_form(
+            "/support",
+            &[
+                ("name", "Warm Homes Wales"),
+                ("helps_with", "energy"),
+                ("regions", "wales"),
+                ("website", "warmhomes.example"),
+                ("last_checked_on", "2026-11-20"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&added), "/support");
+    let (_, page) = supervisor.get_text("/support").await;
+    assert!(page.contains("Warm Homes Wales") && page.contains("warmhomes.example"));
+    let handler = app.login_as("handler", None).await;
+    assert_eq!(handler.get("/support").await.status().as_u16(), 403);
+}
+
+backend_test!(customer_links_are_tracked_and_unknown_codes_do_not_redirect);
+async fn customer_links_are_tracked_and_unknown_codes_do_not_redirect(app: TestApp) {
+    let (_, _, _) = crate::plans::case_with_plan(&app).await;
+    crate::plans::drain(&app).await;
+    let (code, opens_before): (String, i32) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::{support_links, support_organisations};
+        support_links::table
+            .inner_join(support_organisations::table)
+            .filter(support_organisations::name.eq("StepChange Debt Charity"))
+            .filter(support_links::channel.eq("email"))
+            .select((support_links::code, support_links::opens))
+            .first(conn)
+            .unwrap()
+    });
+    assert_eq!(opens_before, 0);
+    let visitor = app.anonymous();
+    let followed = visitor.get(&format!("/s/{code}")).await;
+    assert_eq!(followed.status().as_u16(), 302);
+    assert_eq!(location(&followed), "https://www.stepchange.org");
+    let (opens, opened_at): (i32, Option<chrono::NaiveDateTime>) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::support_links as l;
+        l::table
+            .filter(l::code.eq(&code))
+            .select((l::opens, l::first_opened_at))
+            .first(conn)
+            .unwrap()
+    });
+    assert_eq!(opens, 1);
+    assert!(opened_at.is_some());
+    let unknown = visitor.get("/s/not-a-code").await;
+    assert_eq!(unknown.status().as_u16(), 404);
+    assert!(
+        unknown.headers().get("location").is_none(),
+        "never an open redirect"
+    );
+}
