@@ -86,4 +86,5 @@ pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::calls::api::api_routes(cfg);
     crate::scheduling::api::api_routes(cfg);
     crate::plans::api::api_routes(cfg);
+    crate::reports::api::api_routes(cfg);
 }

@@ -118,6 +118,7 @@ impl Application {
                 .configure(crate::supervisor::configure)
                 .configure(crate::plans::pages::configure)
                 .configure(crate::support::pages::configure)
+                .configure(crate::reports::pages::configure)
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(AppError::NotFound)
                 }))

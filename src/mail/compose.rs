@@ -16,7 +16,7 @@ pub const UNSUBSCRIBE_PURPOSE: &str = "unsubscribe";
 
 /// Whether a kind goes to customers (and so honours their request to stop e-mails).
 pub fn to_customer(kind: &str) -> bool {
-    kind != kind::SUPERVISOR_ALERT
+    kind != kind::SUPERVISOR_ALERT && kind != kind::CLIENT_REPORT
 }
 
 pub fn unsubscribe_url(state: &AppState, row: &OutboxRow) -> String {
@@ -74,6 +74,11 @@ pub fn context(conn: &mut DbConn, state: &AppState, row: &OutboxRow) -> AppResul
             context.insert("plan_in_words", &plan.in_words());
             context.insert("plan_url", &format!("{}/p/{token}", state.config.base_url));
             context.insert("link_days", &state.config.link_days);
+        }
+        kind::CLIENT_REPORT => {
+            for key in ["client", "period", "from", "to", "totals"] {
+                context.insert(key, &payload[key]);
+            }
         }
         kind::SUPERVISOR_ALERT => {
             context.insert(

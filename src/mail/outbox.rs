@@ -16,6 +16,7 @@ pub mod kind {
     pub const UNABLE_TO_CONTACT: &str = "unable_to_contact";
     pub const SUPERVISOR_ALERT: &str = "supervisor_alert";
     pub const PLAN_CONFIRMATION: &str = "plan_confirmation";
+    pub const CLIENT_REPORT: &str = "client_report";
 }
 
 /// Queues a message. The Message-ID is fixed now, so every retry sends the same one and a

@@ -100,9 +100,26 @@ pub async fn drain(state: web::Data<AppState>, transport: Arc<Transport>) -> App
     }
 }
 
-/// The background loop: polls every second while idle.
+/// The background loop: polls every second while idle, and queues due client reports once a
+/// minute.
 pub async fn run(state: web::Data<AppState>, transport: Arc<Transport>) {
+    let mut tick: u64 = 0;
     loop {
+        if tick % 60 == 0 {
+            let st = state.clone();
+            let queued = db::run(&state.pool, move |conn| {
+                let now = st.clock.now();
+                let today = now
+                    .with_timezone(&crate::reports::periods::REPORT_ZONE)
+                    .date_naive();
+                crate::reports::scheduled::enqueue_due(conn, today, now.naive_utc())
+            })
+            .await;
+            if let Err(e) = queued {
+                tracing::warn!(error = %e, "could not queue scheduled reports");
+            }
+        }
+        tick += 1;
         if let Err(e) = drain(state.clone(), transport.clone()).await {
             tracing::warn!(error = %e, "outbox worker: database unavailable; retrying");
         }

@@ -1,0 +1,220 @@
+//! Report pages: the client portal (own organisation only) and the supervisor's view across
+//! clients and handlers, with CSV and JSON exports.
+
+use actix_web::{get, http::header, post, web, HttpResponse};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::{
+    api::ReportQuery,
+    chart,
+    periods::{self, Grouping, REPORT_ZONE},
+    query::{self, Scope},
+    Report,
+};
+use crate::{
+    accounts, audit,
+    auth::{
+        csrf::{CsrfForm, CsrfToken},
+        roles::{ClientUser, Supervisor},
+    },
+    db::{self, schema::clients},
+    domain::Email,
+    error::{AppError, AppResult},
+    state::AppState,
+    web::{redirect, Page},
+};
+
+fn client_of(user: &ClientUser) -> AppResult<i64> {
+    user.client_id.ok_or(AppError::Forbidden)
+}
+
+async fn load(state: &AppState, scope: Scope, query: &ReportQuery) -> AppResult<(Report, Report)> {
+    let (from, to, group_by) = query.parse(state.clock.now().date_naive(), 90)?;
+    db::run(&state.pool, move |conn| {
+        let report = super::build(conn, scope, from, to, group_by)?;
+        let cohorts = super::build(conn, scope, from, to, Grouping::Cohort)?;
+        Ok((report, cohorts))
+    })
+    .await
+}
+
+fn chart_of(report: &Report) -> String {
+    let points: Vec<(String, Option<f64>)> = report
+        .periods
+        .iter()
+        .map(|p| (p.label.clone(), p.measures.re_engagement_rate))
+        .collect();
+    chart::rate_chart(&points)
+}
+
+#[get("/portal/reports")]
+async fn portal(
+    state: web::Data<AppState>,
+    user: ClientUser,
+    csrf: CsrfToken,
+    query: web::Query<ReportQuery>,
+) -> AppResult<HttpResponse> {
+    let client_id = client_of(&user)?;
+    let (report, cohorts) = load(&state, Scope::Client(client_id), &query).await?;
+    let client = db::run(&state.pool, move |conn| {
+        accounts::store::client(conn, client_id)
+    })
+    .await?;
+    let (frequency, report_email) = db::run(&state.pool, move |conn| {
+        Ok(clients::table
+            .find(client_id)
+            .select((clients::report_frequency, clients::report_email))
+            .first::<(Option<String>, Option<String>)>(conn)?)
+    })
+    .await?;
+    Page::new("reports/report.html", &csrf, Some(&user.user))
+        .with("title", &format!("Re-engagement: {}", client.name))
+        .with("report", &report)
+        .with("cohorts", &cohorts)
+        .with("chart", &chart_of(&report))
+        .with("export_base", "/portal/reports/export")
+        .with("frequency", &frequency)
+        .with("report_email", &report_email)
+        .render(&state)
+}
+
+#[get("/portal/reports/export.{format}")]
+async fn export(
+    state: web::Data<AppState>,
+    user: ClientUser,
+    path: web::Path<String>,
+    query: web::Query<ReportQuery>,
+) -> AppResult<HttpResponse> {
+    let client_id = client_of(&user)?;
+    let (report, _) = load(&state, Scope::Client(client_id), &query).await?;
+    let filename = format!("re-engagement-{}-{}", report.from, report.to);
+    match path.as_str() {
+        "csv" => Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}.csv\""),
+            ))
+            .body(super::to_csv(&report))),
+        "json" => Ok(HttpResponse::Ok()
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}.json\""),
+            ))
+            .json(report)),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ScheduleForm {
+    #[serde(default)]
+    frequency: String,
+    #[serde(default)]
+    email: String,
+}
+
+#[post("/portal/reports/schedule")]
+async fn schedule(
+    state: web::Data<AppState>,
+    user: ClientUser,
+    CsrfForm(form): CsrfForm<ScheduleForm>,
+) -> AppResult<HttpResponse> {
+    let client_id = client_of(&user)?;
+    let frequency = match form.frequency.as_str() {
+        "weekly" | "monthly" => Some(form.frequency.clone()),
+        "" | "none" => None,
+        _ => {
+            return Err(AppError::field(
+                "frequency",
+                "must be weekly, monthly or none",
+            ))
+        }
+    };
+    let email = match (&frequency, form.email.trim()) {
+        (None, _) => None,
+        (Some(_), raw) => Some(
+            Email::parse(raw)
+                .map_err(|m| AppError::field("email", m))?
+                .to_string(),
+        ),
+    };
+    let actor = user.actor();
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            diesel::update(clients::table.find(client_id))
+                .set((
+                    clients::report_frequency.eq(&frequency),
+                    clients::report_email.eq(&email),
+                ))
+                .execute(conn)?;
+            audit::record(
+                conn,
+                actor,
+                audit::Entry::new("report_schedule_set", "client", Some(client_id))
+                    .client(Some(client_id))
+                    .detail(frequency.clone().unwrap_or_else(|| "none".into())),
+            )
+        })
+    })
+    .await?;
+    Ok(redirect("/portal/reports"))
+}
+
+#[derive(Deserialize)]
+pub struct SupervisorQuery {
+    client_id: Option<String>,
+    #[serde(flatten)]
+    report: ReportQuery,
+}
+
+#[get("/supervisor/reports")]
+async fn supervisor(
+    state: web::Data<AppState>,
+    user: Supervisor,
+    csrf: CsrfToken,
+    query: web::Query<SupervisorQuery>,
+) -> AppResult<HttpResponse> {
+    let scope = match query
+        .client_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        Some(raw) => Scope::Client(
+            raw.parse()
+                .map_err(|_| AppError::field("client_id", "choose a client from the list"))?,
+        ),
+        None => Scope::AllClients,
+    };
+    let (report, cohorts) = load(&state, scope, &query.report).await?;
+    let whole = periods::whole(report.from, report.to, REPORT_ZONE);
+    let (handlers, clients_list) = db::run(&state.pool, move |conn| {
+        Ok((
+            query::by_handler(conn, scope, &whole)?,
+            accounts::store::list_clients(conn)?,
+        ))
+    })
+    .await?;
+    let selected = match scope {
+        Scope::Client(id) => Some(id),
+        Scope::AllClients => None,
+    };
+    Page::new("reports/report.html", &csrf, Some(&user.user))
+        .with("title", "Re-engagement across clients")
+        .with("report", &report)
+        .with("cohorts", &cohorts)
+        .with("chart", &chart_of(&report))
+        .with("handlers", &handlers)
+        .with("clients", &clients_list)
+        .with("selected_client", &selected)
+        .render(&state)
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(portal)
+        .service(export)
+        .service(schedule)
+        .service(supervisor);
+}
