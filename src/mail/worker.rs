@@ -105,7 +105,7 @@ pub async fn drain(state: web::Data<AppState>, transport: Arc<Transport>) -> App
 pub async fn run(state: web::Data<AppState>, transport: Arc<Transport>) {
     let mut tick: u64 = 0;
     loop {
-        if tick % 60 == 0 {
+        if tick.is_multiple_of(60) {
             let st = state.clone();
             let queued = db::run(&state.pool, move |conn| {
                 let now = st.clock.now();

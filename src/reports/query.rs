@@ -180,7 +180,7 @@ pub fn activity_statements(backend: Backend, scope: Scope, periods: &[Period]) -
         .iter()
         .map(|m| {
             format!(
-                "{cte} SELECT p.idx AS idx, {value} AS value FROM {table} JOIN p ON {time} >= p.s AND {time} < p.e {joins} \
+                "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, {value} AS value FROM {table} JOIN p ON {time} >= p.s AND {time} < p.e {joins} \
                  WHERE 1 = 1 {filter} {extra} GROUP BY p.idx",
                 value = m.value,
                 table = m.table,
@@ -201,7 +201,7 @@ pub fn activity_statements(backend: Backend, scope: Scope, periods: &[Period]) -
 
 fn median_statement(backend: Backend, cte: &str, filter: &str, join_on: &str) -> String {
     format!(
-        "{cte}, d AS (SELECT p.idx AS idx, {hours} AS h FROM cases c JOIN p ON {join_on} \
+        "{cte}, d AS (SELECT CAST(p.idx AS BIGINT) AS idx, {hours} AS h FROM cases c JOIN p ON {join_on} \
          WHERE c.first_contact_at IS NOT NULL {filter}), \
          r AS (SELECT idx, h, ROW_NUMBER() OVER (PARTITION BY idx ORDER BY h) AS rn, COUNT(*) OVER (PARTITION BY idx) AS cnt FROM d) \
          SELECT idx, CAST(AVG(h) AS DOUBLE PRECISION) AS value FROM r WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2) GROUP BY idx",
@@ -265,15 +265,16 @@ pub fn cohorts(
     let cte = periods_cte(backend, periods);
     let filter = scope.filter();
     let end = timestamp(backend, until);
-    let exists = |sub: &str| format!("SUM(CASE WHEN EXISTS ({sub}) THEN 1 ELSE 0 END)");
+    let exists =
+        |sub: &str| format!("CAST(SUM(CASE WHEN EXISTS ({sub}) THEN 1 ELSE 0 END) AS BIGINT)");
     let sql = format!(
-        "{cte} SELECT p.idx AS idx, COUNT(*) AS referred, \
+        "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, COUNT(*) AS referred, \
          {attempted} AS attempted, {contacted} AS contacted, {proposed} AS plans_proposed, {confirmed} AS plans_confirmed, \
-         SUM(CASE WHEN c.re_engaged_at < {end} THEN 1 ELSE 0 END) AS re_engaged, \
-         SUM((SELECT COUNT(*) FROM support_links l WHERE l.case_id = c.id AND l.created_at < {end})) AS support_links_sent, \
-         SUM((SELECT COUNT(*) FROM support_links l WHERE l.case_id = c.id AND l.first_opened_at < {end})) AS support_links_opened, \
+         CAST(SUM(CASE WHEN c.re_engaged_at < {end} THEN 1 ELSE 0 END) AS BIGINT) AS re_engaged, \
+         CAST(SUM((SELECT COUNT(*) FROM support_links l WHERE l.case_id = c.id AND l.created_at < {end})) AS BIGINT) AS support_links_sent, \
+         CAST(SUM((SELECT COUNT(*) FROM support_links l WHERE l.case_id = c.id AND l.first_opened_at < {end})) AS BIGINT) AS support_links_opened, \
          {vulnerable} AS vulnerable_identified, \
-         SUM((SELECT COUNT(*) FROM holds h WHERE h.case_id = c.id AND h.created_at < {end})) AS holds \
+         CAST(SUM((SELECT COUNT(*) FROM holds h WHERE h.case_id = c.id AND h.created_at < {end})) AS BIGINT) AS holds \
          FROM cases c JOIN p ON c.referred_at >= p.s AND c.referred_at < p.e WHERE 1 = 1 {filter} GROUP BY p.idx",
         attempted = exists(&format!("SELECT 1 FROM contact_attempts a WHERE a.case_id = c.id AND a.attempted_at < {end}")),
         contacted = exists(&format!("SELECT 1 FROM contact_attempts a WHERE a.case_id = c.id AND a.conversation AND a.attempted_at < {end}")),

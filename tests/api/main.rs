@@ -14,5 +14,6 @@ mod openapi;
 mod plans;
 mod queue;
 mod referrals;
+mod reports;
 mod schema_matches;
 mod support;

@@ -29,6 +29,7 @@ async fn openapi_document_lists_every_json_route_with_its_error_shape() {
         ("/api/v1/exceptions/{id}/decision", "post"),
         ("/api/v1/debriefs", "post"),
         ("/api/v1/cases/{id}/plans", "post"),
+        ("/api/v1/reports/re-engagement", "get"),
     ];
     for (path, method) in expected {
         assert!(
