@@ -15,20 +15,45 @@ use common::env_or;
 const RUNS: usize = 5;
 
 fn main() {
-    let Some(url) = common::fresh_database("outreach_bench_reports") else { return };
+    let Some(url) = common::fresh_database("outreach_bench_reports") else {
+        return;
+    };
     let cases: i64 = env_or("OUTREACH_BENCH_CASES", 1_000_000);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let app = runtime.block_on(Application::build(common::config(&url))).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let app = runtime
+        .block_on(Application::build(common::config(&url)))
+        .unwrap();
     let state = app.state();
     let address = format!("http://127.0.0.1:{}", app.port());
     runtime.spawn(app.run_until_stopped());
 
     let (client_id, key) = {
         let mut conn = state.pool.get().unwrap();
-        let client_id = outreach::accounts::create_client(&mut conn, Actor::System, "Bench Utility", None, None).unwrap();
-        let new = outreach::accounts::NewUser::parse("report-bench@example.org", "Bench", "handler", None).unwrap();
+        let client_id = outreach::accounts::create_client(
+            &mut conn,
+            Actor::System,
+            "Bench Utility",
+            None,
+            None,
+        )
+        .unwrap();
+        let new = outreach::accounts::NewUser::parse(
+            "report-bench@example.org",
+            "Bench",
+            "handler",
+            None,
+        )
+        .unwrap();
         outreach::accounts::create_user(&mut conn, Actor::System, new).unwrap();
-        (client_id, outreach::accounts::issue_client_key(&mut conn, Actor::System, client_id, "bench").unwrap().1)
+        (
+            client_id,
+            outreach::accounts::issue_client_key(&mut conn, Actor::System, client_id, "bench")
+                .unwrap()
+                .1,
+        )
     };
     let started = Instant::now();
     let mut pg = PgConnection::establish(&url).unwrap();
@@ -80,7 +105,11 @@ fn main() {
         scope,
         &reports::periods::periods(from, to, reports::periods::Grouping::Month, zone),
     );
-    statements.extend(reports::query::activity_statements(outreach::db::Backend::Postgres, scope, &[reports::periods::whole(from, to, zone)]));
+    statements.extend(reports::query::activity_statements(
+        outreach::db::Backend::Postgres,
+        scope,
+        &[reports::periods::whole(from, to, zone)],
+    ));
     let mut direct = Vec::new();
     for _ in 0..RUNS {
         let t = Instant::now();
@@ -98,6 +127,14 @@ fn main() {
     println!("\nOutreach benchmark — re-engagement report, PostgreSQL, {cases} cases, {} attempts (loaded in {load_secs:.0} s)\n", cases * 5);
     println!("| what | runs | best | median |\n| --- | --- | --- | --- |");
     println!("| `GET /api/v1/reports/re-engagement` (12 months + totals, over HTTP) | {RUNS} | {:.3} s | {:.3} s |", best(&http), median(&http));
-    println!("| the same {} aggregate statements, direct | {RUNS} | {:.3} s | {:.3} s |", statements.len(), best(&direct), median(&direct));
-    println!("\nHTTP / direct (median) = {:.2} (target ≤ 2, and under 1 s)", median(&http) / median(&direct));
+    println!(
+        "| the same {} aggregate statements, direct | {RUNS} | {:.3} s | {:.3} s |",
+        statements.len(),
+        best(&direct),
+        median(&direct)
+    );
+    println!(
+        "\nHTTP / direct (median) = {:.2} (target ≤ 2, and under 1 s)",
+        median(&http) / median(&direct)
+    );
 }

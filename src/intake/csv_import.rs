@@ -121,7 +121,7 @@ fn request_from(headers: &csv::StringRecord, record: &csv::StringRecord) -> Refe
 }
 
 /// Reads the CSV and imports it chunk by chunk; `progress` is told how many bytes were read.
-pub fn import<R: Read>(
+pub fn import<R: Read + Send>(
     conn: &mut DbConn,
     client_id: i64,
     actor: Actor,
@@ -154,21 +154,55 @@ pub fn import<R: Read>(
     }
     let mut intake = Intake::for_client(conn, client_id)?;
     let mut report = ImportReport::default();
-    let mut chunk = Vec::with_capacity(CHUNK);
+    // Reading and checking rows runs on its own thread while this one writes the previous chunk,
+    // so the database and the parser work at the same time.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Parsed>(2);
+    std::thread::scope(|scope| {
+        scope.spawn(move || parse_chunks(&mut reader, &headers, &sender));
+        for parsed in receiver {
+            report.rows += parsed.rows;
+            report.errors.extend(parsed.errors);
+            let mut chunk = parsed.referrals;
+            flush(conn, &mut intake, actor, &mut chunk, now, &mut report)?;
+            progress(parsed.bytes_read);
+        }
+        Ok::<(), AppError>(())
+    })?;
+    Ok(report)
+}
+
+/// One chunk of the file, checked.
+struct Parsed {
+    referrals: Vec<super::referral::NewReferral>,
+    errors: Vec<RowError>,
+    rows: usize,
+    bytes_read: u64,
+}
+
+fn parse_chunks<R: Read>(
+    reader: &mut csv::Reader<R>,
+    headers: &csv::StringRecord,
+    sender: &std::sync::mpsc::SyncSender<Parsed>,
+) {
     let mut record = csv::StringRecord::new();
+    let fresh = || Parsed {
+        referrals: Vec::with_capacity(CHUNK),
+        errors: Vec::new(),
+        rows: 0,
+        bytes_read: 0,
+    };
+    let mut parsed = fresh();
     loop {
         let line = reader.position().line() + 1;
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
+        let more = match reader.read_record(&mut record) {
+            Ok(false) => false,
+            Ok(true) if record.iter().all(|v| v.trim().is_empty()) => true,
             Ok(true) => {
-                if record.iter().all(|v| v.trim().is_empty()) {
-                    continue;
-                }
-                report.rows += 1;
+                parsed.rows += 1;
                 let line = record.position().map(|p| p.line()).unwrap_or(line);
-                match request_from(&headers, &record).parse() {
-                    Ok(referral) => chunk.push(referral),
-                    Err(fields) => report.errors.push(RowError {
+                match request_from(headers, &record).parse() {
+                    Ok(referral) => parsed.referrals.push(referral),
+                    Err(fields) => parsed.errors.push(RowError {
                         line,
                         reasons: fields
                             .into_iter()
@@ -176,23 +210,26 @@ pub fn import<R: Read>(
                             .collect(),
                     }),
                 }
+                true
             }
             Err(e) => {
-                report.rows += 1;
-                report.errors.push(RowError {
+                parsed.rows += 1;
+                parsed.errors.push(RowError {
                     line,
                     reasons: vec![format!("not readable CSV: {e}")],
                 });
+                true
+            }
+        };
+        if !more || parsed.referrals.len() == CHUNK {
+            parsed.bytes_read = reader.position().byte();
+            let full = std::mem::replace(&mut parsed, fresh());
+            // The writer has stopped (a database error): nothing more to do here.
+            if sender.send(full).is_err() || !more {
+                return;
             }
         }
-        if chunk.len() == CHUNK {
-            flush(conn, &mut intake, actor, &mut chunk, now, &mut report)?;
-            progress(reader.position().byte());
-        }
     }
-    flush(conn, &mut intake, actor, &mut chunk, now, &mut report)?;
-    progress(reader.position().byte());
-    Ok(report)
 }
 
 fn flush(
