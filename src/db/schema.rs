@@ -348,6 +348,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Kept by database triggers (see the milestones migration); read by reports only.
+    case_milestones (case_id) {
+        case_id -> BigInt,
+        client_id -> BigInt,
+        referred_at -> Timestamp,
+        first_attempt_at -> Nullable<Timestamp>,
+        first_contact_at -> Nullable<Timestamp>,
+        first_plan_at -> Nullable<Timestamp>,
+        plan_confirmed_at -> Nullable<Timestamp>,
+        re_engaged_at -> Nullable<Timestamp>,
+        vulnerable_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> clients (client_id));
 diesel::joinable!(plans -> cases (case_id));
 diesel::joinable!(plan_links -> plans (plan_id));
@@ -384,4 +399,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     support_organisations,
     support_links,
     support_mentions,
+    case_milestones,
 );

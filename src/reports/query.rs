@@ -22,9 +22,10 @@ pub enum Scope {
 }
 
 impl Scope {
-    fn filter(self) -> String {
+    /// The SQL condition on `alias.client_id`.
+    fn filter(self, alias: &str) -> String {
         match self {
-            Scope::Client(id) => format!("AND c.client_id = {id}"),
+            Scope::Client(id) => format!("AND {alias}.client_id = {id}"),
             Scope::AllClients => String::new(),
         }
     }
@@ -73,143 +74,134 @@ struct Median {
 /// One counted measure: rows of `table` whose `time` falls in a period.
 struct Counted {
     table: &'static str,
+    /// The alias carrying `client_id` for the scope filter.
+    scoped: &'static str,
     joins: &'static str,
     time: &'static str,
-    value: &'static str,
-    extra: &'static str,
     set: fn(&mut Measures, i64),
 }
 
 const CASES: &str = "JOIN cases c ON c.id = t.case_id";
 
+/// Per-case milestones come from `case_milestones` (kept by triggers, one row per case, each
+/// milestone indexed by client); event counts from their own tables.
 const ACTIVITY: [Counted; 10] = [
     Counted {
-        table: "cases c",
+        table: "case_milestones m",
+        scoped: "m",
         joins: "",
-        time: "c.referred_at",
-        value: "COUNT(*)",
-        extra: "",
+        time: "m.referred_at",
         set: |m, v| m.referred = v,
     },
     Counted {
-        table: "contact_attempts t",
-        joins: CASES,
-        time: "t.attempted_at",
-        value: "COUNT(DISTINCT t.case_id)",
-        extra: "",
+        table: "case_milestones m",
+        scoped: "m",
+        joins: "",
+        time: "m.first_attempt_at",
         set: |m, v| m.attempted = v,
     },
     Counted {
-        table: "contact_attempts t",
-        joins: CASES,
-        time: "t.attempted_at",
-        value: "COUNT(DISTINCT t.case_id)",
-        extra: "AND t.conversation",
+        table: "case_milestones m",
+        scoped: "m",
+        joins: "",
+        time: "m.first_contact_at",
         set: |m, v| m.contacted = v,
     },
     Counted {
-        table: "plans t",
-        joins: CASES,
-        time: "t.created_at",
-        value: "COUNT(DISTINCT t.case_id)",
-        extra: "",
+        table: "case_milestones m",
+        scoped: "m",
+        joins: "",
+        time: "m.first_plan_at",
         set: |m, v| m.plans_proposed = v,
     },
     Counted {
-        table: "plans t",
-        joins: CASES,
-        time: "t.confirmed_at",
-        value: "COUNT(DISTINCT t.case_id)",
-        extra: "",
+        table: "case_milestones m",
+        scoped: "m",
+        joins: "",
+        time: "m.plan_confirmed_at",
         set: |m, v| m.plans_confirmed = v,
     },
     Counted {
-        table: "cases c",
+        table: "case_milestones m",
+        scoped: "m",
         joins: "",
-        time: "c.re_engaged_at",
-        value: "COUNT(*)",
-        extra: "",
+        time: "m.re_engaged_at",
         set: |m, v| m.re_engaged = v,
     },
     Counted {
         table: "support_links t",
+        scoped: "c",
         joins: CASES,
         time: "t.created_at",
-        value: "COUNT(*)",
-        extra: "",
         set: |m, v| m.support_links_sent = v,
     },
     Counted {
         table: "support_links t",
+        scoped: "c",
         joins: CASES,
         time: "t.first_opened_at",
-        value: "COUNT(*)",
-        extra: "",
         set: |m, v| m.support_links_opened = v,
     },
     Counted {
-        table: "vulnerabilities t",
-        joins: CASES,
-        time: "t.recorded_at",
-        value: "COUNT(DISTINCT t.case_id)",
-        extra: "",
+        table: "case_milestones m",
+        scoped: "m",
+        joins: "",
+        time: "m.vulnerable_at",
         set: |m, v| m.vulnerable_identified = v,
     },
     Counted {
         table: "holds t",
+        scoped: "c",
         joins: CASES,
         time: "t.created_at",
-        value: "COUNT(*)",
-        extra: "",
         set: |m, v| m.holds = v,
     },
 ];
 
 fn hours_to_first_contact(backend: Backend) -> &'static str {
     match backend {
-        Backend::Postgres => "CAST(EXTRACT(EPOCH FROM (c.first_contact_at - c.referred_at)) AS DOUBLE PRECISION) / 3600.0",
-        Backend::Sqlite => "(julianday(c.first_contact_at) - julianday(c.referred_at)) * 24.0",
+        Backend::Postgres => "CAST(EXTRACT(EPOCH FROM (m.first_contact_at - m.referred_at)) AS DOUBLE PRECISION) / 3600.0",
+        Backend::Sqlite => "(julianday(m.first_contact_at) - julianday(m.referred_at)) * 24.0",
     }
 }
 
 /// The SQL of every activity measure, for the benchmark's direct comparison.
 pub fn activity_statements(backend: Backend, scope: Scope, periods: &[Period]) -> Vec<String> {
     let cte = periods_cte(backend, periods);
-    let filter = scope.filter();
     let mut statements: Vec<String> = ACTIVITY
         .iter()
         .map(|m| {
             format!(
-                "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, {value} AS value FROM {table} JOIN p ON {time} >= p.s AND {time} < p.e {joins} \
-                 WHERE 1 = 1 {filter} {extra} GROUP BY p.idx",
-                value = m.value,
+                "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, COUNT(*) AS value FROM {table} JOIN p ON {time} >= p.s AND {time} < p.e {joins} \
+                 WHERE 1 = 1 {filter} GROUP BY p.idx",
                 table = m.table,
                 time = m.time,
                 joins = m.joins,
-                extra = m.extra,
+                filter = scope.filter(m.scoped),
             )
         })
         .collect();
     statements.push(median_statement(
         backend,
         &cte,
-        &filter,
-        "c.first_contact_at >= p.s AND c.first_contact_at < p.e",
+        &scope.filter("m"),
+        "m.first_contact_at >= p.s AND m.first_contact_at < p.e",
     ));
     statements
 }
 
 fn median_statement(backend: Backend, cte: &str, filter: &str, join_on: &str) -> String {
     format!(
-        "{cte}, d AS (SELECT CAST(p.idx AS BIGINT) AS idx, {hours} AS h FROM cases c JOIN p ON {join_on} \
-         WHERE c.first_contact_at IS NOT NULL {filter}), \
+        "{cte}, d AS (SELECT CAST(p.idx AS BIGINT) AS idx, {hours} AS h FROM case_milestones m JOIN p ON {join_on} \
+         WHERE m.first_contact_at IS NOT NULL {filter}), \
          r AS (SELECT idx, h, ROW_NUMBER() OVER (PARTITION BY idx ORDER BY h) AS rn, COUNT(*) OVER (PARTITION BY idx) AS cnt FROM d) \
          SELECT idx, CAST(AVG(h) AS DOUBLE PRECISION) AS value FROM r WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2) GROUP BY idx",
         hours = hours_to_first_contact(backend),
     )
 }
 
-/// What happened in each period.
+/// What happened in each period: each customer counts in the period of their first attempt,
+/// first conversation, first plan, confirmation and re-engagement, so periods add up to the total.
 pub fn activity(conn: &mut DbConn, scope: Scope, periods: &[Period]) -> AppResult<Vec<Measures>> {
     let backend = conn.backend();
     let mut out = vec![Measures::default(); periods.len()];
@@ -263,24 +255,25 @@ pub fn cohorts(
 ) -> AppResult<Vec<Measures>> {
     let backend = conn.backend();
     let cte = periods_cte(backend, periods);
-    let filter = scope.filter();
+    let filter = scope.filter("m");
     let end = timestamp(backend, until);
-    let exists =
-        |sub: &str| format!("CAST(SUM(CASE WHEN EXISTS ({sub}) THEN 1 ELSE 0 END) AS BIGINT)");
+    let reached = |column: &str| {
+        format!("CAST(SUM(CASE WHEN m.{column} < {end} THEN 1 ELSE 0 END) AS BIGINT)")
+    };
     let sql = format!(
         "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, COUNT(*) AS referred, \
          {attempted} AS attempted, {contacted} AS contacted, {proposed} AS plans_proposed, {confirmed} AS plans_confirmed, \
-         CAST(SUM(CASE WHEN c.re_engaged_at < {end} THEN 1 ELSE 0 END) AS BIGINT) AS re_engaged, \
-         CAST(SUM((SELECT COUNT(*) FROM support_links l WHERE l.case_id = c.id AND l.created_at < {end})) AS BIGINT) AS support_links_sent, \
-         CAST(SUM((SELECT COUNT(*) FROM support_links l WHERE l.case_id = c.id AND l.first_opened_at < {end})) AS BIGINT) AS support_links_opened, \
-         {vulnerable} AS vulnerable_identified, \
-         CAST(SUM((SELECT COUNT(*) FROM holds h WHERE h.case_id = c.id AND h.created_at < {end})) AS BIGINT) AS holds \
-         FROM cases c JOIN p ON c.referred_at >= p.s AND c.referred_at < p.e WHERE 1 = 1 {filter} GROUP BY p.idx",
-        attempted = exists(&format!("SELECT 1 FROM contact_attempts a WHERE a.case_id = c.id AND a.attempted_at < {end}")),
-        contacted = exists(&format!("SELECT 1 FROM contact_attempts a WHERE a.case_id = c.id AND a.conversation AND a.attempted_at < {end}")),
-        proposed = exists(&format!("SELECT 1 FROM plans pl WHERE pl.case_id = c.id AND pl.created_at < {end}")),
-        confirmed = exists(&format!("SELECT 1 FROM plans pl WHERE pl.case_id = c.id AND pl.confirmed_at < {end}")),
-        vulnerable = exists(&format!("SELECT 1 FROM vulnerabilities v WHERE v.case_id = c.id AND v.recorded_at < {end}")),
+         {re_engaged} AS re_engaged, {vulnerable} AS vulnerable_identified, \
+         CAST(SUM((SELECT COUNT(*) FROM support_links l WHERE l.case_id = m.case_id AND l.created_at < {end})) AS BIGINT) AS support_links_sent, \
+         CAST(SUM((SELECT COUNT(*) FROM support_links l WHERE l.case_id = m.case_id AND l.first_opened_at < {end})) AS BIGINT) AS support_links_opened, \
+         CAST(SUM((SELECT COUNT(*) FROM holds h WHERE h.case_id = m.case_id AND h.created_at < {end})) AS BIGINT) AS holds \
+         FROM case_milestones m JOIN p ON m.referred_at >= p.s AND m.referred_at < p.e WHERE 1 = 1 {filter} GROUP BY p.idx",
+        attempted = reached("first_attempt_at"),
+        contacted = reached("first_contact_at"),
+        proposed = reached("first_plan_at"),
+        confirmed = reached("plan_confirmed_at"),
+        re_engaged = reached("re_engaged_at"),
+        vulnerable = reached("vulnerable_at"),
     );
     let mut out = vec![Measures::default(); periods.len()];
     for row in sql_query(&sql).load::<CohortRow>(conn)? {
@@ -301,8 +294,8 @@ pub fn cohorts(
     let median = median_statement(
         backend,
         &cte,
-        &format!("{filter} AND c.first_contact_at < {end}"),
-        "c.referred_at >= p.s AND c.referred_at < p.e",
+        &format!("{filter} AND m.first_contact_at < {end}"),
+        "m.referred_at >= p.s AND m.referred_at < p.e",
     );
     for row in sql_query(&median).load::<Median>(conn)? {
         out[row.idx as usize].median_hours_to_first_contact =
@@ -332,7 +325,7 @@ pub fn by_handler(conn: &mut DbConn, scope: Scope, period: &Period) -> AppResult
         timestamp(backend, period.start),
         timestamp(backend, period.end),
     );
-    let filter = scope.filter();
+    let filter = scope.filter("c");
     let sql = format!(
         "SELECT u.display_name AS handler, \
          (SELECT COUNT(DISTINCT a.case_id) FROM contact_attempts a JOIN cases c ON c.id = a.case_id WHERE a.handler_id = u.id AND a.attempted_at >= {s} AND a.attempted_at < {e} {filter}) AS attempted, \

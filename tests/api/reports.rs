@@ -187,7 +187,8 @@ async fn monthly_figures_are_exact_including_empty_months_and_uk_month_ends(app:
         &periods[1]["measures"],
         &[
             ("referred", 0.into()),
-            ("attempted", 2.into()),
+            // Case 1 was first tried in January: only case 2 is newly attempted in February.
+            ("attempted", 1.into()),
             ("contacted", 2.into()),
             ("plans_proposed", 1.into()),
             ("plans_confirmed", 1.into()),

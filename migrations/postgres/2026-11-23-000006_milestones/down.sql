@@ -1,0 +1,11 @@
+DROP TRIGGER vulnerability_recorded ON vulnerabilities;
+DROP TRIGGER plan_written ON plans;
+DROP TRIGGER attempt_recorded ON contact_attempts;
+DROP TRIGGER case_re_engaged ON cases;
+DROP TRIGGER case_inserted ON cases;
+DROP FUNCTION milestone_vulnerability();
+DROP FUNCTION milestone_plan();
+DROP FUNCTION milestone_attempt();
+DROP FUNCTION milestone_case_re_engaged();
+DROP FUNCTION milestone_case_inserted();
+DROP TABLE case_milestones;
