@@ -48,20 +48,12 @@ async fn users_page(
     })
     .await?;
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-    let mut page = Page::new("admin/users.html", csrf, Some(&admin.user))
+    let page = Page::new("admin/users.html", csrf, Some(&admin.user))
         .with("users", &users)
         .with("clients", &clients)
         .with("roles", &roles)
         .with("form", form);
-    let failed = errors.is_some();
-    if let Some((message, fields)) = errors {
-        page = page.with("error", &message).with("errors", &fields);
-    }
-    let mut response = page.render(state)?;
-    if failed {
-        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    page.with_errors(errors).render(state)
 }
 
 #[get("/admin/users")]
@@ -187,18 +179,10 @@ async fn clients_page(
     errors: Option<(String, FieldErrors)>,
 ) -> AppResult<HttpResponse> {
     let clients = db::run(&state.pool, store::list_clients).await?;
-    let mut page = Page::new("admin/clients.html", csrf, Some(&admin.user))
+    let page = Page::new("admin/clients.html", csrf, Some(&admin.user))
         .with("clients", &clients)
         .with("form", form);
-    let failed = errors.is_some();
-    if let Some((message, fields)) = errors {
-        page = page.with("error", &message).with("errors", &fields);
-    }
-    let mut response = page.render(state)?;
-    if failed {
-        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    page.with_errors(errors).render(state)
 }
 
 #[get("/admin/clients")]

@@ -2,6 +2,8 @@
 //! handler welfare — for the call pages and the API alike.
 
 pub mod api;
+pub mod care_pages;
+pub mod emergency_pages;
 pub mod outcome;
 pub mod pages;
 pub mod queries;

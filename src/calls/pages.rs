@@ -164,20 +164,13 @@ pub async fn call_screen(
         load_screen(conn, id, role, &name, case_id, now)
     })
     .await?;
-    let failed = errors.is_some();
-    let mut page = Page::new("calls/call.html", csrf, Some(&staff.user))
+    Page::new("calls/call.html", csrf, Some(&staff.user))
         .with("s", &screen)
         .with("outcomes", &super::outcome::OUTCOME_NAMES)
         .with("drivers", &safeguarding::DRIVERS)
-        .with("needs", &crate::support::matching::NEEDS);
-    if let Some((message, fields)) = errors {
-        page = page.with("error", &message).with("errors", &fields);
-    }
-    let mut response = page.render(state)?;
-    if failed {
-        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+        .with("needs", &crate::support::matching::NEEDS)
+        .with_errors(errors)
+        .render(state)
 }
 
 #[get("/calls/{id}")]
@@ -192,7 +185,7 @@ async fn show_call(
 
 /// Runs a form's domain call; a validation failure re-renders the call screen with the messages
 /// (and what was typed is still in the browser's history), anything else is an error page.
-async fn or_rerender<T>(
+pub(super) async fn or_rerender<T>(
     state: &AppState,
     staff: &Staff,
     csrf: &CsrfToken,
@@ -302,190 +295,12 @@ async fn renew(
     Ok(redirect(&format!("/calls/{case_id}")))
 }
 
-#[derive(Deserialize, Default)]
-pub struct VulnerabilityForm {
-    #[serde(default)]
-    health: String,
-    #[serde(default)]
-    life_events: String,
-    #[serde(default)]
-    resilience: String,
-    #[serde(default)]
-    capability: String,
-    #[serde(default)]
-    consent: String,
-    #[serde(default)]
-    consent_how: String,
-    #[serde(default)]
-    note: String,
-}
-
-#[post("/calls/{id}/vulnerability")]
-async fn post_vulnerability(
-    state: web::Data<AppState>,
-    staff: Staff,
-    csrf: CsrfToken,
-    path: web::Path<i64>,
-    CsrfForm(form): CsrfForm<VulnerabilityForm>,
-) -> AppResult<HttpResponse> {
-    let case_id = path.into_inner();
-    let drivers = [
-        ("health", &form.health),
-        ("life_events", &form.life_events),
-        ("resilience", &form.resilience),
-        ("capability", &form.capability),
-    ]
-    .into_iter()
-    .filter(|(_, v)| !v.is_empty())
-    .map(|(d, _)| d.to_string())
-    .collect();
-    let request = safeguarding::VulnerabilityRequest {
-        drivers,
-        consent: form.consent == "yes",
-        consent_how: Some(form.consent_how),
-        note: Some(form.note).filter(|n| !n.trim().is_empty()),
-    };
-    let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
-    let result = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            safeguarding::record_vulnerability(conn, actor, user_id, case_id, &request, now)
-        })
-    })
-    .await;
-    or_rerender(&state, &staff, &csrf, case_id, result, |_| {
-        Ok(redirect(&format!("/calls/{case_id}")))
-    })
-    .await
-}
-
-#[derive(Deserialize, Default)]
-pub struct NoteForm {
-    #[serde(default)]
-    note: String,
-}
-
-#[post("/calls/{id}/risk-to-life")]
-async fn post_risk_to_life(
-    state: web::Data<AppState>,
-    staff: Staff,
-    csrf: CsrfToken,
-    path: web::Path<i64>,
-    CsrfForm(form): CsrfForm<NoteForm>,
-) -> AppResult<HttpResponse> {
-    let case_id = path.into_inner();
-    let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
-    let note = Some(form.note).filter(|n| !n.trim().is_empty());
-    let result = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            safeguarding::raise_risk_to_life(conn, actor, user_id, case_id, note.as_deref(), now)
-        })
-    })
-    .await;
-    let state_ref = &state;
-    or_rerender(&state, &staff, &csrf, case_id, result, |contacts| {
-        Page::new("calls/emergency.html", &csrf, Some(&staff.user))
-            .with("contacts", &contacts)
-            .with("case_id", &case_id)
-            .render(state_ref)
-    })
-    .await
-}
-
-#[derive(Deserialize, Default)]
-pub struct ExceptionForm {
-    #[serde(default)]
-    arrangement: String,
-    #[serde(default)]
-    reason: String,
-}
-
-#[post("/calls/{id}/exceptions")]
-async fn post_exception(
-    state: web::Data<AppState>,
-    staff: Staff,
-    csrf: CsrfToken,
-    path: web::Path<i64>,
-    CsrfForm(form): CsrfForm<ExceptionForm>,
-) -> AppResult<HttpResponse> {
-    let case_id = path.into_inner();
-    let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
-    let request = welfare::ExceptionRequest {
-        arrangement: form.arrangement,
-        reason: form.reason,
-    };
-    let result = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            welfare::propose_exception(conn, actor, user_id, case_id, &request, now)
-        })
-    })
-    .await;
-    or_rerender(&state, &staff, &csrf, case_id, result, |_| {
-        Ok(redirect(&format!("/calls/{case_id}")))
-    })
-    .await
-}
-
-#[derive(Deserialize, Default)]
-pub struct DecisionForm {
-    #[serde(default)]
-    decision: String,
-}
-
-#[post("/exceptions/{id}/decision")]
-async fn post_decision(
-    state: web::Data<AppState>,
-    staff: Staff,
-    path: web::Path<i64>,
-    CsrfForm(form): CsrfForm<DecisionForm>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            welfare::decide_exception(conn, actor, user_id, id, &form.decision, now)
-        })
-    })
-    .await?;
-    Ok(redirect("/queue"))
-}
-
-#[derive(Deserialize, Default)]
-pub struct DebriefForm {
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    case_id: String,
-}
-
-#[post("/debriefs")]
-async fn post_debrief(
-    state: web::Data<AppState>,
-    staff: Staff,
-    CsrfForm(form): CsrfForm<DebriefForm>,
-) -> AppResult<HttpResponse> {
-    let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
-    let request = welfare::DebriefRequest {
-        case_id: form.case_id.trim().parse().ok(),
-        body: form.body,
-    };
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            welfare::write_debrief(conn, actor, user_id, &request, now)
-        })
-    })
-    .await?;
-    Ok(redirect("/queue?notice=debrief"))
-}
-
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(queue_page)
         .service(take_next)
         .service(show_call)
         .service(post_outcome)
         .service(renew)
-        .service(post_vulnerability)
-        .service(post_risk_to_life)
-        .service(post_exception)
-        .service(post_decision)
-        .service(post_debrief);
+        .configure(super::care_pages::configure)
+        .configure(super::emergency_pages::configure);
 }

@@ -12,4 +12,6 @@ pub use policy::ContactPolicy;
 pub use rules::{next_contact, ContactHistory, HoldPeriod, NextContact};
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

@@ -32,6 +32,7 @@ pub fn load_templates() -> anyhow::Result<tera::Tera> {
 pub struct Page {
     template: &'static str,
     context: tera::Context,
+    status: actix_web::http::StatusCode,
 }
 
 impl Page {
@@ -39,7 +40,11 @@ impl Page {
         let mut context = tera::Context::new();
         context.insert("csrf_token", &csrf.0);
         context.insert("user", &user);
-        Page { template, context }
+        Page {
+            template,
+            context,
+            status: actix_web::http::StatusCode::OK,
+        }
     }
 
     pub fn with<T: Serialize + ?Sized>(mut self, key: &str, value: &T) -> Self {
@@ -47,9 +52,19 @@ impl Page {
         self
     }
 
+    /// Shows a failed form's message and field errors (as `error` and `errors`), answering 422.
+    pub fn with_errors(mut self, errors: Option<(String, crate::error::FieldErrors)>) -> Self {
+        if let Some((message, fields)) = errors {
+            self.context.insert("error", &message);
+            self.context.insert("errors", &fields);
+            self.status = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        self
+    }
+
     pub fn render(self, state: &AppState) -> AppResult<HttpResponse> {
         let html = render_html(state, self.template, &self.context)?;
-        Ok(HttpResponse::Ok()
+        Ok(HttpResponse::build(self.status)
             .content_type("text/html; charset=utf-8")
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .body(html))

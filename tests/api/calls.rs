@@ -271,3 +271,52 @@ async fn an_exception_needs_a_second_handler(app: TestApp) {
         "waits in the review queue"
     );
 }
+
+backend_test!(admins_maintain_the_emergency_numbers_handlers_are_shown);
+async fn admins_maintain_the_emergency_numbers_handlers_are_shown(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let admin = app.login_as("admin", None).await;
+    let added = admin
+        .post_form(
+            "/admin/emergency-contacts",
+            &[
+                ("region", "wales"),
+                ("service", "CALL Mental Health Listening Line"),
+                ("phone", "0800 132 737"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(location(&added), "/admin/emergency-contacts");
+    let handler = app.login_as("handler", None).await;
+    assert_eq!(
+        handler
+            .get("/admin/emergency-contacts")
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    let key = app.client_api_key(app.create_client("Welsh Water"));
+    let mut wales = referral("CYM-1");
+    wales["region"] = json!("wales");
+    let case = refer(&app, &key, wales).await;
+    let (_, token) = app.staff_token("handler");
+    let (_, contacts) = post_json(
+        &app,
+        &token,
+        &format!("/api/v1/cases/{}/escalations", case["id"]),
+        json!({"kind": "risk_to_life"}),
+    )
+    .await;
+    let services: Vec<&str> = contacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["service"].as_str().unwrap())
+        .collect();
+    assert!(
+        services.contains(&"CALL Mental Health Listening Line"),
+        "{services:?}"
+    );
+}

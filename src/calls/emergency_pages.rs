@@ -1,0 +1,127 @@
+//! Admins maintain the emergency and non-emergency numbers shown on the risk-to-life path, per
+//! nation of the customer (`all` applies everywhere).
+
+use actix_web::{get, post, web, HttpResponse};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    audit,
+    auth::{
+        csrf::{CsrfForm, CsrfToken},
+        roles::Admin,
+    },
+    db::{self, schema::emergency_contacts as ec},
+    error::{AppError, AppResult},
+    state::AppState,
+    web::{redirect, Page},
+};
+
+const REGIONS: [&str; 5] = ["all", "england", "wales", "scotland", "northern_ireland"];
+
+#[derive(Queryable, Serialize)]
+struct ContactRow {
+    id: i64,
+    region: String,
+    service: String,
+    phone: String,
+    note: Option<String>,
+}
+
+#[get("/admin/emergency-contacts")]
+async fn list(
+    state: web::Data<AppState>,
+    admin: Admin,
+    csrf: CsrfToken,
+) -> AppResult<HttpResponse> {
+    let rows: Vec<ContactRow> = db::run(&state.pool, |conn| {
+        Ok(ec::table
+            .order((ec::region, ec::id))
+            .select((ec::id, ec::region, ec::service, ec::phone, ec::note))
+            .load(conn)?)
+    })
+    .await?;
+    Page::new("admin/emergency_contacts.html", &csrf, Some(&admin.user))
+        .with("contacts", &rows)
+        .with("regions", &REGIONS)
+        .render(&state)
+}
+
+#[derive(Deserialize, Default)]
+pub struct ContactForm {
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[post("/admin/emergency-contacts")]
+async fn add(
+    state: web::Data<AppState>,
+    admin: Admin,
+    CsrfForm(form): CsrfForm<ContactForm>,
+) -> AppResult<HttpResponse> {
+    if !REGIONS.contains(&form.region.as_str()) {
+        return Err(AppError::field(
+            "region",
+            "must be all, england, wales, scotland or northern_ireland",
+        ));
+    }
+    if form.service.trim().is_empty() || form.phone.trim().is_empty() {
+        return Err(AppError::field(
+            "service",
+            "service and phone number are both required",
+        ));
+    }
+    let actor = admin.actor();
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            diesel::insert_into(ec::table)
+                .values((
+                    ec::region.eq(&form.region),
+                    ec::service.eq(form.service.trim()),
+                    ec::phone.eq(form.phone.trim()),
+                    ec::note.eq(Some(form.note.trim()).filter(|n| !n.is_empty())),
+                ))
+                .execute(conn)?;
+            audit::record(
+                conn,
+                actor,
+                audit::Entry::new("emergency_contact_added", "emergency_contact", None)
+                    .detail(form.service.clone()),
+            )
+        })
+    })
+    .await?;
+    Ok(redirect("/admin/emergency-contacts"))
+}
+
+#[post("/admin/emergency-contacts/{id}/delete")]
+async fn delete(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<i64>,
+    _f: CsrfForm<serde::de::IgnoredAny>,
+) -> AppResult<HttpResponse> {
+    let (id, actor) = (path.into_inner(), admin.actor());
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            diesel::delete(ec::table.find(id)).execute(conn)?;
+            audit::record(
+                conn,
+                actor,
+                audit::Entry::new("emergency_contact_removed", "emergency_contact", Some(id)),
+            )
+        })
+    })
+    .await?;
+    Ok(redirect("/admin/emergency-contacts"))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(list).service(add).service(delete);
+}
