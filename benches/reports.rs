@@ -101,16 +101,10 @@ fn main() {
     let to = chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
     let zone = reports::periods::REPORT_ZONE;
     let scope = reports::query::Scope::Client(client_id);
-    let mut statements = reports::query::activity_statements(
-        outreach::db::Backend::Postgres,
-        scope,
-        &reports::periods::periods(from, to, reports::periods::Grouping::Month, zone),
-    );
-    statements.extend(reports::query::activity_statements(
-        outreach::db::Backend::Postgres,
-        scope,
-        &[reports::periods::whole(from, to, zone)],
-    ));
+    let mut periods = reports::periods::periods(from, to, reports::periods::Grouping::Month, zone);
+    periods.push(reports::periods::whole(from, to, zone));
+    let statements =
+        reports::query::activity_statements(outreach::db::Backend::Postgres, scope, &periods);
     let mut direct = Vec::new();
     for _ in 0..RUNS {
         let t = Instant::now();

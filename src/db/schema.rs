@@ -363,6 +363,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Kept by database triggers on case_milestones; read by reports only.
+    milestone_counts (client_id, measure, hour) {
+        client_id -> BigInt,
+        measure -> Text,
+        hour -> Timestamp,
+        n -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> clients (client_id));
 diesel::joinable!(plans -> cases (case_id));
 diesel::joinable!(plan_links -> plans (plan_id));
@@ -400,4 +410,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     support_links,
     support_mentions,
     case_milestones,
+    milestone_counts,
 );

@@ -49,22 +49,20 @@ pub fn build(
 ) -> AppResult<Report> {
     let whole = periods::whole(from, to, REPORT_ZONE);
     let list = periods::periods(from, to, group_by, REPORT_ZONE);
-    let figures = match group_by {
-        Grouping::Cohort => query::cohorts(conn, scope, &list, whole.end)?,
-        Grouping::Week | Grouping::Month => query::activity(conn, scope, &list)?,
+    // The whole range rides along as one more period, so each statement runs once.
+    let mut all = list.clone();
+    all.push(whole.clone());
+    let mut figures = match group_by {
+        Grouping::Cohort => query::cohorts(conn, scope, &all, whole.end)?,
+        Grouping::Week | Grouping::Month => query::activity(conn, scope, &all)?,
     };
-    let totals = match group_by {
-        Grouping::Cohort => query::cohorts(conn, scope, std::slice::from_ref(&whole), whole.end)?,
-        Grouping::Week | Grouping::Month => {
-            query::activity(conn, scope, std::slice::from_ref(&whole))?
-        }
-    };
+    let totals = figures.pop().unwrap_or_default();
     Ok(Report {
         from,
         to,
         group_by,
         timezone: REPORT_ZONE.name().to_string(),
-        totals: totals.into_iter().next().unwrap_or_default(),
+        totals,
         periods: list
             .into_iter()
             .zip(figures)
