@@ -105,6 +105,11 @@ fn main() {
     periods.push(reports::periods::whole(from, to, zone));
     let statements =
         reports::query::activity_statements(outreach::db::Backend::Postgres, scope, &periods);
+    pg.batch_execute(&format!(
+        "SET work_mem = '{}'",
+        reports::query::REPORT_WORK_MEM
+    ))
+    .unwrap();
     let mut direct = Vec::new();
     for _ in 0..RUNS {
         let t = Instant::now();

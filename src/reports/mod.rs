@@ -13,6 +13,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use diesel::Connection;
+
 use crate::{cases::rfc3339, db::DbConn, error::AppResult};
 use measures::Measures;
 use periods::{Grouping, REPORT_ZONE};
@@ -52,10 +54,13 @@ pub fn build(
     // The whole range rides along as one more period, so each statement runs once.
     let mut all = list.clone();
     all.push(whole.clone());
-    let mut figures = match group_by {
-        Grouping::Cohort => query::cohorts(conn, scope, &all, whole.end)?,
-        Grouping::Week | Grouping::Month => query::activity(conn, scope, &all)?,
-    };
+    let mut figures = conn.transaction(|conn| {
+        query::prepare(conn)?;
+        match group_by {
+            Grouping::Cohort => query::cohorts(conn, scope, &all, whole.end),
+            Grouping::Week | Grouping::Month => query::activity(conn, scope, &all),
+        }
+    })?;
     let totals = figures.pop().unwrap_or_default();
     Ok(Report {
         from,

@@ -156,15 +156,36 @@ pub fn activity_statements(backend: Backend, scope: Scope, periods: &[Period]) -
     statements
 }
 
+/// The median hours from referral to first contact per period. PostgreSQL has an ordered-set
+/// aggregate for it; SQLite picks the middle row(s) with window functions. Both average the two
+/// middle values when the count is even.
 fn median_statement(backend: Backend, cte: &str, filter: &str, join_on: &str) -> String {
-    format!(
-        "{cte}, d AS (SELECT CAST(p.idx AS BIGINT) AS idx, {hours} AS h FROM case_milestones m JOIN p ON {join_on} \
-         WHERE m.first_contact_at IS NOT NULL {filter}), \
-         r AS (SELECT idx, h, ROW_NUMBER() OVER (PARTITION BY idx ORDER BY h) AS rn, COUNT(*) OVER (PARTITION BY idx) AS cnt FROM d) \
-         SELECT idx, CAST(AVG(h) AS DOUBLE PRECISION) AS value FROM r WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2) GROUP BY idx",
-        hours = hours_to_first_contact(backend),
-    )
+    let hours = hours_to_first_contact(backend);
+    match backend {
+        Backend::Postgres => format!(
+            "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, \
+             CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY {hours}) AS DOUBLE PRECISION) AS value \
+             FROM case_milestones m JOIN p ON {join_on} WHERE m.first_contact_at IS NOT NULL {filter} GROUP BY p.idx"
+        ),
+        Backend::Sqlite => format!(
+            "{cte}, d AS (SELECT CAST(p.idx AS BIGINT) AS idx, {hours} AS h FROM case_milestones m JOIN p ON {join_on} \
+             WHERE m.first_contact_at IS NOT NULL {filter}), \
+             r AS (SELECT idx, h, ROW_NUMBER() OVER (PARTITION BY idx ORDER BY h) AS rn, COUNT(*) OVER (PARTITION BY idx) AS cnt FROM d) \
+             SELECT idx, CAST(AVG(h) AS DOUBLE PRECISION) AS value FROM r WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2) GROUP BY idx"
+        ),
+    }
 }
+
+/// Gives the report's transaction room to sort (the median) in memory on PostgreSQL.
+pub fn prepare(conn: &mut DbConn) -> AppResult<()> {
+    if conn.backend() == Backend::Postgres {
+        sql_query(format!("SET LOCAL work_mem = '{REPORT_WORK_MEM}'")).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Memory for one report's sorts (PostgreSQL's default of 4 MB spills a year's median to disk).
+pub const REPORT_WORK_MEM: &str = "64MB";
 
 /// What happened in each period: each customer counts in the period of their first attempt,
 /// first conversation, first plan, confirmation and re-engagement, so periods add up to the total.
