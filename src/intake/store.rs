@@ -81,10 +81,21 @@ pub fn insert_one(conn: &mut DbConn, row: &NewCaseRow) -> AppResult<Option<i64>>
     Ok(portable::get_result(query, conn).optional()?)
 }
 
+#[derive(diesel::QueryableByName)]
+struct Created {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    created: i64,
+}
+
 /// One statement for any number of rows: each column travels as one array parameter and
 /// `UNNEST` turns them back into rows, so PostgreSQL parses and plans once per chunk instead of
 /// binding thousands of parameters.
 fn insert_many_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> AppResult<usize> {
+    // `SET LOCAL` needs a transaction (a savepoint when the caller already has one).
+    pg.transaction(|pg| insert_chunk_postgres(pg, rows))
+}
+
+fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> AppResult<usize> {
     use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Text, Timestamp};
     if rows.is_empty() {
         return Ok(0);
@@ -92,8 +103,11 @@ fn insert_many_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> A
     fn col<'a, T>(rows: &'a [NewCaseRow], f: impl Fn(&'a NewCaseRow) -> T) -> Vec<T> {
         rows.iter().map(f).collect()
     }
+    // The cases, their milestones and the report counts in one statement; the per-row triggers
+    // that would otherwise do the last two stand aside for it (`outreach.bulk`).
+    diesel::sql_query("SET LOCAL outreach.bulk = 'on'").execute(pg)?;
     let query = diesel::sql_query(
-        "INSERT INTO cases (client_id, reference, customer_name, email, phone, region, timezone, \
+        "WITH inserted AS (INSERT INTO cases (client_id, reference, customer_name, email, phone, region, timezone, \
          amount_owed_minor, currency, days_in_arrears, arrears_since, notes, circumstances, \
          preferred_contact_times, status, vulnerable, priority_band, next_contact_at, \
          contact_window_end, attempts_count, referred_at, updated_at) \
@@ -101,7 +115,14 @@ fn insert_many_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> A
          $7::text[], $8::int8[], $9::text[], $10::int4[], $11::date[], $12::text[], $13::text[], \
          $14::text[], $15::text[], $16::bool[], $17::int4[], $18::timestamp[], $19::timestamp[], \
          $20::int4[], $21::timestamp[], $22::timestamp[]) \
-         ON CONFLICT (client_id, reference) DO NOTHING",
+         ON CONFLICT (client_id, reference) DO NOTHING RETURNING id, client_id, referred_at), \
+         milestones AS (INSERT INTO case_milestones (case_id, client_id, referred_at) \
+         SELECT id, client_id, referred_at FROM inserted RETURNING 1), \
+         counted AS (INSERT INTO milestone_counts (client_id, measure, hour, n) \
+         SELECT client_id, 'referred', date_trunc('hour', referred_at), COUNT(*) FROM inserted \
+         GROUP BY client_id, date_trunc('hour', referred_at) \
+         ON CONFLICT (client_id, measure, hour) DO UPDATE SET n = milestone_counts.n + EXCLUDED.n RETURNING 1) \
+         SELECT COUNT(*) AS created FROM inserted",
     )
     .bind::<Array<BigInt>, _>(col(rows, |r| r.client_id))
     .bind::<Array<Text>, _>(col(rows, |r| r.reference.as_str()))
@@ -125,7 +146,9 @@ fn insert_many_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> A
     .bind::<Array<Integer>, _>(col(rows, |r| r.attempts_count))
     .bind::<Array<Timestamp>, _>(col(rows, |r| r.referred_at))
     .bind::<Array<Timestamp>, _>(col(rows, |r| r.updated_at));
-    Ok(query.execute(pg)?)
+    let created: Created = query.get_result(pg)?;
+    diesel::sql_query("SET LOCAL outreach.bulk = 'off'").execute(pg)?;
+    Ok(created.created as usize)
 }
 
 /// Inserts many cases; returns how many were new. PostgreSQL takes a chunk as one statement;
