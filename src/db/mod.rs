@@ -4,6 +4,8 @@
 pub mod migrate;
 pub mod pool;
 pub mod portable;
+// Hand-formatted (rustfmt would put every table of the join list on its own line).
+#[rustfmt::skip]
 pub mod schema;
 
 use diesel::{PgConnection, SqliteConnection};
