@@ -109,6 +109,12 @@ impl FromRequest for ApiStaff {
     }
 }
 
+impl ApiStaff {
+    pub fn actor(&self) -> Actor {
+        Actor::PersonalToken(self.credential_id)
+    }
+}
+
 /// Either kind of caller, for routes both may use.
 pub struct AnyPrincipal(pub Principal);
 

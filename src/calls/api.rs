@@ -44,7 +44,7 @@ pub struct ClaimedCall {
 pub async fn next_call(state: web::Data<AppState>, staff: ApiStaff) -> AppResult<HttpResponse> {
     let now = state.clock.now();
     let promote = state.promotion.due(now);
-    let (handler_id, actor) = (staff.user.id, staff_actor(&staff));
+    let (handler_id, actor) = (staff.user.id, staff.actor());
     let handler_name = staff.user.display_name.clone();
     let (claim, script) = db::run(&state.pool, move |conn| {
         let claim = db::write_transaction(conn, |conn| {
@@ -105,10 +105,7 @@ pub async fn record_outcome(
 ) -> AppResult<HttpResponse> {
     let case_id = path.into_inner();
     let now = state.clock.now();
-    let (handler_id, actor) = (
-        staff.user.id,
-        crate::audit::Actor::PersonalToken(staff.credential_id),
-    );
+    let (handler_id, actor) = (staff.user.id, staff.actor());
     let request = body.into_inner();
     let script_version_id = request.script_version_id;
     let recorded = db::run(&state.pool, move |conn| {
@@ -125,10 +122,6 @@ pub async fn record_outcome(
     })
     .await?;
     Ok(HttpResponse::Ok().json(CaseView::from(&recorded.case)))
-}
-
-fn staff_actor(staff: &ApiStaff) -> crate::audit::Actor {
-    crate::audit::Actor::PersonalToken(staff.credential_id)
 }
 
 /// Records vulnerability drivers, with the customer's consent.
@@ -153,7 +146,7 @@ pub async fn record_vulnerability(
     let (case_id, user_id, actor, now) = (
         path.into_inner(),
         staff.user.id,
-        staff_actor(&staff),
+        staff.actor(),
         state.clock.now_naive(),
     );
     let request = body.into_inner();
@@ -201,7 +194,7 @@ pub async fn escalate(
     let (case_id, user_id, actor, now) = (
         path.into_inner(),
         staff.user.id,
-        staff_actor(&staff),
+        staff.actor(),
         state.clock.now_naive(),
     );
     let contacts = db::run(&state.pool, move |conn| {
@@ -246,7 +239,7 @@ pub async fn propose_exception(
     let (case_id, user_id, actor, now) = (
         path.into_inner(),
         staff.user.id,
-        staff_actor(&staff),
+        staff.actor(),
         state.clock.now_naive(),
     );
     let request = body.into_inner();
@@ -281,7 +274,7 @@ pub async fn decide_exception(
     let (id, user_id, actor, now) = (
         path.into_inner(),
         staff.user.id,
-        staff_actor(&staff),
+        staff.actor(),
         state.clock.now_naive(),
     );
     let decision = body.into_inner().decision;
@@ -310,7 +303,7 @@ pub async fn write_debrief(
     staff: ApiStaff,
     body: web::Json<DebriefRequest>,
 ) -> AppResult<HttpResponse> {
-    let (user_id, actor, now) = (staff.user.id, staff_actor(&staff), state.clock.now_naive());
+    let (user_id, actor, now) = (staff.user.id, staff.actor(), state.clock.now_naive());
     let request = body.into_inner();
     let id = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {

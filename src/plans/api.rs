@@ -30,11 +30,7 @@ pub async fn create_plan(
     body: web::Json<PlanRequest>,
 ) -> AppResult<HttpResponse> {
     let case_id = path.into_inner();
-    let (user_id, actor, now) = (
-        staff.user.id,
-        crate::audit::Actor::PersonalToken(staff.credential_id),
-        state.clock.now(),
-    );
+    let (user_id, actor, now) = (staff.user.id, staff.actor(), state.clock.now());
     let st = state.clone();
     let request = body.into_inner();
     let plan = db::run(&state.pool, move |conn| {
