@@ -101,30 +101,6 @@ pub struct AuditRow {
     pub detail: String,
 }
 
-/// The most recent entries about one record, newest first.
-pub fn for_entity(
-    conn: &mut DbConn,
-    entity: &str,
-    entity_id: i64,
-    limit: i64,
-) -> Result<Vec<AuditRow>, AppError> {
-    Ok(audit_log::table
-        .filter(audit_log::entity.eq(entity))
-        .filter(audit_log::entity_id.eq(entity_id))
-        .order(audit_log::id.desc())
-        .limit(limit)
-        .select((
-            audit_log::id,
-            audit_log::occurred_at,
-            audit_log::actor,
-            audit_log::action,
-            audit_log::entity,
-            audit_log::entity_id,
-            audit_log::detail,
-        ))
-        .load(conn)?)
-}
-
 /// The most recent entries overall, for admins.
 pub fn recent(conn: &mut DbConn, limit: i64) -> Result<Vec<AuditRow>, AppError> {
     Ok(audit_log::table

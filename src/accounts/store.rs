@@ -233,10 +233,3 @@ pub fn client_keys(conn: &mut DbConn, client_id: i64) -> AppResult<Vec<Credentia
         .load(conn)?)
 }
 
-pub fn user_tokens(conn: &mut DbConn, user_id: i64) -> AppResult<Vec<CredentialListItem>> {
-    Ok(api_credentials::table
-        .filter(api_credentials::user_id.eq(user_id))
-        .order(api_credentials::id.desc())
-        .select(CREDENTIAL_COLUMNS)
-        .load(conn)?)
-}

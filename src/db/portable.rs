@@ -20,13 +20,3 @@ where
     }
 }
 
-/// As [`get_result`], for queries returning many rows.
-pub fn load<'q, Q, T>(query: Q, conn: &mut DbConn) -> QueryResult<Vec<T>>
-where
-    Q: LoadQuery<'q, PgConnection, T> + LoadQuery<'q, SqliteConnection, T>,
-{
-    match conn {
-        DbConn::Postgres(pg) => RunQueryDsl::load(query, pg),
-        DbConn::Sqlite(sqlite) => RunQueryDsl::load(query, sqlite),
-    }
-}
