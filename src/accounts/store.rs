@@ -232,4 +232,3 @@ pub fn client_keys(conn: &mut DbConn, client_id: i64) -> AppResult<Vec<Credentia
         .select(CREDENTIAL_COLUMNS)
         .load(conn)?)
 }
-

@@ -119,6 +119,13 @@ impl<P: Allowed + 'static> FromRequest for Authorized<P> {
     }
 }
 
+impl Authorized<ClientUsers> {
+    /// The client this user belongs to (every client user has one; the database enforces it).
+    pub fn client(&self) -> Result<i64, AppError> {
+        self.user.client_id.ok_or(AppError::Forbidden)
+    }
+}
+
 pub type Admin = Authorized<AdminOnly>;
 pub type Supervisor = Authorized<SupervisorsOnly>;
 pub type Staff = Authorized<CallStaff>;

@@ -19,4 +19,3 @@ where
         DbConn::Sqlite(sqlite) => RunQueryDsl::get_result(query, sqlite),
     }
 }
-

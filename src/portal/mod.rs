@@ -22,17 +22,13 @@ use crate::{
 /// Uploads larger than this go through `outreach import`.
 const MAX_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
 
-fn client_of(user: &ClientUser) -> AppResult<i64> {
-    user.client_id.ok_or(AppError::Forbidden)
-}
-
 #[get("/portal")]
 async fn overview(
     state: web::Data<AppState>,
     user: ClientUser,
     csrf: CsrfToken,
 ) -> AppResult<HttpResponse> {
-    let client_id = client_of(&user)?;
+    let client_id = user.client()?;
     let (client, cases) = db::run(&state.pool, move |conn| {
         Ok((
             accounts::store::client(conn, client_id)?,
@@ -82,7 +78,7 @@ async fn upload(
     csrf: CsrfToken,
     payload: Multipart,
 ) -> AppResult<HttpResponse> {
-    let client_id = client_of(&user)?;
+    let client_id = user.client()?;
     let (token, file) = read_upload(payload).await?;
     csrf::verify(&req, token.as_deref())?;
     if file.is_empty() {

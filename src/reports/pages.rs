@@ -25,10 +25,6 @@ use crate::{
     web::{redirect, Page},
 };
 
-fn client_of(user: &ClientUser) -> AppResult<i64> {
-    user.client_id.ok_or(AppError::Forbidden)
-}
-
 async fn load(state: &AppState, scope: Scope, query: &ReportQuery) -> AppResult<(Report, Report)> {
     let (from, to, group_by) = query.parse(state.clock.now().date_naive(), 90)?;
     db::run(&state.pool, move |conn| {
@@ -55,7 +51,7 @@ async fn portal(
     csrf: CsrfToken,
     query: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
-    let client_id = client_of(&user)?;
+    let client_id = user.client()?;
     let (report, cohorts) = load(&state, Scope::Client(client_id), &query).await?;
     let client = db::run(&state.pool, move |conn| {
         accounts::store::client(conn, client_id)
@@ -86,7 +82,7 @@ async fn export(
     path: web::Path<String>,
     query: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
-    let client_id = client_of(&user)?;
+    let client_id = user.client()?;
     let (report, _) = load(&state, Scope::Client(client_id), &query).await?;
     let filename = format!("re-engagement-{}-{}", report.from, report.to);
     match path.as_str() {
@@ -121,7 +117,7 @@ async fn schedule(
     user: ClientUser,
     CsrfForm(form): CsrfForm<ScheduleForm>,
 ) -> AppResult<HttpResponse> {
-    let client_id = client_of(&user)?;
+    let client_id = user.client()?;
     let frequency = match form.frequency.as_str() {
         "weekly" | "monthly" => Some(form.frequency.clone()),
         "" | "none" => None,
