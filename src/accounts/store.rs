@@ -199,6 +199,23 @@ pub fn client(conn: &mut DbConn, client_id: i64) -> AppResult<ClientRow> {
         .first(conn)?)
 }
 
+/// How customers reach a client, as e-mails and customer pages show it.
+#[derive(Serialize, Debug)]
+pub struct ClientContact {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+pub fn client_contact(conn: &mut DbConn, client_id: i64) -> AppResult<ClientContact> {
+    let row = client(conn, client_id)?;
+    Ok(ClientContact {
+        name: row.name,
+        email: row.contact_email,
+        phone: row.contact_phone,
+    })
+}
+
 #[derive(Queryable, Serialize, Debug)]
 pub struct CredentialListItem {
     pub id: i64,

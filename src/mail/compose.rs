@@ -1,12 +1,11 @@
 //! What each kind of e-mail says: the template context, built when the message is sent.
 
-use diesel::prelude::*;
 use serde_json::Value;
 
 use super::outbox::{kind, OutboxRow};
 use crate::{
     cases,
-    db::{schema::clients, DbConn},
+    db::DbConn,
     error::{AppError, AppResult},
     plans::{self, links},
     state::AppState,
@@ -19,25 +18,14 @@ pub fn to_customer(kind: &str) -> bool {
     kind != kind::SUPERVISOR_ALERT && kind != kind::CLIENT_REPORT
 }
 
-pub fn unsubscribe_url(state: &AppState, row: &OutboxRow) -> String {
-    let token = links::token_for(
-        &state.config.session_key,
-        UNSUBSCRIBE_PURPOSE,
-        &row.message_id,
-    );
-    format!("{}/unsubscribe/{}/{token}", state.config.base_url, row.id)
+/// The token in a message's stop-e-mails link, derived from the server secret and the message.
+pub fn unsubscribe_token(secret: &[u8], row: &OutboxRow) -> String {
+    links::token_for(secret, UNSUBSCRIBE_PURPOSE, &row.message_id)
 }
 
-fn client_contact(conn: &mut DbConn, client_id: i64) -> AppResult<Value> {
-    let (name, email, phone): (String, Option<String>, Option<String>) = clients::table
-        .find(client_id)
-        .select((
-            clients::name,
-            clients::contact_email,
-            clients::contact_phone,
-        ))
-        .first(conn)?;
-    Ok(serde_json::json!({"name": name, "email": email, "phone": phone}))
+pub fn unsubscribe_url(state: &AppState, row: &OutboxRow) -> String {
+    let token = unsubscribe_token(&state.config.session_key, row);
+    format!("{}/unsubscribe/{}/{token}", state.config.base_url, row.id)
 }
 
 pub fn context(conn: &mut DbConn, state: &AppState, row: &OutboxRow) -> AppResult<tera::Context> {
@@ -54,7 +42,10 @@ pub fn context(conn: &mut DbConn, state: &AppState, row: &OutboxRow) -> AppResul
     };
     if let Some(case) = &case {
         context.insert("first_name", case.first_name());
-        context.insert("client", &client_contact(conn, case.client_id)?);
+        context.insert(
+            "client",
+            &crate::accounts::store::client_contact(conn, case.client_id)?,
+        );
         context.insert("case_id", &case.id);
         let support = crate::support::for_customer(
             conn,

@@ -65,22 +65,9 @@ async fn load(state: &AppState, token: String) -> AppResult<Link> {
             LinkState::Valid { plan_id } => {
                 let plan = store::find(conn, plan_id)?;
                 let case = crate::cases::store::find(conn, plan.case_id)?;
-                let client: (String, Option<String>, Option<String>) = {
-                    use crate::db::schema::clients;
-                    use diesel::prelude::*;
-                    clients::table
-                        .find(case.client_id)
-                        .select((
-                            clients::name,
-                            clients::contact_email,
-                            clients::contact_phone,
-                        ))
-                        .first(conn)?
-                };
-                let details = serde_json::json!({
-                    "first_name": case.first_name(),
-                    "client": {"name": client.0, "email": client.1, "phone": client.2},
-                });
+                let client = crate::accounts::store::client_contact(conn, case.client_id)?;
+                let details =
+                    serde_json::json!({"first_name": case.first_name(), "client": client});
                 let support = crate::support::for_customer(conn, &case, "page", &base_url, now)?;
                 Ok(Link::Valid(Box::new(plan), details, support))
             }
@@ -207,11 +194,8 @@ async fn unsubscribe(
         let Some(row) = outbox::find(conn, id)? else {
             return Ok(false);
         };
-        let expected = compose::unsubscribe_url(&st, &row);
-        if !crate::auth::tokens::constant_time_eq(
-            expected.rsplit('/').next().unwrap_or("").as_bytes(),
-            token.as_bytes(),
-        ) {
+        let expected = compose::unsubscribe_token(&st.config.session_key, &row);
+        if !crate::auth::tokens::constant_time_eq(expected.as_bytes(), token.as_bytes()) {
             return Ok(false);
         }
         db::write_transaction(conn, |conn| {
