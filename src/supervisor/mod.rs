@@ -11,7 +11,7 @@ use crate::{
     },
     calls::{queries, script, script_store, welfare},
     db,
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, FieldErrors},
     state::AppState,
     web::{redirect, Page},
 };
@@ -129,6 +129,19 @@ async fn review_exception(
     Ok(redirect("/supervisor"))
 }
 
+/// What is wrong with a script, in the words the checks used.
+fn script_problem(err: &AppError) -> String {
+    match err {
+        AppError::Validation { fields, .. } => fields
+            .values()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    }
+}
+
 async fn scripts_page(
     state: &AppState,
     sup: &Supervisor,
@@ -143,29 +156,16 @@ async fn scripts_page(
     .await?;
     let source = body.unwrap_or(current.1);
     let preview = script::render(current.0, &source, &script::ScriptContext::sample());
-    let preview_error = preview.as_ref().err().map(|e| match e {
-        AppError::Validation { fields, .. } => fields
-            .values()
-            .flatten()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" "),
-        other => other.to_string(),
-    });
-    let failed = error.is_some();
-    let mut response = Page::new("supervisor/scripts.html", csrf, Some(&sup.user))
+    let preview_error = preview.as_ref().err().map(script_problem);
+    Page::new("supervisor/scripts.html", csrf, Some(&sup.user))
         .with("source", &source)
         .with("current_version", &current.0)
         .with("versions", &versions)
         .with("preview", &preview.ok())
         .with("preview_error", &preview_error)
         .with("notice", notice)
-        .with("error", &error)
-        .render(state)?;
-    if failed {
-        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+        .with_errors(error.map(|message| (message, FieldErrors::new())))
+        .render(state)
 }
 
 #[get("/supervisor/scripts")]
@@ -224,13 +224,8 @@ async fn save_script(
             )
             .await
         }
-        Err(AppError::Validation { fields, .. }) => {
-            let message = fields
-                .values()
-                .flatten()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" ");
+        Err(err @ AppError::Validation { .. }) => {
+            let message = script_problem(&err);
             scripts_page(&state, &sup, &csrf, Some(form.body), "", Some(message)).await
         }
         Err(other) => Err(other),

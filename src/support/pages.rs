@@ -131,18 +131,13 @@ async fn directory_page(
     errors: Option<FieldErrors>,
 ) -> AppResult<HttpResponse> {
     let organisations = db::run(&state.pool, store::directory).await?;
-    let failed = errors.is_some();
-    let mut response = Page::new("support/directory.html", csrf, Some(&user.user))
+    Page::new("support/directory.html", csrf, Some(&user.user))
         .with("organisations", &organisations)
         .with("needs", &NEEDS)
         .with("regions", &REGIONS)
         .with("today", &state.clock.now().date_naive().to_string())
-        .with("errors", &errors)
-        .render(state)?;
-    if failed {
-        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+        .with_errors(errors.map(|fields| ("Some details need correcting.".to_string(), fields)))
+        .render(state)
 }
 
 #[get("/support")]
