@@ -6,12 +6,14 @@ use serde::Deserialize;
 
 use super::{pages::or_rerender, safeguarding, welfare};
 use crate::{
+    audit,
     auth::{
         csrf::{CsrfForm, CsrfToken},
-        roles::Staff,
+        roles::{Staff, Supervisor},
     },
+    cases::{self, holds},
     db,
-    error::AppResult,
+    error::{AppError, AppResult},
     state::AppState,
     web::{redirect, Page},
 };
@@ -191,10 +193,41 @@ async fn post_debrief(
     Ok(redirect("/queue?notice=debrief"))
 }
 
+/// A supervisor lifts a hold (a dispute resolved, a crisis Breathing Space ended); the case is
+/// scheduled again under the contact rules at once.
+#[post("/calls/{id}/holds/{hold_id}/lift")]
+async fn lift_hold(
+    state: web::Data<AppState>,
+    supervisor: Supervisor,
+    path: web::Path<(i64, i64)>,
+    _form: CsrfForm<serde::de::IgnoredAny>,
+) -> AppResult<HttpResponse> {
+    let ((case_id, hold_id), actor, now) =
+        (path.into_inner(), supervisor.actor(), state.clock.now());
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            if holds::lift(conn, hold_id, now.naive_utc())? != case_id {
+                return Err(AppError::NotFound);
+            }
+            let case = cases::store::find(conn, case_id)?;
+            cases::schedule::reschedule(conn, &case, now)?;
+            audit::record(
+                conn,
+                actor,
+                audit::Entry::new("hold_lifted", "case", Some(case_id))
+                    .client(Some(case.client_id)),
+            )
+        })
+    })
+    .await?;
+    Ok(redirect(&format!("/calls/{case_id}")))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(post_vulnerability)
         .service(post_risk_to_life)
         .service(post_exception)
         .service(post_decision)
-        .service(post_debrief);
+        .service(post_debrief)
+        .service(lift_hold);
 }

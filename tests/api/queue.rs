@@ -329,3 +329,65 @@ async fn when_attempts_run_out_the_case_closes_and_one_email_is_queued(app: Test
         "it renders and sends"
     );
 }
+
+backend_test!(a_supervisor_lifts_a_hold_and_the_case_is_due_again);
+async fn a_supervisor_lifts_a_hold_and_the_case_is_due_again(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Dispute Co"));
+    refer(&app, &key, referral("D-1")).await;
+    let (_, token) = app.staff_token("handler");
+    let (_, call) = next_call(&app, &token).await;
+    let case_id = call["case"]["id"].as_i64().unwrap();
+    let (_, case) = outcome(
+        &app,
+        &token,
+        &call["case"]["id"],
+        json!({"outcome": "dispute"}),
+    )
+    .await;
+    assert_eq!(case["status"], "on_hold");
+    assert_eq!(case["next_contact_at"], Value::Null, "open-ended");
+    let hold_id: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::holds::dsl::*;
+        holds.select(id).first(conn).unwrap()
+    });
+    let path = format!("/calls/{case_id}/holds/{hold_id}/lift");
+    let handler = app.login_as("handler", None).await;
+    assert_eq!(
+        handler.post_form(&path, &[]).await.status().as_u16(),
+        403,
+        "handlers cannot lift holds"
+    );
+    // A week later (the quiet week after the conversation has passed), a supervisor lifts it.
+    app.state.clock.pin(tuesday_morning() + Duration::days(8));
+    let supervisor = app.login_as("supervisor", None).await;
+    assert_eq!(
+        supervisor.post_form(&path, &[]).await.status().as_u16(),
+        303
+    );
+    let (status, actions): (String, Vec<String>) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::{audit_log, cases};
+        let status = cases::table
+            .find(case_id)
+            .select(cases::status)
+            .first(conn)
+            .unwrap();
+        let actions = audit_log::table
+            .select(audit_log::action)
+            .load(conn)
+            .unwrap();
+        (status, actions)
+    });
+    assert_eq!(status, "queued");
+    assert!(actions.iter().any(|a| a == "hold_lifted"));
+    let wrong_case = supervisor
+        .post_form(&format!("/calls/{}/holds/{hold_id}/lift", case_id + 1), &[])
+        .await;
+    assert_eq!(
+        wrong_case.status().as_u16(),
+        404,
+        "a hold is lifted only through its own case"
+    );
+}
