@@ -33,7 +33,7 @@ impl Actor {
         }
     }
 
-    fn user_id(self) -> Option<i64> {
+    pub fn user_id(self) -> Option<i64> {
         match self {
             Actor::User(id) => Some(id),
             _ => None,

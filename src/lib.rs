@@ -25,6 +25,7 @@ pub mod plans;
 pub mod portal;
 pub mod queue;
 pub mod rate_limit;
+pub mod reference;
 pub mod reports;
 pub mod scheduling;
 pub mod startup;

@@ -12,6 +12,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub clock: Clock,
     pub promotion: crate::queue::PromotionThrottle,
+    /// Policies, calendars, script and directory, cached per instance for the claim path.
+    pub reference: std::sync::Arc<crate::reference::Reference>,
     /// Customer link routes, per address.
     pub link_limiter: crate::rate_limit::RateLimiter,
 }
@@ -31,6 +33,7 @@ impl AppState {
             metrics: Metrics::default(),
             clock: Clock::default(),
             promotion: Default::default(),
+            reference: Default::default(),
             link_limiter,
         }
     }

@@ -36,7 +36,7 @@ pub fn config(url: &str) -> outreach::config::Config {
     cfg.bind = "127.0.0.1:0".into();
     cfg.demo = false;
     cfg.run_workers = false;
-    cfg.pool_size = 40;
+    cfg.pool_size = env_or("OUTREACH_BENCH_POOL_SIZE", 40);
     cfg.base_url = String::new();
     cfg
 }

@@ -149,40 +149,40 @@ pub fn principal_for_token(
     conn: &mut DbConn,
     token_hash: &str,
 ) -> Result<Option<Principal>, AppError> {
-    let credential: Option<CredentialOwnerRow> = api_credentials::table
+    // One round trip: the credential and, for a personal token, its (active) owner.
+    let found: Option<(CredentialOwnerRow, Option<UserTuple>)> = api_credentials::table
+        .left_join(
+            users::table.on(users::id
+                .nullable()
+                .eq(api_credentials::user_id)
+                .and(users::active.eq(true))),
+        )
         .filter(api_credentials::token_hash.eq(token_hash))
         .filter(api_credentials::revoked_at.is_null())
         .select((
-            api_credentials::id,
-            api_credentials::client_id,
-            api_credentials::user_id,
-            api_credentials::last_used_at,
+            (
+                api_credentials::id,
+                api_credentials::client_id,
+                api_credentials::user_id,
+                api_credentials::last_used_at,
+            ),
+            USER_COLUMNS.nullable(),
         ))
         .first(conn)
         .optional()?;
-    let Some((credential_id, client_id, user_id, last_used_at)) = credential else {
+    let Some(((credential_id, client_id, user_id, last_used_at), user)) = found else {
         return Ok(None);
     };
     touch_credential(conn, credential_id, last_used_at)?;
-    match (client_id, user_id) {
-        (Some(client_id), None) => Ok(Some(Principal::Client {
+    match (client_id, user_id, user) {
+        (Some(client_id), None, _) => Ok(Some(Principal::Client {
             credential_id,
             client_id,
         })),
-        (None, Some(user_id)) => {
-            let row: Option<UserTuple> = users::table
-                .find(user_id)
-                .filter(users::active.eq(true))
-                .select(USER_COLUMNS)
-                .first(conn)
-                .optional()?;
-            row.map(to_current_user).transpose().map(|user| {
-                user.map(|user| Principal::Staff {
-                    credential_id,
-                    user,
-                })
-            })
-        }
+        (None, Some(_), Some(user)) => Ok(Some(Principal::Staff {
+            credential_id,
+            user: to_current_user(user)?,
+        })),
         _ => Ok(None),
     }
 }

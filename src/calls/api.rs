@@ -46,30 +46,28 @@ pub async fn next_call(state: web::Data<AppState>, staff: ApiStaff) -> AppResult
     let promote = state.promotion.due(now);
     let (handler_id, actor) = (staff.user.id, staff.actor());
     let handler_name = staff.user.display_name.clone();
+    let reference = state.reference.clone();
     let (claim, script) = db::run(&state.pool, move |conn| {
-        let claim = db::write_transaction(conn, |conn| {
-            queue::claim_next(
-                conn,
-                actor,
-                handler_id,
-                now,
-                chrono::Duration::minutes(queue::DEFAULT_LEASE_MINUTES),
-                promote,
-            )
-        })?;
+        let reference = reference.as_ref();
+        let lease = chrono::Duration::minutes(queue::DEFAULT_LEASE_MINUTES);
+        let claim = queue::claim_next(conn, reference, actor, handler_id, now, lease, promote)?;
         let script = match &claim {
-            Claim::Claimed(case) => {
-                Some(super::script_store::render_for(conn, case, &handler_name)?)
-            }
+            Claim::Claimed(held) => Some(super::script_store::render_for(
+                conn,
+                reference,
+                &held.case,
+                held.risk_flagged,
+                &handler_name,
+            )?),
             _ => None,
         };
         Ok((claim, script))
     })
     .await?;
     match (claim, script) {
-        (Claim::Claimed(case), Some(script)) => Ok(HttpResponse::Ok().json(ClaimedCall {
-            lease_expires_at: case.claim_expires_at.map(rfc3339),
-            case: CaseView::from(case.as_ref()),
+        (Claim::Claimed(held), Some(script)) => Ok(HttpResponse::Ok().json(ClaimedCall {
+            lease_expires_at: held.case.claim_expires_at.map(rfc3339),
+            case: CaseView::from(&held.case),
             script,
         })),
         (Claim::Claimed(_), None) => Err(AppError::Internal(anyhow::anyhow!(

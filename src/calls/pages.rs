@@ -79,14 +79,13 @@ async fn take_next(
 ) -> AppResult<HttpResponse> {
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now());
     let promote = state.promotion.due(now);
+    let reference = state.reference.clone();
     let claim = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            queue::claim_next(conn, actor, user_id, now, lease(), promote)
-        })
+        queue::claim_next(conn, &reference, actor, user_id, now, lease(), promote)
     })
     .await?;
     Ok(match claim {
-        Claim::Claimed(case) => redirect(&format!("/calls/{}", case.id)),
+        Claim::Claimed(held) => redirect(&format!("/calls/{}", held.case.id)),
         Claim::NothingDue => redirect("/queue?notice=empty"),
         Claim::OnBreak { .. } => redirect("/queue"),
     })
@@ -110,6 +109,7 @@ struct CallScreen {
 
 fn load_screen(
     conn: &mut db::DbConn,
+    reference: &crate::reference::Reference,
     staff_id: i64,
     role: Role,
     handler_name: &str,
@@ -122,7 +122,8 @@ fn load_screen(
     if !mine && role != Role::Supervisor {
         return Err(AppError::Forbidden);
     }
-    let context = script_store::context_for(conn, &case, handler_name)?;
+    let risk_flagged = crate::support::risk_flagged(conn, case_id)?;
+    let context = script_store::context_for(conn, reference, &case, risk_flagged, handler_name)?;
     audit::record(
         conn,
         Actor::User(staff_id),
@@ -137,7 +138,7 @@ fn load_screen(
         client_name: context.client_name.clone(),
         amount_owed: context.amount_owed.clone(),
         support: context.support_organisations.clone(),
-        script: script_store::render_for(conn, &case, handler_name)?,
+        script: reference.script(conn)?.render(&context)?,
         attempts: queries::attempts_for_case(conn, case_id)?,
         holds: holds::for_case(conn, case_id)?,
         vulnerabilities: queries::vulnerabilities_for_case(conn, case_id)?,
@@ -160,8 +161,9 @@ pub async fn call_screen(
         staff.display_name.clone(),
         state.clock.now_naive(),
     );
+    let reference = state.reference.clone();
     let screen = db::run(&state.pool, move |conn| {
-        load_screen(conn, id, role, &name, case_id, now)
+        load_screen(conn, &reference, id, role, &name, case_id, now)
     })
     .await?;
     Page::new("calls/call.html", csrf, Some(&staff.user))

@@ -101,18 +101,71 @@ fn split(source: &str) -> Result<(&str, &str), String> {
     Ok((statement, body))
 }
 
-fn render_part(part: &str, context: &ScriptContext) -> Result<String, String> {
-    let context = tera::Context::from_serialize(context).map_err(|e| e.to_string())?;
-    // Scripts are plain text shown escaped on the page, so no HTML escaping here.
-    tera::Tera::one_off(part, &context, false).map_err(|e| {
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(cause) = source {
-            message = format!("{message}: {cause}");
-            source = cause.source();
-        }
-        message
-    })
+fn error_chain(e: tera::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        message = format!("{message}: {cause}");
+        source = cause.source();
+    }
+    message
+}
+
+/// A script version parsed once, rendered for many cases.
+pub struct CompiledScript {
+    version_id: i64,
+    // Scripts are plain text shown escaped on the page; template names without an `.html`
+    // suffix keep tera from HTML-escaping them here.
+    templates: tera::Tera,
+}
+
+impl CompiledScript {
+    pub fn new(version_id: i64, source: &str) -> AppResult<Self> {
+        let (statement, body) = split(source).map_err(|m| AppError::field("body", m))?;
+        let mut templates = tera::Tera::default();
+        templates
+            .add_raw_template("no_payment_statement", statement)
+            .map_err(|e| {
+                AppError::field(
+                    "body",
+                    format!(
+                        "The no-payment statement has a template error: {}",
+                        error_chain(e)
+                    ),
+                )
+            })?;
+        templates.add_raw_template("body", body).map_err(|e| {
+            AppError::field(
+                "body",
+                format!("The script has a template error: {}", error_chain(e)),
+            )
+        })?;
+        Ok(CompiledScript {
+            version_id,
+            templates,
+        })
+    }
+
+    pub fn render(&self, context: &ScriptContext) -> AppResult<RenderedScript> {
+        let context = tera::Context::from_serialize(context)
+            .map_err(|e| AppError::field("body", error_chain(e)))?;
+        let part = |name: &str, what: &str| {
+            self.templates
+                .render(name, &context)
+                .map(|text| text.trim().to_string())
+                .map_err(|e| {
+                    AppError::field(
+                        "body",
+                        format!("{what} has a template error: {}", error_chain(e)),
+                    )
+                })
+        };
+        Ok(RenderedScript {
+            version_id: self.version_id,
+            no_payment_statement: part("no_payment_statement", "The no-payment statement")?,
+            body: part("body", "The script")?,
+        })
+    }
 }
 
 /// Checks a script can be saved: the statement first, and a template that renders.
@@ -121,20 +174,7 @@ pub fn validate(source: &str) -> AppResult<()> {
 }
 
 pub fn render(version_id: i64, source: &str, context: &ScriptContext) -> AppResult<RenderedScript> {
-    let (statement, body) = split(source).map_err(|m| AppError::field("body", m))?;
-    let no_payment_statement = render_part(statement, context).map_err(|m| {
-        AppError::field(
-            "body",
-            format!("The no-payment statement has a template error: {m}"),
-        )
-    })?;
-    let body = render_part(body, context)
-        .map_err(|m| AppError::field("body", format!("The script has a template error: {m}")))?;
-    Ok(RenderedScript {
-        version_id,
-        no_payment_statement: no_payment_statement.trim().to_string(),
-        body: body.trim().to_string(),
-    })
+    CompiledScript::new(version_id, source)?.render(context)
 }
 
 #[cfg(test)]

@@ -7,11 +7,9 @@ use super::script::{self, ScriptContext, DEFAULT_SCRIPT};
 use crate::{
     audit::{self, Actor},
     cases::Case,
-    db::{
-        schema::{clients, script_versions},
-        DbConn,
-    },
+    db::{schema::script_versions, DbConn},
     error::AppResult,
+    reference::Reference,
 };
 
 /// The script in use: (version id, source). The shipped default becomes version 1 on first use.
@@ -82,31 +80,39 @@ pub fn versions(conn: &mut DbConn) -> AppResult<Vec<VersionListItem>> {
         .load(conn)?)
 }
 
-/// The case's script context (customer, client, amount, handler and support organisations).
-pub fn context_for(conn: &mut DbConn, case: &Case, handler_name: &str) -> AppResult<ScriptContext> {
-    let client_name: String = clients::table
-        .find(case.client_id)
-        .select(clients::name)
-        .first(conn)?;
+/// The case's script context (customer, client, amount, handler and support organisations);
+/// `risk_flagged` puts crisis lines first.
+pub fn context_for(
+    conn: &mut DbConn,
+    reference: &Reference,
+    case: &Case,
+    risk_flagged: bool,
+    handler_name: &str,
+) -> AppResult<ScriptContext> {
     Ok(ScriptContext {
         customer_first_name: case.first_name().to_string(),
-        client_name,
+        client_name: reference.client_name(conn, case.client_id)?.to_string(),
         amount_owed: case
             .money()
             .map(|m| m.to_string())
             .unwrap_or_else(|| case.amount_owed_minor.to_string()),
         handler_name: handler_name.to_string(),
-        support_organisations: crate::support::for_call(conn, case)?,
+        support_organisations: crate::support::for_call(
+            &reference.directory(conn)?,
+            case,
+            risk_flagged,
+        ),
     })
 }
 
 /// The current script rendered for one case.
 pub fn render_for(
     conn: &mut DbConn,
+    reference: &Reference,
     case: &Case,
+    risk_flagged: bool,
     handler_name: &str,
 ) -> AppResult<script::RenderedScript> {
-    let (version_id, source) = current(conn)?;
-    let context = context_for(conn, case, handler_name)?;
-    script::render(version_id, &source, &context)
+    let context = context_for(conn, reference, case, risk_flagged, handler_name)?;
+    reference.script(conn)?.render(&context)
 }

@@ -23,7 +23,16 @@ pub fn load(conn: &mut DbConn, case: &Case) -> AppResult<ContactHistory> {
         .filter(holds::lifted_at.is_null())
         .select((holds::starts_at, holds::ends_at))
         .load(conn)?;
-    Ok(ContactHistory {
+    Ok(assemble(case, attempts, active_holds))
+}
+
+/// The history from the case row, its attempt times and its holds not lifted (start, end).
+pub fn assemble(
+    case: &Case,
+    attempts: Vec<NaiveDateTime>,
+    active_holds: Vec<(NaiveDateTime, Option<NaiveDateTime>)>,
+) -> ContactHistory {
+    ContactHistory {
         attempts: attempts.into_iter().map(utc).collect(),
         last_conversation_at: case.last_conversation_at.map(utc),
         callback_at: case.callback_at.map(utc),
@@ -34,5 +43,5 @@ pub fn load(conn: &mut DbConn, case: &Case) -> AppResult<ContactHistory> {
                 ends: ends.map(utc),
             })
             .collect(),
-    })
+    }
 }

@@ -9,7 +9,7 @@ pub mod store;
 pub mod view;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use diesel::{Queryable, Selectable};
+use diesel::{Queryable, QueryableByName, Selectable};
 use serde::Serialize;
 
 use crate::db::schema::cases;
@@ -58,7 +58,7 @@ pub mod priority {
     }
 }
 
-#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[derive(Queryable, QueryableByName, Selectable, Debug, Clone, Serialize)]
 #[diesel(table_name = cases)]
 pub struct Case {
     pub id: i64,

@@ -365,11 +365,12 @@ diesel::table! {
 
 diesel::table! {
     /// Kept by database triggers on case_milestones; read by reports only.
-    milestone_counts (client_id, measure, hour) {
+    milestone_counts (client_id, measure, hour, shard) {
         client_id -> BigInt,
         measure -> Text,
         hour -> Timestamp,
         n -> BigInt,
+        shard -> Integer,
     }
 }
 

@@ -121,7 +121,7 @@ fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> 
          counted AS (INSERT INTO milestone_counts (client_id, measure, hour, n) \
          SELECT client_id, 'referred', date_trunc('hour', referred_at), COUNT(*) FROM inserted \
          GROUP BY client_id, date_trunc('hour', referred_at) \
-         ON CONFLICT (client_id, measure, hour) DO UPDATE SET n = milestone_counts.n + EXCLUDED.n RETURNING 1) \
+         ON CONFLICT (client_id, measure, hour, shard) DO UPDATE SET n = milestone_counts.n + EXCLUDED.n RETURNING 1) \
          SELECT COUNT(*) AS created FROM inserted",
     )
     .bind::<Array<BigInt>, _>(col(rows, |r| r.client_id))

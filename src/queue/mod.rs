@@ -8,10 +8,11 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 
 use crate::{
     audit::{self, Actor},
-    cases::{self, schedule, Case},
-    db::DbConn,
+    cases::{self, history, schedule, Case},
+    db::{self, DbConn},
     error::AppResult,
-    scheduling::rules::may_call_now,
+    reference::Reference,
+    scheduling::{rules::may_call_now, ContactHistory},
 };
 
 /// How long a claim lasts unless renewed (the call page renews it while open).
@@ -21,9 +22,18 @@ pub const DEFAULT_LEASE_MINUTES: i64 = 15;
 /// on schedule; one request re-checks at most this many before answering "nothing due".
 const MAX_RECHECKS: usize = 25;
 
+/// A case a handler holds, with what the rules and the script need about it.
+#[derive(Debug)]
+pub struct Claimed {
+    pub case: Case,
+    pub history: ContactHistory,
+    /// A risk to life was raised on this case at some point (crisis lines come first).
+    pub risk_flagged: bool,
+}
+
 #[derive(Debug)]
 pub enum Claim {
-    Claimed(Box<Case>),
+    Claimed(Box<Claimed>),
     NothingDue,
     OnBreak { until: NaiveDateTime },
 }
@@ -47,10 +57,12 @@ impl PromotionThrottle {
     }
 }
 
-/// Claims the next due case for a handler (or returns the one they already hold). Run inside
-/// `db::write_transaction`; `promote` says whether to move newly due cases into the queue first.
+/// Claims the next due case for a handler (or returns the one they already hold, renewed).
+/// Manages its own transactions; `promote` says whether to move newly due cases into the queue
+/// first. Policies and calendars come from `reference`; the case and its history are read fresh.
 pub fn claim_next(
     conn: &mut DbConn,
+    reference: &Reference,
     actor: Actor,
     handler_id: i64,
     now: DateTime<Utc>,
@@ -62,36 +74,51 @@ pub fn claim_next(
     if promote {
         store::promote_due(conn, now_naive)?;
     }
-    if let Some(until) = breaks::active_until(conn, handler_id, now_naive)? {
-        return Ok(Claim::OnBreak { until });
-    }
-    if let Some(case_id) = store::current_claim(conn, handler_id, now_naive)? {
-        store::renew(conn, case_id, handler_id, now_naive, lease_until)?;
-        return Ok(Claim::Claimed(Box::new(cases::store::find(conn, case_id)?)));
-    }
     for _ in 0..MAX_RECHECKS {
-        let Some(case_id) = store::claim_first_queued(conn, handler_id, now_naive, lease_until)?
+        let Some(claimed) = store::claim_new(conn, actor, handler_id, now_naive, lease_until)?
         else {
-            return Ok(Claim::NothingDue);
+            return db::write_transaction(conn, |conn| {
+                held_or_nothing(conn, handler_id, now_naive, lease_until)
+            });
         };
-        let case = cases::store::find(conn, case_id)?;
-        let inputs = schedule::inputs(conn, &case)?;
-        if may_call_now(
-            &inputs.policy,
-            case.tz(),
-            &inputs.holidays,
-            &inputs.history,
-            now,
-        ) {
+        let case = &claimed.case;
+        let policy = reference.policy(conn, case.client_id)?;
+        let calendar = reference.calendar(conn, &case.region)?;
+        if may_call_now(&policy, case.tz(), &calendar, &claimed.history, now) {
+            return Ok(Claim::Claimed(Box::new(claimed)));
+        }
+        db::write_transaction(conn, |conn| {
+            schedule::reschedule(conn, case, now)?;
             audit::record(
                 conn,
-                actor,
-                audit::Entry::new("case_claimed", "case", Some(case.id))
-                    .client(Some(case.client_id)),
-            )?;
-            return Ok(Claim::Claimed(Box::new(case)));
-        }
-        schedule::reschedule(conn, &case, now)?;
+                Actor::System,
+                audit::Entry::new("case_requeued", "case", Some(case.id))
+                    .client(Some(case.client_id))
+                    .detail("Outside the customer's contact hours when claimed; rescheduled"),
+            )
+        })?;
     }
     Ok(Claim::NothingDue)
+}
+
+/// Why no new case was claimed: a break, or a case the handler already holds (renewed here).
+fn held_or_nothing(
+    conn: &mut DbConn,
+    handler_id: i64,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> AppResult<Claim> {
+    if let Some(until) = breaks::active_until(conn, handler_id, now)? {
+        return Ok(Claim::OnBreak { until });
+    }
+    let Some(case_id) = store::current_claim(conn, handler_id, now)? else {
+        return Ok(Claim::NothingDue);
+    };
+    store::renew(conn, case_id, handler_id, now, lease_until)?;
+    let case = cases::store::find(conn, case_id)?;
+    Ok(Claim::Claimed(Box::new(Claimed {
+        history: history::load(conn, &case)?,
+        risk_flagged: crate::support::risk_flagged(conn, case_id)?,
+        case,
+    })))
 }

@@ -179,6 +179,7 @@ pub async fn put_policy(
         })
     })
     .await?;
+    state.reference.forget_policy(client_id);
     Ok(HttpResponse::Ok().json(saved))
 }
 

@@ -212,6 +212,7 @@ async fn save_script(
         })
     })
     .await;
+    state.reference.forget_script();
     match saved {
         Ok(id) => {
             scripts_page(

@@ -29,7 +29,8 @@ pub struct ShownOrganisation {
     pub url: String,
 }
 
-fn risk_flagged(conn: &mut DbConn, case_id: i64) -> AppResult<bool> {
+/// Whether a risk to life was ever raised on the case.
+pub fn risk_flagged(conn: &mut DbConn, case_id: i64) -> AppResult<bool> {
     let hold: bool = diesel::select(diesel::dsl::exists(
         holds::table
             .filter(holds::case_id.eq(case_id))
@@ -45,15 +46,18 @@ fn risk_flagged(conn: &mut DbConn, case_id: i64) -> AppResult<bool> {
     Ok(hold || escalated)
 }
 
-/// The organisations for this case, for the handler's script and call screen.
-pub fn for_call(conn: &mut DbConn, case: &Case) -> AppResult<Vec<SupportOrganisation>> {
-    let directory = store::directory(conn)?;
-    let risk = risk_flagged(conn, case.id)?;
-    Ok(matched(
-        &directory,
+/// The organisations for this case, for the handler's script and call screen; `risk_flagged`
+/// (see `risk_flagged`) puts crisis lines first.
+pub fn for_call(
+    directory: &[matching::Organisation],
+    case: &Case,
+    risk_flagged: bool,
+) -> Vec<SupportOrganisation> {
+    matched(
+        directory,
         &parse_needs(case.needs.as_deref()),
         &case.region,
-        risk,
+        risk_flagged,
     )
     .into_iter()
     .map(|o| SupportOrganisation {
@@ -62,7 +66,7 @@ pub fn for_call(conn: &mut DbConn, case: &Case) -> AppResult<Vec<SupportOrganisa
         phone: o.phone.clone(),
         website: o.website.clone(),
     })
-    .collect())
+    .collect()
 }
 
 /// The organisations for this case with tracked links, for e-mails (`channel` "email") and the

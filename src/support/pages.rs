@@ -177,6 +177,7 @@ async fn add(
         })
     })
     .await?;
+    state.reference.forget_directory();
     Ok(redirect("/support"))
 }
 
@@ -211,6 +212,7 @@ async fn edit(
             })
         })
         .await?;
+        state.reference.forget_directory();
         return Ok(redirect("/support"));
     }
     let input = match parse_input(&form) {
@@ -232,6 +234,7 @@ async fn edit(
         })
     })
     .await?;
+    state.reference.forget_directory();
     Ok(redirect("/support"))
 }
 
