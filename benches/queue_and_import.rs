@@ -4,7 +4,7 @@
 //! OUTREACH_BENCH_POSTGRES_URL=postgres://… cargo bench --bench queue_and_import
 //! Optional: OUTREACH_BENCH_ROWS (default 1000000), OUTREACH_BENCH_HANDLERS (default 32),
 //! OUTREACH_BENCH_CLAIMS_PER_HANDLER (default 500), OUTREACH_BENCH_SECONDS (the handler loop,
-//! default 10).
+//! default 10), OUTREACH_BENCH_POOL_SIZE (the service's connections, default 4).
 
 use std::{
     io::Write,
@@ -51,13 +51,15 @@ fn main() {
     write_csv(&csv_path, rows);
     let now = chrono::Utc.with_ymd_and_hms(2026, 3, 10, 10, 0, 0).unwrap();
 
+    // The service's pool sized as for a database on the same two-core host (about twice its
+    // cores): more connections than cores only adds contention inside PostgreSQL.
+    let mut config = common::config(&url);
+    config.pool_size = env_or("OUTREACH_BENCH_POOL_SIZE", 4);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
-    let app = runtime
-        .block_on(Application::build(common::config(&url)))
-        .unwrap();
+    let app = runtime.block_on(Application::build(config)).unwrap();
     let state = app.state();
     state.clock.pin(now);
     let address = format!("http://127.0.0.1:{}", app.port());

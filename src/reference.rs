@@ -56,8 +56,24 @@ impl<K: Eq + Hash, V: Clone> TtlMap<K, V> {
         Ok(value)
     }
 
+    /// The value if it is still fresh.
+    pub fn get(&self, key: &K) -> Option<V> {
+        self.lock()
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, value)| value.clone())
+    }
+
+    pub fn insert(&self, key: K, value: V) {
+        self.lock().insert(key, (Instant::now(), value));
+    }
+
     pub fn forget(&self, key: &K) {
         self.lock().remove(key);
+    }
+
+    pub fn clear(&self) {
+        self.lock().clear();
     }
 }
 

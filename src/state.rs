@@ -14,6 +14,8 @@ pub struct AppState {
     pub promotion: crate::queue::PromotionThrottle,
     /// Policies, calendars, script and directory, cached per instance for the claim path.
     pub reference: std::sync::Arc<crate::reference::Reference>,
+    /// Bearer credentials recently verified.
+    pub credentials: crate::auth::api::CredentialCache,
     /// Customer link routes, per address.
     pub link_limiter: crate::rate_limit::RateLimiter,
 }
@@ -34,6 +36,7 @@ impl AppState {
             clock: Clock::default(),
             promotion: Default::default(),
             reference: Default::default(),
+            credentials: crate::reference::TtlMap::new(crate::auth::api::CREDENTIALS_FRESH_FOR),
             link_limiter,
         }
     }

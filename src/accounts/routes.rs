@@ -128,6 +128,7 @@ async fn set_active(
         })
     })
     .await?;
+    state.credentials.clear();
     Ok(redirect("/admin/users"))
 }
 
@@ -285,6 +286,7 @@ async fn revoke(
         })
     })
     .await?;
+    state.credentials.clear();
     let back = if form.back.starts_with("/admin/") {
         form.back
     } else {

@@ -10,6 +10,15 @@ use crate::{audit::Actor, db, error::AppError, state::AppState};
 pub const CLIENT_KEY_PREFIX: &str = "ok_";
 pub const PERSONAL_TOKEN_PREFIX: &str = "ot_";
 
+/// How long a verified credential is trusted without asking the database again. Integrations
+/// and handlers' tools call many times a second; a revoked credential or deactivated user stops
+/// working at once on the instance that made the change (it clears this cache) and within this
+/// time on the others.
+pub const CREDENTIALS_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Verified credentials by token hash (see `CREDENTIALS_FRESH_FOR`); only successes are kept.
+pub type CredentialCache = crate::reference::TtlMap<String, Principal>;
+
 /// What a bearer credential turned out to be.
 #[derive(Clone, Debug)]
 pub enum Principal {
@@ -39,11 +48,17 @@ fn authenticate(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Principal, 
         let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("state missing")))?;
         let token = token.ok_or(AppError::Unauthorized)?;
         let hash = tokens::hash_token(&token);
-        db::run(&state.pool, move |conn| {
-            store::principal_for_token(conn, &hash)
+        if let Some(principal) = state.credentials.get(&hash) {
+            return Ok(principal);
+        }
+        let key = hash.clone();
+        let found = db::run(&state.pool, move |conn| {
+            store::principal_for_token(conn, &key)
         })
         .await?
-        .ok_or(AppError::Unauthorized)
+        .ok_or(AppError::Unauthorized)?;
+        state.credentials.insert(hash, found.clone());
+        Ok(found)
     })
 }
 

@@ -209,3 +209,28 @@ async fn personal_tokens_identify_the_handler(app: TestApp) {
     });
     assert!(stored.iter().all(|h| h != &token), "only hashes are stored");
 }
+
+backend_test!(a_deactivated_handlers_token_stops_working_at_once);
+async fn a_deactivated_handlers_token_stops_working_at_once(app: TestApp) {
+    let (user_id, token) = app.staff_token("handler");
+    let me = || {
+        app.api()
+            .get(app.url("/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(me().await.unwrap().status().as_u16(), 200);
+    let admin = app.login_as("admin", None).await;
+    let off = admin
+        .post_form(
+            &format!("/admin/users/{user_id}/active"),
+            &[("active", "false")],
+        )
+        .await;
+    assert_eq!(off.status().as_u16(), 303);
+    assert_eq!(
+        me().await.unwrap().status().as_u16(),
+        401,
+        "the token was verified a moment ago, yet deactivation takes effect at once"
+    );
+}
