@@ -94,7 +94,9 @@ pub fn claim_next(
                 Actor::System,
                 audit::Entry::new("case_requeued", "case", Some(case.id))
                     .client(Some(case.client_id))
-                    .detail("Outside the customer's contact hours when claimed; rescheduled"),
+                    .detail(
+                        "No longer callable when claimed (hours, holds or limits); rescheduled",
+                    ),
             )
         })?;
     }

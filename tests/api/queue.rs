@@ -391,3 +391,54 @@ async fn a_supervisor_lifts_a_hold_and_the_case_is_due_again(app: TestApp) {
         "a hold is lifted only through its own case"
     );
 }
+
+backend_test!(
+    a_case_whose_hours_ended_while_queued_is_not_handed_out_and_policy_changes_apply_at_once
+);
+async fn a_case_whose_hours_ended_while_queued_is_not_handed_out_and_policy_changes_apply_at_once(
+    app: TestApp,
+) {
+    // Referred at 10:00 on a Tuesday in March (London is on GMT): due at once.
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Late Co"));
+    let case = refer(&app, &key, referral("LATE")).await;
+    assert_eq!(case["status"], "queued");
+    let (_, token) = app.staff_token("handler");
+
+    // Nobody took it before the customer's hours ended at 20:00.
+    app.state
+        .clock
+        .pin(tuesday_morning() + Duration::hours(10) + Duration::minutes(30));
+    let (status, _) = next_call(&app, &token).await;
+    assert_eq!(status, 204, "not handed out at 20:30 the customer's time");
+    let stored: Value = app
+        .api()
+        .get(app.url(&format!("/api/v1/cases/{}", case["id"])))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["status"], "scheduled");
+    assert_eq!(stored["next_contact_at"], "2026-03-11T08:00:00Z");
+
+    // The client now starts calls at 10:00; the very next claim honours it.
+    let stricter = app
+        .api()
+        .put(app.url("/api/v1/contact-policy"))
+        .bearer_auth(&key)
+        .json(&json!({"earliest": "10:00"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stricter.status().as_u16(), 200);
+    app.state.clock.pin(tuesday_morning() + Duration::hours(23));
+    let (status, _) = next_call(&app, &token).await;
+    assert_eq!(status, 204, "09:00 is before the client's new start");
+    app.state.clock.pin(tuesday_morning() + Duration::hours(24));
+    let (status, call) = next_call(&app, &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(call["case"]["reference"], "LATE");
+}
