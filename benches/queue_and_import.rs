@@ -122,14 +122,7 @@ fn main() {
                     let mut latencies = Vec::with_capacity(tokens.len());
                     for token in tokens {
                         let t = Instant::now();
-                        let r = client
-                            .post(format!("{address}/api/v1/calls/next"))
-                            .bearer_auth(&token)
-                            .send()
-                            .await
-                            .unwrap();
-                        assert_eq!(r.status().as_u16(), 200);
-                        let call: serde_json::Value = r.json().await.unwrap();
+                        let call = claim_over_http(&client, &address, &token).await;
                         assert!(call["script"]["no_payment_statement"].is_string());
                         latencies.push(t.elapsed());
                     }
@@ -188,14 +181,7 @@ fn main() {
                 let mut latencies = Vec::new();
                 while !stop.load(Ordering::Relaxed) {
                     let t = Instant::now();
-                    let r = client
-                        .post(format!("{address}/api/v1/calls/next"))
-                        .bearer_auth(&token)
-                        .send()
-                        .await
-                        .unwrap();
-                    assert_eq!(r.status().as_u16(), 200);
-                    let call: serde_json::Value = r.json().await.unwrap();
+                    let call = claim_over_http(&client, &address, &token).await;
                     let id = call["case"]["id"].as_i64().unwrap();
                     let done = client
                         .post(format!("{address}/api/v1/cases/{id}/outcomes"))
@@ -257,6 +243,22 @@ fn main() {
     println!("{}", cycle.row("claim + record \"no answer\""));
     drop(state);
     drop(pool);
+}
+
+/// `POST /api/v1/calls/next` as the handler holding `token`; the claimed call.
+async fn claim_over_http(
+    client: &reqwest::Client,
+    address: &str,
+    token: &str,
+) -> serde_json::Value {
+    let answer = client
+        .post(format!("{address}/api/v1/calls/next"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    answer.json().await.unwrap()
 }
 
 /// `n` handlers with personal tokens, created set-wise (set-up, not measured): (user id, token).

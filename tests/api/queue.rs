@@ -411,16 +411,9 @@ async fn a_case_whose_hours_ended_while_queued_is_not_handed_out_and_policy_chan
         .pin(tuesday_morning() + Duration::hours(10) + Duration::minutes(30));
     let (status, _) = next_call(&app, &token).await;
     assert_eq!(status, 204, "not handed out at 20:30 the customer's time");
-    let stored: Value = app
-        .api()
-        .get(app.url(&format!("/api/v1/cases/{}", case["id"])))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stored = app
+        .get_json(&format!("/api/v1/cases/{}", case["id"]), &key)
+        .await;
     assert_eq!(stored["status"], "scheduled");
     assert_eq!(stored["next_contact_at"], "2026-03-11T08:00:00Z");
 

@@ -234,16 +234,7 @@ async fn a_client_may_tighten_its_contact_policy_but_not_loosen_it(app: TestApp)
         .await
         .unwrap();
     assert_eq!(stricter.status().as_u16(), 200);
-    let policy: Value = app
-        .api()
-        .get(&url)
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let policy = app.get_json("/api/v1/contact-policy", &key).await;
     assert_eq!(policy["earliest"], "10:00");
     assert_eq!(policy["latest"], "20:00");
     let case: Value = post(&app, &key, &referral("LATE-START"))

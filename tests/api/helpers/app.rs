@@ -164,6 +164,19 @@ impl TestApp {
             .build()
             .expect("http client")
     }
+
+    /// `GET path` with a bearer credential, answered with JSON.
+    pub async fn get_json(&self, path: &str, bearer: &str) -> serde_json::Value {
+        self.api()
+            .get(self.url(path))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("a JSON answer")
+    }
 }
 
 /// A server whose database cannot be reached; returns its address (and keeps its data dir).
