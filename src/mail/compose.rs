@@ -47,8 +47,10 @@ pub fn context(conn: &mut DbConn, state: &AppState, row: &OutboxRow) -> AppResul
             &crate::accounts::store::client_contact(conn, case.client_id)?,
         );
         context.insert("case_id", &case.id);
+        let directory = state.reference.directory(conn)?;
         let support = crate::support::for_customer(
             conn,
+            &directory,
             case,
             "email",
             &state.config.base_url,

@@ -23,32 +23,40 @@ pub fn deliver_batch(
 ) -> AppResult<usize> {
     let now = state.clock.now_naive();
     let rows = outbox::claim_due(conn, now, BATCH)?;
-    let mut prepared = Vec::with_capacity(rows.len());
-    for row in &rows {
-        if compose::to_customer(&row.kind) && outbox::is_suppressed(conn, &row.recipient)? {
-            outbox::mark_suppressed(conn, row.id)?;
-            continue;
+    // Composing writes tracked support links; one transaction per batch (not one commit per
+    // link) and the same for recording the results.
+    let prepared = db::write_transaction(conn, |conn| -> AppResult<Vec<Prepared>> {
+        let mut prepared = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if compose::to_customer(&row.kind) && outbox::is_suppressed(conn, &row.recipient)? {
+                outbox::mark_suppressed(conn, row.id)?;
+                continue;
+            }
+            let rendered = compose::context(conn, state, row)
+                .and_then(|context| render::render(&state.templates, &row.kind, &context))
+                .map_err(|e| format!("could not be composed: {e}"));
+            prepared.push((row, rendered));
         }
-        let rendered = compose::context(conn, state, row)
-            .and_then(|context| render::render(&state.templates, &row.kind, &context))
-            .map_err(|e| format!("could not be composed: {e}"));
-        prepared.push((row, rendered));
-    }
+        Ok(prepared)
+    })?;
     let results = send_all(&prepared, &state.config.mail_from, transport);
-    for ((row, _), result) in prepared.iter().zip(results) {
-        match result {
-            Ok(()) => outbox::mark_sent(conn, row.id, state.clock.now_naive())?,
-            Err(error) => {
-                tracing::warn!(
-                    outbox_id = row.id,
-                    attempts = row.attempts + 1,
-                    error,
-                    "e-mail not sent; will retry"
-                );
-                outbox::mark_failed(conn, row, &error, state.clock.now_naive())?;
+    db::write_transaction(conn, |conn| -> AppResult<()> {
+        for ((row, _), result) in prepared.iter().zip(results) {
+            match result {
+                Ok(()) => outbox::mark_sent(conn, row.id, state.clock.now_naive())?,
+                Err(error) => {
+                    tracing::warn!(
+                        outbox_id = row.id,
+                        attempts = row.attempts + 1,
+                        error,
+                        "e-mail not sent; will retry"
+                    );
+                    outbox::mark_failed(conn, row, &error, state.clock.now_naive())?;
+                }
             }
         }
-    }
+        Ok(())
+    })?;
     Ok(rows.len())
 }
 

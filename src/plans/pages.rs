@@ -60,6 +60,7 @@ enum Link {
 async fn load(state: &AppState, token: String) -> AppResult<Link> {
     let now = state.clock.now_naive();
     let base_url = state.config.base_url.clone();
+    let reference = state.reference.clone();
     db::run(&state.pool, move |conn| {
         match links::resolve(conn, &token, now)? {
             LinkState::Valid { plan_id } => {
@@ -68,7 +69,9 @@ async fn load(state: &AppState, token: String) -> AppResult<Link> {
                 let client = crate::accounts::store::client_contact(conn, case.client_id)?;
                 let details =
                     serde_json::json!({"first_name": case.first_name(), "client": client});
-                let support = crate::support::for_customer(conn, &case, "page", &base_url, now)?;
+                let directory = reference.directory(conn)?;
+                let support =
+                    crate::support::for_customer(conn, &directory, &case, "page", &base_url, now)?;
                 Ok(Link::Valid(Box::new(plan), details, support))
             }
             LinkState::Expired => Ok(Link::Expired),

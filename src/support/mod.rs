@@ -73,15 +73,15 @@ pub fn for_call(
 /// customer's page ("page").
 pub fn for_customer(
     conn: &mut DbConn,
+    directory: &[matching::Organisation],
     case: &Case,
     channel: &str,
     base_url: &str,
     now: NaiveDateTime,
 ) -> AppResult<Vec<ShownOrganisation>> {
-    let directory = store::directory(conn)?;
     let risk = risk_flagged(conn, case.id)?;
     let chosen = matched(
-        &directory,
+        directory,
         &parse_needs(case.needs.as_deref()),
         &case.region,
         risk,
