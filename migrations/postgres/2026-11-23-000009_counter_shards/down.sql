@@ -1,3 +1,14 @@
+CREATE OR REPLACE FUNCTION milestone_attempt() RETURNS trigger AS $$
+BEGIN
+    UPDATE case_milestones SET
+        first_attempt_at = LEAST(COALESCE(first_attempt_at, NEW.attempted_at), NEW.attempted_at),
+        first_contact_at = CASE WHEN NEW.conversation
+            THEN LEAST(COALESCE(first_contact_at, NEW.attempted_at), NEW.attempted_at)
+            ELSE first_contact_at END
+    WHERE case_id = NEW.case_id;
+    RETURN NEW;
+END $$ LANGUAGE plpgsql;
+
 DROP TRIGGER milestones_recounted ON case_milestones;
 DROP TRIGGER milestones_counted ON case_milestones;
 CREATE TRIGGER milestones_counted AFTER INSERT OR UPDATE ON case_milestones FOR EACH ROW EXECUTE FUNCTION count_milestones();

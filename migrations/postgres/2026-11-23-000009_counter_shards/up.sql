@@ -35,3 +35,18 @@ CREATE INDEX case_milestones_plan ON case_milestones (client_id, first_plan_at) 
 CREATE INDEX case_milestones_confirmed ON case_milestones (client_id, plan_confirmed_at) WHERE plan_confirmed_at IS NOT NULL;
 CREATE INDEX case_milestones_re_engaged ON case_milestones (client_id, re_engaged_at) WHERE re_engaged_at IS NOT NULL;
 CREATE INDEX case_milestones_vulnerable ON case_milestones (client_id, vulnerable_at) WHERE vulnerable_at IS NOT NULL;
+
+-- An attempt changes the milestones only when it is the case's first attempt (or first
+-- conversation); later attempts no longer rewrite the row (and queue a recount) for nothing.
+CREATE OR REPLACE FUNCTION milestone_attempt() RETURNS trigger AS $$
+BEGIN
+    UPDATE case_milestones SET
+        first_attempt_at = LEAST(COALESCE(first_attempt_at, NEW.attempted_at), NEW.attempted_at),
+        first_contact_at = CASE WHEN NEW.conversation
+            THEN LEAST(COALESCE(first_contact_at, NEW.attempted_at), NEW.attempted_at)
+            ELSE first_contact_at END
+    WHERE case_id = NEW.case_id
+      AND (first_attempt_at IS NULL OR first_attempt_at > NEW.attempted_at
+           OR (NEW.conversation AND (first_contact_at IS NULL OR first_contact_at > NEW.attempted_at)));
+    RETURN NEW;
+END $$ LANGUAGE plpgsql;

@@ -1,3 +1,13 @@
+DROP TRIGGER attempt_recorded;
+CREATE TRIGGER attempt_recorded AFTER INSERT ON contact_attempts BEGIN
+    UPDATE case_milestones SET
+        first_attempt_at = MIN(COALESCE(first_attempt_at, NEW.attempted_at), NEW.attempted_at),
+        first_contact_at = CASE WHEN NEW.conversation
+            THEN MIN(COALESCE(first_contact_at, NEW.attempted_at), NEW.attempted_at)
+            ELSE first_contact_at END
+    WHERE case_id = NEW.case_id;
+END;
+
 DROP INDEX case_milestones_attempt;
 DROP INDEX case_milestones_contact;
 DROP INDEX case_milestones_plan;
