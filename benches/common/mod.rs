@@ -25,8 +25,15 @@ pub fn fresh_database(prefix: &str) -> Option<String> {
         .expect("connecting to the benchmark server")
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .expect("creating the benchmark database");
+    // Keep any connection options (`?sslmode=disable` for a server on the same host).
+    let (base, options) = base.split_once('?').unwrap_or((&base, ""));
     let cut = base.rfind('/').expect("database URL has a path");
-    Some(format!("{}/{name}", &base[..cut]))
+    let options = if options.is_empty() {
+        String::new()
+    } else {
+        format!("?{options}")
+    };
+    Some(format!("{}/{name}{options}", &base[..cut]))
 }
 
 /// The service's configuration for a benchmark run against `url`.
