@@ -136,6 +136,10 @@ impl Reference {
         self.policies.forget(&client_id);
     }
 
+    pub fn forget_calendars(&self) {
+        self.calendars.clear();
+    }
+
     pub fn forget_script(&self) {
         self.script.forget(&());
     }

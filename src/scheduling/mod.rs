@@ -3,6 +3,7 @@
 //! the service stores what it answers.
 
 pub mod api;
+pub mod holiday_pages;
 pub mod holidays;
 pub mod policy;
 pub mod rules;

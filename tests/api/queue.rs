@@ -435,3 +435,71 @@ async fn a_case_whose_hours_ended_while_queued_is_not_handed_out_and_policy_chan
     assert_eq!(status, 200);
     assert_eq!(call["case"]["reference"], "LATE");
 }
+
+backend_test!(an_admin_adds_a_holiday_and_nobody_is_called_that_day);
+async fn an_admin_adds_a_holiday_and_nobody_is_called_that_day(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Holiday Co"));
+    refer(&app, &key, referral("H-1")).await;
+    let second = refer(&app, &key, referral("H-2")).await;
+    let (_, first_handler) = app.staff_token("handler");
+    let (_, second_handler) = app.staff_token("handler");
+    let (status, _) = next_call(&app, &first_handler).await;
+    assert_eq!(status, 200);
+
+    let handler = app.login_as("handler", None).await;
+    let (status, _) = handler.get_text("/admin/holidays").await;
+    assert_eq!(status, 403, "only admins maintain holidays");
+
+    let admin = app.login_as("admin", None).await;
+    let (status, page) = admin.get_text("/admin/holidays").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Fri 3 April"), "Good Friday 2026 is listed");
+
+    let wrong = admin
+        .post_form(
+            "/admin/holidays",
+            &[
+                ("region", "atlantis"),
+                ("holiday_date", "10/03/2026"),
+                ("name", "Storm day"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status().as_u16(), 422);
+    let page = wrong.text().await.unwrap();
+    assert!(page.contains("must be a date like"), "{page}");
+    assert!(
+        page.contains("value=\"Storm day\""),
+        "what was typed is kept"
+    );
+
+    let added = admin
+        .post_form(
+            "/admin/holidays",
+            &[
+                ("region", "england"),
+                ("holiday_date", "2026-03-10"),
+                ("name", "Storm day"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status().as_u16(), 303);
+    let (status, _) = next_call(&app, &second_handler).await;
+    assert_eq!(status, 204, "today became a holiday: nobody else is called");
+    let stored = app
+        .get_json(&format!("/api/v1/cases/{}", second["id"]), &key)
+        .await;
+    assert_eq!(stored["next_contact_at"], "2026-03-11T08:00:00Z");
+    let again = admin
+        .post_form(
+            "/admin/holidays",
+            &[
+                ("region", "england"),
+                ("holiday_date", "2026-03-10"),
+                ("name", "Twice"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status().as_u16(), 422, "a day is added once");
+}
