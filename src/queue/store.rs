@@ -257,3 +257,31 @@ pub fn renew(
         .execute(conn)?;
     Ok(updated == 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_claim_statement_binds_every_placeholder_in_order() {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 10)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
+        let statement = ClaimStatement {
+            handler_id: 7,
+            lease_until: at,
+            now: at,
+            audit_at: at,
+            actor: "token:3".into(),
+            actor_user_id: None,
+        };
+        let sql = diesel::debug_query::<Pg, _>(&statement).to_string();
+        let placeholders = CLAIM_POSTGRES.matches('$').count();
+        // Every `$n` in the text became its own numbered parameter, the last one included.
+        assert!(sql.contains(&format!("${placeholders}")), "{sql}");
+        assert!(!sql.contains(&format!("${}", placeholders + 1)), "{sql}");
+        assert!(sql.contains("binds: [7, "), "{sql}");
+        assert!(sql.contains("\"token:3\""), "{sql}");
+    }
+}
