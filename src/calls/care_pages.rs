@@ -193,8 +193,8 @@ async fn post_debrief(
     Ok(redirect("/queue?notice=debrief"))
 }
 
-/// A supervisor lifts a hold (a dispute resolved, a crisis Breathing Space ended); the case is
-/// scheduled again under the contact rules at once.
+/// A supervisor lifts a hold (a dispute resolved, a crisis Breathing Space's treatment ended,
+/// which leaves 30 more days of protection); the case is scheduled again under the rules at once.
 #[post("/calls/{id}/holds/{hold_id}/lift")]
 async fn lift_hold(
     state: web::Data<AppState>,
@@ -206,17 +206,25 @@ async fn lift_hold(
         (path.into_inner(), supervisor.actor(), state.clock.now());
     db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
-            if holds::lift(conn, hold_id, now.naive_utc())? != case_id {
+            let (held_case, lifted) = holds::lift(conn, hold_id, now.naive_utc())?;
+            if held_case != case_id {
                 return Err(AppError::NotFound);
             }
             let case = cases::store::find(conn, case_id)?;
             cases::schedule::reschedule(conn, &case, now)?;
-            audit::record(
-                conn,
-                actor,
-                audit::Entry::new("hold_lifted", "case", Some(case_id))
-                    .client(Some(case.client_id)),
-            )
+            let entry = match lifted {
+                holds::Lifted::Now => audit::Entry::new("hold_lifted", "case", Some(case_id)),
+                holds::Lifted::EndsAt(end) => audit::Entry::new(
+                    "breathing_space_treatment_ended",
+                    "case",
+                    Some(case_id),
+                )
+                .detail(format!(
+                    "Mental-health crisis Breathing Space ends {} UTC (30 days after treatment)",
+                    end.format("%Y-%m-%d %H:%M")
+                )),
+            };
+            audit::record(conn, actor, entry.client(Some(case.client_id)))
         })
     })
     .await?;

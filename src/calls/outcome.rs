@@ -86,7 +86,8 @@ impl Outcome {
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct HoldDetails {
-    /// For `breathing_space`: `standard` (60 days) or `mental_health_crisis` (until lifted).
+    /// For `breathing_space`: `standard` (60 days) or `mental_health_crisis` (while treatment
+    /// lasts, plus 30 days once a supervisor records that it ended).
     pub kind: Option<BreathingSpaceKind>,
     /// For `breathing_space`: the day the moratorium started (defaults to today).
     pub starts_on: Option<NaiveDate>,

@@ -159,7 +159,7 @@ pub fn record(
             };
             let kind = match kind {
                 BreathingSpaceKind::Standard => "breathing_space",
-                BreathingSpaceKind::MentalHealthCrisis => "breathing_space_mental_health",
+                BreathingSpaceKind::MentalHealthCrisis => holds::MENTAL_HEALTH_BREATHING_SPACE,
             };
             holds::place(
                 conn,

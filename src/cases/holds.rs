@@ -6,11 +6,26 @@ use serde::Serialize;
 
 use crate::{
     db::{schema::holds, DbConn},
-    error::AppResult,
+    error::{AppError, AppResult},
 };
 
 /// Standard Breathing Space moratorium.
 pub const BREATHING_SPACE_DAYS: i64 = 60;
+
+/// A mental-health crisis Breathing Space: open-ended while treatment lasts.
+pub const MENTAL_HEALTH_BREATHING_SPACE: &str = "breathing_space_mental_health";
+
+/// A mental-health crisis moratorium lasts while treatment lasts plus this many days.
+pub const MENTAL_HEALTH_TAIL_DAYS: i64 = 30;
+
+/// What lifting a hold did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifted {
+    /// Contact may resume under the usual rules.
+    Now,
+    /// The end of treatment was recorded: the moratorium runs until then.
+    EndsAt(NaiveDateTime),
+}
 
 pub struct NewHold<'a> {
     pub case_id: i64,
@@ -36,17 +51,33 @@ pub fn place(conn: &mut DbConn, hold: NewHold<'_>, now: NaiveDateTime) -> AppRes
     Ok(())
 }
 
-/// Lifts a hold; returns its case id.
-pub fn lift(conn: &mut DbConn, hold_id: i64, now: NaiveDateTime) -> AppResult<i64> {
-    let case_id = holds::table
+/// Lifts a hold; returns its case id and what happened. Lifting a mental-health crisis
+/// Breathing Space records that treatment ended: by law the moratorium runs 30 more days, so
+/// the hold gets that end date instead of ending now. `NotFound` for an unknown hold.
+pub fn lift(conn: &mut DbConn, hold_id: i64, now: NaiveDateTime) -> AppResult<(i64, Lifted)> {
+    let (case_id, kind, ends_at): (i64, String, Option<NaiveDateTime>) = holds::table
         .find(hold_id)
-        .select(holds::case_id)
+        .select((holds::case_id, holds::kind, holds::ends_at))
         .first(conn)?;
+    if kind == MENTAL_HEALTH_BREATHING_SPACE {
+        if let Some(end) = ends_at {
+            return Err(AppError::Conflict(format!(
+                "Treatment has already ended; this Breathing Space protects the customer until {} UTC.",
+                end.format("%Y-%m-%d %H:%M")
+            )));
+        }
+        let end = now + chrono::Duration::days(MENTAL_HEALTH_TAIL_DAYS);
+        diesel::update(holds::table.find(hold_id))
+            .filter(holds::lifted_at.is_null())
+            .set(holds::ends_at.eq(end))
+            .execute(conn)?;
+        return Ok((case_id, Lifted::EndsAt(end)));
+    }
     diesel::update(holds::table.find(hold_id))
         .filter(holds::lifted_at.is_null())
         .set(holds::lifted_at.eq(now))
         .execute(conn)?;
-    Ok(case_id)
+    Ok((case_id, Lifted::Now))
 }
 
 #[derive(Queryable, Serialize, Debug)]

@@ -503,3 +503,64 @@ async fn an_admin_adds_a_holiday_and_nobody_is_called_that_day(app: TestApp) {
         .await;
     assert_eq!(again.status().as_u16(), 422, "a day is added once");
 }
+
+backend_test!(a_mental_health_breathing_space_protects_for_30_days_after_treatment_ends);
+async fn a_mental_health_breathing_space_protects_for_30_days_after_treatment_ends(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Crisis Co"));
+    refer(&app, &key, referral("MH-1")).await;
+    let (_, token) = app.staff_token("handler");
+    let (_, call) = next_call(&app, &token).await;
+    let case_id = call["case"]["id"].as_i64().unwrap();
+    let (status, case) = outcome(
+        &app,
+        &token,
+        &call["case"]["id"],
+        json!({"outcome": "breathing_space", "hold": {"kind": "mental_health_crisis"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{case}");
+    assert_eq!(case["status"], "on_hold");
+    assert_eq!(
+        case["next_contact_at"],
+        Value::Null,
+        "open-ended while treatment lasts"
+    );
+    let hold_id: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::holds::dsl::*;
+        holds.select(id).first(conn).unwrap()
+    });
+
+    // Ten days later the customer's treatment ends and a supervisor records it.
+    let ended = tuesday_morning() + Duration::days(10);
+    app.state.clock.pin(ended);
+    let supervisor = app.login_as("supervisor", None).await;
+    let path = format!("/calls/{case_id}/holds/{hold_id}/lift");
+    assert_eq!(
+        supervisor.post_form(&path, &[]).await.status().as_u16(),
+        303
+    );
+    let stored = app
+        .get_json(&format!("/api/v1/cases/{case_id}"), &key)
+        .await;
+    assert_eq!(stored["status"], "on_hold");
+    assert_eq!(
+        stored["next_contact_at"], "2026-04-20T07:00:00Z",
+        "30 days after treatment ends is Sunday 19 April: the first call is Monday 08:00 (BST)"
+    );
+    assert_eq!(
+        supervisor.post_form(&path, &[]).await.status().as_u16(),
+        409,
+        "the 30 days cannot be cut short here"
+    );
+    app.state.clock.pin(ended + Duration::days(29));
+    let (status, _) = next_call(&app, &token).await;
+    assert_eq!(status, 204, "still protected on day 29");
+    app.state
+        .clock
+        .pin(ended + Duration::days(30) + Duration::hours(21));
+    let (status, due) = next_call(&app, &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(due["case"]["reference"], "MH-1");
+}
