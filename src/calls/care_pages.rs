@@ -214,15 +214,13 @@ async fn lift_hold(
             cases::schedule::reschedule(conn, &case, now)?;
             let entry = match lifted {
                 holds::Lifted::Now => audit::Entry::new("hold_lifted", "case", Some(case_id)),
-                holds::Lifted::EndsAt(end) => audit::Entry::new(
-                    "breathing_space_treatment_ended",
-                    "case",
-                    Some(case_id),
-                )
-                .detail(format!(
+                holds::Lifted::EndsAt(end) => {
+                    audit::Entry::new("breathing_space_treatment_ended", "case", Some(case_id))
+                        .detail(format!(
                     "Mental-health crisis Breathing Space ends {} UTC (30 days after treatment)",
                     end.format("%Y-%m-%d %H:%M")
-                )),
+                ))
+                }
             };
             audit::record(conn, actor, entry.client(Some(case.client_id)))
         })

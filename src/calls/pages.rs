@@ -130,11 +130,21 @@ fn load_screen(
         audit::Entry::new("case_viewed", "case", Some(case_id)).client(Some(case.client_id)),
     )?;
     Ok(CallScreen {
-        local_time: now
-            .and_utc()
-            .with_timezone(&case.tz())
-            .format("%A %-d %B, %H:%M (%Z)")
-            .to_string(),
+        // Their own zone in full, then any other zone they may be in.
+        local_time: case
+            .zones()
+            .iter()
+            .enumerate()
+            .map(|(i, tz)| {
+                let local = now.and_utc().with_timezone(tz);
+                if i == 0 {
+                    local.format("%A %-d %B, %H:%M (%Z)").to_string()
+                } else {
+                    format!("{} in {}", local.format("%H:%M %Z"), tz.name())
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; also "),
         client_name: context.client_name.clone(),
         amount_owed: context.amount_owed.clone(),
         support: context.support_organisations.clone(),

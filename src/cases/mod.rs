@@ -68,6 +68,8 @@ pub struct Case {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub region: String,
+    /// The customer's own IANA zone, then any other zones they may be in (an address in one, a
+    /// phone number from another), space-separated. See `tz` and `zones`.
     pub timezone: String,
     pub amount_owed_minor: i64,
     pub currency: String,
@@ -97,8 +99,20 @@ pub struct Case {
 }
 
 impl Case {
+    /// The customer's own zone.
     pub fn tz(&self) -> chrono_tz::Tz {
-        self.timezone.parse().unwrap_or(chrono_tz::Europe::London)
+        self.zones()
+            .first()
+            .copied()
+            .unwrap_or(chrono_tz::Europe::London)
+    }
+
+    /// Every zone the customer may be in, their own first: calls must suit all of them.
+    pub fn zones(&self) -> Vec<chrono_tz::Tz> {
+        self.timezone
+            .split_whitespace()
+            .filter_map(|name| name.parse().ok())
+            .collect()
     }
 
     pub fn money(&self) -> Option<crate::domain::Money> {

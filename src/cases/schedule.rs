@@ -76,7 +76,7 @@ pub fn reschedule(
     let inputs = inputs(conn, case)?;
     let next = next_contact(
         &inputs.policy,
-        case.tz(),
+        &case.zones(),
         &inputs.holidays,
         &inputs.history,
         now,

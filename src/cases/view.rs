@@ -19,6 +19,8 @@ pub struct CaseView {
     pub name: String,
     pub region: String,
     pub timezone: String,
+    /// Other zones the customer may be in; calls suit all of them.
+    pub other_timezones: Vec<String>,
     pub amount_owed_minor: i64,
     pub currency: String,
     pub days_in_arrears: i32,
@@ -35,7 +37,13 @@ impl From<&Case> for CaseView {
             next_contact_at: case.next_contact_at.map(rfc3339),
             name: case.customer_name.clone(),
             region: case.region.clone(),
-            timezone: case.timezone.clone(),
+            timezone: case.tz().name().to_string(),
+            other_timezones: case
+                .zones()
+                .iter()
+                .skip(1)
+                .map(|z| z.name().to_string())
+                .collect(),
             amount_owed_minor: case.amount_owed_minor,
             currency: case.currency.clone(),
             days_in_arrears: case.days_in_arrears,

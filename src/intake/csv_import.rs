@@ -111,6 +111,13 @@ fn request_from(headers: &csv::StringRecord, record: &csv::StringRecord) -> Refe
         phone: get("phone"),
         region: get("region").unwrap_or_default(),
         timezone: get("timezone"),
+        // Several zones in one cell, separated by spaces or semicolons.
+        other_timezones: get("other_timezones").map(|cell| {
+            cell.split([' ', ';'])
+                .filter(|z| !z.is_empty())
+                .map(str::to_string)
+                .collect()
+        }),
         amount_owed_minor: get("amount_owed_minor").map(Value::String),
         currency: get("currency").unwrap_or_default(),
         days_in_arrears: get("days_in_arrears").map(Value::String),
@@ -147,7 +154,7 @@ pub fn import<R: Read + Send>(
         .collect();
     if !missing.is_empty() {
         return Err(AppError::bad_request(format!(
-            "The header row is missing: {}. Expected columns: {}, and optionally email, phone, timezone, notes, circumstances, preferred_contact_times.",
+            "The header row is missing: {}. Expected columns: {}, and optionally email, phone, timezone, other_timezones, notes, circumstances, preferred_contact_times.",
             missing.join(", "),
             REQUIRED.join(", ")
         )));
@@ -274,6 +281,20 @@ mod tests {
         .read_to_string(&mut out)
         .unwrap();
         assert_eq!(out, "a\nbc\nd\re\r");
+    }
+
+    #[test]
+    fn several_zones_share_one_cell() {
+        let headers = csv::StringRecord::from(vec!["reference", "other_timezones"]);
+        let record = csv::StringRecord::from(vec!["R-1", "America/New_York; Asia/Kolkata"]);
+        let request = request_from(&headers, &record);
+        assert_eq!(
+            request.other_timezones,
+            Some(vec![
+                "America/New_York".to_string(),
+                "Asia/Kolkata".to_string()
+            ])
+        );
     }
 
     #[test]

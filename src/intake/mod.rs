@@ -66,8 +66,9 @@ impl Intake {
             self.first_contact.clear();
             self.first_contact_at = Some(now);
         }
+        let zones = referral.zones();
         let key = (
-            referral.timezone.name().to_string(),
+            zones.iter().map(|z| z.name()).collect::<Vec<_>>().join(" "),
             referral.region.as_code(),
         );
         let schedule = match self.first_contact.get(&key) {
@@ -78,13 +79,8 @@ impl Intake {
                     self.calendars.insert(key.1.clone(), calendar);
                 }
                 let history = ContactHistory::default();
-                let next = next_contact(
-                    &self.policy,
-                    referral.timezone,
-                    &self.calendars[&key.1],
-                    &history,
-                    now,
-                );
+                let next =
+                    next_contact(&self.policy, &zones, &self.calendars[&key.1], &history, now);
                 let schedule = decide(next, &history, false, now);
                 self.first_contact.insert(key, schedule);
                 schedule

@@ -29,6 +29,9 @@ pub struct ReferralRequest {
     pub region: String,
     /// IANA zone, e.g. `Europe/London`; defaults from the region where it has one zone.
     pub timezone: Option<String>,
+    /// Other IANA zones the customer may be in (an address in one, a phone number from another),
+    /// at most 3: calls are allowed only when the time suits every zone.
+    pub other_timezones: Option<Vec<String>>,
     /// Integer minor units (pence, cents): 1250 is £12.50.
     #[schema(value_type = i64)]
     pub amount_owed_minor: Option<Value>,
@@ -54,6 +57,8 @@ pub struct NewReferral {
     pub phone: Option<String>,
     pub region: Region,
     pub timezone: Tz,
+    /// Further zones the customer may be in, without the primary one or repeats.
+    pub other_timezones: Vec<Tz>,
     pub amount: Money,
     pub days_in_arrears: i32,
     pub notes: Option<String>,
@@ -101,6 +106,37 @@ fn whole_number(
         .ok()
 }
 
+/// At most this many further zones per customer.
+const MAX_OTHER_ZONES: usize = 3;
+
+fn other_zones(names: &[String]) -> Result<Vec<Tz>, String> {
+    let names: Vec<&str> = names
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .collect();
+    if names.len() > MAX_OTHER_ZONES {
+        return Err(format!("may list at most {MAX_OTHER_ZONES} zones"));
+    }
+    let mut zones: Vec<Tz> = Vec::with_capacity(names.len());
+    for name in names {
+        let zone = parse_timezone(name).map_err(|m| format!("{name} {m}"))?;
+        if !zones.contains(&zone) {
+            zones.push(zone);
+        }
+    }
+    Ok(zones)
+}
+
+impl NewReferral {
+    /// Every zone the customer may be in, their own first.
+    pub fn zones(&self) -> Vec<Tz> {
+        std::iter::once(self.timezone)
+            .chain(self.other_timezones.iter().copied())
+            .collect()
+    }
+}
+
 impl ReferralRequest {
     pub fn parse(self) -> Result<NewReferral, FieldErrors> {
         let mut errors = crate::error::field_errors_of(self.validate().err());
@@ -125,6 +161,9 @@ impl ReferralRequest {
             }),
             (None, None) => None,
         };
+        let other_timezones = other_zones(self.other_timezones.as_deref().unwrap_or_default())
+            .map_err(|m| add("other_timezones", m))
+            .unwrap_or_default();
         let currency = Currency::parse(&self.currency)
             .map_err(|m| add("currency", m))
             .ok();
@@ -174,6 +213,10 @@ impl ReferralRequest {
                     email,
                     phone,
                     region,
+                    other_timezones: other_timezones
+                        .into_iter()
+                        .filter(|z| *z != timezone)
+                        .collect(),
                     timezone,
                     amount: Money::new(amount, currency),
                     days_in_arrears: days as i32,

@@ -44,6 +44,13 @@ impl NewCaseRow {
         schedule: ScheduleUpdate,
         now: NaiveDateTime,
     ) -> Self {
+        // The customer's own zone first, then the others (see `Case::zones`).
+        let timezone = referral
+            .zones()
+            .iter()
+            .map(|z| z.name())
+            .collect::<Vec<_>>()
+            .join(" ");
         NewCaseRow {
             client_id,
             arrears_since: now.date() - Duration::days(referral.days_in_arrears.into()),
@@ -52,7 +59,7 @@ impl NewCaseRow {
             email: referral.email.map(|e| e.to_string()),
             phone: referral.phone,
             region: referral.region.as_code(),
-            timezone: referral.timezone.name().to_string(),
+            timezone,
             amount_owed_minor: referral.amount.minor,
             currency: referral.amount.currency.code().to_string(),
             days_in_arrears: referral.days_in_arrears,

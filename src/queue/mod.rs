@@ -84,7 +84,7 @@ pub fn claim_next(
         let case = &claimed.case;
         let policy = reference.policy(conn, case.client_id)?;
         let calendar = reference.calendar(conn, &case.region)?;
-        if may_call_now(&policy, case.tz(), &calendar, &claimed.history, now) {
+        if may_call_now(&policy, &case.zones(), &calendar, &claimed.history, now) {
             return Ok(Claim::Claimed(Box::new(claimed)));
         }
         db::write_transaction(conn, |conn| {

@@ -32,7 +32,8 @@ pub enum NextContact {
         at: DateTime<Utc>,
         window_end: DateTime<Utc>,
     },
-    /// An open-ended hold applies: no contact until it is lifted.
+    /// An open-ended hold applies: no contact until it is lifted. (Also the answer when the
+    /// customer's zones never share contact hours: nobody may call until the zones are put right.)
     OnHold,
     /// The attempt cap is reached: the case closes as unable to contact.
     Exhausted,
@@ -56,14 +57,14 @@ fn allowed_day(policy: &ContactPolicy, holidays: &HolidayCalendar, day: NaiveDat
     policy.allows_weekday(chrono::Datelike::weekday(&day)) && !holidays.is_holiday(day)
 }
 
-/// Moves `t` to the first instant inside the customer's contact hours, returning it with that
+/// Moves `t` to the first instant inside the contact hours of one zone, returning it with that
 /// window's end.
-fn into_contact_hours(
+fn into_zone_hours(
     policy: &ContactPolicy,
     tz: Tz,
     holidays: &HolidayCalendar,
     t: DateTime<Utc>,
-) -> (DateTime<Utc>, DateTime<Utc>) {
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let local = t.with_timezone(&tz).naive_local();
     let mut day = local.date();
     // Two years of searching is far beyond any real calendar; it bounds a policy with no days.
@@ -73,12 +74,39 @@ fn into_contact_hours(
             let closes = local_to_utc(tz, day.and_time(policy.latest));
             let candidate = t.max(opens);
             if candidate < closes {
-                return (candidate, closes);
+                return Some((candidate, closes));
             }
         }
-        day = day.succ_opt().unwrap_or(day);
+        day = day.succ_opt()?;
     }
-    (t, t)
+    None
+}
+
+/// Moves `t` to the first instant inside the customer's contact hours in *every* zone they may
+/// be in (an address in one, a phone in another), returning it with the end of that shared
+/// window; `None` when the zones' hours never meet.
+fn into_contact_hours(
+    policy: &ContactPolicy,
+    zones: &[Tz],
+    holidays: &HolidayCalendar,
+    t: DateTime<Utc>,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let mut t = t;
+    // Each zone can only move `t` later; when none does, `t` is allowed everywhere. Two zones
+    // whose windows never overlap keep pushing each other on; the bound ends that.
+    'search: for _ in 0..64 {
+        let mut closes: Option<DateTime<Utc>> = None;
+        for &tz in zones {
+            let (opened, closing) = into_zone_hours(policy, tz, holidays, t)?;
+            if opened > t {
+                t = opened;
+                continue 'search;
+            }
+            closes = Some(closes.map_or(closing, |c| c.min(closing)));
+        }
+        return closes.map(|closes| (t, closes));
+    }
+    None
 }
 
 /// The earliest time ≥ `t` at which fewer than `limit` attempts fall in the `window` before it.
@@ -100,9 +128,11 @@ fn respecting_rolling_limit(
     *in_window[in_window.len() - limit] + window
 }
 
+/// The next time the customer may be called. `zones` are every time zone they may be in, the
+/// first being their own; a call is allowed only when it is allowed in all of them.
 pub fn next_contact(
     policy: &ContactPolicy,
-    tz: Tz,
+    zones: &[Tz],
     holidays: &HolidayCalendar,
     history: &ContactHistory,
     now: DateTime<Utc>,
@@ -144,24 +174,29 @@ pub fn next_contact(
                 }
             }
         }
-        let (opened, _) = into_contact_hours(policy, tz, holidays, t);
+        // Zones whose hours never meet: nobody may call until someone corrects the zones, which
+        // is what an open-ended hold means to the queue.
+        let Some((opened, window_end)) = into_contact_hours(policy, zones, holidays, t) else {
+            return NextContact::OnHold;
+        };
         t = opened;
         if t == before {
-            let (at, window_end) = into_contact_hours(policy, tz, holidays, t);
-            return NextContact::At { at, window_end };
+            return NextContact::At { at: t, window_end };
         }
     }
-    let (at, window_end) = into_contact_hours(policy, tz, holidays, t);
-    NextContact::At { at, window_end }
+    match into_contact_hours(policy, zones, holidays, t) {
+        Some((at, window_end)) => NextContact::At { at, window_end },
+        None => NextContact::OnHold,
+    }
 }
 
 /// Whether a call may start at `now` (the check made again when a handler claims a case).
 pub fn may_call_now(
     policy: &ContactPolicy,
-    tz: Tz,
+    zones: &[Tz],
     holidays: &HolidayCalendar,
     history: &ContactHistory,
     now: DateTime<Utc>,
 ) -> bool {
-    matches!(next_contact(policy, tz, holidays, history, now), NextContact::At { at, .. } if at == now)
+    matches!(next_contact(policy, zones, holidays, history, now), NextContact::At { at, .. } if at == now)
 }

@@ -29,7 +29,7 @@ fn a_new_referral_inside_hours_is_due_at_once() {
     assert_eq!(
         at(next_contact(
             &ContactPolicy::default(),
-            tz,
+            &[tz],
             &hol,
             &ContactHistory::default(),
             now
@@ -45,7 +45,7 @@ fn evenings_move_to_the_next_morning_and_sundays_to_monday() {
     // Tuesday 21:00 → Wednesday 08:00.
     let next = at(next_contact(
         &policy,
-        tz,
+        &[tz],
         &hol,
         &ContactHistory::default(),
         utc(2026, 3, 10, 21, 0),
@@ -54,7 +54,7 @@ fn evenings_move_to_the_next_morning_and_sundays_to_monday() {
     // Saturday 20:30 → Monday 08:00 (no Sunday calls).
     let next = at(next_contact(
         &policy,
-        tz,
+        &[tz],
         &hol,
         &ContactHistory::default(),
         utc(2026, 3, 14, 20, 30),
@@ -68,7 +68,7 @@ fn british_summer_time_shifts_the_utc_window() {
     // 1 July 2026, 06:30 UTC = 07:30 BST → 08:00 BST = 07:00 UTC.
     let next = at(next_contact(
         &ContactPolicy::default(),
-        tz,
+        &[tz],
         &hol,
         &ContactHistory::default(),
         utc(2026, 7, 1, 6, 30),
@@ -77,7 +77,7 @@ fn british_summer_time_shifts_the_utc_window() {
     // 19:30 UTC in summer is 20:30 BST: too late.
     let next = at(next_contact(
         &ContactPolicy::default(),
-        tz,
+        &[tz],
         &hol,
         &ContactHistory::default(),
         utc(2026, 7, 1, 19, 30),
@@ -92,7 +92,7 @@ fn customers_abroad_are_called_in_their_own_hours() {
     let now = utc(2026, 1, 14, 12, 0);
     let next = at(next_contact(
         &ContactPolicy::default(),
-        America::New_York,
+        &[America::New_York],
         &hol,
         &ContactHistory::default(),
         now,
@@ -146,7 +146,7 @@ fn holidays_are_skipped() {
     // Good Friday 2026 (3 Apr) → Saturday 4 Apr 08:00 BST.
     let next = at(next_contact(
         &ContactPolicy::default(),
-        tz,
+        &[tz],
         &hol,
         &ContactHistory::default(),
         utc(2026, 4, 3, 9, 0),
@@ -158,7 +158,7 @@ fn holidays_are_skipped() {
     );
     let next = at(next_contact(
         &ContactPolicy::default(),
-        tz,
+        &[tz],
         &extra,
         &ContactHistory::default(),
         utc(2026, 3, 11, 9, 0),
@@ -179,7 +179,7 @@ fn four_hours_between_attempts() {
     };
     let next = at(next_contact(
         &ContactPolicy::default(),
-        tz,
+        &[tz],
         &hol,
         &history,
         utc(2026, 3, 10, 9, 5),
@@ -203,7 +203,7 @@ fn no_more_than_seven_attempts_in_seven_days() {
     };
     let next = at(next_contact(
         &policy,
-        tz,
+        &[tz],
         &hol,
         &history,
         utc(2026, 3, 11, 17, 0),
@@ -222,7 +222,7 @@ fn a_week_of_quiet_after_a_conversation_unless_a_callback_was_asked_for() {
     };
     let next = at(next_contact(
         &ContactPolicy::default(),
-        tz,
+        &[tz],
         &hol,
         &history,
         spoke,
@@ -236,7 +236,7 @@ fn a_week_of_quiet_after_a_conversation_unless_a_callback_was_asked_for() {
     assert_eq!(
         at(next_contact(
             &ContactPolicy::default(),
-            tz,
+            &[tz],
             &hol,
             &history,
             spoke
@@ -260,7 +260,7 @@ fn holds_stop_contact_until_they_end() {
     assert_eq!(
         at(next_contact(
             &ContactPolicy::default(),
-            tz,
+            &[tz],
             &hol,
             &history,
             now
@@ -275,7 +275,7 @@ fn holds_stop_contact_until_they_end() {
         ..Default::default()
     };
     assert_eq!(
-        next_contact(&ContactPolicy::default(), tz, &hol, &open, now),
+        next_contact(&ContactPolicy::default(), &[tz], &hol, &open, now),
         NextContact::OnHold
     );
 }
@@ -292,7 +292,7 @@ fn the_total_cap_closes_the_case() {
         ..Default::default()
     };
     assert_eq!(
-        next_contact(&policy, tz, &hol, &history, utc(2026, 3, 10, 9, 0)),
+        next_contact(&policy, &[tz], &hol, &history, utc(2026, 3, 10, 9, 0)),
         NextContact::Exhausted
     );
 }
@@ -316,4 +316,57 @@ fn looser_client_policies_are_refused_with_reasons() {
     assert!(errors["latest"][0].contains("20:00"));
     assert!(errors.contains_key("weekdays"));
     assert!(errors.contains_key("min_hours_between_attempts"));
+}
+
+#[test]
+fn a_customer_in_two_zones_is_called_only_when_both_allow_it() {
+    let (_, hol) = london();
+    // Tuesday 10 March 2026, 10:00 in London (GMT) is 06:00 in New York (already on EDT).
+    let now = utc(2026, 3, 10, 10, 0);
+    let zones = [Europe::London, America::New_York];
+    let next = next_contact(
+        &ContactPolicy::default(),
+        &zones,
+        &hol,
+        &ContactHistory::default(),
+        now,
+    );
+    assert_eq!(
+        next,
+        NextContact::At {
+            // 08:00 in New York, 12:00 in London.
+            at: utc(2026, 3, 10, 12, 0),
+            // London closes at 20:00 GMT, before New York does (00:00 GMT).
+            window_end: utc(2026, 3, 10, 20, 0),
+        }
+    );
+    assert!(!may_call_now(
+        &ContactPolicy::default(),
+        &zones,
+        &hol,
+        &ContactHistory::default(),
+        now
+    ));
+}
+
+#[test]
+fn zones_whose_hours_never_meet_mean_no_calls_at_all() {
+    let (_, hol) = london();
+    let policy = ContactPolicy {
+        earliest: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+        latest: chrono::NaiveTime::from_hms_opt(12, 0, 0).unwrap(),
+        ..ContactPolicy::default()
+    };
+    // 10:00–12:00 in London and in Auckland (13 hours ahead in March) never overlap.
+    let zones = [Europe::London, chrono_tz::Pacific::Auckland];
+    assert_eq!(
+        next_contact(
+            &policy,
+            &zones,
+            &hol,
+            &ContactHistory::default(),
+            utc(2026, 3, 10, 9, 0)
+        ),
+        NextContact::OnHold
+    );
 }

@@ -247,3 +247,35 @@ async fn a_client_may_tighten_its_contact_policy_but_not_loosen_it(app: TestApp)
         "the stricter start applies"
     );
 }
+
+backend_test!(a_customer_who_may_be_in_two_zones_is_called_when_both_allow_it);
+async fn a_customer_who_may_be_in_two_zones_is_called_when_both_allow_it(app: TestApp) {
+    // 10:00 in London is 06:00 in New York (EDT): too early there.
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Two Zones Co"));
+    let mut body = referral("TZ-1");
+    body["other_timezones"] = json!(["America/New_York"]);
+    let response = post(&app, &key, &body).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let case: Value = response.json().await.unwrap();
+    assert_eq!(case["timezone"], "Europe/London");
+    assert_eq!(case["other_timezones"], json!(["America/New_York"]));
+    assert_eq!(case["status"], "scheduled");
+    assert_eq!(
+        case["next_contact_at"], "2026-03-10T12:00:00Z",
+        "08:00 in New York"
+    );
+
+    let mut bad = referral("TZ-2");
+    bad["other_timezones"] = json!(["America/New_York", "Mars/Olympus"]);
+    let response = post(&app, &key, &bad).await;
+    assert_eq!(response.status().as_u16(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["fields"]["other_timezones"][0]
+            .as_str()
+            .unwrap()
+            .contains("Mars/Olympus"),
+        "{body}"
+    );
+}
