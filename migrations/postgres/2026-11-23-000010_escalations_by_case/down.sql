@@ -1,0 +1,1 @@
+DROP INDEX escalations_case;
