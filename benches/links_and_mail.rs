@@ -13,7 +13,7 @@ use std::{
 };
 
 use chrono::TimeZone;
-use outreach::{audit::Actor, mail, plans, startup::Application};
+use outreach::{audit::Actor, mail, plans};
 
 mod common;
 use common::{env_or, Stats};
@@ -37,15 +37,12 @@ fn main() {
         tls: outreach::config::SmtpTls::None,
     });
     let now = chrono::Utc.with_ymd_and_hms(2026, 3, 10, 10, 0, 0).unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let app = runtime.block_on(Application::build(cfg)).unwrap();
-    let state = app.state();
+    let common::Running {
+        runtime,
+        state,
+        address,
+    } = common::start(cfg);
     state.clock.pin(now);
-    let address = format!("http://127.0.0.1:{}", app.port());
-    runtime.spawn(app.run_until_stopped());
 
     // One customer with a plan, and `messages` customers whose attempts ran out (one e-mail each).
     let pool = state.pool.clone();
@@ -157,15 +154,8 @@ fn main() {
             .collect();
         tokio::time::sleep(Duration::from_secs(seconds)).await;
         stop.store(true, Ordering::Relaxed);
-        let mut latencies = Vec::new();
-        for w in workers {
-            latencies.extend(w.await.unwrap());
-        }
-        Stats {
-            count: latencies.len(),
-            seconds: started.elapsed().as_secs_f64(),
-            latencies,
-        }
+        let latencies = common::joined(workers).await;
+        Stats::since(started, latencies)
     });
 
     // --- The raw look-up the page rests on: token hash → link → plan, on the pool.
@@ -198,11 +188,7 @@ fn main() {
             .into_iter()
             .flat_map(|t| t.join().unwrap())
             .collect();
-        Stats {
-            count: latencies.len(),
-            seconds: started.elapsed().as_secs_f64(),
-            latencies,
-        }
+        Stats::since(started, latencies)
     };
 
     // --- The outbox drained to the local SMTP server.

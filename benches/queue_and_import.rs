@@ -17,7 +17,7 @@ use std::{
 
 use chrono::TimeZone;
 use diesel::{connection::SimpleConnection, Connection, PgConnection, RunQueryDsl};
-use outreach::{audit::Actor, db, queue, startup::Application};
+use outreach::{audit::Actor, db, queue};
 
 mod common;
 use common::{env_or, Stats};
@@ -55,15 +55,12 @@ fn main() {
     // cores): more connections than cores only adds contention inside PostgreSQL.
     let mut config = common::config(&url);
     config.pool_size = env_or("OUTREACH_BENCH_POOL_SIZE", 4);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let app = runtime.block_on(Application::build(config)).unwrap();
-    let state = app.state();
+    let common::Running {
+        runtime,
+        state,
+        address,
+    } = common::start(config);
     state.clock.pin(now);
-    let address = format!("http://127.0.0.1:{}", app.port());
-    runtime.spawn(app.run_until_stopped());
 
     // --- Import, beside COPY of the same file into a plain table.
     let pool = state.pool.clone();
@@ -130,15 +127,8 @@ fn main() {
                 })
             })
             .collect();
-        let mut latencies = Vec::new();
-        for w in workers {
-            latencies.extend(w.await.unwrap());
-        }
-        Stats {
-            count: latencies.len(),
-            seconds: started.elapsed().as_secs_f64(),
-            latencies,
-        }
+        let latencies = common::joined(workers).await;
+        Stats::since(started, latencies)
     });
     let same_statement = direct_claims(
         &url,
@@ -199,15 +189,8 @@ fn main() {
         let started = Instant::now();
         tokio::time::sleep(Duration::from_secs(seconds)).await;
         stop.store(true, Ordering::Relaxed);
-        let mut latencies = Vec::new();
-        for w in workers {
-            latencies.extend(w.await.unwrap());
-        }
-        Stats {
-            count: latencies.len(),
-            seconds: started.elapsed().as_secs_f64(),
-            latencies,
-        }
+        let latencies = common::joined(workers).await;
+        Stats::since(started, latencies)
     });
 
     println!("\nOutreach benchmark — PostgreSQL, {rows} cases, {handlers} concurrent handlers\n");
@@ -317,9 +300,5 @@ fn direct_claims(
             .flat_map(|t| t.join().unwrap())
             .collect()
     });
-    Stats {
-        count: latencies.len(),
-        seconds: started.elapsed().as_secs_f64(),
-        latencies,
-    }
+    Stats::since(started, latencies)
 }

@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use diesel::{connection::SimpleConnection, sql_query, Connection, PgConnection, RunQueryDsl};
-use outreach::{audit::Actor, reports, startup::Application};
+use outreach::{audit::Actor, reports};
 
 mod common;
 use common::env_or;
@@ -19,16 +19,11 @@ fn main() {
         return;
     };
     let cases: i64 = env_or("OUTREACH_BENCH_CASES", 1_000_000);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let app = runtime
-        .block_on(Application::build(common::config(&url)))
-        .unwrap();
-    let state = app.state();
-    let address = format!("http://127.0.0.1:{}", app.port());
-    runtime.spawn(app.run_until_stopped());
+    let common::Running {
+        runtime,
+        state,
+        address,
+    } = common::start(common::config(&url));
 
     let (client_id, key) = {
         let mut conn = state.pool.get().unwrap();

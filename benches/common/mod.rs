@@ -48,15 +48,58 @@ pub fn config(url: &str) -> outreach::config::Config {
     cfg
 }
 
+/// The service running on its own runtime, as the benchmarks drive it.
+pub struct Running {
+    pub runtime: tokio::runtime::Runtime,
+    pub state: actix_web::web::Data<outreach::state::AppState>,
+    /// `http://127.0.0.1:<port>`
+    pub address: String,
+}
+
+/// Builds and starts the service with `config` on a new multi-threaded runtime.
+pub fn start(config: outreach::config::Config) -> Running {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let app = runtime
+        .block_on(outreach::startup::Application::build(config))
+        .expect("the service starts");
+    let state = app.state();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    runtime.spawn(app.run_until_stopped());
+    Running {
+        runtime,
+        state,
+        address,
+    }
+}
+
 pub struct Stats {
-    pub count: usize,
     pub seconds: f64,
     pub latencies: Vec<Duration>,
 }
 
+/// Every worker task's latencies, once all have finished.
+pub async fn joined(workers: Vec<tokio::task::JoinHandle<Vec<Duration>>>) -> Vec<Duration> {
+    let mut latencies = Vec::new();
+    for worker in workers {
+        latencies.extend(worker.await.expect("a benchmark worker panicked"));
+    }
+    latencies
+}
+
 impl Stats {
+    /// What was measured, over the time since `started`.
+    pub fn since(started: std::time::Instant, latencies: Vec<Duration>) -> Self {
+        Stats {
+            seconds: started.elapsed().as_secs_f64(),
+            latencies,
+        }
+    }
+
     pub fn per_second(&self) -> f64 {
-        self.count as f64 / self.seconds
+        self.latencies.len() as f64 / self.seconds
     }
 
     pub fn percentile_ms(&self, p: f64) -> f64 {
@@ -71,7 +114,7 @@ impl Stats {
     pub fn row(&self, what: &str) -> String {
         format!(
             "| {what} | {} | {:.0}/s | {:.2} ms | {:.2} ms |",
-            self.count,
+            self.latencies.len(),
             self.per_second(),
             self.percentile_ms(0.50),
             self.percentile_ms(0.99)
