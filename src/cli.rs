@@ -119,11 +119,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
     if let Command::Import { client, file } = command {
         return import_file(&pool, client, &file).await;
     }
-    let output = db::run(&pool, move |conn| {
-        db::write_transaction(conn, |conn| operator_command(conn, command))
-    })
-    .await
-    .map_err(anyhow::Error::new)?;
+    let output = db::run_write(&pool, move |conn| operator_command(conn, command))
+        .await
+        .map_err(anyhow::Error::new)?;
     println!("{output}");
     Ok(())
 }

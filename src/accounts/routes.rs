@@ -122,10 +122,8 @@ async fn set_active(
     let user_id = path.into_inner();
     let active = form.active == "true";
     let actor = admin.actor();
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            super::set_user_active(conn, actor, user_id, active)
-        })
+    db::run_write(&state.pool, move |conn| {
+        super::set_user_active(conn, actor, user_id, active)
     })
     .await?;
     state.credentials.clear();
@@ -148,10 +146,8 @@ async fn issue_token(
 ) -> AppResult<HttpResponse> {
     let user_id = path.into_inner();
     let actor = admin.actor();
-    let (_, token) = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            super::issue_personal_token(conn, actor, user_id, &form.label)
-        })
+    let (_, token) = db::run_write(&state.pool, move |conn| {
+        super::issue_personal_token(conn, actor, user_id, &form.label)
     })
     .await?;
     Page::new("admin/secret.html", &csrf, Some(&admin.user))
@@ -208,10 +204,8 @@ async fn create_client(
         form.contact_email.clone(),
         form.contact_phone.clone(),
     );
-    let created = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            super::create_client(conn, actor, &name, Some(&email), Some(&phone))
-        })
+    let created = db::run_write(&state.pool, move |conn| {
+        super::create_client(conn, actor, &name, Some(&email), Some(&phone))
     })
     .await;
     match created {
@@ -251,10 +245,8 @@ async fn issue_key(
 ) -> AppResult<HttpResponse> {
     let client_id = path.into_inner();
     let actor = admin.actor();
-    let (_, key) = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            super::issue_client_key(conn, actor, client_id, &form.label)
-        })
+    let (_, key) = db::run_write(&state.pool, move |conn| {
+        super::issue_client_key(conn, actor, client_id, &form.label)
     })
     .await?;
     Page::new("admin/secret.html", &csrf, Some(&admin.user))
@@ -280,10 +272,8 @@ async fn revoke(
 ) -> AppResult<HttpResponse> {
     let credential_id = path.into_inner();
     let actor = admin.actor();
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            super::revoke_credential(conn, actor, credential_id)
-        })
+    db::run_write(&state.pool, move |conn| {
+        super::revoke_credential(conn, actor, credential_id)
     })
     .await?;
     state.credentials.clear();

@@ -106,17 +106,15 @@ pub async fn record_outcome(
     let (handler_id, actor) = (staff.user.id, staff.actor());
     let request = body.into_inner();
     let script_version_id = request.script_version_id;
-    let recorded = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let case = cases::store::find(conn, case_id)?;
-            let (outcome, notes) = request.parse(case.tz(), now).map_err(AppError::fields)?;
-            let report = record::CallReport {
-                outcome: &outcome,
-                notes: notes.as_deref(),
-                script_version_id,
-            };
-            record::record(conn, actor, handler_id, case_id, report, now)
-        })
+    let recorded = db::run_write(&state.pool, move |conn| {
+        let case = cases::store::find(conn, case_id)?;
+        let (outcome, notes) = request.parse(case.tz(), now).map_err(AppError::fields)?;
+        let report = record::CallReport {
+            outcome: &outcome,
+            notes: notes.as_deref(),
+            script_version_id,
+        };
+        record::record(conn, actor, handler_id, case_id, report, now)
     })
     .await?;
     Ok(HttpResponse::Ok().json(CaseView::from(&recorded.case)))
@@ -148,10 +146,8 @@ pub async fn record_vulnerability(
         state.clock.now_naive(),
     );
     let request = body.into_inner();
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            safeguarding::record_vulnerability(conn, actor, user_id, case_id, &request, now)
-        })
+    db::run_write(&state.pool, move |conn| {
+        safeguarding::record_vulnerability(conn, actor, user_id, case_id, &request, now)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -195,17 +191,15 @@ pub async fn escalate(
         staff.actor(),
         state.clock.now_naive(),
     );
-    let contacts = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            safeguarding::raise_risk_to_life(
-                conn,
-                actor,
-                user_id,
-                case_id,
-                request.note.as_deref(),
-                now,
-            )
-        })
+    let contacts = db::run_write(&state.pool, move |conn| {
+        safeguarding::raise_risk_to_life(
+            conn,
+            actor,
+            user_id,
+            case_id,
+            request.note.as_deref(),
+            now,
+        )
     })
     .await?;
     Ok(HttpResponse::Created().json(contacts))
@@ -241,10 +235,8 @@ pub async fn propose_exception(
         state.clock.now_naive(),
     );
     let request = body.into_inner();
-    let id = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            welfare::propose_exception(conn, actor, user_id, case_id, &request, now)
-        })
+    let id = db::run_write(&state.pool, move |conn| {
+        welfare::propose_exception(conn, actor, user_id, case_id, &request, now)
     })
     .await?;
     Ok(HttpResponse::Created().json(Created { id }))
@@ -276,10 +268,8 @@ pub async fn decide_exception(
         state.clock.now_naive(),
     );
     let decision = body.into_inner().decision;
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            welfare::decide_exception(conn, actor, user_id, id, &decision, now)
-        })
+    db::run_write(&state.pool, move |conn| {
+        welfare::decide_exception(conn, actor, user_id, id, &decision, now)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -303,10 +293,8 @@ pub async fn write_debrief(
 ) -> AppResult<HttpResponse> {
     let (user_id, actor, now) = (staff.user.id, staff.actor(), state.clock.now_naive());
     let request = body.into_inner();
-    let id = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            welfare::write_debrief(conn, actor, user_id, &request, now)
-        })
+    let id = db::run_write(&state.pool, move |conn| {
+        welfare::write_debrief(conn, actor, user_id, &request, now)
     })
     .await?;
     Ok(HttpResponse::Created().json(Created { id }))

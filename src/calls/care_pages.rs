@@ -62,10 +62,8 @@ async fn post_vulnerability(
         note: Some(form.note).filter(|n| !n.trim().is_empty()),
     };
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
-    let result = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            safeguarding::record_vulnerability(conn, actor, user_id, case_id, &request, now)
-        })
+    let result = db::run_write(&state.pool, move |conn| {
+        safeguarding::record_vulnerability(conn, actor, user_id, case_id, &request, now)
     })
     .await;
     or_rerender(&state, &staff, &csrf, case_id, result, |_| {
@@ -91,10 +89,8 @@ async fn post_risk_to_life(
     let case_id = path.into_inner();
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
     let note = Some(form.note).filter(|n| !n.trim().is_empty());
-    let result = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            safeguarding::raise_risk_to_life(conn, actor, user_id, case_id, note.as_deref(), now)
-        })
+    let result = db::run_write(&state.pool, move |conn| {
+        safeguarding::raise_risk_to_life(conn, actor, user_id, case_id, note.as_deref(), now)
     })
     .await;
     let state_ref = &state;
@@ -129,10 +125,8 @@ async fn post_exception(
         arrangement: form.arrangement,
         reason: form.reason,
     };
-    let result = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            welfare::propose_exception(conn, actor, user_id, case_id, &request, now)
-        })
+    let result = db::run_write(&state.pool, move |conn| {
+        welfare::propose_exception(conn, actor, user_id, case_id, &request, now)
     })
     .await;
     or_rerender(&state, &staff, &csrf, case_id, result, |_| {
@@ -156,10 +150,8 @@ async fn post_decision(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            welfare::decide_exception(conn, actor, user_id, id, &form.decision, now)
-        })
+    db::run_write(&state.pool, move |conn| {
+        welfare::decide_exception(conn, actor, user_id, id, &form.decision, now)
     })
     .await?;
     Ok(redirect("/queue"))
@@ -184,10 +176,8 @@ async fn post_debrief(
         case_id: form.case_id.trim().parse().ok(),
         body: form.body,
     };
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            welfare::write_debrief(conn, actor, user_id, &request, now)
-        })
+    db::run_write(&state.pool, move |conn| {
+        welfare::write_debrief(conn, actor, user_id, &request, now)
     })
     .await?;
     Ok(redirect("/queue?notice=debrief"))
@@ -204,26 +194,25 @@ async fn lift_hold(
 ) -> AppResult<HttpResponse> {
     let ((case_id, hold_id), actor, now) =
         (path.into_inner(), supervisor.actor(), state.clock.now());
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let (held_case, lifted) = holds::lift(conn, hold_id, now.naive_utc())?;
-            if held_case != case_id {
-                return Err(AppError::NotFound);
-            }
-            let case = cases::store::find(conn, case_id)?;
-            cases::schedule::reschedule(conn, &case, now)?;
-            let entry = match lifted {
-                holds::Lifted::Now => audit::Entry::new("hold_lifted", "case", Some(case_id)),
-                holds::Lifted::EndsAt(end) => {
-                    audit::Entry::new("breathing_space_treatment_ended", "case", Some(case_id))
-                        .detail(format!(
+    db::run_write(&state.pool, move |conn| {
+        let (held_case, lifted) = holds::lift(conn, hold_id, now.naive_utc())?;
+        if held_case != case_id {
+            return Err(AppError::NotFound);
+        }
+        let case = cases::store::find(conn, case_id)?;
+        cases::schedule::reschedule(conn, &case, now)?;
+        let entry = match lifted {
+            holds::Lifted::Now => audit::Entry::new("hold_lifted", "case", Some(case_id)),
+            holds::Lifted::EndsAt(end) => {
+                audit::Entry::new("breathing_space_treatment_ended", "case", Some(case_id)).detail(
+                    format!(
                     "Mental-health crisis Breathing Space ends {} UTC (30 days after treatment)",
                     end.format("%Y-%m-%d %H:%M")
-                ))
-                }
-            };
-            audit::record(conn, actor, entry.client(Some(case.client_id)))
-        })
+                ),
+                )
+            }
+        };
+        audit::record(conn, actor, entry.client(Some(case.client_id)))
     })
     .await?;
     Ok(redirect(&format!("/calls/{case_id}")))

@@ -78,23 +78,21 @@ async fn add(
         ));
     }
     let actor = admin.actor();
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            diesel::insert_into(ec::table)
-                .values((
-                    ec::region.eq(&form.region),
-                    ec::service.eq(form.service.trim()),
-                    ec::phone.eq(form.phone.trim()),
-                    ec::note.eq(Some(form.note.trim()).filter(|n| !n.is_empty())),
-                ))
-                .execute(conn)?;
-            audit::record(
-                conn,
-                actor,
-                audit::Entry::new("emergency_contact_added", "emergency_contact", None)
-                    .detail(form.service.clone()),
-            )
-        })
+    db::run_write(&state.pool, move |conn| {
+        diesel::insert_into(ec::table)
+            .values((
+                ec::region.eq(&form.region),
+                ec::service.eq(form.service.trim()),
+                ec::phone.eq(form.phone.trim()),
+                ec::note.eq(Some(form.note.trim()).filter(|n| !n.is_empty())),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            actor,
+            audit::Entry::new("emergency_contact_added", "emergency_contact", None)
+                .detail(form.service.clone()),
+        )
     })
     .await?;
     Ok(redirect("/admin/emergency-contacts"))
@@ -108,15 +106,13 @@ async fn delete(
     _f: CsrfForm<serde::de::IgnoredAny>,
 ) -> AppResult<HttpResponse> {
     let (id, actor) = (path.into_inner(), admin.actor());
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            diesel::delete(ec::table.find(id)).execute(conn)?;
-            audit::record(
-                conn,
-                actor,
-                audit::Entry::new("emergency_contact_removed", "emergency_contact", Some(id)),
-            )
-        })
+    db::run_write(&state.pool, move |conn| {
+        diesel::delete(ec::table.find(id)).execute(conn)?;
+        audit::record(
+            conn,
+            actor,
+            audit::Entry::new("emergency_contact_removed", "emergency_contact", Some(id)),
+        )
     })
     .await?;
     Ok(redirect("/admin/emergency-contacts"))

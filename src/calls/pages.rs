@@ -266,17 +266,15 @@ async fn post_outcome(
     let case_id = path.into_inner();
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now());
     let (request, script_version_id) = form.into_request();
-    let result = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let case = cases::store::find(conn, case_id)?;
-            let (outcome, notes) = request.parse(case.tz(), now).map_err(AppError::fields)?;
-            let report = record::CallReport {
-                outcome: &outcome,
-                notes: notes.as_deref(),
-                script_version_id,
-            };
-            record::record(conn, actor, user_id, case_id, report, now)
-        })
+    let result = db::run_write(&state.pool, move |conn| {
+        let case = cases::store::find(conn, case_id)?;
+        let (outcome, notes) = request.parse(case.tz(), now).map_err(AppError::fields)?;
+        let report = record::CallReport {
+            outcome: &outcome,
+            notes: notes.as_deref(),
+            script_version_id,
+        };
+        record::record(conn, actor, user_id, case_id, report, now)
     })
     .await;
     or_rerender(&state, &staff, &csrf, case_id, result, |_| {

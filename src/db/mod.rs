@@ -44,7 +44,7 @@ impl DbConn {
     }
 }
 
-pub use pool::{run, Pool};
+pub use pool::{run, run_write, Pool};
 
 /// A transaction that will write. On SQLite it starts `BEGIN IMMEDIATE`, taking the write lock
 /// up front: a deferred transaction that reads and then writes can fail outright when another

@@ -168,3 +168,13 @@ where
     .await
     .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
 }
+
+/// `run` with the work in one write transaction (`super::write_transaction`): what every handler
+/// that changes data does.
+pub async fn run_write<F, T>(pool: &Pool, work: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    run(pool, move |conn| super::write_transaction(conn, work)).await
+}

@@ -53,13 +53,11 @@ async fn refer_one(
     let referral = request.parse().map_err(AppError::fields)?;
     let (client_id, actor) = (client.client_id, client.actor());
     let now = state.clock.now();
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let mut intake = Intake::for_client(conn, client_id)?;
-            Ok(match intake.refer(conn, actor, referral, now)? {
-                Referred::Created(case) => (201, CaseView::from(&case)),
-                Referred::AlreadyReferred(case) => (200, CaseView::from(&case)),
-            })
+    db::run_write(&state.pool, move |conn| {
+        let mut intake = Intake::for_client(conn, client_id)?;
+        Ok(match intake.refer(conn, actor, referral, now)? {
+            Referred::Created(case) => (201, CaseView::from(&case)),
+            Referred::AlreadyReferred(case) => (200, CaseView::from(&case)),
         })
     })
     .await

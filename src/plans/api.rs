@@ -33,18 +33,16 @@ pub async fn create_plan(
     let (user_id, actor, now) = (staff.user.id, staff.actor(), state.clock.now());
     let st = state.clone();
     let request = body.into_inner();
-    let plan = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            super::propose(
-                conn,
-                actor,
-                user_id,
-                case_id,
-                request,
-                now,
-                super::links::LinkSettings::of(&st.config),
-            )
-        })
+    let plan = db::run_write(&state.pool, move |conn| {
+        super::propose(
+            conn,
+            actor,
+            user_id,
+            case_id,
+            request,
+            now,
+            super::links::LinkSettings::of(&st.config),
+        )
     })
     .await?;
     Ok(HttpResponse::Created().json(plan))

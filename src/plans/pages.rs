@@ -112,8 +112,8 @@ async fn answer(
 ) -> AppResult<HttpResponse> {
     limited(state, req)?;
     let now = state.clock.now_naive();
-    let outcome = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| match links::resolve(conn, &token, now)? {
+    let outcome = db::run_write(&state.pool, move |conn| {
+        match links::resolve(conn, &token, now)? {
             LinkState::Valid { plan_id } => match &change_message {
                 None => customer::confirm(conn, plan_id, now).map(Some),
                 Some(message) => {
@@ -122,7 +122,7 @@ async fn answer(
             },
             LinkState::Expired => Ok(None),
             LinkState::Unknown => Err(AppError::NotFound),
-        })
+        }
     })
     .await;
     let template = match outcome {
@@ -295,20 +295,18 @@ async fn propose_from_call(
     let case_id = path.into_inner();
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now());
     let st = state.clone();
-    let result = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let case = crate::cases::store::find(conn, case_id)?;
-            let request = form.into_request(&case.currency);
-            super::propose(
-                conn,
-                actor,
-                user_id,
-                case_id,
-                request,
-                now,
-                super::links::LinkSettings::of(&st.config),
-            )
-        })
+    let result = db::run_write(&state.pool, move |conn| {
+        let case = crate::cases::store::find(conn, case_id)?;
+        let request = form.into_request(&case.currency);
+        super::propose(
+            conn,
+            actor,
+            user_id,
+            case_id,
+            request,
+            now,
+            super::links::LinkSettings::of(&st.config),
+        )
     })
     .await;
     match result {

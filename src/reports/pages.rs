@@ -137,22 +137,20 @@ async fn schedule(
         ),
     };
     let actor = user.actor();
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            diesel::update(clients::table.find(client_id))
-                .set((
-                    clients::report_frequency.eq(&frequency),
-                    clients::report_email.eq(&email),
-                ))
-                .execute(conn)?;
-            audit::record(
-                conn,
-                actor,
-                audit::Entry::new("report_schedule_set", "client", Some(client_id))
-                    .client(Some(client_id))
-                    .detail(frequency.clone().unwrap_or_else(|| "none".into())),
-            )
-        })
+    db::run_write(&state.pool, move |conn| {
+        diesel::update(clients::table.find(client_id))
+            .set((
+                clients::report_frequency.eq(&frequency),
+                clients::report_email.eq(&email),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            actor,
+            audit::Entry::new("report_schedule_set", "client", Some(client_id))
+                .client(Some(client_id))
+                .detail(frequency.clone().unwrap_or_else(|| "none".into())),
+        )
     })
     .await?;
     Ok(redirect("/portal/reports"))

@@ -167,16 +167,14 @@ pub async fn put_policy(
         })?;
     let (client_id, actor, now) = (client.client_id, client.actor(), state.clock.now_naive());
     let saved = PolicyBody::from(&policy);
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            policy_store::save_policy(conn, client_id, &policy, now)?;
-            audit::record(
-                conn,
-                actor,
-                audit::Entry::new("contact_policy_set", "client", Some(client_id))
-                    .client(Some(client_id)),
-            )
-        })
+    db::run_write(&state.pool, move |conn| {
+        policy_store::save_policy(conn, client_id, &policy, now)?;
+        audit::record(
+            conn,
+            actor,
+            audit::Entry::new("contact_policy_set", "client", Some(client_id))
+                .client(Some(client_id)),
+        )
     })
     .await?;
     state.reference.forget_policy(client_id);

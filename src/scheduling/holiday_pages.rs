@@ -159,32 +159,30 @@ async fn add(
         }
     };
     let actor = admin.actor();
-    let added = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let known: bool = diesel::select(diesel::dsl::exists(
-                ph::table
-                    .filter(ph::region.eq(&region))
-                    .filter(ph::holiday_date.eq(date)),
+    let added = db::run_write(&state.pool, move |conn| {
+        let known: bool = diesel::select(diesel::dsl::exists(
+            ph::table
+                .filter(ph::region.eq(&region))
+                .filter(ph::holiday_date.eq(date)),
+        ))
+        .get_result(conn)?;
+        if known {
+            return Ok(false);
+        }
+        diesel::insert_into(ph::table)
+            .values((
+                ph::region.eq(&region),
+                ph::holiday_date.eq(date),
+                ph::name.eq(&name),
             ))
-            .get_result(conn)?;
-            if known {
-                return Ok(false);
-            }
-            diesel::insert_into(ph::table)
-                .values((
-                    ph::region.eq(&region),
-                    ph::holiday_date.eq(date),
-                    ph::name.eq(&name),
-                ))
-                .execute(conn)?;
-            audit::record(
-                conn,
-                actor,
-                audit::Entry::new("public_holiday_added", "public_holiday", None)
-                    .detail(format!("{region} {date}: {name}")),
-            )?;
-            Ok(true)
-        })
+            .execute(conn)?;
+        audit::record(
+            conn,
+            actor,
+            audit::Entry::new("public_holiday_added", "public_holiday", None)
+                .detail(format!("{region} {date}: {name}")),
+        )?;
+        Ok(true)
     })
     .await?;
     state.reference.forget_calendars();
@@ -206,18 +204,16 @@ async fn delete(
     _f: CsrfForm<serde::de::IgnoredAny>,
 ) -> AppResult<HttpResponse> {
     let (id, actor) = (path.into_inner(), admin.actor());
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let removed = diesel::delete(ph::table.find(id)).execute(conn)?;
-            if removed == 0 {
-                return Err(AppError::NotFound);
-            }
-            audit::record(
-                conn,
-                actor,
-                audit::Entry::new("public_holiday_removed", "public_holiday", Some(id)),
-            )
-        })
+    db::run_write(&state.pool, move |conn| {
+        let removed = diesel::delete(ph::table.find(id)).execute(conn)?;
+        if removed == 0 {
+            return Err(AppError::NotFound);
+        }
+        audit::record(
+            conn,
+            actor,
+            audit::Entry::new("public_holiday_removed", "public_holiday", Some(id)),
+        )
     })
     .await?;
     state.reference.forget_calendars();

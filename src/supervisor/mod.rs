@@ -63,17 +63,15 @@ async fn resolve(
         sup.actor(),
         state.clock.now_naive(),
     );
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            if queries::resolve_escalation(conn, id, user_id, now)? == 0 {
-                return Err(AppError::NotFound);
-            }
-            crate::audit::record(
-                conn,
-                actor,
-                crate::audit::Entry::new("escalation_resolved", "escalation", Some(id)),
-            )
-        })
+    db::run_write(&state.pool, move |conn| {
+        if queries::resolve_escalation(conn, id, user_id, now)? == 0 {
+            return Err(AppError::NotFound);
+        }
+        crate::audit::record(
+            conn,
+            actor,
+            crate::audit::Entry::new("escalation_resolved", "escalation", Some(id)),
+        )
     })
     .await?;
     Ok(redirect("/supervisor"))
@@ -98,10 +96,8 @@ async fn complete_follow_up(
         sup.actor(),
         state.clock.now_naive(),
     );
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            welfare::complete_follow_up(conn, actor, user_id, id, &form.note, now)
-        })
+    db::run_write(&state.pool, move |conn| {
+        welfare::complete_follow_up(conn, actor, user_id, id, &form.note, now)
     })
     .await?;
     Ok(redirect("/supervisor"))
@@ -120,10 +116,8 @@ async fn review_exception(
         sup.actor(),
         state.clock.now_naive(),
     );
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            welfare::review_exception(conn, actor, user_id, id, now)
-        })
+    db::run_write(&state.pool, move |conn| {
+        welfare::review_exception(conn, actor, user_id, id, now)
     })
     .await?;
     Ok(redirect("/supervisor"))
@@ -206,10 +200,8 @@ async fn save_script(
     }
     let (user_id, actor, now) = (sup.id, sup.actor(), state.clock.now_naive());
     let body = form.body.clone();
-    let saved = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            script_store::save(conn, actor, user_id, &body, now)
-        })
+    let saved = db::run_write(&state.pool, move |conn| {
+        script_store::save(conn, actor, user_id, &body, now)
     })
     .await;
     state.reference.forget_script();

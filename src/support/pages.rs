@@ -161,20 +161,18 @@ async fn add(
         Err(errors) => return directory_page(&state, &user, &csrf, Some(errors)).await,
     };
     let (actor, now) = (user.actor(), state.clock.now_naive());
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let id = store::insert(conn, &input, now)?;
-            audit::record(
-                conn,
-                actor,
-                audit::Entry::new(
-                    "support_organisation_added",
-                    "support_organisation",
-                    Some(id),
-                )
-                .detail(input.name.clone()),
+    db::run_write(&state.pool, move |conn| {
+        let id = store::insert(conn, &input, now)?;
+        audit::record(
+            conn,
+            actor,
+            audit::Entry::new(
+                "support_organisation_added",
+                "support_organisation",
+                Some(id),
             )
-        })
+            .detail(input.name.clone()),
+        )
     })
     .await?;
     state.reference.forget_directory();
@@ -193,23 +191,21 @@ async fn edit(
     let actor = user.actor();
     if form.one("action") == "retire" || form.one("action") == "restore" {
         let retired = form.one("action") == "retire";
-        db::run(&state.pool, move |conn| {
-            db::write_transaction(conn, |conn| {
-                store::set_retired(conn, id, retired)?;
-                audit::record(
-                    conn,
-                    actor,
-                    audit::Entry::new(
-                        if retired {
-                            "support_organisation_retired"
-                        } else {
-                            "support_organisation_restored"
-                        },
-                        "support_organisation",
-                        Some(id),
-                    ),
-                )
-            })
+        db::run_write(&state.pool, move |conn| {
+            store::set_retired(conn, id, retired)?;
+            audit::record(
+                conn,
+                actor,
+                audit::Entry::new(
+                    if retired {
+                        "support_organisation_retired"
+                    } else {
+                        "support_organisation_restored"
+                    },
+                    "support_organisation",
+                    Some(id),
+                ),
+            )
         })
         .await?;
         state.reference.forget_directory();
@@ -219,19 +215,17 @@ async fn edit(
         Ok(input) => input,
         Err(errors) => return directory_page(&state, &user, &csrf, Some(errors)).await,
     };
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            store::update(conn, id, &input)?;
-            audit::record(
-                conn,
-                actor,
-                audit::Entry::new(
-                    "support_organisation_edited",
-                    "support_organisation",
-                    Some(id),
-                ),
-            )
-        })
+    db::run_write(&state.pool, move |conn| {
+        store::update(conn, id, &input)?;
+        audit::record(
+            conn,
+            actor,
+            audit::Entry::new(
+                "support_organisation_edited",
+                "support_organisation",
+                Some(id),
+            ),
+        )
     })
     .await?;
     state.reference.forget_directory();
@@ -273,25 +267,23 @@ async fn record_support(
         .filter_map(|v| v.parse().ok())
         .collect();
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let case = crate::cases::store::find(conn, case_id)?;
-            diesel::update(cases::table.find(case_id))
-                .set(cases::needs.eq(needs.join(",")))
-                .execute(conn)?;
-            store::record_mentions(conn, case_id, user_id, &mentioned, now)?;
-            audit::record(
-                conn,
-                actor,
-                audit::Entry::new("support_recorded", "case", Some(case_id))
-                    .client(Some(case.client_id))
-                    .detail(format!(
-                        "needs: {}; mentioned: {}",
-                        needs.join(", "),
-                        mentioned.len()
-                    )),
-            )
-        })
+    db::run_write(&state.pool, move |conn| {
+        let case = crate::cases::store::find(conn, case_id)?;
+        diesel::update(cases::table.find(case_id))
+            .set(cases::needs.eq(needs.join(",")))
+            .execute(conn)?;
+        store::record_mentions(conn, case_id, user_id, &mentioned, now)?;
+        audit::record(
+            conn,
+            actor,
+            audit::Entry::new("support_recorded", "case", Some(case_id))
+                .client(Some(case.client_id))
+                .detail(format!(
+                    "needs: {}; mentioned: {}",
+                    needs.join(", "),
+                    mentioned.len()
+                )),
+        )
     })
     .await?;
     Ok(redirect(&format!("/calls/{case_id}")))
