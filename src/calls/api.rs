@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     auth::api::ApiStaff,
-    cases::{self, rfc3339, view::CaseView},
+    cases::{rfc3339, view::CaseView},
     db,
     error::{ApiErrorBody, AppError, AppResult},
     queue::{self, Claim},
@@ -105,16 +105,8 @@ pub async fn record_outcome(
     let now = state.clock.now();
     let (handler_id, actor) = (staff.user.id, staff.actor());
     let request = body.into_inner();
-    let script_version_id = request.script_version_id;
     let recorded = db::run_write(&state.pool, move |conn| {
-        let case = cases::store::find(conn, case_id)?;
-        let (outcome, notes) = request.parse(case.tz(), now).map_err(AppError::fields)?;
-        let report = record::CallReport {
-            outcome: &outcome,
-            notes: notes.as_deref(),
-            script_version_id,
-        };
-        record::record(conn, actor, handler_id, case_id, report, now)
+        record::record_request(conn, actor, handler_id, case_id, &request, now)
     })
     .await?;
     Ok(HttpResponse::Ok().json(CaseView::from(&recorded.case)))

@@ -233,14 +233,14 @@ pub struct OutcomeForm {
 }
 
 impl OutcomeForm {
-    fn into_request(self) -> (OutcomeRequest, Option<i64>) {
+    fn into_request(self) -> OutcomeRequest {
         let blank = |s: String| Some(s).filter(|v| !v.trim().is_empty());
         let kind = match self.breathing_space_kind.as_str() {
             "standard" => Some(BreathingSpaceKind::Standard),
             "mental_health_crisis" => Some(BreathingSpaceKind::MentalHealthCrisis),
             _ => None,
         };
-        let request = OutcomeRequest {
+        OutcomeRequest {
             outcome: self.outcome,
             notes: blank(self.notes),
             callback_at: blank(self.callback_at),
@@ -249,9 +249,8 @@ impl OutcomeForm {
                 kind,
                 starts_on: self.breathing_space_start.parse().ok(),
             }),
-            script_version_id: None,
-        };
-        (request, self.script_version_id.parse().ok())
+            script_version_id: self.script_version_id.parse().ok(),
+        }
     }
 }
 
@@ -265,16 +264,9 @@ async fn post_outcome(
 ) -> AppResult<HttpResponse> {
     let case_id = path.into_inner();
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now());
-    let (request, script_version_id) = form.into_request();
+    let request = form.into_request();
     let result = db::run_write(&state.pool, move |conn| {
-        let case = cases::store::find(conn, case_id)?;
-        let (outcome, notes) = request.parse(case.tz(), now).map_err(AppError::fields)?;
-        let report = record::CallReport {
-            outcome: &outcome,
-            notes: notes.as_deref(),
-            script_version_id,
-        };
-        record::record(conn, actor, user_id, case_id, report, now)
+        record::record_request(conn, actor, user_id, case_id, &request, now)
     })
     .await;
     or_rerender(&state, &staff, &csrf, case_id, result, |_| {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::outcome::{BreathingSpaceKind, Outcome};
+use super::outcome::{BreathingSpaceKind, Outcome, OutcomeRequest};
 use crate::{
     audit::{self, Actor},
     cases::{
@@ -61,6 +61,26 @@ pub struct CallReport<'a> {
     pub notes: Option<&'a str>,
     /// The script version the handler read from.
     pub script_version_id: Option<i64>,
+}
+
+/// Records an outcome as the call screen or the API sent it: parsed in the customer's zone
+/// (field errors otherwise), then `record`.
+pub fn record_request(
+    conn: &mut DbConn,
+    actor: Actor,
+    handler_id: i64,
+    case_id: i64,
+    request: &OutcomeRequest,
+    now: DateTime<Utc>,
+) -> AppResult<Recorded> {
+    let case = cases::store::find(conn, case_id)?;
+    let (outcome, notes) = request.parse(case.tz(), now).map_err(AppError::fields)?;
+    let report = CallReport {
+        outcome: &outcome,
+        notes: notes.as_deref(),
+        script_version_id: request.script_version_id,
+    };
+    record(conn, actor, handler_id, case_id, report, now)
 }
 
 pub fn record(
