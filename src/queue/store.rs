@@ -186,7 +186,20 @@ pub fn claim_new(
                 actor: actor.label(),
                 actor_user_id: actor.user_id(),
             };
-            let row: Option<ClaimedRow> = statement.get_result(pg).optional()?;
+            let row = match statement.get_result::<ClaimedRow>(pg).optional() {
+                Ok(row) => row,
+                // Another claim by this handler committed first (the statement's own check
+                // could not see it yet), or a claim of theirs ran out and is still marked
+                // claimed. Put the latter back and try once more; for the former the caller
+                // answers with the case they now hold.
+                Err(e) if is_second_claim(&e) => {
+                    if release_expired_claims(conn, handler_id, now)? == 0 {
+                        return Ok(None);
+                    }
+                    return claim_new(conn, actor, handler_id, now, lease_until);
+                }
+                Err(e) => return Err(e.into()),
+            };
             Ok(row.map(|row| Claimed {
                 history: history::assemble(
                     &row.case,
@@ -198,6 +211,8 @@ pub fn claim_new(
             }))
         }
         DbConn::Sqlite(_) => crate::db::write_transaction(conn, |conn| {
+            // Writers take turns on SQLite, so only a claim that ran out can be in the way.
+            release_expired_claims(conn, handler_id, now)?;
             if super::breaks::active_until(conn, handler_id, now)?.is_some()
                 || current_claim(conn, handler_id, now)?.is_some()
             {
@@ -220,6 +235,37 @@ pub fn claim_new(
             }))
         }),
     }
+}
+
+/// The unique index that keeps a handler to one claimed case (migration 11).
+const ONE_CLAIM_PER_HANDLER: &str = "cases_one_claim_per_handler";
+
+fn is_second_claim(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info)
+            if info.constraint_name() == Some(ONE_CLAIM_PER_HANDLER)
+    )
+}
+
+/// Puts this handler's claims whose lease ran out back in the queue (the periodic promotion
+/// does the same for everyone); returns how many.
+pub fn release_expired_claims(
+    conn: &mut DbConn,
+    handler_id: i64,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    Ok(diesel::update(cases::table)
+        .filter(cases::status.eq("claimed"))
+        .filter(cases::claimed_by.eq(handler_id))
+        .filter(cases::claim_expires_at.le(now))
+        .set((
+            cases::status.eq("queued"),
+            cases::claimed_by.eq(None::<i64>),
+            cases::claim_expires_at.eq(None::<NaiveDateTime>),
+            cases::updated_at.eq(now),
+        ))
+        .execute(conn)?)
 }
 
 /// The case this handler holds under a live lease, if any.

@@ -118,3 +118,90 @@ async fn two_instances_and_32_handlers_claim_every_case_exactly_once() {
     });
     assert_eq!(still_open, 0, "none lost");
 }
+
+/// One handler sending several claims at the same instant (two tabs, a double click, a retry)
+/// through both instances still holds exactly one case, and every answer names it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_handler_claiming_many_times_at_once_holds_one_case() {
+    const HANDLERS: usize = 8;
+    const AT_ONCE: usize = 6;
+    if !postgres::available() {
+        return;
+    }
+    let first = spawn_with(Backend::Postgres, |c| c.pool_size = 12).await;
+    let url = first.state.config.database_url.clone();
+    let second = spawn_with(Backend::Postgres, move |c| {
+        c.database_url = url;
+        c.pool_size = 12;
+    })
+    .await;
+    first.state.clock.pin(tuesday_morning());
+    second.state.clock.pin(tuesday_morning());
+    let client_id = first.create_client("Eager Utility");
+    first.with_conn(|conn| {
+        let referrals: Vec<_> = (0..HANDLERS * AT_ONCE)
+            .map(|i| {
+                outreach::intake::referral::ReferralRequest {
+                    reference: format!("E-{i:03}"),
+                    name: format!("Customer {i}"),
+                    region: "england".into(),
+                    amount_owed_minor: Some(json!(5_000)),
+                    currency: "GBP".into(),
+                    days_in_arrears: Some(json!(30)),
+                    ..Default::default()
+                }
+                .parse()
+                .unwrap()
+            })
+            .collect();
+        outreach::intake::Intake::for_client(conn, client_id)
+            .unwrap()
+            .refer_batch(
+                conn,
+                outreach::audit::Actor::System,
+                referrals,
+                tuesday_morning(),
+            )
+            .unwrap();
+    });
+    let handlers: Vec<(i64, String)> = (0..HANDLERS)
+        .map(|_| first.staff_token("handler"))
+        .collect();
+    let addresses = [first.address.clone(), second.address.clone()];
+    let http = reqwest::Client::new();
+    let mut requests = Vec::new();
+    for (_, token) in &handlers {
+        for i in 0..AT_ONCE {
+            let request = http
+                .post(format!("{}/api/v1/calls/next", addresses[i % 2]))
+                .bearer_auth(token)
+                .send();
+            requests.push(tokio::spawn(async move {
+                let response = request.await.unwrap();
+                assert_eq!(response.status().as_u16(), 200);
+                let call: serde_json::Value = response.json().await.unwrap();
+                call["case"]["id"].as_i64().unwrap()
+            }));
+        }
+    }
+    let mut answers = Vec::new();
+    for request in requests {
+        answers.push(request.await.unwrap());
+    }
+    for (n, answers) in answers.chunks(AT_ONCE).enumerate() {
+        assert!(
+            answers.iter().all(|id| *id == answers[0]),
+            "handler {n} was handed {answers:?}"
+        );
+    }
+    let claimed: Vec<(i64, i64)> = first.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::cases::dsl::*;
+        cases
+            .filter(status.eq("claimed"))
+            .select((id, claimed_by.assume_not_null()))
+            .load(conn)
+            .unwrap()
+    });
+    assert_eq!(claimed.len(), HANDLERS, "one case per handler: {claimed:?}");
+}

@@ -272,6 +272,47 @@ async fn an_expired_lease_frees_the_case_for_someone_else(app: TestApp) {
     assert_eq!(status, 409, "the first handler's claim ran out");
 }
 
+backend_test!(a_handler_whose_lease_ran_out_claims_again_before_the_queue_catches_up);
+async fn a_handler_whose_lease_ran_out_claims_again_before_the_queue_catches_up(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Lapse Co"));
+    refer(&app, &key, referral("LR-1")).await;
+    refer(&app, &key, referral("LR-2")).await;
+    let (handler, token) = app.staff_token("handler");
+    let (status, _) = next_call(&app, &token).await;
+    assert_eq!(status, 200);
+    // The lease ran out and the periodic promotion has not yet put the case back: the old claim
+    // is still marked, but the handler must get a call, not an error.
+    let later = tuesday_morning() + Duration::minutes(16);
+    let claim = app.with_conn(|conn| {
+        outreach::queue::claim_next(
+            conn,
+            &app.state.reference,
+            outreach::audit::Actor::User(handler),
+            handler,
+            later,
+            Duration::minutes(15),
+            false,
+        )
+        .unwrap()
+    });
+    assert!(
+        matches!(claim, outreach::queue::Claim::Claimed(_)),
+        "{claim:?}"
+    );
+    let held: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::cases::dsl::*;
+        cases
+            .filter(status.eq("claimed"))
+            .filter(claimed_by.eq(handler))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(held, 1, "one case held, the lapsed claim released");
+}
+
 backend_test!(when_attempts_run_out_the_case_closes_and_one_email_is_queued);
 async fn when_attempts_run_out_the_case_closes_and_one_email_is_queued(app: TestApp) {
     app.state.clock.pin(tuesday_morning());
