@@ -71,11 +71,19 @@ fn main() {
     };
     let started = Instant::now();
     let report = {
-        let mut conn = pool.get().unwrap();
+        // Two writers, as `outreach import` uses on PostgreSQL.
+        let (mut first, mut second) = (pool.get().unwrap(), pool.get().unwrap());
         let file =
             std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&csv_path).unwrap());
-        outreach::intake::csv_import::import(&mut conn, client_id, Actor::System, file, now, |_| {})
-            .unwrap()
+        outreach::intake::csv_import::import(
+            &mut [&mut *first, &mut *second],
+            client_id,
+            Actor::System,
+            file,
+            now,
+            |_| {},
+        )
+        .unwrap()
     };
     let import_secs = started.elapsed().as_secs_f64();
     assert_eq!(report.created, rows, "{:?}", report.errors.first());

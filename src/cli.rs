@@ -190,9 +190,18 @@ async fn import_file(
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let progress = bar.clone();
+    let second_writer = pool.clone();
     let report = db::run(pool, move |conn| {
+        // On PostgreSQL a second connection lets the database store two chunks at once; SQLite
+        // has one writer at a time, so a second would only wait.
+        let mut second = match conn.backend() {
+            db::Backend::Postgres => Some(db::pool::checkout(&second_writer)?),
+            db::Backend::Sqlite => None,
+        };
+        let mut writers: Vec<&mut db::DbConn> = vec![conn];
+        writers.extend(second.as_deref_mut());
         crate::intake::csv_import::import(
-            conn,
+            &mut writers,
             client_id,
             Actor::Cli,
             std::io::BufReader::with_capacity(1 << 20, file),

@@ -2,6 +2,7 @@
 //! the few statements that differ per backend.
 
 pub mod migrate;
+pub mod pg_copy;
 pub mod pool;
 pub mod portable;
 // Hand-formatted (rustfmt would put every table of the join list on its own line).

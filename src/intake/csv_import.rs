@@ -2,7 +2,14 @@
 //! uses the API's field names. Good rows are kept, every bad row is reported with its line number
 //! and reasons, and importing the same file again creates nothing new.
 
-use std::io::Read;
+use std::{
+    io::Read,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        mpsc::Receiver,
+        Mutex,
+    },
+};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -127,15 +134,22 @@ fn request_from(headers: &csv::StringRecord, record: &csv::StringRecord) -> Refe
     }
 }
 
-/// Reads the CSV and imports it chunk by chunk; `progress` is told how many bytes were read.
+/// Reads the CSV and imports it chunk by chunk, each chunk in its own transaction, spread over
+/// the `writers` given (the command line passes two on PostgreSQL so the database works on two
+/// chunks at once; the portal passes its one). `progress` is told how many bytes were read.
 pub fn import<R: Read + Send>(
-    conn: &mut DbConn,
+    writers: &mut [&mut DbConn],
     client_id: i64,
     actor: Actor,
     source: R,
     now: DateTime<Utc>,
     mut progress: impl FnMut(u64),
 ) -> AppResult<ImportReport> {
+    let Some((first, others)) = writers.split_first_mut() else {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "an import needs a connection"
+        )));
+    };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -159,23 +173,79 @@ pub fn import<R: Read + Send>(
             REQUIRED.join(", ")
         )));
     }
-    let mut intake = Intake::for_client(conn, client_id)?;
-    let mut report = ImportReport::default();
-    // Reading and checking rows runs on its own thread while this one writes the previous chunk,
-    // so the database and the parser work at the same time.
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Parsed>(2);
-    std::thread::scope(|scope| {
+    let intake = Intake::for_client(first, client_id)?;
+    // Reading and checking rows runs on its own thread while the writers store earlier chunks,
+    // so the parser and the database work at the same time.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Parsed>(others.len() + 2);
+    let chunks = Chunks {
+        receiver: Mutex::new(receiver),
+        failed: AtomicBool::new(false),
+    };
+    let mut report = std::thread::scope(|scope| {
         scope.spawn(move || parse_chunks(&mut reader, &headers, &sender));
-        for parsed in receiver {
+        let helpers: Vec<_> = others
+            .iter_mut()
+            .map(|conn| {
+                let (chunks, mut intake) = (&chunks, intake.clone());
+                scope.spawn(move || chunks.write(conn, &mut intake, actor, now, |_| {}))
+            })
+            .collect();
+        let mut report = chunks.write(first, &mut intake.clone(), actor, now, &mut progress)?;
+        for helper in helpers {
+            let theirs = helper
+                .join()
+                .map_err(|_| AppError::Internal(anyhow::anyhow!("an import writer panicked")))??;
+            report.absorb(theirs);
+        }
+        Ok::<ImportReport, AppError>(report)
+    })?;
+    report.errors.sort_by_key(|e| e.line);
+    Ok(report)
+}
+
+/// Parsed chunks waiting for a writer.
+struct Chunks {
+    receiver: Mutex<Receiver<Parsed>>,
+    /// A writer failed: the others stop taking chunks.
+    failed: AtomicBool,
+}
+
+impl Chunks {
+    fn write(
+        &self,
+        conn: &mut DbConn,
+        intake: &mut Intake,
+        actor: Actor,
+        now: DateTime<Utc>,
+        mut progress: impl FnMut(u64),
+    ) -> AppResult<ImportReport> {
+        let mut report = ImportReport::default();
+        while !self.failed.load(Ordering::Relaxed) {
+            let next = self
+                .receiver
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .recv();
+            let Ok(parsed) = next else { break };
             report.rows += parsed.rows;
             report.errors.extend(parsed.errors);
-            let mut chunk = parsed.referrals;
-            flush(conn, &mut intake, actor, &mut chunk, now, &mut report)?;
+            if let Err(e) = flush(conn, intake, actor, parsed.referrals, now, &mut report) {
+                self.failed.store(true, Ordering::Relaxed);
+                return Err(e);
+            }
             progress(parsed.bytes_read);
         }
-        Ok::<(), AppError>(())
-    })?;
-    Ok(report)
+        Ok(report)
+    }
+}
+
+impl ImportReport {
+    fn absorb(&mut self, other: ImportReport) {
+        self.rows += other.rows;
+        self.created += other.created;
+        self.already_present += other.already_present;
+        self.errors.extend(other.errors);
+    }
 }
 
 /// One chunk of the file, checked.
@@ -243,14 +313,13 @@ fn flush(
     conn: &mut DbConn,
     intake: &mut Intake,
     actor: Actor,
-    chunk: &mut Vec<super::referral::NewReferral>,
+    batch: Vec<super::referral::NewReferral>,
     now: DateTime<Utc>,
     report: &mut ImportReport,
 ) -> AppResult<()> {
-    if chunk.is_empty() {
+    if batch.is_empty() {
         return Ok(());
     }
-    let batch = std::mem::take(chunk);
     let count = batch.len();
     let created = db::write_transaction(conn, |conn| intake.refer_batch(conn, actor, batch, now))?;
     report.created += created;

@@ -26,6 +26,7 @@ use referral::NewReferral;
 use store::NewCaseRow;
 
 /// One client's referrals being taken in: its policy and holiday calendars are loaded once.
+#[derive(Clone)]
 pub struct Intake {
     pub client_id: i64,
     policy: ContactPolicy,

@@ -6,7 +6,12 @@ use diesel::{prelude::*, Insertable};
 use super::referral::NewReferral;
 use crate::{
     cases::store::ScheduleUpdate,
-    db::{portable, schema::cases, DbConn},
+    db::{
+        pg_copy::BinaryRows,
+        portable,
+        schema::{case_milestones, cases},
+        DbConn,
+    },
     error::AppResult,
 };
 
@@ -78,6 +83,65 @@ impl NewCaseRow {
     }
 }
 
+impl NewCaseRow {
+    /// The columns [`NewCaseRow::encode`] writes, in its order.
+    fn copy_columns() -> impl diesel::pg::CopyTarget<Table = cases::table> {
+        (
+            cases::id,
+            cases::client_id,
+            cases::reference,
+            cases::customer_name,
+            cases::email,
+            cases::phone,
+            cases::region,
+            cases::timezone,
+            cases::amount_owed_minor,
+            cases::currency,
+            cases::days_in_arrears,
+            cases::arrears_since,
+            cases::notes,
+            cases::circumstances,
+            cases::preferred_contact_times,
+            cases::status,
+            cases::vulnerable,
+            cases::priority_band,
+            cases::next_contact_at,
+            cases::contact_window_end,
+            cases::attempts_count,
+            cases::referred_at,
+            cases::updated_at,
+        )
+    }
+
+    /// This row, under `id`, as one row of a binary `COPY` into [`Self::copy_columns`].
+    fn encode(&self, id: i64, out: &mut BinaryRows) {
+        out.row(23)
+            .int8(id)
+            .int8(self.client_id)
+            .text(&self.reference)
+            .text(&self.customer_name)
+            .text_or_null(self.email.as_deref())
+            .text_or_null(self.phone.as_deref())
+            .text(&self.region)
+            .text(&self.timezone)
+            .int8(self.amount_owed_minor)
+            .text(&self.currency)
+            .int4(self.days_in_arrears)
+            .date(self.arrears_since)
+            .text_or_null(self.notes.as_deref())
+            .text_or_null(self.circumstances.as_deref())
+            .text_or_null(self.preferred_contact_times.as_deref())
+            .text(&self.status)
+            .bool(self.vulnerable)
+            .int4(self.priority_band)
+            .timestamp_or_null(self.next_contact_at)
+            .timestamp_or_null(self.contact_window_end)
+            .int4(self.attempts_count)
+            .timestamp(self.referred_at)
+            .timestamp(self.updated_at);
+    }
+}
+
 /// Inserts one case; `None` when the client already sent this reference.
 pub fn insert_one(conn: &mut DbConn, row: &NewCaseRow) -> AppResult<Option<i64>> {
     let query = diesel::insert_into(cases::table)
@@ -94,12 +158,101 @@ struct Created {
     created: i64,
 }
 
-/// One statement for any number of rows: each column travels as one array parameter and
-/// `UNNEST` turns them back into rows, so PostgreSQL parses and plans once per chunk instead of
-/// binding thousands of parameters.
+/// A chunk of new cases on PostgreSQL. The fast path streams them with `COPY`, which cannot skip
+/// a reference the client already sent: a chunk holding one fails on the unique index, nothing
+/// of it stays, and it is redone with `INSERT … ON CONFLICT DO NOTHING`. Each attempt runs in a
+/// savepoint inside the caller's transaction (`SET LOCAL` needs one too).
 fn insert_many_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> AppResult<usize> {
-    // `SET LOCAL` needs a transaction (a savepoint when the caller already has one).
-    pg.transaction(|pg| insert_chunk_postgres(pg, rows))
+    match pg.transaction(|pg| copy_chunk_postgres(pg, rows)) {
+        Err(e) if is_repeated_reference(&e) => pg.transaction(|pg| insert_chunk_postgres(pg, rows)),
+        result => Ok(result?),
+    }
+}
+
+fn is_repeated_reference(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info)
+            if info.constraint_name() == Some("cases_client_id_reference_key")
+    )
+}
+
+#[derive(diesel::QueryableByName)]
+struct NewId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// The rows with ids taken from the sequence up front (so their milestone rows can travel in
+/// the same way), then the cases and milestones as binary `COPY` streams, then the referral
+/// counts per hour. The per-row triggers that would write milestones and counts stand aside
+/// (`outreach.bulk`).
+fn copy_chunk_postgres(
+    pg: &mut diesel::PgConnection,
+    rows: &[NewCaseRow],
+) -> diesel::QueryResult<usize> {
+    use diesel::{pg::CopyFormat, sql_types::BigInt};
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<NewId> =
+        diesel::sql_query("SELECT nextval('cases_id_seq') AS id FROM generate_series(1, $1)")
+            .bind::<BigInt, _>(rows.len() as i64)
+            .load(pg)?;
+    let mut cases_stream = BinaryRows::with_capacity(rows.len() * 320);
+    let mut milestones_stream = BinaryRows::with_capacity(rows.len() * 42);
+    let mut per_hour: std::collections::BTreeMap<(i64, NaiveDateTime), i64> = Default::default();
+    for (row, NewId { id }) in rows.iter().zip(&ids) {
+        row.encode(*id, &mut cases_stream);
+        milestones_stream
+            .row(3)
+            .int8(*id)
+            .int8(row.client_id)
+            .timestamp(row.referred_at);
+        *per_hour
+            .entry((row.client_id, hour_of(row.referred_at)))
+            .or_default() += 1;
+    }
+    let (cases_stream, milestones_stream) = (cases_stream.finish(), milestones_stream.finish());
+    let send = |bytes: &[u8], out: &mut dyn std::io::Write| {
+        out.write_all(bytes)
+            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+    };
+    diesel::sql_query("SET LOCAL outreach.bulk = 'on'").execute(pg)?;
+    diesel::copy_from(cases::table)
+        .from_raw_data(NewCaseRow::copy_columns(), |out| send(&cases_stream, out))
+        .with_format(CopyFormat::Binary)
+        .execute(pg)?;
+    diesel::copy_from(case_milestones::table)
+        .from_raw_data(
+            (
+                case_milestones::case_id,
+                case_milestones::client_id,
+                case_milestones::referred_at,
+            ),
+            |out| send(&milestones_stream, out),
+        )
+        .with_format(CopyFormat::Binary)
+        .execute(pg)?;
+    for ((client_id, hour), n) in per_hour {
+        // Counted into this connection's shard, as the triggers do (migration 9).
+        diesel::sql_query(
+            "INSERT INTO milestone_counts (client_id, measure, hour, shard, n) \
+             VALUES ($1, 'referred', $2, pg_backend_pid() % 8, $3) \
+             ON CONFLICT (client_id, measure, hour, shard) DO UPDATE SET n = milestone_counts.n + EXCLUDED.n",
+        )
+        .bind::<BigInt, _>(client_id)
+        .bind::<diesel::sql_types::Timestamp, _>(hour)
+        .bind::<BigInt, _>(n)
+        .execute(pg)?;
+    }
+    diesel::sql_query("SET LOCAL outreach.bulk = 'off'").execute(pg)?;
+    Ok(rows.len())
+}
+
+fn hour_of(at: NaiveDateTime) -> NaiveDateTime {
+    use chrono::Timelike;
+    at.date().and_hms_opt(at.hour(), 0, 0).unwrap_or(at)
 }
 
 fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> AppResult<usize> {

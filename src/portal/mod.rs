@@ -87,7 +87,7 @@ async fn upload(
     let actor = Actor::User(user.id);
     let now = state.clock.now();
     let report = db::run(&state.pool, move |conn| {
-        csv_import::import(conn, client_id, actor, file.as_slice(), now, |_| {})
+        csv_import::import(&mut [conn], client_id, actor, file.as_slice(), now, |_| {})
     })
     .await?;
     Page::new("portal/import_report.html", &csrf, Some(&user.user))

@@ -150,3 +150,67 @@ async fn the_command_line_import_reports_lines_and_is_idempotent() {
     let second = run(&["import", "--client", &client_id, file.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&second.stdout).contains("0 new cases, 3 already referred"));
 }
+
+backend_test!(a_file_of_many_chunks_creates_each_case_once);
+// More rows than one chunk, so on PostgreSQL both of the command line's writers take chunks: a
+// reference repeated further down the file and a re-run of a longer file still create each case
+// once, and the report counts agree with the cases.
+async fn a_file_of_many_chunks_creates_each_case_once(app: TestApp) {
+    let client_id = app.create_client("Big File Co");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("referrals.csv");
+    let rows = |range: std::ops::Range<usize>| -> String {
+        range
+            .map(|i| {
+                format!(
+                    "R-{i:05},Customer {i},england,{},GBP,{}\n",
+                    1000 + i,
+                    i % 400
+                )
+            })
+            .collect()
+    };
+    let header = "reference,name,region,amount_owed_minor,currency,days_in_arrears\n";
+    // R-00007 again at the end, thousands of rows after its first line.
+    std::fs::write(&file, format!("{header}{}{}", rows(0..12_000), rows(7..8))).unwrap();
+    let import = || {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_outreach"))
+            .args(["import", "--client", &client_id.to_string()])
+            .arg(&file)
+            .env("OUTREACH_DATA_DIR", dir.path())
+            .env("OUTREACH_DATABASE_URL", &app.state.config.database_url)
+            .env("OUTREACH_DEMO", "false")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let first = import();
+    assert!(
+        first.contains("12001 rows read: 12000 new cases, 1 already referred, 0 refused."),
+        "{first}"
+    );
+    std::fs::write(
+        &file,
+        format!("{header}{}{}", rows(0..12_000), rows(12_000..12_500)),
+    )
+    .unwrap();
+    let second = import();
+    assert!(
+        second.contains("12500 rows read: 500 new cases, 12000 already referred, 0 refused."),
+        "{second}"
+    );
+    let (cases, referred): (i64, i64) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::{cases, milestone_counts};
+        let cases = cases::table.count().get_result(conn).unwrap();
+        let counted: Vec<i64> = milestone_counts::table
+            .filter(milestone_counts::measure.eq("referred"))
+            .select(milestone_counts::n)
+            .load(conn)
+            .unwrap();
+        (cases, counted.iter().sum())
+    });
+    assert_eq!(cases, 12_500);
+    assert_eq!(referred, 12_500, "the report counts every case once");
+}
