@@ -18,7 +18,7 @@ use crate::{
     cases::policy_store,
     db::DbConn,
     error::AppResult,
-    scheduling::{ContactPolicy, HolidayCalendar},
+    scheduling::{policy::ClientPolicies, ContactPolicy, HolidayCalendar},
     support::matching::Organisation,
 };
 
@@ -79,7 +79,7 @@ impl<K: Eq + Hash, V: Clone> TtlMap<K, V> {
 
 /// The per-instance reference data (see the module comment).
 pub struct Reference {
-    policies: TtlMap<i64, ContactPolicy>,
+    policies: TtlMap<i64, Arc<ClientPolicies>>,
     calendars: TtlMap<String, Arc<HolidayCalendar>>,
     client_names: TtlMap<i64, Arc<str>>,
     script: TtlMap<(), Arc<CompiledScript>>,
@@ -103,9 +103,17 @@ impl Reference {
         }
     }
 
-    pub fn policy(&self, conn: &mut DbConn, client_id: i64) -> AppResult<ContactPolicy> {
-        self.policies
-            .get_or_load(client_id, || policy_store::policy_for(conn, client_id))
+    /// The policy for one of a client's customers: the client's, tightened for their region.
+    pub fn policy(
+        &self,
+        conn: &mut DbConn,
+        client_id: i64,
+        region: &str,
+    ) -> AppResult<ContactPolicy> {
+        let policies = self.policies.get_or_load(client_id, || {
+            policy_store::policies_for(conn, client_id).map(Arc::new)
+        })?;
+        Ok(policies.for_region(region))
     }
 
     pub fn calendar(&self, conn: &mut DbConn, region: &str) -> AppResult<Arc<HolidayCalendar>> {

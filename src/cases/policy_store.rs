@@ -10,10 +10,8 @@ use crate::{
     },
     domain::Region,
     error::AppResult,
-    scheduling::{ContactPolicy, HolidayCalendar, HolidayRegion},
+    scheduling::{policy::ClientPolicies, ContactPolicy, HolidayCalendar, HolidayRegion},
 };
-
-type PolicyRow = (i32, i32, String, i32, i32, i32, i32, i32);
 
 fn minute_to_time(minute: i32) -> NaiveTime {
     let minute = minute.clamp(0, 24 * 60 - 1) as u32;
@@ -24,11 +22,37 @@ fn time_to_minute(t: NaiveTime) -> i32 {
     (t.hour() * 60 + t.minute()) as i32
 }
 
-/// The client's policy, or the defaults when it has none.
-pub fn policy_for(conn: &mut DbConn, client_id: i64) -> AppResult<ContactPolicy> {
-    let row: Option<PolicyRow> = contact_policies::table
-        .find(client_id)
+/// A stored policy row: minutes since midnight for the hours, weekdays as `ContactPolicy`
+/// stores them.
+type PolicyRow = (String, i32, i32, String, i32, i32, i32, i32, i32);
+
+fn policy_of(row: &PolicyRow) -> ContactPolicy {
+    let (_, earliest, latest, weekdays, max7, max24, gap, quiet, cap) = row;
+    let defaults = ContactPolicy::default();
+    let policy = ContactPolicy {
+        earliest: minute_to_time(*earliest),
+        latest: minute_to_time(*latest),
+        weekdays: ContactPolicy::parse_weekdays(weekdays).unwrap_or(defaults.weekdays),
+        max_attempts_7_days: (*max7).max(1) as u32,
+        max_attempts_24_hours: (*max24).max(1) as u32,
+        min_hours_between_attempts: (*gap).max(0) as u32,
+        quiet_days_after_conversation: (*quiet).max(0) as u32,
+        max_total_attempts: (*cap).max(1) as u32,
+    };
+    // A stored policy that is somehow looser than the law is never applied.
+    if policy.check_not_looser_than(&defaults).is_ok() {
+        policy
+    } else {
+        defaults
+    }
+}
+
+/// The client's general policy (the defaults when it has none) and its tighter regional ones.
+pub fn policies_for(conn: &mut DbConn, client_id: i64) -> AppResult<ClientPolicies> {
+    let rows: Vec<PolicyRow> = contact_policies::table
+        .filter(contact_policies::client_id.eq(client_id))
         .select((
+            contact_policies::region,
             contact_policies::earliest_minute,
             contact_policies::latest_minute,
             contact_policies::weekdays,
@@ -38,33 +62,27 @@ pub fn policy_for(conn: &mut DbConn, client_id: i64) -> AppResult<ContactPolicy>
             contact_policies::quiet_days_after_conversation,
             contact_policies::max_total_attempts,
         ))
-        .first(conn)
-        .optional()?;
-    let Some((earliest, latest, weekdays, max7, max24, gap, quiet, cap)) = row else {
-        return Ok(ContactPolicy::default());
-    };
-    let defaults = ContactPolicy::default();
-    let policy = ContactPolicy {
-        earliest: minute_to_time(earliest),
-        latest: minute_to_time(latest),
-        weekdays: ContactPolicy::parse_weekdays(&weekdays).unwrap_or(defaults.weekdays),
-        max_attempts_7_days: max7.max(1) as u32,
-        max_attempts_24_hours: max24.max(1) as u32,
-        min_hours_between_attempts: gap.max(0) as u32,
-        quiet_days_after_conversation: quiet.max(0) as u32,
-        max_total_attempts: cap.max(1) as u32,
-    };
-    // A stored policy that is somehow looser than the law is never applied.
-    Ok(if policy.check_not_looser_than(&defaults).is_ok() {
-        policy
-    } else {
-        defaults
-    })
+        .load(conn)?;
+    let mut policies = ClientPolicies::default();
+    for row in &rows {
+        match row.0.as_str() {
+            GENERAL => policies.general = policy_of(row),
+            region => {
+                policies.regions.insert(region.to_string(), policy_of(row));
+            }
+        }
+    }
+    Ok(policies)
 }
 
+/// The region key of a client's general policy.
+pub const GENERAL: &str = "";
+
+/// Stores a client's policy: the general one (`region` = [`GENERAL`]) or one region's.
 pub fn save_policy(
     conn: &mut DbConn,
     client_id: i64,
+    region: &str,
     policy: &ContactPolicy,
     now: chrono::NaiveDateTime,
 ) -> AppResult<()> {
@@ -80,22 +98,35 @@ pub fn save_policy(
         contact_policies::max_total_attempts.eq(policy.max_total_attempts as i32),
         contact_policies::updated_at.eq(now),
     );
-    let updated = diesel::update(contact_policies::table.find(client_id))
+    let updated = diesel::update(contact_policies::table.find((client_id, region)))
         .set(values.clone())
         .execute(conn)?;
     if updated == 0 {
         diesel::insert_into(contact_policies::table)
-            .values((contact_policies::client_id.eq(client_id), values))
+            .values((
+                contact_policies::client_id.eq(client_id),
+                contact_policies::region.eq(region),
+                values,
+            ))
             .execute(conn)?;
     }
     Ok(())
 }
 
+/// Removes one region's policy; false when there was none.
+pub fn delete_region_policy(conn: &mut DbConn, client_id: i64, region: &str) -> AppResult<bool> {
+    let deleted = diesel::delete(contact_policies::table.find((client_id, region)))
+        .filter(contact_policies::region.ne(GENERAL))
+        .execute(conn)?;
+    Ok(deleted == 1)
+}
+
 /// Computed bank holidays for the customer's region plus the admin-maintained extra days.
 pub fn calendar_for(conn: &mut DbConn, region: &str) -> AppResult<HolidayCalendar> {
     let parsed = Region::parse(region).unwrap_or(Region::England);
+    // A country's extra days apply in each of its subdivisions too.
     let extra: Vec<NaiveDate> = public_holidays::table
-        .filter(public_holidays::region.eq(parsed.as_code()))
+        .filter(public_holidays::region.eq_any(parsed.rule_codes()))
         .select(public_holidays::holiday_date)
         .load(conn)?;
     Ok(HolidayCalendar::new(HolidayRegion::of(&parsed), extra))

@@ -61,7 +61,7 @@ pub struct RuleInputs {
 
 pub fn inputs(conn: &mut DbConn, case: &Case) -> AppResult<RuleInputs> {
     Ok(RuleInputs {
-        policy: policy_store::policy_for(conn, case.client_id)?,
+        policy: policy_store::policies_for(conn, case.client_id)?.for_region(&case.region),
         holidays: policy_store::calendar_for(conn, &case.region)?,
         history: history::load(conn, case)?,
     })

@@ -71,8 +71,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    contact_policies (client_id) {
+    contact_policies (client_id, region) {
         client_id -> BigInt,
+        region -> Text,
         earliest_minute -> Integer,
         latest_minute -> Integer,
         weekdays -> Text,

@@ -11,6 +11,8 @@ pub enum Region {
     NorthernIreland,
     /// ISO 3166-1 alpha-2, upper case.
     Country(String),
+    /// ISO 3166-2 subdivision, upper case (`US-FL`): where rules differ within a country.
+    Subdivision(String),
 }
 
 impl Region {
@@ -25,8 +27,9 @@ impl Region {
             code if code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()) => {
                 Ok(Region::Country(code.to_uppercase()))
             }
+            code if is_subdivision(code) => Ok(Region::Subdivision(code.to_uppercase().replace('_', "-"))),
             _ => Err(
-                "must be england, wales, scotland, northern_ireland or a two-letter country code"
+                "must be england, wales, scotland, northern_ireland, a two-letter country code or a subdivision code like US-FL"
                     .into(),
             ),
         }
@@ -38,8 +41,28 @@ impl Region {
             Region::Wales => "wales".into(),
             Region::Scotland => "scotland".into(),
             Region::NorthernIreland => "northern_ireland".into(),
-            Region::Country(code) => code.clone(),
+            Region::Country(code) | Region::Subdivision(code) => code.clone(),
         }
+    }
+
+    /// The country this region lies in, when it is part of one: the UK nations are in GB, a
+    /// subdivision in the country its code starts with.
+    pub fn country(&self) -> Option<String> {
+        match self {
+            Region::England | Region::Wales | Region::Scotland | Region::NorthernIreland => {
+                Some("GB".into())
+            }
+            Region::Country(_) => None,
+            Region::Subdivision(code) => code.split('-').next().map(str::to_string),
+        }
+    }
+
+    /// The codes whose rules apply here, this region's own first: a rule for a country applies
+    /// in each of its regions too.
+    pub fn rule_codes(&self) -> Vec<String> {
+        std::iter::once(self.as_code())
+            .chain(self.country())
+            .collect()
     }
 
     /// The zone to assume when the client sent none; `None` for countries spanning several zones.
@@ -72,8 +95,21 @@ impl Region {
                 "ZA" => chrono_tz::Africa::Johannesburg,
                 _ => return None,
             },
+            // A subdivision may itself span zones (Florida's panhandle): the client says which.
+            Region::Subdivision(_) => return None,
         })
     }
+}
+
+/// ISO 3166-2 shape, after `parse`'s folding: two letters, then one to three letters or digits.
+fn is_subdivision(code: &str) -> bool {
+    let Some((country, part)) = code.split_once('_') else {
+        return false;
+    };
+    country.len() == 2
+        && country.chars().all(|c| c.is_ascii_alphabetic())
+        && (1..=3).contains(&part.len())
+        && part.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 impl fmt::Display for Region {
@@ -103,6 +139,28 @@ mod tests {
         assert_eq!(Region::parse("us").unwrap(), Region::Country("US".into()));
         assert!(Region::parse("atlantis").is_err());
         assert!(Region::parse("").is_err());
+    }
+
+    #[test]
+    fn subdivisions_parse_and_belong_to_their_country() {
+        let florida = Region::parse("us-fl").unwrap();
+        assert_eq!(florida, Region::Subdivision("US-FL".into()));
+        assert_eq!(
+            florida.rule_codes(),
+            vec!["US-FL".to_string(), "US".to_string()]
+        );
+        assert!(florida.default_timezone().is_none());
+        assert_eq!(Region::parse("US-FL").unwrap().as_code(), "US-FL");
+        assert_eq!(
+            Region::Wales.rule_codes(),
+            vec!["wales".to_string(), "GB".to_string()]
+        );
+        assert_eq!(
+            Region::parse("fr").unwrap().rule_codes(),
+            vec!["FR".to_string()]
+        );
+        assert!(Region::parse("us-flor").is_err());
+        assert!(Region::parse("u-fl").is_err());
     }
 
     #[test]

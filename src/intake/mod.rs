@@ -20,7 +20,7 @@ use crate::{
     },
     db::DbConn,
     error::{AppError, AppResult},
-    scheduling::{next_contact, ContactHistory, ContactPolicy, HolidayCalendar},
+    scheduling::{next_contact, policy::ClientPolicies, ContactHistory, HolidayCalendar},
 };
 use referral::NewReferral;
 use store::NewCaseRow;
@@ -29,7 +29,7 @@ use store::NewCaseRow;
 #[derive(Clone)]
 pub struct Intake {
     pub client_id: i64,
-    policy: ContactPolicy,
+    policies: ClientPolicies,
     calendars: HashMap<String, HolidayCalendar>,
     /// A new case has no history, so its first contact time depends only on its zone and
     /// region: computed once per pair for a whole import.
@@ -49,7 +49,7 @@ impl Intake {
         }
         Ok(Intake {
             client_id,
-            policy: cases::policy_store::policy_for(conn, client_id)?,
+            policies: cases::policy_store::policies_for(conn, client_id)?,
             calendars: HashMap::new(),
             first_contact: HashMap::new(),
             first_contact_at: None,
@@ -80,8 +80,8 @@ impl Intake {
                     self.calendars.insert(key.1.clone(), calendar);
                 }
                 let history = ContactHistory::default();
-                let next =
-                    next_contact(&self.policy, &zones, &self.calendars[&key.1], &history, now);
+                let policy = self.policies.for_region(&key.1);
+                let next = next_contact(&policy, &zones, &self.calendars[&key.1], &history, now);
                 let schedule = decide(next, &history, false, now);
                 self.first_contact.insert(key, schedule);
                 schedule

@@ -82,7 +82,7 @@ pub fn claim_next(
             });
         };
         let case = &claimed.case;
-        let policy = reference.policy(conn, case.client_id)?;
+        let policy = reference.policy(conn, case.client_id, &case.region)?;
         let calendar = reference.calendar(conn, &case.region)?;
         if may_call_now(&policy, &case.zones(), &calendar, &claimed.history, now) {
             return Ok(Claim::Claimed(Box::new(claimed)));

@@ -1,6 +1,6 @@
 //! A client's contact policy over the API: it may tighten the defaults, never loosen them.
 
-use actix_web::{get, put, web, HttpResponse};
+use actix_web::{delete, get, put, web, HttpResponse};
 use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,6 +11,7 @@ use crate::{
     auth::api::ApiClient,
     cases::policy_store,
     db,
+    domain::Region,
     error::{ApiErrorBody, AppError, AppResult, FieldErrors},
     state::AppState,
 };
@@ -133,11 +134,11 @@ impl PolicyBody {
 #[get("/api/v1/contact-policy")]
 pub async fn get_policy(state: web::Data<AppState>, client: ApiClient) -> AppResult<HttpResponse> {
     let client_id = client.client_id;
-    let policy = db::run(&state.pool, move |conn| {
-        policy_store::policy_for(conn, client_id)
+    let policies = db::run(&state.pool, move |conn| {
+        policy_store::policies_for(conn, client_id)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(PolicyBody::from(&policy)))
+    Ok(HttpResponse::Ok().json(PolicyBody::from(&policies.general)))
 }
 
 /// Sets this client's contact policy. Stricter than the defaults is fine; looser is refused with
@@ -157,18 +158,11 @@ pub async fn put_policy(
     client: ApiClient,
     body: web::Json<PolicyBody>,
 ) -> AppResult<HttpResponse> {
-    let policy = body
-        .into_inner()
-        .parse()
-        .map_err(|fields| AppError::Validation {
-            message: "A client's contact policy may be stricter than the defaults, never looser."
-                .into(),
-            fields,
-        })?;
+    let policy = body.into_inner().parse().map_err(looser_than_defaults)?;
     let (client_id, actor, now) = (client.client_id, client.actor(), state.clock.now_naive());
     let saved = PolicyBody::from(&policy);
     db::run_write(&state.pool, move |conn| {
-        policy_store::save_policy(conn, client_id, &policy, now)?;
+        policy_store::save_policy(conn, client_id, policy_store::GENERAL, &policy, now)?;
         audit::record(
             conn,
             actor,
@@ -181,6 +175,145 @@ pub async fn put_policy(
     Ok(HttpResponse::Ok().json(saved))
 }
 
+fn looser_than_defaults(fields: FieldErrors) -> AppError {
+    AppError::Validation {
+        message: "A client's contact policy may be stricter than the defaults, never looser."
+            .into(),
+        fields,
+    }
+}
+
+/// A tighter policy for the client's customers in one region.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegionPolicyBody {
+    /// `US-FL` (ISO 3166-2), `US`, `scotland` …: a country's policy applies in all its regions.
+    pub region: String,
+    #[serde(flatten)]
+    pub policy: PolicyBody,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegionPolicies {
+    pub regions: Vec<RegionPolicyBody>,
+}
+
+fn region_code(raw: &str) -> AppResult<String> {
+    Region::parse(raw)
+        .map(|r| r.as_code())
+        .map_err(|reason| AppError::field("region", reason))
+}
+
+/// This client's regional policies. A customer's calls follow the strictest of the general
+/// policy, their region's and their country's.
+#[utoipa::path(
+    tag = "policy",
+    responses(
+        (status = 200, description = "The regional policies", body = RegionPolicies),
+        (status = 401, description = "Missing or unknown API key", body = ApiErrorBody),
+    )
+)]
+#[get("/api/v1/contact-policy/regions")]
+pub async fn get_region_policies(
+    state: web::Data<AppState>,
+    client: ApiClient,
+) -> AppResult<HttpResponse> {
+    let client_id = client.client_id;
+    let policies = db::run(&state.pool, move |conn| {
+        policy_store::policies_for(conn, client_id)
+    })
+    .await?;
+    let regions = policies
+        .regions
+        .iter()
+        .map(|(region, policy)| RegionPolicyBody {
+            region: region.clone(),
+            policy: PolicyBody::from(policy),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(RegionPolicies { regions }))
+}
+
+/// Sets a tighter policy for one region (e.g. a US state's stricter hours). It can only tighten:
+/// calls there follow the strictest of it and the general policy; looser than the defaults is
+/// refused. Omitted fields take the defaults, which tighten nothing.
+#[utoipa::path(
+    tag = "policy",
+    params(("region" = String, Path, description = "`US-FL`, `US`, `scotland` …")),
+    request_body = PolicyBody,
+    responses(
+        (status = 200, description = "Saved", body = RegionPolicyBody),
+        (status = 401, description = "Missing or unknown API key", body = ApiErrorBody),
+        (status = 422, description = "Unknown region, or looser than the defaults", body = ApiErrorBody),
+    )
+)]
+#[put("/api/v1/contact-policy/regions/{region}")]
+pub async fn put_region_policy(
+    state: web::Data<AppState>,
+    client: ApiClient,
+    region: web::Path<String>,
+    body: web::Json<PolicyBody>,
+) -> AppResult<HttpResponse> {
+    let region = region_code(&region)?;
+    let policy = body.into_inner().parse().map_err(looser_than_defaults)?;
+    let (client_id, actor, now) = (client.client_id, client.actor(), state.clock.now_naive());
+    let saved = RegionPolicyBody {
+        region: region.clone(),
+        policy: PolicyBody::from(&policy),
+    };
+    db::run_write(&state.pool, move |conn| {
+        policy_store::save_policy(conn, client_id, &region, &policy, now)?;
+        audit::record(
+            conn,
+            actor,
+            audit::Entry::new("region_contact_policy_set", "client", Some(client_id))
+                .client(Some(client_id))
+                .detail(region),
+        )
+    })
+    .await?;
+    state.reference.forget_policy(client_id);
+    Ok(HttpResponse::Ok().json(saved))
+}
+
+/// Removes a region's policy: its customers follow the general policy again.
+#[utoipa::path(
+    tag = "policy",
+    params(("region" = String, Path, description = "`US-FL`, `US`, `scotland` …")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "Missing or unknown API key", body = ApiErrorBody),
+        (status = 404, description = "No policy for that region", body = ApiErrorBody),
+    )
+)]
+#[delete("/api/v1/contact-policy/regions/{region}")]
+pub async fn delete_region_policy(
+    state: web::Data<AppState>,
+    client: ApiClient,
+    region: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let region = region_code(&region)?;
+    let (client_id, actor) = (client.client_id, client.actor());
+    db::run_write(&state.pool, move |conn| {
+        if !policy_store::delete_region_policy(conn, client_id, &region)? {
+            return Err(AppError::NotFound);
+        }
+        audit::record(
+            conn,
+            actor,
+            audit::Entry::new("region_contact_policy_removed", "client", Some(client_id))
+                .client(Some(client_id))
+                .detail(region),
+        )
+    })
+    .await?;
+    state.reference.forget_policy(client_id);
+    Ok(HttpResponse::NoContent().finish())
+}
+
 pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(get_policy).service(put_policy);
+    cfg.service(get_policy)
+        .service(put_policy)
+        .service(get_region_policies)
+        .service(put_region_policy)
+        .service(delete_region_policy);
 }

@@ -27,7 +27,7 @@ impl HolidayRegion {
             Region::Scotland => HolidayRegion::Scotland,
             Region::NorthernIreland => HolidayRegion::NorthernIreland,
             Region::Country(code) if code == "GB" || code == "UK" => HolidayRegion::EnglandWales,
-            Region::Country(_) => HolidayRegion::Elsewhere,
+            Region::Country(_) | Region::Subdivision(_) => HolidayRegion::Elsewhere,
         }
     }
 }

@@ -1,9 +1,11 @@
 //! Contact policy: the defaults from the brief, and per-client policies that may only tighten them.
 
+use std::collections::BTreeMap;
+
 use chrono::{NaiveTime, Weekday};
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldErrors;
+use crate::{domain::Region, error::FieldErrors};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactPolicy {
@@ -140,5 +142,120 @@ impl ContactPolicy {
         } else {
             Err(errors)
         }
+    }
+
+    /// What both policies allow: the later start, the earlier end, the days both allow, the
+    /// lower limits and the longer waits. Two policies whose hours do not meet leave no time to
+    /// call at all, which the rules treat as "nobody may call" (never as "anything goes").
+    pub fn strictest(&self, other: &ContactPolicy) -> ContactPolicy {
+        let mut weekdays = self.weekdays;
+        for (day, allowed) in weekdays.iter_mut().zip(other.weekdays) {
+            *day = *day && allowed;
+        }
+        ContactPolicy {
+            earliest: self.earliest.max(other.earliest),
+            latest: self.latest.min(other.latest),
+            weekdays,
+            max_attempts_7_days: self.max_attempts_7_days.min(other.max_attempts_7_days),
+            max_attempts_24_hours: self.max_attempts_24_hours.min(other.max_attempts_24_hours),
+            min_hours_between_attempts: self
+                .min_hours_between_attempts
+                .max(other.min_hours_between_attempts),
+            quiet_days_after_conversation: self
+                .quiet_days_after_conversation
+                .max(other.quiet_days_after_conversation),
+            max_total_attempts: self.max_total_attempts.min(other.max_total_attempts),
+        }
+    }
+}
+
+/// A client's policies: the general one, and tighter ones for some regions (keyed by region
+/// code: `US-FL`, `US`, `scotland`, `GB` …).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientPolicies {
+    pub general: ContactPolicy,
+    pub regions: BTreeMap<String, ContactPolicy>,
+}
+
+impl ClientPolicies {
+    /// The policy for a customer in `region` (a stored region code): the general policy
+    /// tightened by the region's own rules and its country's.
+    pub fn for_region(&self, region: &str) -> ContactPolicy {
+        let codes = Region::parse(region)
+            .map(|r| r.rule_codes())
+            .unwrap_or_else(|_| vec![region.to_string()]);
+        codes
+            .iter()
+            .filter_map(|code| self.regions.get(code))
+            .fold(self.general.clone(), |policy, tighter| {
+                policy.strictest(tighter)
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(h: u32) -> NaiveTime {
+        NaiveTime::from_hms_opt(h, 0, 0).unwrap()
+    }
+
+    fn florida() -> ContactPolicy {
+        ContactPolicy {
+            latest: at(19),
+            max_attempts_24_hours: 2,
+            ..ContactPolicy::default()
+        }
+    }
+
+    #[test]
+    fn the_strictest_of_two_policies_takes_each_rule_from_the_stricter() {
+        let client = ContactPolicy {
+            earliest: at(9),
+            latest: at(21),
+            weekdays: [true, true, true, true, true, false, false],
+            max_attempts_24_hours: 2,
+            min_hours_between_attempts: 6,
+            ..ContactPolicy::default()
+        };
+        let region = ContactPolicy {
+            earliest: at(8),
+            latest: at(19),
+            quiet_days_after_conversation: 10,
+            max_total_attempts: 5,
+            ..ContactPolicy::default()
+        };
+        let both = client.strictest(&region);
+        assert_eq!((both.earliest, both.latest), (at(9), at(19)));
+        assert_eq!(both.weekdays, [true, true, true, true, true, false, false]);
+        assert_eq!(both.max_attempts_24_hours, 2);
+        assert_eq!(both.min_hours_between_attempts, 6);
+        assert_eq!(both.quiet_days_after_conversation, 10);
+        assert_eq!(both.max_total_attempts, 5);
+        assert_eq!(both, region.strictest(&client), "order does not matter");
+    }
+
+    #[test]
+    fn a_region_rule_applies_to_its_customers_and_a_country_rule_to_all_its_regions() {
+        let mut policies = ClientPolicies::default();
+        policies.regions.insert("US-FL".into(), florida());
+        policies.regions.insert(
+            "US".into(),
+            ContactPolicy {
+                earliest: at(9),
+                ..ContactPolicy::default()
+            },
+        );
+        let miami = policies.for_region("US-FL");
+        assert_eq!((miami.earliest, miami.latest), (at(9), at(19)));
+        assert_eq!(miami.max_attempts_24_hours, 2);
+        let texas = policies.for_region("US-TX");
+        assert_eq!(texas.earliest, at(9));
+        assert_eq!(
+            texas.max_attempts_24_hours,
+            ContactPolicy::default().max_attempts_24_hours
+        );
+        assert_eq!(policies.for_region("england"), ContactPolicy::default());
     }
 }

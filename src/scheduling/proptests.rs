@@ -54,6 +54,22 @@ fn instant(offset_minutes: i64) -> DateTime<Utc> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
+    // With `scheduled_times_obey_every_rule` (which holds for any policy), this is what makes
+    // regional rules safe: whatever the two policies, calls follow both.
+    #[test]
+    fn combining_policies_never_loosens_either(a in policy_strategy(), b in policy_strategy()) {
+        let both = a.strictest(&b);
+        for p in [&a, &b] {
+            prop_assert!(both.earliest >= p.earliest && both.latest <= p.latest);
+            prop_assert!(both.weekdays.iter().zip(p.weekdays).all(|(mine, theirs)| !*mine || theirs));
+            prop_assert!(both.max_attempts_7_days <= p.max_attempts_7_days);
+            prop_assert!(both.max_attempts_24_hours <= p.max_attempts_24_hours);
+            prop_assert!(both.max_total_attempts <= p.max_total_attempts);
+            prop_assert!(both.min_hours_between_attempts >= p.min_hours_between_attempts);
+            prop_assert!(both.quiet_days_after_conversation >= p.quiet_days_after_conversation);
+        }
+    }
+
     #[test]
     fn scheduled_times_obey_every_rule(
         policy in policy_strategy(),

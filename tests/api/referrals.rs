@@ -248,6 +248,108 @@ async fn a_client_may_tighten_its_contact_policy_but_not_loosen_it(app: TestApp)
     );
 }
 
+backend_test!(a_stricter_rule_for_one_region_applies_to_its_customers_only);
+async fn a_stricter_rule_for_one_region_applies_to_its_customers_only(app: TestApp) {
+    // Tuesday 19:30 in New York (EDT): inside the defaults, past a 19:00 end.
+    let evening = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 10, 23, 30, 0).unwrap();
+    app.state.clock.pin(evening);
+    let key = app.client_api_key(app.create_client("Coast to Coast"));
+    let put = |region: &str, body: Value| {
+        app.api()
+            .put(app.url(&format!("/api/v1/contact-policy/regions/{region}")))
+            .bearer_auth(&key)
+            .json(&body)
+            .send()
+    };
+    let unknown = put("atlantis", json!({"latest": "19:00"})).await.unwrap();
+    assert_eq!(unknown.status().as_u16(), 422);
+    let body: Value = unknown.json().await.unwrap();
+    assert!(
+        body["fields"]["region"][0]
+            .as_str()
+            .unwrap()
+            .contains("US-FL"),
+        "{body}"
+    );
+    let looser = put("US-FL", json!({"latest": "21:00"})).await.unwrap();
+    assert_eq!(
+        looser.status().as_u16(),
+        422,
+        "a region rule cannot loosen the defaults"
+    );
+    let saved = put(
+        "us-fl",
+        json!({"latest": "19:00", "max_attempts_24_hours": 2}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(saved.status().as_u16(), 200);
+    let saved: Value = saved.json().await.unwrap();
+    assert_eq!(saved["region"], "US-FL");
+    assert_eq!(saved["latest"], "19:00");
+    let listed = app.get_json("/api/v1/contact-policy/regions", &key).await;
+    assert_eq!(listed["regions"].as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(
+        app.get_json("/api/v1/contact-policy", &key).await["latest"],
+        "20:00",
+        "the general policy is unchanged"
+    );
+
+    let customer_in = |reference: &str, region: &str| {
+        let mut body = referral(reference);
+        body["region"] = json!(region);
+        body["currency"] = json!("USD");
+        body["timezone"] = json!("America/New_York");
+        body
+    };
+    let florida: Value = post(&app, &key, &customer_in("FL-1", "US-FL"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let georgia: Value = post(&app, &key, &customer_in("GA-1", "US-GA"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        florida["next_contact_at"], "2026-03-11T12:00:00Z",
+        "08:00 tomorrow in Florida"
+    );
+    assert_eq!(
+        georgia["next_contact_at"], "2026-03-10T23:30:00Z",
+        "now in Georgia"
+    );
+    let (_, handler) = app.staff_token("handler");
+    let (status, call) = crate::queue::next_call(&app, &handler).await;
+    assert_eq!(status, 200);
+    assert_eq!(call["case"]["id"], georgia["id"]);
+    let (_, other) = app.staff_token("handler");
+    assert_eq!(
+        crate::queue::next_call(&app, &other).await.0,
+        204,
+        "Florida waits"
+    );
+
+    let delete = || {
+        app.api()
+            .delete(app.url("/api/v1/contact-policy/regions/US-FL"))
+            .bearer_auth(&key)
+            .send()
+    };
+    assert_eq!(delete().await.unwrap().status().as_u16(), 204);
+    assert_eq!(delete().await.unwrap().status().as_u16(), 404);
+    let again: Value = post(&app, &key, &customer_in("FL-2", "US-FL"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        again["next_contact_at"], "2026-03-10T23:30:00Z",
+        "the rule is gone"
+    );
+}
+
 backend_test!(a_customer_who_may_be_in_two_zones_is_called_when_both_allow_it);
 async fn a_customer_who_may_be_in_two_zones_is_called_when_both_allow_it(app: TestApp) {
     // 10:00 in London is 06:00 in New York (EDT): too early there.
