@@ -278,8 +278,8 @@ fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> 
          ON CONFLICT (client_id, reference) DO NOTHING RETURNING id, client_id, referred_at), \
          milestones AS (INSERT INTO case_milestones (case_id, client_id, referred_at) \
          SELECT id, client_id, referred_at FROM inserted RETURNING 1), \
-         counted AS (INSERT INTO milestone_counts (client_id, measure, hour, n) \
-         SELECT client_id, 'referred', date_trunc('hour', referred_at), COUNT(*) FROM inserted \
+         counted AS (INSERT INTO milestone_counts (client_id, measure, hour, shard, n) \
+         SELECT client_id, 'referred', date_trunc('hour', referred_at), pg_backend_pid() % 8, COUNT(*) FROM inserted \
          GROUP BY client_id, date_trunc('hour', referred_at) \
          ON CONFLICT (client_id, measure, hour, shard) DO UPDATE SET n = milestone_counts.n + EXCLUDED.n RETURNING 1) \
          SELECT COUNT(*) AS created FROM inserted",
