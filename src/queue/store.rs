@@ -29,18 +29,25 @@ struct ClaimedId {
 const PROMOTE_BATCH: i64 = 500;
 
 /// Moves cases whose time has come into the queue: scheduled ones now due, holds that ended,
-/// and claims whose lease ran out.
+/// and claims whose lease ran out. Each part reads its own index (`cases_waiting`, and
+/// `cases_one_claim_per_handler`, one entry per handler on a call).
 pub fn promote_due(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<usize> {
     let lock = match conn.backend() {
         crate::db::Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         crate::db::Backend::Sqlite => "",
     };
-    let sql = format!(
-        "UPDATE cases SET status = 'queued', claimed_by = NULL, claim_expires_at = NULL, updated_at = $1 \
-         WHERE id IN (SELECT id FROM cases WHERE status IN ('scheduled', 'on_hold', 'claimed') \
-         AND next_contact_at <= $1 ORDER BY next_contact_at LIMIT {PROMOTE_BATCH} {lock})"
-    );
-    Ok(sql_query(sql).bind::<Timestamp, _>(now).execute(conn)?)
+    let mut promoted = 0;
+    for due in [
+        "status IN ('scheduled', 'on_hold') AND next_contact_at <= $1 ORDER BY next_contact_at",
+        "status = 'claimed' AND claim_expires_at <= $1",
+    ] {
+        let sql = format!(
+            "UPDATE cases SET status = 'queued', claimed_by = NULL, claim_expires_at = NULL, updated_at = $1 \
+             WHERE id IN (SELECT id FROM cases WHERE {due} LIMIT {PROMOTE_BATCH} {lock})"
+        );
+        promoted += sql_query(sql).bind::<Timestamp, _>(now).execute(conn)?;
+    }
+    Ok(promoted)
 }
 
 /// Claims the highest-priority queued case for `handler_id` until `lease_until`.

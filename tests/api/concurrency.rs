@@ -205,3 +205,71 @@ async fn a_handler_claiming_many_times_at_once_holds_one_case() {
     });
     assert_eq!(claimed.len(), HANDLERS, "one case per handler: {claimed:?}");
 }
+
+/// Asking whether a handler already holds a case is one index look-up however stale the
+/// planner's statistics are. Before migration 14 the waiting-cases index also covered claims, and
+/// after an import (statistics taken while everything was queued) the check walked every
+/// scheduled case on each claim.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_holds_a_case_check_stays_one_lookup_when_statistics_are_stale() {
+    use diesel::{connection::SimpleConnection, sql_query, QueryableByName, RunQueryDsl};
+    if !postgres::available() {
+        return;
+    }
+    let app = spawn_with(Backend::Postgres, |_| {}).await;
+    let client_id = app.create_client("Stale Stats Co");
+    app.with_conn(|conn| {
+        let referrals: Vec<_> = (0..5000)
+            .map(|i| {
+                outreach::intake::referral::ReferralRequest {
+                    reference: format!("S-{i:05}"),
+                    name: format!("Customer {i}"),
+                    region: "england".into(),
+                    amount_owed_minor: Some(json!(5_000)),
+                    currency: "GBP".into(),
+                    days_in_arrears: Some(json!(30)),
+                    ..Default::default()
+                }
+                .parse()
+                .unwrap()
+            })
+            .collect();
+        outreach::intake::Intake::for_client(conn, client_id)
+            .unwrap()
+            .refer_batch(
+                conn,
+                outreach::audit::Actor::System,
+                referrals,
+                tuesday_morning(),
+            )
+            .unwrap();
+        // Statistics from when every case was queued; then most become scheduled.
+        conn.batch_execute(
+            "ANALYZE cases; UPDATE cases SET status = 'scheduled' WHERE id % 5 <> 0",
+        )
+        .unwrap();
+    });
+    #[derive(QueryableByName)]
+    struct Plan {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        #[diesel(column_name = "QUERY PLAN")]
+        line: String,
+    }
+    let plan: Vec<Plan> = app.with_conn(|conn| {
+        sql_query(
+            "EXPLAIN SELECT 1 FROM cases h WHERE h.status = 'claimed' AND h.claimed_by = 1 \
+             AND h.claim_expires_at > now()",
+        )
+        .load(conn)
+        .unwrap()
+    });
+    let plan: Vec<String> = plan.into_iter().map(|p| p.line).collect();
+    assert!(
+        plan.iter()
+            .any(|l| l.contains("cases_one_claim_per_handler"))
+            && plan
+                .iter()
+                .any(|l| l.contains("Index Cond: (claimed_by = 1)")),
+        "{plan:#?}"
+    );
+}
