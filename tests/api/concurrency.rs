@@ -5,10 +5,41 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
-use crate::helpers::{app::spawn_with, postgres, Backend};
+use crate::helpers::{app::spawn_with, postgres, Backend, TestApp};
 use crate::referrals::tuesday_morning;
 
 const CASES: usize = 2000;
+
+/// `count` cases for the client, referred and due on Tuesday morning.
+fn refer_many(app: &TestApp, client_id: i64, count: usize) {
+    app.with_conn(|conn| {
+        let referrals: Vec<_> = (0..count)
+            .map(|i| {
+                outreach::intake::referral::ReferralRequest {
+                    reference: format!("C-{i:05}"),
+                    name: format!("Customer {i}"),
+                    region: "england".into(),
+                    amount_owed_minor: Some(json!(10_000 + i)),
+                    currency: "GBP".into(),
+                    days_in_arrears: Some(json!(i % 365)),
+                    ..Default::default()
+                }
+                .parse()
+                .unwrap()
+            })
+            .collect();
+        let created = outreach::intake::Intake::for_client(conn, client_id)
+            .unwrap()
+            .refer_batch(
+                conn,
+                outreach::audit::Actor::System,
+                referrals,
+                tuesday_morning(),
+            )
+            .unwrap();
+        assert_eq!(created, count);
+    });
+}
 const HANDLERS: usize = 32;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -27,33 +58,7 @@ async fn two_instances_and_32_handlers_claim_every_case_exactly_once() {
     second.state.clock.pin(tuesday_morning());
 
     let client_id = first.create_client("Busy Utility");
-    first.with_conn(|conn| {
-        let referrals: Vec<_> = (0..CASES)
-            .map(|i| {
-                outreach::intake::referral::ReferralRequest {
-                    reference: format!("C-{i:05}"),
-                    name: format!("Customer {i}"),
-                    region: "england".into(),
-                    amount_owed_minor: Some(json!(10_000 + i)),
-                    currency: "GBP".into(),
-                    days_in_arrears: Some(json!(i % 365)),
-                    ..Default::default()
-                }
-                .parse()
-                .unwrap()
-            })
-            .collect();
-        let mut intake = outreach::intake::Intake::for_client(conn, client_id).unwrap();
-        let created = intake
-            .refer_batch(
-                conn,
-                outreach::audit::Actor::System,
-                referrals,
-                tuesday_morning(),
-            )
-            .unwrap();
-        assert_eq!(created, CASES);
-    });
+    refer_many(&first, client_id, CASES);
 
     let tokens: Vec<String> = (0..HANDLERS)
         .map(|_| first.staff_token("handler").1)
@@ -138,32 +143,7 @@ async fn a_handler_claiming_many_times_at_once_holds_one_case() {
     first.state.clock.pin(tuesday_morning());
     second.state.clock.pin(tuesday_morning());
     let client_id = first.create_client("Eager Utility");
-    first.with_conn(|conn| {
-        let referrals: Vec<_> = (0..HANDLERS * AT_ONCE)
-            .map(|i| {
-                outreach::intake::referral::ReferralRequest {
-                    reference: format!("E-{i:03}"),
-                    name: format!("Customer {i}"),
-                    region: "england".into(),
-                    amount_owed_minor: Some(json!(5_000)),
-                    currency: "GBP".into(),
-                    days_in_arrears: Some(json!(30)),
-                    ..Default::default()
-                }
-                .parse()
-                .unwrap()
-            })
-            .collect();
-        outreach::intake::Intake::for_client(conn, client_id)
-            .unwrap()
-            .refer_batch(
-                conn,
-                outreach::audit::Actor::System,
-                referrals,
-                tuesday_morning(),
-            )
-            .unwrap();
-    });
+    refer_many(&first, client_id, HANDLERS * AT_ONCE);
     let handlers: Vec<(i64, String)> = (0..HANDLERS)
         .map(|_| first.staff_token("handler"))
         .collect();
@@ -218,31 +198,8 @@ async fn the_holds_a_case_check_stays_one_lookup_when_statistics_are_stale() {
     }
     let app = spawn_with(Backend::Postgres, |_| {}).await;
     let client_id = app.create_client("Stale Stats Co");
+    refer_many(&app, client_id, 5000);
     app.with_conn(|conn| {
-        let referrals: Vec<_> = (0..5000)
-            .map(|i| {
-                outreach::intake::referral::ReferralRequest {
-                    reference: format!("S-{i:05}"),
-                    name: format!("Customer {i}"),
-                    region: "england".into(),
-                    amount_owed_minor: Some(json!(5_000)),
-                    currency: "GBP".into(),
-                    days_in_arrears: Some(json!(30)),
-                    ..Default::default()
-                }
-                .parse()
-                .unwrap()
-            })
-            .collect();
-        outreach::intake::Intake::for_client(conn, client_id)
-            .unwrap()
-            .refer_batch(
-                conn,
-                outreach::audit::Actor::System,
-                referrals,
-                tuesday_morning(),
-            )
-            .unwrap();
         // Statistics from when every case was queued; then most become scheduled.
         conn.batch_execute(
             "ANALYZE cases; UPDATE cases SET status = 'scheduled' WHERE id % 5 <> 0",
