@@ -195,8 +195,10 @@ async fn import_file(
         // On PostgreSQL a second connection lets the database store two chunks at once; SQLite
         // has one writer at a time, so a second would only wait.
         let mut second = match conn.backend() {
-            db::Backend::Postgres => Some(db::pool::checkout(&second_writer)?),
-            db::Backend::Sqlite => None,
+            db::Backend::Postgres if second_writer.max_size() >= 2 => {
+                Some(db::pool::checkout(&second_writer)?)
+            }
+            _ => None,
         };
         let mut writers: Vec<&mut db::DbConn> = vec![conn];
         writers.extend(second.as_deref_mut());
