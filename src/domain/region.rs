@@ -19,10 +19,11 @@ impl Region {
     pub fn parse(raw: &str) -> Result<Region, String> {
         let trimmed = raw.trim();
         match trimmed.to_lowercase().replace([' ', '-'], "_").as_str() {
-            "england" => Ok(Region::England),
-            "wales" => Ok(Region::Wales),
-            "scotland" => Ok(Region::Scotland),
-            "northern_ireland" => Ok(Region::NorthernIreland),
+            // The nations' ISO 3166-2 codes name the same places (and the same bank holidays).
+            "england" | "gb_eng" => Ok(Region::England),
+            "wales" | "gb_wls" => Ok(Region::Wales),
+            "scotland" | "gb_sct" => Ok(Region::Scotland),
+            "northern_ireland" | "gb_nir" => Ok(Region::NorthernIreland),
             "" => Err("is required".into()),
             code if code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()) => {
                 Ok(Region::Country(code.to_uppercase()))
@@ -159,6 +160,8 @@ mod tests {
             Region::parse("fr").unwrap().rule_codes(),
             vec!["FR".to_string()]
         );
+        assert_eq!(Region::parse("GB-SCT").unwrap(), Region::Scotland);
+        assert_eq!(Region::parse("gb-nir").unwrap(), Region::NorthernIreland);
         assert!(Region::parse("us-flor").is_err());
         assert!(Region::parse("u-fl").is_err());
     }
