@@ -99,18 +99,57 @@ impl<R: Read> Read for LfLines<R> {
     }
 }
 
-fn field(headers: &csv::StringRecord, record: &csv::StringRecord, name: &str) -> Option<String> {
-    headers
-        .iter()
-        .position(|h| h.trim().eq_ignore_ascii_case(name))
-        .and_then(|i| record.get(i))
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_string)
+/// Where each known column is in the file, found once from the header row (any order, any case).
+struct Columns {
+    positions: Vec<(&'static str, usize)>,
 }
 
-fn request_from(headers: &csv::StringRecord, record: &csv::StringRecord) -> ReferralRequest {
-    let get = |name: &str| field(headers, record, name);
+/// Every column a row may have, with the API's field names.
+const KNOWN: [&str; 13] = [
+    "reference",
+    "name",
+    "email",
+    "phone",
+    "region",
+    "timezone",
+    "other_timezones",
+    "amount_owed_minor",
+    "currency",
+    "days_in_arrears",
+    "notes",
+    "circumstances",
+    "preferred_contact_times",
+];
+
+impl Columns {
+    fn of(headers: &csv::StringRecord) -> Columns {
+        let positions = KNOWN
+            .iter()
+            .filter_map(|name| {
+                headers
+                    .iter()
+                    .position(|h| h.trim().eq_ignore_ascii_case(name))
+                    .map(|i| (*name, i))
+            })
+            .collect();
+        Columns { positions }
+    }
+
+    /// The row's value for a column, trimmed; `None` when the file lacks the column or the cell
+    /// is empty.
+    fn get(&self, record: &csv::StringRecord, name: &str) -> Option<String> {
+        self.positions
+            .iter()
+            .find(|(known, _)| *known == name)
+            .and_then(|(_, i)| record.get(*i))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    }
+}
+
+fn request_from(columns: &Columns, record: &csv::StringRecord) -> ReferralRequest {
+    let get = |name: &str| columns.get(record, name);
     ReferralRequest {
         reference: get("reference").unwrap_or_default(),
         name: get("name").unwrap_or_default(),
@@ -182,7 +221,8 @@ pub fn import<R: Read + Send>(
         failed: AtomicBool::new(false),
     };
     let mut report = std::thread::scope(|scope| {
-        scope.spawn(move || parse_chunks(&mut reader, &headers, &sender));
+        let columns = Columns::of(&headers);
+        scope.spawn(move || parse_chunks(&mut reader, &columns, &sender));
         let helpers: Vec<_> = others
             .iter_mut()
             .map(|conn| {
@@ -258,7 +298,7 @@ struct Parsed {
 
 fn parse_chunks<R: Read>(
     reader: &mut csv::Reader<R>,
-    headers: &csv::StringRecord,
+    columns: &Columns,
     sender: &std::sync::mpsc::SyncSender<Parsed>,
 ) {
     let mut record = csv::StringRecord::new();
@@ -277,7 +317,7 @@ fn parse_chunks<R: Read>(
             Ok(true) => {
                 parsed.rows += 1;
                 let line = record.position().map(|p| p.line()).unwrap_or(line);
-                match request_from(headers, &record).parse() {
+                match request_from(columns, &record).parse() {
                     Ok(referral) => parsed.referrals.push(referral),
                     Err(fields) => parsed.errors.push(RowError {
                         line,
@@ -356,7 +396,7 @@ mod tests {
     fn several_zones_share_one_cell() {
         let headers = csv::StringRecord::from(vec!["reference", "other_timezones"]);
         let record = csv::StringRecord::from(vec!["R-1", "America/New_York; Asia/Kolkata"]);
-        let request = request_from(&headers, &record);
+        let request = request_from(&Columns::of(&headers), &record);
         assert_eq!(
             request.other_timezones,
             Some(vec![
@@ -368,9 +408,9 @@ mod tests {
 
     #[test]
     fn rows_become_requests_by_header_name_in_any_order_and_case() {
-        let headers = csv::StringRecord::from(vec!["Currency", "reference", "NAME"]);
+        let headers = csv::StringRecord::from(vec![" Currency", "reference", "NAME"]);
         let record = csv::StringRecord::from(vec!["GBP", "R-1", "Zoë Ångström"]);
-        let request = request_from(&headers, &record);
+        let request = request_from(&Columns::of(&headers), &record);
         assert_eq!(request.reference, "R-1");
         assert_eq!(request.name, "Zoë Ångström");
         assert_eq!(request.currency, "GBP");
