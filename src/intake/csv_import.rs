@@ -4,11 +4,7 @@
 
 use std::{
     io::Read,
-    sync::{
-        atomic::{AtomicBool, Ordering},
-        mpsc::Receiver,
-        Mutex,
-    },
+    sync::{mpsc::Receiver, Mutex},
 };
 
 use chrono::{DateTime, Utc};
@@ -216,10 +212,7 @@ pub fn import<R: Read + Send>(
     // Reading and checking rows runs on its own thread while the writers store earlier chunks,
     // so the parser and the database work at the same time.
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Parsed>(others.len() + 2);
-    let chunks = Chunks {
-        receiver: Mutex::new(receiver),
-        failed: AtomicBool::new(false),
-    };
+    let chunks = Chunks::new(receiver);
     let mut report = std::thread::scope(|scope| {
         let columns = Columns::of(&headers);
         scope.spawn(move || parse_chunks(&mut reader, &columns, &sender));
@@ -245,12 +238,33 @@ pub fn import<R: Read + Send>(
 
 /// Parsed chunks waiting for a writer.
 struct Chunks {
-    receiver: Mutex<Receiver<Parsed>>,
-    /// A writer failed: the others stop taking chunks.
-    failed: AtomicBool,
+    /// Taken away when a writer fails: the parser's next send then fails and it stops (instead
+    /// of waiting forever on a full channel), and the other writers stop too.
+    receiver: Mutex<Option<Receiver<Parsed>>>,
 }
 
 impl Chunks {
+    fn new(receiver: Receiver<Parsed>) -> Chunks {
+        Chunks {
+            receiver: Mutex::new(Some(receiver)),
+        }
+    }
+
+    /// The next chunk; `None` when the file is done or a writer failed.
+    fn next(&self) -> Option<Parsed> {
+        let receiver = self.receiver.lock().unwrap_or_else(|p| p.into_inner());
+        receiver.as_ref()?.recv().ok()
+    }
+
+    fn stop(&self) {
+        drop(
+            self.receiver
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(),
+        );
+    }
+
     fn write(
         &self,
         conn: &mut DbConn,
@@ -260,17 +274,11 @@ impl Chunks {
         mut progress: impl FnMut(u64),
     ) -> AppResult<ImportReport> {
         let mut report = ImportReport::default();
-        while !self.failed.load(Ordering::Relaxed) {
-            let next = self
-                .receiver
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .recv();
-            let Ok(parsed) = next else { break };
+        while let Some(parsed) = self.next() {
             report.rows += parsed.rows;
             report.errors.extend(parsed.errors);
             if let Err(e) = flush(conn, intake, actor, parsed.referrals, now, &mut report) {
-                self.failed.store(true, Ordering::Relaxed);
+                self.stop();
                 return Err(e);
             }
             progress(parsed.bytes_read);

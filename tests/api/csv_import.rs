@@ -214,3 +214,42 @@ async fn a_file_of_many_chunks_creates_each_case_once(app: TestApp) {
     assert_eq!(cases, 12_500);
     assert_eq!(referred, 12_500, "the report counts every case once");
 }
+
+backend_test!(an_import_the_database_refuses_fails_cleanly);
+// The writer fails on its first chunk while the parser still has most of the file to read: the
+// import must end with the error (not wait forever for a writer) and keep nothing.
+async fn an_import_the_database_refuses_fails_cleanly(app: TestApp) {
+    let client_id = app.create_client("Read Only Co");
+    let url = app.state.config.database_url.clone();
+    let file: String = std::iter::once(
+        "reference,name,region,amount_owed_minor,currency,days_in_arrears\n".to_string(),
+    )
+    .chain((0..25_000).map(|i| format!("RO-{i:05},Customer {i},england,1000,GBP,10\n")))
+    .collect();
+    // A thread of its own, so that a hung import fails the test instead of hanging it.
+    let (done, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use diesel::connection::SimpleConnection;
+        let mut conn = outreach::db::pool::establish(&url).unwrap();
+        let read_only = match conn.backend() {
+            outreach::db::Backend::Postgres => "SET default_transaction_read_only = on",
+            outreach::db::Backend::Sqlite => "PRAGMA query_only = ON",
+        };
+        conn.batch_execute(read_only).unwrap();
+        let outcome = outreach::intake::csv_import::import(
+            &mut [&mut conn],
+            client_id,
+            outreach::audit::Actor::System,
+            file.as_bytes(),
+            tuesday_morning(),
+            |_| {},
+        )
+        .map(|report| report.created);
+        let _ = done.send(outcome);
+    });
+    let outcome = outcome
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the import ended instead of hanging");
+    assert!(outcome.is_err(), "{outcome:?}");
+    assert_eq!(case_count(&app), 0);
+}
