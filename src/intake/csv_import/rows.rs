@@ -1,21 +1,14 @@
-//! CSV import: the client portal's upload and `outreach import` both come here. The header row
-//! uses the API's field names. Good rows are kept, every bad row is reported with its line number
-//! and reasons, and importing the same file again creates nothing new.
+//! Reading a referrals file: line endings, the header row, and rows checked into chunks for the
+//! writers (see the parent module).
 
-use std::{
-    io::Read,
-    sync::{mpsc::Receiver, Mutex},
-};
+use std::io::Read;
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 
-use super::{referral::ReferralRequest, Intake};
+use super::RowError;
 use crate::{
-    audit::Actor,
-    db::{self, DbConn},
     error::{AppError, AppResult},
+    intake::referral::{NewReferral, ReferralRequest},
 };
 
 /// Rows written per transaction: large enough for throughput, small enough that a failure loses
@@ -31,24 +24,9 @@ const REQUIRED: [&str; 6] = [
     "days_in_arrears",
 ];
 
-#[derive(Debug, Default, Serialize)]
-pub struct RowError {
-    pub line: u64,
-    pub reasons: Vec<String>,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct ImportReport {
-    pub rows: usize,
-    pub created: usize,
-    /// Rows whose reference this client had already sent.
-    pub already_present: usize,
-    pub errors: Vec<RowError>,
-}
-
 /// Turns CRLF into LF as the file streams in: the CSV reader's line numbers then match what a
 /// person sees in their editor whichever line endings the file has.
-struct LfLines<R> {
+pub(super) struct LfLines<R> {
     inner: R,
     pending_cr: bool,
 }
@@ -95,8 +73,24 @@ impl<R: Read> Read for LfLines<R> {
     }
 }
 
+/// A reader over the file with its header row read and checked.
+pub(super) fn open<R: Read>(source: R) -> AppResult<(csv::Reader<LfLines<R>>, Columns)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(LfLines {
+            inner: source,
+            pending_cr: false,
+        });
+    let headers = reader
+        .headers()
+        .map_err(|e| AppError::bad_request(format!("The file is not readable CSV: {e}")))?;
+    let columns = Columns::of(headers)?;
+    Ok((reader, columns))
+}
+
 /// Where each known column is in the file, found once from the header row (any order, any case).
-struct Columns {
+pub(super) struct Columns {
     positions: Vec<(&'static str, usize)>,
 }
 
@@ -118,8 +112,10 @@ const KNOWN: [&str; 13] = [
 ];
 
 impl Columns {
-    fn of(headers: &csv::StringRecord) -> Columns {
-        let positions = KNOWN
+    /// The columns of a header row; the required ones missing are refused, with the names a
+    /// person needs to put right.
+    fn of(headers: &csv::StringRecord) -> AppResult<Columns> {
+        let positions: Vec<(&'static str, usize)> = KNOWN
             .iter()
             .filter_map(|name| {
                 headers
@@ -128,7 +124,22 @@ impl Columns {
                     .map(|i| (*name, i))
             })
             .collect();
-        Columns { positions }
+        let present = |name: &&str| positions.iter().any(|(known, _)| known == name);
+        let missing: Vec<&str> = REQUIRED.iter().copied().filter(|r| !present(r)).collect();
+        if !missing.is_empty() {
+            let optional: Vec<&str> = KNOWN
+                .iter()
+                .copied()
+                .filter(|k| !REQUIRED.contains(k))
+                .collect();
+            return Err(AppError::bad_request(format!(
+                "The header row is missing: {}. Expected columns: {}, and optionally {}.",
+                missing.join(", "),
+                REQUIRED.join(", "),
+                optional.join(", ")
+            )));
+        }
+        Ok(Columns { positions })
     }
 
     /// The row's value for a column, trimmed; `None` when the file lacks the column or the cell
@@ -169,142 +180,16 @@ fn request_from(columns: &Columns, record: &csv::StringRecord) -> ReferralReques
     }
 }
 
-/// Reads the CSV and imports it chunk by chunk, each chunk in its own transaction, spread over
-/// the `writers` given (the command line passes two on PostgreSQL so the database works on two
-/// chunks at once; the portal passes its one). `progress` is told how many bytes were read.
-pub fn import<R: Read + Send>(
-    writers: &mut [&mut DbConn],
-    client_id: i64,
-    actor: Actor,
-    source: R,
-    now: DateTime<Utc>,
-    mut progress: impl FnMut(u64),
-) -> AppResult<ImportReport> {
-    let Some((first, others)) = writers.split_first_mut() else {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "an import needs a connection"
-        )));
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(LfLines {
-            inner: source,
-            pending_cr: false,
-        });
-    let headers = reader
-        .headers()
-        .map_err(|e| AppError::bad_request(format!("The file is not readable CSV: {e}")))?
-        .clone();
-    let missing: Vec<&str> = REQUIRED
-        .iter()
-        .copied()
-        .filter(|r| !headers.iter().any(|h| h.trim().eq_ignore_ascii_case(r)))
-        .collect();
-    if !missing.is_empty() {
-        return Err(AppError::bad_request(format!(
-            "The header row is missing: {}. Expected columns: {}, and optionally email, phone, timezone, other_timezones, notes, circumstances, preferred_contact_times.",
-            missing.join(", "),
-            REQUIRED.join(", ")
-        )));
-    }
-    let intake = Intake::for_client(first, client_id)?;
-    // Reading and checking rows runs on its own thread while the writers store earlier chunks,
-    // so the parser and the database work at the same time.
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Parsed>(others.len() + 2);
-    let chunks = Chunks::new(receiver);
-    let mut report = std::thread::scope(|scope| {
-        let columns = Columns::of(&headers);
-        scope.spawn(move || parse_chunks(&mut reader, &columns, &sender));
-        let helpers: Vec<_> = others
-            .iter_mut()
-            .map(|conn| {
-                let (chunks, mut intake) = (&chunks, intake.clone());
-                scope.spawn(move || chunks.write(conn, &mut intake, actor, now, |_| {}))
-            })
-            .collect();
-        let mut report = chunks.write(first, &mut intake.clone(), actor, now, &mut progress)?;
-        for helper in helpers {
-            let theirs = helper
-                .join()
-                .map_err(|_| AppError::Internal(anyhow::anyhow!("an import writer panicked")))??;
-            report.absorb(theirs);
-        }
-        Ok::<ImportReport, AppError>(report)
-    })?;
-    report.errors.sort_by_key(|e| e.line);
-    Ok(report)
-}
-
-/// Parsed chunks waiting for a writer.
-struct Chunks {
-    /// Taken away when a writer fails: the parser's next send then fails and it stops (instead
-    /// of waiting forever on a full channel), and the other writers stop too.
-    receiver: Mutex<Option<Receiver<Parsed>>>,
-}
-
-impl Chunks {
-    fn new(receiver: Receiver<Parsed>) -> Chunks {
-        Chunks {
-            receiver: Mutex::new(Some(receiver)),
-        }
-    }
-
-    /// The next chunk; `None` when the file is done or a writer failed.
-    fn next(&self) -> Option<Parsed> {
-        let receiver = self.receiver.lock().unwrap_or_else(|p| p.into_inner());
-        receiver.as_ref()?.recv().ok()
-    }
-
-    fn stop(&self) {
-        drop(
-            self.receiver
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .take(),
-        );
-    }
-
-    fn write(
-        &self,
-        conn: &mut DbConn,
-        intake: &mut Intake,
-        actor: Actor,
-        now: DateTime<Utc>,
-        mut progress: impl FnMut(u64),
-    ) -> AppResult<ImportReport> {
-        let mut report = ImportReport::default();
-        while let Some(parsed) = self.next() {
-            report.rows += parsed.rows;
-            report.errors.extend(parsed.errors);
-            if let Err(e) = flush(conn, intake, actor, parsed.referrals, now, &mut report) {
-                self.stop();
-                return Err(e);
-            }
-            progress(parsed.bytes_read);
-        }
-        Ok(report)
-    }
-}
-
-impl ImportReport {
-    fn absorb(&mut self, other: ImportReport) {
-        self.rows += other.rows;
-        self.created += other.created;
-        self.already_present += other.already_present;
-        self.errors.extend(other.errors);
-    }
-}
-
 /// One chunk of the file, checked.
-struct Parsed {
-    referrals: Vec<super::referral::NewReferral>,
-    errors: Vec<RowError>,
-    rows: usize,
-    bytes_read: u64,
+pub(super) struct Parsed {
+    pub referrals: Vec<NewReferral>,
+    pub errors: Vec<RowError>,
+    pub rows: usize,
+    pub bytes_read: u64,
 }
 
-fn parse_chunks<R: Read>(
+/// Reads the rest of the file, sending each full chunk (and the last) to the writers.
+pub(super) fn parse_chunks<R: Read>(
     reader: &mut csv::Reader<R>,
     columns: &Columns,
     sender: &std::sync::mpsc::SyncSender<Parsed>,
@@ -357,24 +242,6 @@ fn parse_chunks<R: Read>(
     }
 }
 
-fn flush(
-    conn: &mut DbConn,
-    intake: &mut Intake,
-    actor: Actor,
-    batch: Vec<super::referral::NewReferral>,
-    now: DateTime<Utc>,
-    report: &mut ImportReport,
-) -> AppResult<()> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let count = batch.len();
-    let created = db::write_transaction(conn, |conn| intake.refer_batch(conn, actor, batch, now))?;
-    report.created += created;
-    report.already_present += count - created;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,9 +269,11 @@ mod tests {
 
     #[test]
     fn several_zones_share_one_cell() {
-        let headers = csv::StringRecord::from(vec!["reference", "other_timezones"]);
-        let record = csv::StringRecord::from(vec!["R-1", "America/New_York; Asia/Kolkata"]);
-        let request = request_from(&Columns::of(&headers), &record);
+        let headers = csv::StringRecord::from([REQUIRED.as_slice(), &["other_timezones"]].concat());
+        let mut cells = vec![""; REQUIRED.len()];
+        cells.push("America/New_York; Asia/Kolkata");
+        let record = csv::StringRecord::from(cells);
+        let request = request_from(&Columns::of(&headers).unwrap(), &record);
         assert_eq!(
             request.other_timezones,
             Some(vec![
@@ -416,12 +285,32 @@ mod tests {
 
     #[test]
     fn rows_become_requests_by_header_name_in_any_order_and_case() {
-        let headers = csv::StringRecord::from(vec![" Currency", "reference", "NAME"]);
-        let record = csv::StringRecord::from(vec!["GBP", "R-1", "Zoë Ångström"]);
-        let request = request_from(&Columns::of(&headers), &record);
+        let headers = csv::StringRecord::from(vec![
+            " Currency",
+            "reference",
+            "NAME",
+            "Region",
+            "days_in_arrears",
+            "AMOUNT_OWED_MINOR",
+        ]);
+        let record = csv::StringRecord::from(vec!["GBP", "R-1", "Zoë Ångström", "", "", ""]);
+        let request = request_from(&Columns::of(&headers).unwrap(), &record);
         assert_eq!(request.reference, "R-1");
         assert_eq!(request.name, "Zoë Ångström");
         assert_eq!(request.currency, "GBP");
         assert!(request.email.is_none());
+    }
+
+    #[test]
+    fn a_header_row_without_required_columns_names_them_and_the_optional_ones() {
+        let headers = csv::StringRecord::from(vec!["reference", "name", "region", "notes"]);
+        let Err(AppError::Validation { message, .. }) = Columns::of(&headers) else {
+            panic!("missing columns accepted");
+        };
+        assert!(
+            message.contains("missing: amount_owed_minor, currency, days_in_arrears."),
+            "{message}"
+        );
+        assert!(message.contains("optionally email, phone, timezone, other_timezones, notes, circumstances, preferred_contact_times."), "{message}");
     }
 }
