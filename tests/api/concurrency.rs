@@ -10,6 +10,20 @@ use crate::referrals::tuesday_morning;
 
 const CASES: usize = 2000;
 
+/// Two service instances on one PostgreSQL database, both clocks on Tuesday morning.
+async fn two_instances() -> (TestApp, TestApp) {
+    let first = spawn_with(Backend::Postgres, |c| c.pool_size = 12).await;
+    let url = first.state.config.database_url.clone();
+    let second = spawn_with(Backend::Postgres, move |c| {
+        c.database_url = url;
+        c.pool_size = 12;
+    })
+    .await;
+    first.state.clock.pin(tuesday_morning());
+    second.state.clock.pin(tuesday_morning());
+    (first, second)
+}
+
 /// `count` cases for the client, referred and due on Tuesday morning.
 fn refer_many(app: &TestApp, client_id: i64, count: usize) {
     app.with_conn(|conn| {
@@ -40,6 +54,7 @@ fn refer_many(app: &TestApp, client_id: i64, count: usize) {
         assert_eq!(created, count);
     });
 }
+
 const HANDLERS: usize = 32;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -47,15 +62,7 @@ async fn two_instances_and_32_handlers_claim_every_case_exactly_once() {
     if !postgres::available() {
         return;
     }
-    let first = spawn_with(Backend::Postgres, |c| c.pool_size = 12).await;
-    let url = first.state.config.database_url.clone();
-    let second = spawn_with(Backend::Postgres, move |c| {
-        c.database_url = url;
-        c.pool_size = 12;
-    })
-    .await;
-    first.state.clock.pin(tuesday_morning());
-    second.state.clock.pin(tuesday_morning());
+    let (first, second) = two_instances().await;
 
     let client_id = first.create_client("Busy Utility");
     refer_many(&first, client_id, CASES);
@@ -133,15 +140,7 @@ async fn a_handler_claiming_many_times_at_once_holds_one_case() {
     if !postgres::available() {
         return;
     }
-    let first = spawn_with(Backend::Postgres, |c| c.pool_size = 12).await;
-    let url = first.state.config.database_url.clone();
-    let second = spawn_with(Backend::Postgres, move |c| {
-        c.database_url = url;
-        c.pool_size = 12;
-    })
-    .await;
-    first.state.clock.pin(tuesday_morning());
-    second.state.clock.pin(tuesday_morning());
+    let (first, second) = two_instances().await;
     let client_id = first.create_client("Eager Utility");
     refer_many(&first, client_id, HANDLERS * AT_ONCE);
     let handlers: Vec<(i64, String)> = (0..HANDLERS)
