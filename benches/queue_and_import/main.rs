@@ -19,7 +19,9 @@ use chrono::TimeZone;
 use diesel::{connection::SimpleConnection, Connection, PgConnection, RunQueryDsl};
 use outreach::{audit::Actor, db, queue};
 
+#[path = "../common/mod.rs"]
 mod common;
+mod floors;
 use common::{env_or, Stats};
 
 fn write_csv(path: &std::path::Path, rows: usize) {
@@ -36,87 +38,6 @@ fn write_csv(path: &std::path::Path, rows: usize) {
             i % 720
         )
         .unwrap();
-    }
-}
-
-fn psql(url: &str, script: &str) {
-    let status = std::process::Command::new("/usr/lib/postgresql/15/bin/psql")
-        .arg(url)
-        .args(["-q", "-v", "ON_ERROR_STOP=1"])
-        .arg("-c")
-        .arg(script)
-        .status()
-        .unwrap();
-    assert!(status.success(), "psql {script}");
-}
-
-/// The second floor: what PostgreSQL itself takes to store the imported rows where the service
-/// keeps them — the same rows, already in the service's shape, loaded with `COPY` into a fresh
-/// database's `cases` and `case_milestones` (their indexes, keys and triggers in place) in one
-/// transaction. The rows are written out right after the import; the load runs after the claim
-/// benchmarks so its write-back does not land on them. Only the load is timed.
-struct ServiceTablesFloor {
-    cases_file: std::path::PathBuf,
-    milestones_file: std::path::PathBuf,
-}
-
-const CASE_COLUMNS: &str =
-    "id, client_id, reference, customer_name, email, phone, region, timezone, \
-    amount_owed_minor, currency, days_in_arrears, arrears_since, notes, circumstances, \
-    preferred_contact_times, status, vulnerable, priority_band, next_contact_at, \
-    contact_window_end, attempts_count, referred_at, updated_at";
-
-impl ServiceTablesFloor {
-    fn export(url: &str, dir: &std::path::Path) -> ServiceTablesFloor {
-        let floor = ServiceTablesFloor {
-            cases_file: dir.join("cases.copy"),
-            milestones_file: dir.join("milestones.copy"),
-        };
-        psql(
-            url,
-            &format!(
-                "\\copy (SELECT {CASE_COLUMNS} FROM cases ORDER BY id) TO '{}' (FORMAT binary)",
-                floor.cases_file.display()
-            ),
-        );
-        psql(url, &format!(
-            "\\copy (SELECT case_id, client_id, referred_at FROM case_milestones ORDER BY case_id) TO '{}' (FORMAT binary)",
-            floor.milestones_file.display()
-        ));
-        floor
-    }
-
-    /// Seconds to load the rows into a fresh database's tables.
-    fn load(&self, client_id: i64, dir: &std::path::Path) -> f64 {
-        let url = common::fresh_database("outreach_bench_floor").unwrap();
-        let mut conn = outreach::db::pool::establish(&url).unwrap();
-        outreach::db::migrate::run_pending(&mut conn).unwrap();
-        // Clients are numbered from 1 in both databases: the rows' client exists here too.
-        let floor_client =
-            outreach::accounts::create_client(&mut conn, Actor::System, "Floor", None, None)
-                .unwrap();
-        assert_eq!(floor_client, client_id);
-        let script = dir.join("floor.sql");
-        std::fs::write(
-            &script,
-            format!(
-                "BEGIN;\nSET LOCAL outreach.bulk = 'on';\n\\copy cases ({CASE_COLUMNS}) FROM '{}' (FORMAT binary)\n\
-                 \\copy case_milestones (case_id, client_id, referred_at) FROM '{}' (FORMAT binary)\nCOMMIT;\n",
-                self.cases_file.display(),
-                self.milestones_file.display()
-            ),
-        )
-        .unwrap();
-        let started = Instant::now();
-        let status = std::process::Command::new("/usr/lib/postgresql/15/bin/psql")
-            .arg(&url)
-            .args(["-q", "-v", "ON_ERROR_STOP=1", "-f"])
-            .arg(&script)
-            .status()
-            .unwrap();
-        let secs = started.elapsed().as_secs_f64();
-        assert!(status.success());
-        secs
     }
 }
 
@@ -168,24 +89,8 @@ fn main() {
     };
     let import_secs = started.elapsed().as_secs_f64();
     assert_eq!(report.created, rows, "{:?}", report.errors.first());
-    PgConnection::establish(&url).unwrap().batch_execute(
-        "CREATE TABLE copy_floor (reference TEXT, name TEXT, email TEXT, phone TEXT, region TEXT, \
-         amount_owed_minor BIGINT, currency TEXT, days_in_arrears INTEGER, circumstances TEXT)",
-    ).unwrap();
-    let started = Instant::now();
-    let copied = std::process::Command::new("/usr/lib/postgresql/15/bin/psql")
-        .arg(&url)
-        .arg("-q")
-        .arg("-c")
-        .arg(format!(
-            "\\copy copy_floor FROM '{}' CSV HEADER",
-            csv_path.display()
-        ))
-        .status()
-        .unwrap();
-    assert!(copied.success());
-    let copy_secs = started.elapsed().as_secs_f64();
-    let tables_floor = ServiceTablesFloor::export(&url, dir.path());
+    let copy_secs = floors::copy_file(&url, &csv_path);
+    let tables_floor = floors::ServiceTables::export(&url, dir.path());
     // Let the database settle before timing claims, as it would in service: vacuum and analyse
     // the freshly loaded tables now (autovacuum would otherwise start on them in the middle of
     // the claim runs), and write out the pages that dirtied (needs a superuser; skipped if not).
