@@ -10,6 +10,7 @@ mod calls;
 mod concurrency;
 mod csv_import;
 mod health;
+mod holds_and_rules;
 mod openapi;
 mod plans;
 mod queue;

@@ -1,0 +1,245 @@
+//! Holds, holidays and policy changes as the queue applies them: who may be called, and when,
+//! once something about a case or its client's rules has changed.
+
+use chrono::Duration;
+use serde_json::{json, Value};
+
+use crate::backend_test;
+use crate::helpers::TestApp;
+use crate::queue::{next_call, outcome, refer};
+use crate::referrals::{referral, tuesday_morning};
+
+backend_test!(a_supervisor_lifts_a_hold_and_the_case_is_due_again);
+async fn a_supervisor_lifts_a_hold_and_the_case_is_due_again(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Dispute Co"));
+    refer(&app, &key, referral("D-1")).await;
+    let (_, token) = app.staff_token("handler");
+    let (_, call) = next_call(&app, &token).await;
+    let case_id = call["case"]["id"].as_i64().unwrap();
+    let (_, case) = outcome(
+        &app,
+        &token,
+        &call["case"]["id"],
+        json!({"outcome": "dispute"}),
+    )
+    .await;
+    assert_eq!(case["status"], "on_hold");
+    assert_eq!(case["next_contact_at"], Value::Null, "open-ended");
+    let hold_id: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::holds::dsl::*;
+        holds.select(id).first(conn).unwrap()
+    });
+    let path = format!("/calls/{case_id}/holds/{hold_id}/lift");
+    let handler = app.login_as("handler", None).await;
+    assert_eq!(
+        handler.post_form(&path, &[]).await.status().as_u16(),
+        403,
+        "handlers cannot lift holds"
+    );
+    // A week later (the quiet week after the conversation has passed), a supervisor lifts it.
+    app.state.clock.pin(tuesday_morning() + Duration::days(8));
+    let supervisor = app.login_as("supervisor", None).await;
+    assert_eq!(
+        supervisor.post_form(&path, &[]).await.status().as_u16(),
+        303
+    );
+    let (status, actions): (String, Vec<String>) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::{audit_log, cases};
+        let status = cases::table
+            .find(case_id)
+            .select(cases::status)
+            .first(conn)
+            .unwrap();
+        let actions = audit_log::table
+            .select(audit_log::action)
+            .load(conn)
+            .unwrap();
+        (status, actions)
+    });
+    assert_eq!(status, "queued");
+    assert!(actions.iter().any(|a| a == "hold_lifted"));
+    let wrong_case = supervisor
+        .post_form(&format!("/calls/{}/holds/{hold_id}/lift", case_id + 1), &[])
+        .await;
+    assert_eq!(
+        wrong_case.status().as_u16(),
+        404,
+        "a hold is lifted only through its own case"
+    );
+}
+
+backend_test!(
+    a_case_whose_hours_ended_while_queued_is_not_handed_out_and_policy_changes_apply_at_once
+);
+async fn a_case_whose_hours_ended_while_queued_is_not_handed_out_and_policy_changes_apply_at_once(
+    app: TestApp,
+) {
+    // Referred at 10:00 on a Tuesday in March (London is on GMT): due at once.
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Late Co"));
+    let case = refer(&app, &key, referral("LATE")).await;
+    assert_eq!(case["status"], "queued");
+    let (_, token) = app.staff_token("handler");
+
+    // Nobody took it before the customer's hours ended at 20:00.
+    app.state
+        .clock
+        .pin(tuesday_morning() + Duration::hours(10) + Duration::minutes(30));
+    let (status, _) = next_call(&app, &token).await;
+    assert_eq!(status, 204, "not handed out at 20:30 the customer's time");
+    let stored = app
+        .get_json(&format!("/api/v1/cases/{}", case["id"]), &key)
+        .await;
+    assert_eq!(stored["status"], "scheduled");
+    assert_eq!(stored["next_contact_at"], "2026-03-11T08:00:00Z");
+
+    // The client now starts calls at 10:00; the very next claim honours it.
+    let stricter = app
+        .api()
+        .put(app.url("/api/v1/contact-policy"))
+        .bearer_auth(&key)
+        .json(&json!({"earliest": "10:00"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stricter.status().as_u16(), 200);
+    app.state.clock.pin(tuesday_morning() + Duration::hours(23));
+    let (status, _) = next_call(&app, &token).await;
+    assert_eq!(status, 204, "09:00 is before the client's new start");
+    app.state.clock.pin(tuesday_morning() + Duration::hours(24));
+    let (status, call) = next_call(&app, &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(call["case"]["reference"], "LATE");
+}
+
+backend_test!(an_admin_adds_a_holiday_and_nobody_is_called_that_day);
+async fn an_admin_adds_a_holiday_and_nobody_is_called_that_day(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Holiday Co"));
+    refer(&app, &key, referral("H-1")).await;
+    let second = refer(&app, &key, referral("H-2")).await;
+    let (_, first_handler) = app.staff_token("handler");
+    let (_, second_handler) = app.staff_token("handler");
+    let (status, _) = next_call(&app, &first_handler).await;
+    assert_eq!(status, 200);
+
+    let handler = app.login_as("handler", None).await;
+    let (status, _) = handler.get_text("/admin/holidays").await;
+    assert_eq!(status, 403, "only admins maintain holidays");
+
+    let admin = app.login_as("admin", None).await;
+    let (status, page) = admin.get_text("/admin/holidays").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Fri 3 April"), "Good Friday 2026 is listed");
+
+    let wrong = admin
+        .post_form(
+            "/admin/holidays",
+            &[
+                ("region", "atlantis"),
+                ("holiday_date", "10/03/2026"),
+                ("name", "Storm day"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status().as_u16(), 422);
+    let page = wrong.text().await.unwrap();
+    assert!(page.contains("must be a date like"), "{page}");
+    assert!(
+        page.contains("value=\"Storm day\""),
+        "what was typed is kept"
+    );
+
+    let added = admin
+        .post_form(
+            "/admin/holidays",
+            &[
+                ("region", "england"),
+                ("holiday_date", "2026-03-10"),
+                ("name", "Storm day"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status().as_u16(), 303);
+    let (status, _) = next_call(&app, &second_handler).await;
+    assert_eq!(status, 204, "today became a holiday: nobody else is called");
+    let stored = app
+        .get_json(&format!("/api/v1/cases/{}", second["id"]), &key)
+        .await;
+    assert_eq!(stored["next_contact_at"], "2026-03-11T08:00:00Z");
+    let again = admin
+        .post_form(
+            "/admin/holidays",
+            &[
+                ("region", "england"),
+                ("holiday_date", "2026-03-10"),
+                ("name", "Twice"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status().as_u16(), 422, "a day is added once");
+}
+
+backend_test!(a_mental_health_breathing_space_protects_for_30_days_after_treatment_ends);
+async fn a_mental_health_breathing_space_protects_for_30_days_after_treatment_ends(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Crisis Co"));
+    refer(&app, &key, referral("MH-1")).await;
+    let (_, token) = app.staff_token("handler");
+    let (_, call) = next_call(&app, &token).await;
+    let case_id = call["case"]["id"].as_i64().unwrap();
+    let (status, case) = outcome(
+        &app,
+        &token,
+        &call["case"]["id"],
+        json!({"outcome": "breathing_space", "hold": {"kind": "mental_health_crisis"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{case}");
+    assert_eq!(case["status"], "on_hold");
+    assert_eq!(
+        case["next_contact_at"],
+        Value::Null,
+        "open-ended while treatment lasts"
+    );
+    let hold_id: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::holds::dsl::*;
+        holds.select(id).first(conn).unwrap()
+    });
+
+    // Ten days later the customer's treatment ends and a supervisor records it.
+    let ended = tuesday_morning() + Duration::days(10);
+    app.state.clock.pin(ended);
+    let supervisor = app.login_as("supervisor", None).await;
+    let path = format!("/calls/{case_id}/holds/{hold_id}/lift");
+    assert_eq!(
+        supervisor.post_form(&path, &[]).await.status().as_u16(),
+        303
+    );
+    let stored = app
+        .get_json(&format!("/api/v1/cases/{case_id}"), &key)
+        .await;
+    assert_eq!(stored["status"], "on_hold");
+    assert_eq!(
+        stored["next_contact_at"], "2026-04-20T07:00:00Z",
+        "30 days after treatment ends is Sunday 19 April: the first call is Monday 08:00 (BST)"
+    );
+    assert_eq!(
+        supervisor.post_form(&path, &[]).await.status().as_u16(),
+        409,
+        "the 30 days cannot be cut short here"
+    );
+    app.state.clock.pin(ended + Duration::days(29));
+    let (status, _) = next_call(&app, &token).await;
+    assert_eq!(status, 204, "still protected on day 29");
+    app.state
+        .clock
+        .pin(ended + Duration::days(30) + Duration::hours(21));
+    let (status, due) = next_call(&app, &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(due["case"]["reference"], "MH-1");
+}
