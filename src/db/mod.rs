@@ -47,6 +47,16 @@ impl DbConn {
 
 pub use pool::{run, run_write, Pool};
 
+/// Whether `error` is a unique violation of the named index or constraint (PostgreSQL names it;
+/// callers that recover from one particular conflict ask about that one only).
+pub fn violates_unique(error: &diesel::result::Error, name: &str) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info)
+            if info.constraint_name() == Some(name)
+    )
+}
+
 /// A transaction that will write. On SQLite it starts `BEGIN IMMEDIATE`, taking the write lock
 /// up front: a deferred transaction that reads and then writes can fail outright when another
 /// writer committed in between, instead of waiting its turn. On PostgreSQL it is an ordinary

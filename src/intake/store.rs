@@ -164,18 +164,15 @@ struct Created {
 /// savepoint inside the caller's transaction (`SET LOCAL` needs one too).
 fn insert_many_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> AppResult<usize> {
     match pg.transaction(|pg| copy_chunk_postgres(pg, rows)) {
-        Err(e) if is_repeated_reference(&e) => pg.transaction(|pg| insert_chunk_postgres(pg, rows)),
+        Err(e) if crate::db::violates_unique(&e, ONE_CASE_PER_REFERENCE) => {
+            pg.transaction(|pg| insert_chunk_postgres(pg, rows))
+        }
         result => Ok(result?),
     }
 }
 
-fn is_repeated_reference(error: &diesel::result::Error) -> bool {
-    matches!(
-        error,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info)
-            if info.constraint_name() == Some("cases_client_id_reference_key")
-    )
-}
+/// The unique index on a client's references.
+const ONE_CASE_PER_REFERENCE: &str = "cases_client_id_reference_key";
 
 #[derive(diesel::QueryableByName)]
 struct NewId {

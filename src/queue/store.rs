@@ -199,7 +199,7 @@ pub fn claim_new(
                 // could not see it yet), or a claim of theirs ran out and is still marked
                 // claimed. Put the latter back and try once more; for the former the caller
                 // answers with the case they now hold.
-                Err(e) if is_second_claim(&e) => {
+                Err(e) if crate::db::violates_unique(&e, ONE_CLAIM_PER_HANDLER) => {
                     if release_expired_claims(conn, handler_id, now)? == 0 {
                         return Ok(None);
                     }
@@ -246,14 +246,6 @@ pub fn claim_new(
 
 /// The unique index that keeps a handler to one claimed case (migration 11).
 const ONE_CLAIM_PER_HANDLER: &str = "cases_one_claim_per_handler";
-
-fn is_second_claim(error: &diesel::result::Error) -> bool {
-    matches!(
-        error,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info)
-            if info.constraint_name() == Some(ONE_CLAIM_PER_HANDLER)
-    )
-}
 
 /// Puts this handler's claims whose lease ran out back in the queue (the periodic promotion
 /// does the same for everyone); returns how many.
