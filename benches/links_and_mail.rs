@@ -21,9 +21,10 @@ use common::{env_or, Stats};
 const CONCURRENCY: usize = 64;
 
 fn main() {
-    let Some(url) = common::fresh_database("outreach_bench_links") else {
+    let Some(database) = common::fresh_database("outreach_bench_links") else {
         return;
     };
+    let url = database.url.clone();
     let seconds: u64 = env_or("OUTREACH_BENCH_SECONDS", 10);
     let messages: usize = env_or("OUTREACH_BENCH_MESSAGES", 5000);
     let catcher = mail::catcher::SmtpSink::start();

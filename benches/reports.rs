@@ -15,9 +15,10 @@ use common::env_or;
 const RUNS: usize = 5;
 
 fn main() {
-    let Some(url) = common::fresh_database("outreach_bench_reports") else {
+    let Some(database) = common::fresh_database("outreach_bench_reports") else {
         return;
     };
+    let url = database.url.clone();
     let cases: i64 = env_or("OUTREACH_BENCH_CASES", 1_000_000);
     let common::Running {
         runtime,

@@ -13,27 +13,54 @@ pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-/// A new database on the server in `OUTREACH_BENCH_POSTGRES_URL`; `None` (with a message) when
-/// the variable is unset.
-pub fn fresh_database(prefix: &str) -> Option<String> {
-    let Ok(base) = std::env::var("OUTREACH_BENCH_POSTGRES_URL") else {
+/// A database of the benchmark's own on the server in `OUTREACH_BENCH_POSTGRES_URL`, dropped
+/// with this value (a million-row benchmark leaves gigabytes otherwise).
+pub struct BenchDatabase {
+    pub url: String,
+    server_url: String,
+    name: String,
+}
+
+/// A new database; `None` (with a message) when `OUTREACH_BENCH_POSTGRES_URL` is unset.
+pub fn fresh_database(prefix: &str) -> Option<BenchDatabase> {
+    let Ok(server_url) = std::env::var("OUTREACH_BENCH_POSTGRES_URL") else {
         eprintln!("Set OUTREACH_BENCH_POSTGRES_URL (a PostgreSQL server URL; a database is created on it).");
         return None;
     };
     let name = format!("{prefix}_{}", std::process::id());
-    PgConnection::establish(&base)
+    PgConnection::establish(&server_url)
         .expect("connecting to the benchmark server")
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .expect("creating the benchmark database");
     // Keep any connection options (`?sslmode=disable` for a server on the same host).
-    let (base, options) = base.split_once('?').unwrap_or((&base, ""));
+    let (base, options) = server_url.split_once('?').unwrap_or((&server_url, ""));
     let cut = base.rfind('/').expect("database URL has a path");
     let options = if options.is_empty() {
         String::new()
     } else {
         format!("?{options}")
     };
-    Some(format!("{}/{name}{options}", &base[..cut]))
+    let url = format!("{}/{name}{options}", &base[..cut]);
+    Some(BenchDatabase {
+        url,
+        server_url,
+        name,
+    })
+}
+
+impl Drop for BenchDatabase {
+    fn drop(&mut self) {
+        // FORCE: the benchmark's app may still hold pooled connections.
+        let dropped = PgConnection::establish(&self.server_url).map(|mut conn| {
+            conn.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+        });
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop the benchmark database {}", self.name);
+        }
+    }
 }
 
 /// The service's configuration for a benchmark run against `url`.

@@ -79,7 +79,8 @@ impl ServiceTables {
 
     /// Seconds to load the rows into a fresh database's tables.
     pub fn load(&self, client_id: i64, dir: &Path) -> f64 {
-        let url = common::fresh_database("outreach_bench_floor").unwrap();
+        let database = common::fresh_database("outreach_bench_floor").unwrap();
+        let url = database.url.clone();
         let mut conn = outreach::db::pool::establish(&url).unwrap();
         outreach::db::migrate::run_pending(&mut conn).unwrap();
         // Clients are numbered from 1 in both databases: the rows' client exists here too.

@@ -42,9 +42,10 @@ fn write_csv(path: &std::path::Path, rows: usize) {
 }
 
 fn main() {
-    let Some(url) = common::fresh_database("outreach_bench") else {
+    let Some(database) = common::fresh_database("outreach_bench") else {
         return;
     };
+    let url = database.url.clone();
     let rows: usize = env_or("OUTREACH_BENCH_ROWS", 1_000_000);
     let seconds: u64 = env_or("OUTREACH_BENCH_SECONDS", 10);
     let handlers: usize = env_or("OUTREACH_BENCH_HANDLERS", 32);

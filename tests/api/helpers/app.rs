@@ -18,14 +18,21 @@ pub struct TestApp {
     pub address: String,
     pub state: web::Data<AppState>,
     _data_dir: tempfile::TempDir,
+    /// Last, so the app's state lets go of the pool before the database goes.
+    _database: Option<postgres::TestDatabase>,
 }
 
-pub fn test_config(backend: Backend, data_dir: &std::path::Path) -> Config {
-    let database_url = match backend {
-        Backend::Sqlite => data_dir.join("test.sqlite3").display().to_string(),
-        Backend::Postgres => postgres::fresh_database(),
+/// The test configuration, with the PostgreSQL database created for it (kept while it lives).
+pub fn test_config(
+    backend: Backend,
+    data_dir: &std::path::Path,
+) -> (Config, Option<postgres::TestDatabase>) {
+    let database = (backend == Backend::Postgres).then(postgres::fresh_database);
+    let database_url = match &database {
+        None => data_dir.join("test.sqlite3").display().to_string(),
+        Some(database) => database.url(),
     };
-    Config {
+    let config = Config {
         bind: "127.0.0.1:0".into(),
         data_dir: data_dir.to_path_buf(),
         database_url,
@@ -42,7 +49,8 @@ pub fn test_config(backend: Backend, data_dir: &std::path::Path) -> Config {
         smtp: None,
         link_days: 14,
         link_rate_limit: 30,
-    }
+    };
+    (config, database)
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -53,8 +61,14 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
     outreach::telemetry::init_with_default("warn");
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let mut config = test_config(backend, data_dir.path());
+    let (mut config, mut database) = test_config(backend, data_dir.path());
     adjust(&mut config);
+    if database
+        .as_ref()
+        .is_some_and(|db| db.url() != config.database_url)
+    {
+        database = None; // the test pointed this instance at another database
+    }
     let app = Application::build(config).await.expect("the app builds");
     let port = app.port();
     let state = app.state();
@@ -63,6 +77,7 @@ pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> T
         address: format!("http://127.0.0.1:{port}"),
         state,
         _data_dir: data_dir,
+        _database: database,
     }
 }
 
@@ -182,7 +197,7 @@ impl TestApp {
 /// A server whose database cannot be reached; returns its address (and keeps its data dir).
 pub async fn spawn_unmigrated_for_readiness() -> (String, tempfile::TempDir) {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let mut config = test_config(Backend::Sqlite, data_dir.path());
+    let (mut config, _) = test_config(Backend::Sqlite, data_dir.path());
     config.database_url = "postgres://nobody:nothing@127.0.0.1:1/none".into();
     config.db_timeout = std::time::Duration::from_millis(300);
     let pool = outreach::db::pool::build_pool(&config.database_url, 2, config.db_timeout).unwrap();
