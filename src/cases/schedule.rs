@@ -17,13 +17,9 @@ pub fn decide(
     now: DateTime<Utc>,
 ) -> store::ScheduleUpdate {
     let band = priority::band(history.callback_at.is_some(), vulnerable);
-    let held_now = history
-        .holds
-        .iter()
-        .any(|h| h.starts <= now && h.ends.is_none_or(|end| now < end));
     match next {
         NextContact::At { at, window_end } => store::ScheduleUpdate {
-            status: if held_now {
+            status: if history.held_at(now) {
                 CaseStatus::OnHold
             } else if at <= now {
                 CaseStatus::Queued

@@ -24,6 +24,28 @@ pub struct ContactHistory {
     pub holds: Vec<HoldPeriod>,
 }
 
+impl ContactHistory {
+    /// The attempt cap is reached: `cap` calls since the customer was last reached, none of them
+    /// answered. A customer who spoke to us, or asked for a callback not yet made, is not one we
+    /// were unable to contact.
+    pub fn unable_to_contact(&self, cap: u32) -> bool {
+        let unanswered = self
+            .attempts
+            .iter()
+            .filter(|a| self.last_conversation_at.is_none_or(|spoke| **a > spoke))
+            .count();
+        self.callback_at.is_none() && unanswered as u32 >= cap
+    }
+
+    /// Whether a hold applies at `t`. While one does, even the closing e-mail of a case whose
+    /// attempts ran out waits: a hold such as Breathing Space means no contact at all.
+    pub fn held_at(&self, t: DateTime<Utc>) -> bool {
+        self.holds
+            .iter()
+            .any(|h| h.starts <= t && h.ends.is_none_or(|end| t < end))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NextContact {
     /// The next call may start at `at`, and must start before `window_end` (the end of the
@@ -35,7 +57,7 @@ pub enum NextContact {
     /// An open-ended hold applies: no contact until it is lifted. (Also the answer when the
     /// customer's zones never share contact hours: nobody may call until the zones are put right.)
     OnHold,
-    /// The attempt cap is reached: the case closes as unable to contact.
+    /// The attempt cap is reached and no hold applies: the case closes as unable to contact.
     Exhausted,
 }
 
@@ -137,7 +159,7 @@ pub fn next_contact(
     history: &ContactHistory,
     now: DateTime<Utc>,
 ) -> NextContact {
-    if history.attempts.len() as u32 >= policy.max_total_attempts {
+    if history.unable_to_contact(policy.max_total_attempts) && !history.held_at(now) {
         return NextContact::Exhausted;
     }
     let mut attempts = history.attempts.clone();
