@@ -111,6 +111,22 @@ fn error_chain(e: tera::Error) -> String {
     message
 }
 
+/// tera's global functions, which a fresh `Tera` offers every template. Scripts are written by
+/// supervisors and shown to every handler: `get_env` would print the service's secrets (session
+/// key, database password) into them, and `range` can loop for ever. Scripts need none of them.
+const GLOBAL_FUNCTIONS: [&str; 5] = ["get_env", "range", "now", "get_random", "throw"];
+
+fn withdraw_global_functions(templates: &mut tera::Tera) {
+    for name in GLOBAL_FUNCTIONS {
+        templates.register_function(
+            name,
+            move |_: &std::collections::HashMap<String, tera::Value>| -> tera::Result<tera::Value> {
+                Err(format!("{name}() is not available in call scripts").into())
+            },
+        );
+    }
+}
+
 /// A script version parsed once, rendered for many cases.
 pub struct CompiledScript {
     version_id: i64,
@@ -123,6 +139,7 @@ impl CompiledScript {
     pub fn new(version_id: i64, source: &str) -> AppResult<Self> {
         let (statement, body) = split(source).map_err(|m| AppError::field("body", m))?;
         let mut templates = tera::Tera::default();
+        withdraw_global_functions(&mut templates);
         templates
             .add_raw_template("no_payment_statement", statement)
             .map_err(|e| {
@@ -193,6 +210,35 @@ mod tests {
             .body
             .contains("How much do you think you could afford, and how often"));
         assert!(rendered.body.contains("StepChange"));
+    }
+
+    #[test]
+    fn scripts_cannot_read_the_services_environment() {
+        std::env::set_var("OUTREACH_SCRIPT_TEST_SECRET", "hunter2-secret");
+        let source = format!(
+            "{BLOCK_OPEN}I'm not calling to take a payment.{BLOCK_CLOSE}\n\
+             {{{{ get_env(name=\"OUTREACH_SCRIPT_TEST_SECRET\") }}}}"
+        );
+        let err = render(1, &source, &ScriptContext::sample()).unwrap_err();
+        let AppError::Validation { fields, .. } = err else {
+            panic!("expected a field error, got {err:?}");
+        };
+        assert!(
+            fields["body"][0].contains("get_env() is not available"),
+            "{fields:?}"
+        );
+        assert!(!fields["body"][0].contains("hunter2"));
+        for looping in [
+            "{% for i in range(end=1000000000) %}x{% endfor %}",
+            "{{ now() }}",
+        ] {
+            let source =
+                format!("{BLOCK_OPEN}I'm not calling to take a payment.{BLOCK_CLOSE}\n{looping}");
+            assert!(
+                render(1, &source, &ScriptContext::sample()).is_err(),
+                "{looping}"
+            );
+        }
     }
 
     #[test]
