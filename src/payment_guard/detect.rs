@@ -74,13 +74,18 @@ fn looks_like_card(digits: &str) -> bool {
 /// A UK sort code (nn-nn-nn, nn nn nn, or six digits next to the word "sort code") with an
 /// 8-digit account number within 40 characters either side.
 pub fn contains_sort_code_and_account(text: &str) -> bool {
-    let lower = text.to_lowercase();
     let runs = digit_runs(text);
     let is_account = |digits: &str| digits.len() == 8;
     for (i, (start, end, digits)) in runs.iter().enumerate() {
         let written = &text[*start..*end];
         let sort_code_shape = digits.len() == 6
-            && (written.len() == 8 || lower[..*start].trim_end().ends_with("sort code"));
+            // Lower-cased after slicing: lower-casing can change the text's length in bytes
+            // (e.g. the Kelvin sign), so positions in `text` do not carry over to a copy.
+            && (written.len() == 8
+                || text[..*start]
+                    .trim_end()
+                    .to_lowercase()
+                    .ends_with("sort code"));
         if sort_code_shape {
             let near = runs.iter().enumerate().any(|(j, (s, e, d))| {
                 j != i && is_account(d) && (s.abs_diff(*end) <= 40 || e.abs_diff(*start) <= 40)

@@ -69,6 +69,21 @@ fn uk_bank_details_are_refused() {
 }
 
 #[test]
+fn letters_that_change_length_when_lower_cased_do_not_break_the_check() {
+    // The Kelvin sign (3 bytes) lower-cases to "k" (1 byte); "İ" (2 bytes) to 3 bytes.
+    for text in [
+        "\u{212A}\u{212A}\u{212A}\u{212A}\u{212A}\u{212A} 123456",
+        "İİİİ 123456 x",
+    ] {
+        assert_eq!(finds(text), None, "{text}");
+    }
+    assert_eq!(
+        finds("İİ Sort code 200000 account 12345678"),
+        Some(Finding::BankAccount)
+    );
+}
+
+#[test]
 fn a_sort_code_alone_or_a_far_away_number_passes() {
     assert_eq!(finds("Bank sort code 20-00-00, nothing else"), None);
     assert_eq!(finds("Reference 12345678"), None);
