@@ -125,18 +125,27 @@ impl ContactPolicy {
             self.max_total_attempts,
             floor.max_total_attempts,
         );
-        if self.min_hours_between_attempts < floor.min_hours_between_attempts {
-            refuse(
-                "min_hours_between_attempts",
-                format!("must be at least {}", floor.min_hours_between_attempts),
-            );
-        }
-        if self.quiet_days_after_conversation < floor.quiet_days_after_conversation {
-            refuse(
-                "quiet_days_after_conversation",
-                format!("must be at least {}", floor.quiet_days_after_conversation),
-            );
-        }
+        let mut between = |field: &str, mine: u32, least: u32, most: u32, unit: &str| {
+            if mine < least {
+                refuse(field, format!("must be at least {least}"));
+            } else if mine > most {
+                refuse(field, format!("must be at most {most} ({unit})"));
+            }
+        };
+        between(
+            "min_hours_between_attempts",
+            self.min_hours_between_attempts,
+            floor.min_hours_between_attempts,
+            MAX_HOURS_BETWEEN_ATTEMPTS,
+            "30 days",
+        );
+        between(
+            "quiet_days_after_conversation",
+            self.quiet_days_after_conversation,
+            floor.quiet_days_after_conversation,
+            MAX_QUIET_DAYS,
+            "a quarter of a year",
+        );
         if errors.is_empty() {
             Ok(())
         } else {
@@ -168,6 +177,11 @@ impl ContactPolicy {
         }
     }
 }
+
+/// The longest waits a policy may set. Stricter is allowed, but a wait of years is a mistake
+/// (or an attempt to stall the queue), not a policy; a hold is the way to stop contact.
+pub const MAX_HOURS_BETWEEN_ATTEMPTS: u32 = 720;
+pub const MAX_QUIET_DAYS: u32 = 90;
 
 /// A client's policies: the general one, and tighter ones for some regions (keyed by region
 /// code: `US-FL`, `US`, `scotland`, `GB` …).

@@ -169,7 +169,12 @@ pub fn next_contact(
         // A callback the customer asked for overrides the quiet period after a conversation.
         (Some(callback), _) => t = t.max(callback),
         (None, Some(spoke)) => {
-            t = t.max(spoke + Duration::days(policy.quiet_days_after_conversation.into()))
+            let quiet = Duration::days(policy.quiet_days_after_conversation.into());
+            // Policies are bounded when saved; a wait past the calendar's end means "never".
+            let Some(until) = spoke.checked_add_signed(quiet) else {
+                return NextContact::OnHold;
+            };
+            t = t.max(until)
         }
         (None, None) => {}
     }
@@ -178,7 +183,11 @@ pub fn next_contact(
     for _ in 0..64 {
         let before = t;
         if let Some(last) = attempts.last() {
-            t = t.max(*last + Duration::hours(policy.min_hours_between_attempts.into()));
+            let gap = Duration::hours(policy.min_hours_between_attempts.into());
+            let Some(after_gap) = last.checked_add_signed(gap) else {
+                return NextContact::OnHold;
+            };
+            t = t.max(after_gap);
         }
         t = respecting_rolling_limit(&attempts, policy.max_attempts_7_days, Duration::days(7), t);
         t = respecting_rolling_limit(

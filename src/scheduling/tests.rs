@@ -409,6 +409,42 @@ fn looser_client_policies_are_refused_with_reasons() {
 }
 
 #[test]
+fn waits_of_years_are_refused_and_never_overflow_the_calendar() {
+    let floor = ContactPolicy::default();
+    let endless = ContactPolicy {
+        quiet_days_after_conversation: 100_000_000,
+        min_hours_between_attempts: 1_000_000,
+        ..Default::default()
+    };
+    let errors = endless.check_not_looser_than(&floor).unwrap_err();
+    assert!(errors["quiet_days_after_conversation"][0].contains("at most 90"));
+    assert!(errors["min_hours_between_attempts"][0].contains("at most 720"));
+    // A policy stored before the bounds existed: no contact, never a crash.
+    let (tz, hol) = london();
+    let spoke = utc(2026, 3, 2, 9, 0);
+    let history = ContactHistory {
+        attempts: vec![spoke],
+        last_conversation_at: Some(spoke),
+        ..Default::default()
+    };
+    for endless in [
+        ContactPolicy {
+            quiet_days_after_conversation: u32::MAX,
+            ..Default::default()
+        },
+        ContactPolicy {
+            min_hours_between_attempts: u32::MAX,
+            ..Default::default()
+        },
+    ] {
+        assert_eq!(
+            next_contact(&endless, &[tz], &hol, &history, utc(2026, 3, 3, 9, 0)),
+            NextContact::OnHold
+        );
+    }
+}
+
+#[test]
 fn a_customer_in_two_zones_is_called_only_when_both_allow_it() {
     let (_, hol) = london();
     // Tuesday 10 March 2026, 10:00 in London (GMT) is 06:00 in New York (already on EDT).
