@@ -53,6 +53,16 @@ pub fn check_range(
     to: Option<NaiveDate>,
 ) -> Result<(NaiveDate, NaiveDate), FieldErrors> {
     let mut errors = FieldErrors::new();
+    // chrono reads "+262142-12-31" as a date; a day past it does not exist.
+    let four_digit_year = |d: &NaiveDate| (1000..=9999).contains(&d.year());
+    for (field, date) in [("from", from), ("to", to)] {
+        if date.is_some_and(|d| !four_digit_year(&d)) {
+            errors.insert(field.into(), vec!["must be a date, YYYY-MM-DD".into()]);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     let mut add = |f: &str, m: &str| errors.entry(f.to_string()).or_default().push(m.to_string());
     match (from, to) {
         (Some(from), Some(to)) if from > to => add("to", "must be on or after from"),
@@ -159,5 +169,9 @@ mod tests {
             .contains_key("to"));
         assert!(check_range(None, None).unwrap_err().contains_key("from"));
         assert!(check_range(Some(d(2020, 1, 1)), Some(d(2026, 1, 1))).is_err());
+        // The last dates chrono can read: refused before a day is added to them.
+        let edge = NaiveDate::MAX - Duration::days(2);
+        let errors = check_range(Some(edge), Some(NaiveDate::MAX)).unwrap_err();
+        assert!(errors.contains_key("from") && errors.contains_key("to"));
     }
 }
