@@ -31,20 +31,6 @@ pub struct Recorded {
     pub break_until: Option<NaiveDateTime>,
 }
 
-/// The handler must hold a live claim on the case to record its outcome.
-fn ensure_claimed_by(case: &Case, handler_id: i64, now: NaiveDateTime) -> AppResult<()> {
-    let live = case.status == CaseStatus::Claimed.as_str()
-        && case.claimed_by == Some(handler_id)
-        && case.claim_expires_at.is_some_and(|until| until > now);
-    if live {
-        Ok(())
-    } else {
-        Err(AppError::Conflict(
-            "This call is not claimed by you (or the claim ran out). Take the next call from the queue first.".into(),
-        ))
-    }
-}
-
 fn closed(reason: &'static str, band: i32) -> ScheduleUpdate {
     ScheduleUpdate {
         status: CaseStatus::Closed,
@@ -98,7 +84,7 @@ pub fn record(
     } = report;
     let at = now.naive_utc();
     let case = cases::store::find(conn, case_id)?;
-    ensure_claimed_by(&case, handler_id, at)?;
+    case.ensure_claimed_by(handler_id, at)?;
     let conversation = outcome.is_conversation();
 
     diesel::insert_into(contact_attempts::table)

@@ -99,6 +99,7 @@ pub fn record_vulnerability(
 ) -> AppResult<()> {
     request.check().map_err(AppError::fields)?;
     let case = cases::store::find(conn, case_id)?;
+    case.ensure_claimed_by(staff_id, now)?;
     diesel::insert_into(vulnerabilities::table)
         .values((
             vulnerabilities::case_id.eq(case_id),
@@ -156,7 +157,9 @@ pub fn emergency_contacts_for(conn: &mut DbConn, region: &str) -> AppResult<Vec<
 }
 
 /// Risk to life: the case goes on hold at once, supervisors are alerted on their page and by
-/// e-mail, and the handler gets the emergency numbers for the customer's region.
+/// e-mail, and the handler gets the emergency numbers for the customer's region. Unlike what is
+/// recorded about a call, any staff member may raise it on any case, on a call or after one:
+/// a hold only stops contact, and a worry about someone's life must never wait for a claim.
 pub fn raise_risk_to_life(
     conn: &mut DbConn,
     actor: Actor,

@@ -12,7 +12,10 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::{Queryable, QueryableByName, Selectable};
 use serde::Serialize;
 
-use crate::db::schema::cases;
+use crate::{
+    db::schema::cases,
+    error::{AppError, AppResult},
+};
 
 /// Where a case is in the programme.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -99,6 +102,23 @@ pub struct Case {
 }
 
 impl Case {
+    /// Anything learnt on a call (its outcome, a plan, vulnerability, needs, an exception) is
+    /// recorded by the handler holding a live claim on the case: nobody else is on that call,
+    /// and a case that is closed, on hold or with another handler must not be written to as if
+    /// it were.
+    pub fn ensure_claimed_by(&self, handler_id: i64, now: NaiveDateTime) -> AppResult<()> {
+        let live = self.status == CaseStatus::Claimed.as_str()
+            && self.claimed_by == Some(handler_id)
+            && self.claim_expires_at.is_some_and(|until| until > now);
+        if live {
+            Ok(())
+        } else {
+            Err(AppError::Conflict(
+                "This call is not claimed by you (or the claim ran out). Take the next call from the queue first.".into(),
+            ))
+        }
+    }
+
     /// The customer's own zone.
     pub fn tz(&self) -> chrono_tz::Tz {
         self.zones()

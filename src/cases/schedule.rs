@@ -63,8 +63,19 @@ pub fn inputs(conn: &mut DbConn, case: &Case) -> AppResult<RuleInputs> {
     })
 }
 
-/// Recomputes and stores a case's schedule from its full history; returns what was stored.
-pub fn reschedule(
+/// Recomputes and stores an open case's schedule from its full history. A closed case stays
+/// closed: a hold lifted or a risk raised on it later must not put the customer back in the
+/// queue (it was closed because they declined, re-engaged, or could not be reached).
+pub fn reschedule(conn: &mut DbConn, case: &Case, now: DateTime<Utc>) -> AppResult<()> {
+    if case.status != CaseStatus::Closed.as_str() {
+        reopen(conn, case, now)?;
+    }
+    Ok(())
+}
+
+/// Recomputes and stores a case's schedule whatever its status: for the customer who asks to be
+/// called back, which reopens a closed case. Returns what was stored.
+pub fn reopen(
     conn: &mut DbConn,
     case: &Case,
     now: DateTime<Utc>,

@@ -92,7 +92,8 @@ pub fn request_change(
         ))
         .execute(conn)?;
     let case = cases::store::find(conn, plan.case_id)?;
-    cases::schedule::reschedule(conn, &case, now.and_utc())?;
+    // The customer asked to talk: a callback even if the case had closed.
+    cases::schedule::reopen(conn, &case, now.and_utc())?;
     audit::record(
         conn,
         Actor::Customer,

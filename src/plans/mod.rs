@@ -51,6 +51,7 @@ pub fn propose(
     link: links::LinkSettings<'_>,
 ) -> AppResult<PlanView> {
     let case = cases::store::find(conn, case_id)?;
+    case.ensure_claimed_by(handler_id, now.naive_utc())?;
     let owed = case.money().ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!("case {case_id} has an unknown currency"))
     })?;

@@ -119,23 +119,56 @@ backend_test!(vulnerability_needs_consent_and_raises_priority);
 async fn vulnerability_needs_consent_and_raises_priority(app: TestApp) {
     app.state.clock.pin(tuesday_morning());
     let key = app.client_api_key(app.create_client("Care Co"));
-    let mut long = referral("LONG");
-    long["days_in_arrears"] = json!(500);
-    refer(&app, &key, long).await;
-    let short = refer(&app, &key, referral("SHORT")).await;
+    let with_days = |reference: &str, days: i64| {
+        let mut r = referral(reference);
+        r["days_in_arrears"] = json!(days);
+        r
+    };
+    for (reference, days) in [("LONG", 500), ("SHORT", 3), ("MIDDLE", 400)] {
+        refer(&app, &key, with_days(reference, days)).await;
+    }
     let (_, token) = app.staff_token("handler");
-    let path = format!("/api/v1/cases/{}/vulnerability", short["id"]);
-    let (status, body) = post_json(
-        &app,
-        &token,
-        &path,
-        json!({"drivers": ["health"], "consent": false}),
-    )
-    .await;
-    assert_eq!(status, 422);
-    assert!(body["fields"]["consent"].is_array() && body["fields"]["consent_how"].is_array());
-    let (status, _) = post_json(&app, &token, &path, json!({"drivers": ["health", "life_events"], "consent": true, "consent_how": "Verbal, told it helps us take care"})).await;
-    assert_eq!(status, 204);
+    let mut called = Vec::new();
+    for _ in 0..3 {
+        let (_, call) = next_call(&app, &token).await;
+        let id = call["case"]["id"].clone();
+        let reference = call["case"]["reference"].as_str().unwrap().to_string();
+        if reference == "SHORT" {
+            let path = format!("/api/v1/cases/{id}/vulnerability");
+            let (status, body) = post_json(
+                &app,
+                &token,
+                &path,
+                json!({"drivers": ["health"], "consent": false}),
+            )
+            .await;
+            assert_eq!(status, 422);
+            assert!(
+                body["fields"]["consent"].is_array() && body["fields"]["consent_how"].is_array()
+            );
+            let (status, _) = post_json(&app, &token, &path, json!({"drivers": ["health", "life_events"], "consent": true, "consent_how": "Verbal, told it helps us take care"})).await;
+            assert_eq!(status, 204);
+        } else {
+            // Only on the call: not on a case another handler, or nobody, holds.
+            let (_, other) = app.staff_token("handler");
+            let path = format!("/api/v1/cases/{id}/vulnerability");
+            let (status, _) = post_json(
+                &app,
+                &other,
+                &path,
+                json!({"drivers": ["health"], "consent": true, "consent_how": "Verbal"}),
+            )
+            .await;
+            assert_eq!(status, 409, "recorded only by the handler on the call");
+        }
+        outcome(&app, &token, &id, json!({"outcome": "no_answer"})).await;
+        called.push(reference);
+    }
+    assert_eq!(called, ["LONG", "MIDDLE", "SHORT"], "longest arrears first");
+    // All three are due again after the four-hour gap: the vulnerable customer comes first.
+    app.state
+        .clock
+        .pin(tuesday_morning() + chrono::Duration::hours(5));
     let (_, call) = next_call(&app, &token).await;
     assert_eq!(
         call["case"]["reference"], "SHORT",
@@ -251,6 +284,15 @@ async fn an_exception_needs_a_second_handler(app: TestApp) {
     let case = refer(&app, &key, referral("X-1")).await;
     let (_, first) = app.staff_token("handler");
     let (_, second) = app.staff_token("handler");
+    let proposal = json!({"arrangement": "Pause contact for 120 days", "reason": "Hospital stay"});
+    let path = format!("/api/v1/cases/{}/exceptions", case["id"]);
+    let (status, _) = post_json(&app, &first, &path, proposal.clone()).await;
+    assert_eq!(
+        status, 409,
+        "proposed on the call, by the handler holding it"
+    );
+    let (_, call) = next_call(&app, &first).await;
+    assert_eq!(call["case"]["id"], case["id"]);
     let (status, created) = post_json(
         &app,
         &first,

@@ -243,3 +243,57 @@ async fn a_mental_health_breathing_space_protects_for_30_days_after_treatment_en
     assert_eq!(status, 200);
     assert_eq!(due["case"]["reference"], "MH-1");
 }
+
+backend_test!(a_closed_case_stays_closed_when_a_hold_is_raised_and_lifted);
+async fn a_closed_case_stays_closed_when_a_hold_is_raised_and_lifted(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Closed Co"));
+    refer(&app, &key, referral("C-1")).await;
+    let (_, token) = app.staff_token("handler");
+    let (_, call) = next_call(&app, &token).await;
+    let case_id = call["case"]["id"].as_i64().unwrap();
+    let (_, case) = outcome(
+        &app,
+        &token,
+        &call["case"]["id"],
+        json!({"outcome": "declined"}),
+    )
+    .await;
+    assert_eq!(case["status"], "closed");
+    // A worry about the customer's safety afterwards is still recorded and escalated…
+    let raised = app
+        .api()
+        .post(app.url(&format!("/api/v1/cases/{case_id}/escalations")))
+        .bearer_auth(&token)
+        .json(&json!({"kind": "risk_to_life"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raised.status().as_u16(), 201);
+    let status = || {
+        app.with_conn(|conn| {
+            use diesel::prelude::*;
+            use outreach::db::schema::cases;
+            cases::table
+                .find(case_id)
+                .select((cases::status, cases::closed_reason))
+                .first::<(String, Option<String>)>(conn)
+                .unwrap()
+        })
+    };
+    assert_eq!(status(), ("closed".into(), Some("declined".into())));
+    // …and lifting that hold does not put a customer who declined back in the queue.
+    let hold_id: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::holds::dsl::*;
+        holds.select(id).first(conn).unwrap()
+    });
+    let supervisor = app.login_as("supervisor", None).await;
+    let lifted = supervisor
+        .post_form(&format!("/calls/{case_id}/holds/{hold_id}/lift"), &[])
+        .await;
+    assert_eq!(lifted.status().as_u16(), 303);
+    assert_eq!(status(), ("closed".into(), Some("declined".into())));
+    let (status, _) = next_call(&app, &token).await;
+    assert_eq!(status, 204, "nobody is given the closed case");
+}

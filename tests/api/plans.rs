@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::backend_test;
 use crate::helpers::{app::spawn_with, Backend, TestApp};
-use crate::queue::{next_call, refer};
+use crate::queue::{next_call, outcome, refer};
 use crate::referrals::{referral, tuesday_morning};
 use outreach::mail::catcher::SmtpSink;
 
@@ -330,6 +330,32 @@ async fn plan_requests_are_validated_in_the_handlers_terms(app: TestApp) {
             .unwrap()
     });
     assert_eq!(versions, 1, "nothing saved");
+    // Only the handler on the call proposes a plan; once the call ends, nobody does.
+    let valid = json!({"amount_minor": 1000, "currency": "GBP", "frequency": "weekly", "first_payment_on": "2026-03-16", "email": "someone@example.org"});
+    let propose = |token: String| {
+        app.api()
+            .post(app.url(&format!("/api/v1/cases/{case_id}/plans")))
+            .bearer_auth(token)
+            .json(&valid)
+            .send()
+    };
+    let (_, other) = app.staff_token("handler");
+    assert_eq!(propose(other).await.unwrap().status().as_u16(), 409);
+    outcome(&app, &token, &case_id, json!({"outcome": "declined"})).await;
+    assert_eq!(propose(token.clone()).await.unwrap().status().as_u16(), 409);
+    let (versions, mails): (i64, i64) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::{outbox, plans};
+        (
+            plans::table.count().get_result(conn).unwrap(),
+            outbox::table.count().get_result(conn).unwrap(),
+        )
+    });
+    assert_eq!(
+        (versions, mails),
+        (1, 1),
+        "no plan and no e-mail for a case not on a call"
+    );
 }
 
 backend_test!(stopping_emails_takes_effect_at_once);
