@@ -26,9 +26,23 @@ const REQUIRED: [&str; 6] = [
 
 /// Turns CRLF into LF as the file streams in: the CSV reader's line numbers then match what a
 /// person sees in their editor whichever line endings the file has.
+/// The last line also gets a newline if it had none, so every row ends the same way (see
+/// `first_line`).
 pub(super) struct LfLines<R> {
     inner: R,
     pending_cr: bool,
+    /// Whether the last byte handed out was a newline (so an empty file stays empty).
+    at_line_start: bool,
+}
+
+impl<R> LfLines<R> {
+    fn new(inner: R) -> Self {
+        LfLines {
+            inner,
+            pending_cr: false,
+            at_line_start: true,
+        }
+    }
 }
 
 impl<R: Read> Read for LfLines<R> {
@@ -36,12 +50,18 @@ impl<R: Read> Read for LfLines<R> {
         loop {
             let n = self.inner.read(buf)?;
             if n == 0 {
-                if self.pending_cr {
-                    self.pending_cr = false;
-                    if let Some(first) = buf.first_mut() {
-                        *first = b'\r';
-                        return Ok(1);
-                    }
+                let Some(first) = buf.first_mut() else {
+                    return Ok(0);
+                };
+                if std::mem::take(&mut self.pending_cr) {
+                    *first = b'\r';
+                    self.at_line_start = false;
+                    return Ok(1);
+                }
+                if !self.at_line_start {
+                    *first = b'\n';
+                    self.at_line_start = true;
+                    return Ok(1);
                 }
                 return Ok(0);
             }
@@ -67,6 +87,7 @@ impl<R: Read> Read for LfLines<R> {
                 }
             }
             if out > 0 {
+                self.at_line_start = buf[out - 1] == b'\n';
                 return Ok(out);
             }
         }
@@ -75,13 +96,10 @@ impl<R: Read> Read for LfLines<R> {
 
 /// A reader over the file with its header row read and checked.
 pub(super) fn open<R: Read>(source: R) -> AppResult<(csv::Reader<LfLines<R>>, Columns)> {
+    // Cells are trimmed as they are read (`Columns::get`), not by the reader: see `first_line`.
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(LfLines {
-            inner: source,
-            pending_cr: false,
-        });
+        .from_reader(LfLines::new(source));
     let headers = reader
         .headers()
         .map_err(|e| AppError::bad_request(format!("The file is not readable CSV: {e}")))?;
@@ -188,13 +206,25 @@ pub(super) struct Parsed {
     pub bytes_read: u64,
 }
 
+const NOT_UTF8: &str = "is not UTF-8 text: save the file as UTF-8 (\"CSV UTF-8\" in Excel)";
+
+/// The line a row starts on, as an editor numbers it. The reader's own position for a record is
+/// where it began looking, before any blank lines it skipped; counting back from where the row
+/// ended is exact: back over its newline and over the
+/// newlines inside its quoted cells (cells are not trimmed by the reader, so none is lost).
+fn first_line<R: Read>(reader: &csv::Reader<R>, raw: &csv::ByteRecord) -> u64 {
+    let inside = raw.as_slice().iter().filter(|b| **b == b'\n').count() as u64;
+    // Every row ends with a newline, the last one too (`LfLines`).
+    reader.position().line().saturating_sub(inside + 1)
+}
+
 /// Reads the rest of the file, sending each full chunk (and the last) to the writers.
 pub(super) fn parse_chunks<R: Read>(
     reader: &mut csv::Reader<R>,
     columns: &Columns,
     sender: &std::sync::mpsc::SyncSender<Parsed>,
 ) {
-    let mut record = csv::StringRecord::new();
+    let mut raw = csv::ByteRecord::new();
     let fresh = || Parsed {
         referrals: Vec::with_capacity(CHUNK),
         errors: Vec::new(),
@@ -203,29 +233,40 @@ pub(super) fn parse_chunks<R: Read>(
     };
     let mut parsed = fresh();
     loop {
-        let line = reader.position().line() + 1;
-        let more = match reader.read_record(&mut record) {
+        let more = match reader.read_byte_record(&mut raw) {
             Ok(false) => false,
-            Ok(true) if record.iter().all(|v| v.trim().is_empty()) => true,
+            Ok(true) if raw.iter().all(|v| v.trim_ascii().is_empty()) => true,
             Ok(true) => {
                 parsed.rows += 1;
-                let line = record.position().map(|p| p.line()).unwrap_or(line);
-                match request_from(columns, &record).parse() {
-                    Ok(referral) => parsed.referrals.push(referral),
-                    Err(fields) => parsed.errors.push(RowError {
-                        line,
-                        reasons: fields
-                            .into_iter()
-                            .map(|(f, m)| format!("{f} {}", m.join(", ")))
-                            .collect(),
-                    }),
+                let line = first_line(reader, &raw);
+                match csv::StringRecord::from_byte_record(std::mem::take(&mut raw)) {
+                    Ok(record) => {
+                        match request_from(columns, &record).parse() {
+                            Ok(referral) => parsed.referrals.push(referral),
+                            Err(fields) => parsed.errors.push(RowError {
+                                line,
+                                reasons: fields
+                                    .into_iter()
+                                    .map(|(f, m)| format!("{f} {}", m.join(", ")))
+                                    .collect(),
+                            }),
+                        }
+                        raw = record.into_byte_record(); // the buffers, for the next row
+                    }
+                    Err(not_text) => {
+                        raw = not_text.into_byte_record();
+                        parsed.errors.push(RowError {
+                            line,
+                            reasons: vec![NOT_UTF8.into()],
+                        });
+                    }
                 }
                 true
             }
             Err(e) => {
                 parsed.rows += 1;
                 parsed.errors.push(RowError {
-                    line,
+                    line: e.position().map_or(reader.position().line(), |p| p.line()),
                     reasons: vec![format!("not readable CSV: {e}")],
                 });
                 true
@@ -258,13 +299,50 @@ mod tests {
             }
         }
         let mut out = String::new();
-        LfLines {
-            inner: TwoByTwo(b"a\r\nbc\r\nd\re\r", 0),
-            pending_cr: false,
-        }
-        .read_to_string(&mut out)
-        .unwrap();
-        assert_eq!(out, "a\nbc\nd\re\r");
+        LfLines::new(TwoByTwo(b"a\r\nbc\r\nd\re\r", 0))
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(
+            out, "a\nbc\nd\re\r\n",
+            "and the last line ends with a newline"
+        );
+        let mut empty = String::new();
+        LfLines::new(&b""[..]).read_to_string(&mut empty).unwrap();
+        assert_eq!(empty, "");
+    }
+
+    /// The line of each refused row in `file`.
+    fn refused_lines(file: &[u8]) -> Vec<u64> {
+        let (mut reader, columns) = open(file).unwrap();
+        let (sender, receiver) = std::sync::mpsc::sync_channel(8);
+        parse_chunks(&mut reader, &columns, &sender);
+        drop(sender);
+        receiver
+            .iter()
+            .flat_map(|parsed| parsed.errors)
+            .map(|e| e.line)
+            .collect()
+    }
+
+    #[test]
+    fn refused_rows_are_reported_on_the_line_an_editor_shows() {
+        let file = b"reference,name,region,amount_owed_minor,currency,days_in_arrears\n\
+            R-1,Ann,england,100,GBP,3\n\
+            \n\
+            R-2,,england,100,GBP,3\n\
+            R-3,Zo\xEB,england,100,GBP,3\n\
+            R-4,Bob,england,x,GBP,3\n\
+            \n\
+            \n\
+            \"R-5\",\"two\nlines\",england,y,GBP,3\n\
+            R-6,Cy,england,z,GBP,3\n";
+        assert_eq!(refused_lines(file), [4, 5, 6, 9, 11]);
+        let crlf = b"reference,name,region,amount_owed_minor,currency,days_in_arrears\r\n\
+            R-1,,england,100,GBP,3\r\n\r\nR-2,,england,100,GBP,3\r\n";
+        assert_eq!(refused_lines(crlf), [2, 4]);
+        let unterminated = b"reference,name,region,amount_owed_minor,currency,days_in_arrears\n\
+            R-1,,england,100,GBP,3\n\nR-2,,england,100,GBP,3";
+        assert_eq!(refused_lines(unterminated), [2, 4]);
     }
 
     #[test]
