@@ -48,9 +48,9 @@ async fn refer_one(
     client: &ApiClient,
     item: Value,
 ) -> AppResult<(u16, CaseView)> {
-    let request: ReferralRequest = serde_json::from_value(item)
-        .map_err(|e| AppError::bad_request(format!("The referral could not be read: {e}.")))?;
-    let referral = request.parse().map_err(AppError::fields)?;
+    let referral = ReferralRequest::parse_json(item)
+        .ok_or_else(|| AppError::bad_request("Each referral must be a JSON object."))?
+        .map_err(AppError::fields)?;
     let (client_id, actor) = (client.client_id, client.actor());
     let now = state.clock.now();
     db::run_write(&state.pool, move |conn| {

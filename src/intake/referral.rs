@@ -48,6 +48,65 @@ pub struct ReferralRequest {
     pub preferred_contact_times: Option<String>,
 }
 
+/// Fields that must be text when present (`null` means absent).
+const TEXT_FIELDS: [&str; 10] = [
+    "reference",
+    "name",
+    "email",
+    "phone",
+    "region",
+    "timezone",
+    "currency",
+    "notes",
+    "circumstances",
+    "preferred_contact_times",
+];
+
+impl ReferralRequest {
+    /// One referral as a client's JSON sends it, checked. A value of the wrong type (a number
+    /// for `name`) is named against its field like any other mistake, and the other fields are
+    /// still checked, instead of the whole item failing with the JSON reader's message.
+    /// `None` when the item is not a JSON object at all.
+    pub fn parse_json(item: Value) -> Option<Result<NewReferral, FieldErrors>> {
+        let Value::Object(mut fields) = item else {
+            return None;
+        };
+        let mut mistyped = FieldErrors::new();
+        for name in TEXT_FIELDS {
+            if fields
+                .get(name)
+                .is_some_and(|v| !v.is_string() && !v.is_null())
+            {
+                fields.remove(name);
+                mistyped.insert(name.into(), vec!["must be text (a JSON string)".into()]);
+            }
+        }
+        let zones_ok = |v: &Value| {
+            v.is_null()
+                || v.as_array()
+                    .is_some_and(|zones| zones.iter().all(Value::is_string))
+        };
+        if fields.get("other_timezones").is_some_and(|v| !zones_ok(v)) {
+            fields.remove("other_timezones");
+            mistyped.insert(
+                "other_timezones".into(),
+                vec!["must be a list of time zone names, e.g. [\"Europe/Paris\"]".into()],
+            );
+        }
+        // Every field left has a type the request accepts.
+        let request: ReferralRequest = serde_json::from_value(Value::Object(fields)).ok()?;
+        Some(match request.parse() {
+            Ok(referral) if mistyped.is_empty() => Ok(referral),
+            Ok(_) => Err(mistyped),
+            Err(mut errors) => {
+                // "must be text" says more than "is required" about a field sent as a number.
+                errors.extend(mistyped);
+                Err(errors)
+            }
+        })
+    }
+}
+
 /// A referral whose every field has been checked.
 #[derive(Debug, Clone)]
 pub struct NewReferral {

@@ -152,6 +152,37 @@ async fn bad_referrals_name_every_field_and_payment_data_is_refused(app: TestApp
     );
 }
 
+backend_test!(values_of_the_wrong_type_are_named_with_the_other_mistakes);
+async fn values_of_the_wrong_type_are_named_with_the_other_mistakes(app: TestApp) {
+    let key = app.client_api_key(app.create_client("Typed"));
+    let mut bad = referral("T-1");
+    bad["name"] = json!(42);
+    bad["other_timezones"] = json!("Europe/Paris");
+    bad["currency"] = json!("POUNDS");
+    let response = post(&app, &key, &bad).await;
+    assert_eq!(response.status().as_u16(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["fields"]["name"][0], "must be text (a JSON string)",
+        "{body}"
+    );
+    assert!(body["fields"]["other_timezones"][0]
+        .as_str()
+        .unwrap()
+        .contains("list of time zone names"));
+    assert!(
+        body["fields"]["currency"].is_array(),
+        "the other fields are still checked: {body}"
+    );
+    let response = post(&app, &key, &json!(["not a referral"])).await;
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["results"][0]["status"], 422, "{answer}");
+    assert_eq!(
+        answer["results"][0]["error"]["message"],
+        "Each referral must be a JSON object."
+    );
+}
+
 backend_test!(a_batch_is_answered_item_by_item);
 async fn a_batch_is_answered_item_by_item(app: TestApp) {
     app.state.clock.pin(tuesday_morning());
