@@ -28,6 +28,12 @@ impl Region {
             code if code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()) => {
                 Ok(Region::Country(code.to_uppercase()))
             }
+            // Council areas and counties would lose their nation's bank holidays and contact
+            // rules; the nation is what decides them.
+            code if code.starts_with("gb_") || code.starts_with("uk_") => Err(
+                "in the UK must be the nation: england, wales, scotland or northern_ireland (or GB-ENG, GB-WLS, GB-SCT, GB-NIR)"
+                    .into(),
+            ),
             code if is_subdivision(code) => Ok(Region::Subdivision(code.to_uppercase().replace('_', "-"))),
             _ => Err(
                 "must be england, wales, scotland, northern_ireland, a two-letter country code or a subdivision code like US-FL"
@@ -163,6 +169,14 @@ mod tests {
         assert_eq!(Region::parse("GB-SCT").unwrap(), Region::Scotland);
         assert_eq!(Region::parse("gb-nir").unwrap(), Region::NorthernIreland);
         assert!(Region::parse("us-flor").is_err());
+        // Belfast and Edinburgh are named by their nation, whose holidays they keep.
+        for council in ["GB-BFS", "gb-edh", "UK-XYZ"] {
+            let refused = Region::parse(council).unwrap_err();
+            assert!(
+                refused.contains("must be the nation"),
+                "{council}: {refused}"
+            );
+        }
         assert!(Region::parse("u-fl").is_err());
     }
 

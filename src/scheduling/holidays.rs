@@ -16,6 +16,8 @@ pub enum HolidayRegion {
     EnglandWales,
     Scotland,
     NorthernIreland,
+    /// Somewhere in the UK, nation unknown: every nation's bank holidays, so none is called on.
+    UnitedKingdom,
     /// No computed holidays; only the table's.
     Elsewhere,
 }
@@ -26,7 +28,7 @@ impl HolidayRegion {
             Region::England | Region::Wales => HolidayRegion::EnglandWales,
             Region::Scotland => HolidayRegion::Scotland,
             Region::NorthernIreland => HolidayRegion::NorthernIreland,
-            Region::Country(code) if code == "GB" || code == "UK" => HolidayRegion::EnglandWales,
+            Region::Country(code) if code == "GB" || code == "UK" => HolidayRegion::UnitedKingdom,
             Region::Country(_) | Region::Subdivision(_) => HolidayRegion::Elsewhere,
         }
     }
@@ -127,6 +129,14 @@ pub fn bank_holidays(region: HolidayRegion, year: i32) -> BTreeSet<NaiveDate> {
     let christmas = [date(year, 12, 25), date(year, 12, 26)];
     match region {
         HolidayRegion::Elsewhere => BTreeSet::new(),
+        HolidayRegion::UnitedKingdom => [
+            HolidayRegion::EnglandWales,
+            HolidayRegion::Scotland,
+            HolidayRegion::NorthernIreland,
+        ]
+        .into_iter()
+        .flat_map(|nation| bank_holidays(nation, year))
+        .collect(),
         HolidayRegion::EnglandWales => with_substitutes(
             &[date(year, 1, 1), christmas[0], christmas[1]],
             &[

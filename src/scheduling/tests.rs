@@ -118,6 +118,13 @@ fn bank_holidays_differ_by_nation() {
         "Twelfth on a Sunday moves to Monday 13th"
     );
     assert_eq!(ew.len(), 8);
+    // A UK customer whose nation is not known is called on none of the nations' holidays.
+    let uk = bank_holidays(HolidayRegion::UnitedKingdom, 2026);
+    assert!(uk.is_superset(&ew) && uk.is_superset(&sc) && uk.is_superset(&ni));
+    assert_eq!(
+        HolidayRegion::of(&crate::domain::Region::parse("GB").unwrap()),
+        HolidayRegion::UnitedKingdom
+    );
     // 2027: Christmas Saturday, Boxing Day Sunday → Monday 27 and Tuesday 28.
     let ew27 = bank_holidays(HolidayRegion::EnglandWales, 2027);
     let d27 = |m, day| NaiveDate::from_ymd_opt(2027, m, day).unwrap();
