@@ -20,6 +20,7 @@ use crate::{
     db,
     error::{AppError, AppResult, FieldErrors},
     queue::{self, breaks, Claim},
+    scheduling::rules::hours_close,
     state::AppState,
     web::{redirect, Page},
 };
@@ -98,6 +99,9 @@ struct CallScreen {
     client_name: String,
     amount_owed: String,
     local_time: String,
+    /// When the customer's contact hours close, in their time; `None` once they have closed
+    /// (the page then says not to start a call).
+    call_before: Option<String>,
     script: super::script::RenderedScript,
     attempts: Vec<queries::AttemptItem>,
     holds: Vec<holds::HoldRow>,
@@ -129,7 +133,16 @@ fn load_screen(
         Actor::User(staff_id),
         audit::Entry::new("case_viewed", "case", Some(case_id)).client(Some(case.client_id)),
     )?;
+    let policy = reference.policy(conn, case.client_id, &case.region)?;
+    let calendar = reference.calendar(conn, &case.region)?;
+    let call_before = hours_close(&policy, &case.zones(), &calendar, now.and_utc()).map(|closes| {
+        closes
+            .with_timezone(&case.tz())
+            .format("%H:%M %Z")
+            .to_string()
+    });
     Ok(CallScreen {
+        call_before,
         // Their own zone in full, then any other zone they may be in.
         local_time: case
             .zones()

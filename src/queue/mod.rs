@@ -12,7 +12,10 @@ use crate::{
     db::{self, DbConn},
     error::AppResult,
     reference::Reference,
-    scheduling::{rules::may_call_now, ContactHistory},
+    scheduling::{
+        rules::{hours_close, may_call_now},
+        ContactHistory,
+    },
 };
 
 /// How long a claim lasts unless renewed (the call page renews it while open).
@@ -77,9 +80,14 @@ pub fn claim_next(
     for _ in 0..MAX_RECHECKS {
         let Some(claimed) = store::claim_new(conn, actor, handler_id, now_naive, lease_until)?
         else {
-            return db::write_transaction(conn, |conn| {
-                held_or_nothing(conn, handler_id, now_naive, lease_until)
-            });
+            let held = db::write_transaction(conn, |conn| {
+                held_or_nothing(conn, reference, handler_id, now, lease_until)
+            })?;
+            match held {
+                // Its hours ended while it was held: back on schedule; look for another case.
+                Held::Released => continue,
+                Held::Answer(claim) => return Ok(claim),
+            }
         };
         let case = &claimed.case;
         let policy = reference.policy(conn, case.client_id, &case.region)?;
@@ -103,24 +111,46 @@ pub fn claim_next(
     Ok(Claim::NothingDue)
 }
 
-/// Why no new case was claimed: a break, or a case the handler already holds (renewed here).
+enum Held {
+    Answer(Claim),
+    /// The handler held a case whose contact hours have ended; it went back on schedule.
+    Released,
+}
+
+/// Why no new case was claimed: a break, or a case the handler already holds (renewed here,
+/// unless the customer's contact hours ended while it was held: a call must not start then).
 fn held_or_nothing(
     conn: &mut DbConn,
+    reference: &Reference,
     handler_id: i64,
-    now: NaiveDateTime,
+    now: DateTime<Utc>,
     lease_until: NaiveDateTime,
-) -> AppResult<Claim> {
-    if let Some(until) = breaks::active_until(conn, handler_id, now)? {
-        return Ok(Claim::OnBreak { until });
+) -> AppResult<Held> {
+    let now_naive = now.naive_utc();
+    if let Some(until) = breaks::active_until(conn, handler_id, now_naive)? {
+        return Ok(Held::Answer(Claim::OnBreak { until }));
     }
-    let Some(case_id) = store::current_claim(conn, handler_id, now)? else {
-        return Ok(Claim::NothingDue);
+    let Some(case_id) = store::current_claim(conn, handler_id, now_naive)? else {
+        return Ok(Held::Answer(Claim::NothingDue));
     };
-    store::renew(conn, case_id, handler_id, now, lease_until)?;
     let case = cases::store::find(conn, case_id)?;
-    Ok(Claim::Claimed(Box::new(Claimed {
+    let policy = reference.policy(conn, case.client_id, &case.region)?;
+    let calendar = reference.calendar(conn, &case.region)?;
+    if hours_close(&policy, &case.zones(), &calendar, now).is_none() {
+        schedule::reschedule(conn, &case, now)?;
+        audit::record(
+            conn,
+            Actor::System,
+            audit::Entry::new("case_requeued", "case", Some(case_id))
+                .client(Some(case.client_id))
+                .detail("Contact hours ended while the handler held it; rescheduled"),
+        )?;
+        return Ok(Held::Released);
+    }
+    store::renew(conn, case_id, handler_id, now_naive, lease_until)?;
+    Ok(Held::Answer(Claim::Claimed(Box::new(Claimed {
         history: history::load(conn, &case)?,
         risk_flagged: crate::support::risk_flagged(conn, case_id)?,
         case,
-    })))
+    }))))
 }

@@ -221,6 +221,20 @@ pub fn next_contact(
     }
 }
 
+/// When the contact hours the customer is in at `now` close; `None` when `now` is outside them
+/// (so no call may start). Hours only: limits and holds are the claim's concern.
+pub fn hours_close(
+    policy: &ContactPolicy,
+    zones: &[Tz],
+    holidays: &HolidayCalendar,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    match into_contact_hours(policy, zones, holidays, now) {
+        Some((opened, closes)) if opened == now => Some(closes),
+        _ => None,
+    }
+}
+
 /// Whether a call may start at `now` (the check made again when a handler claims a case).
 pub fn may_call_now(
     policy: &ContactPolicy,

@@ -297,3 +297,47 @@ async fn a_closed_case_stays_closed_when_a_hold_is_raised_and_lifted(app: TestAp
     let (status, _) = next_call(&app, &token).await;
     assert_eq!(status, 204, "nobody is given the closed case");
 }
+
+backend_test!(a_call_held_past_the_end_of_contact_hours_is_not_started);
+async fn a_call_held_past_the_end_of_contact_hours_is_not_started(app: TestApp) {
+    // Tuesday 10 March 2026, 19:58 in London (GMT): two minutes of contact hours left.
+    let evening = tuesday_morning() + Duration::hours(9) + Duration::minutes(58);
+    app.state.clock.pin(evening);
+    let key = app.client_api_key(app.create_client("Late Co"));
+    let case = refer(&app, &key, referral("L-1")).await;
+    let handler = app.login_as("handler", None).await;
+    let claimed = handler.post_form("/queue/next", &[]).await;
+    let call_page = format!("/calls/{}", case["id"]);
+    assert_eq!(crate::helpers::session::location(&claimed), call_page);
+    let (_, page) = handler.get_text(&call_page).await;
+    assert!(
+        page.contains("Start the call before <strong>20:00 GMT</strong>"),
+        "{page}"
+    );
+
+    // 20:40: the page (renewed while open) says not to call, and asking for the next call
+    // puts the case back on schedule for the morning instead of handing it back.
+    for minutes in [10, 24, 38] {
+        app.state.clock.pin(evening + Duration::minutes(minutes));
+        let renewed = handler.post_form(&format!("{call_page}/renew"), &[]).await;
+        assert_eq!(
+            renewed.status().as_u16(),
+            303,
+            "the open page keeps the claim"
+        );
+    }
+    app.state.clock.pin(evening + Duration::minutes(42));
+    let (_, page) = handler.get_text(&call_page).await;
+    assert!(page.contains("id=\"hours-ended\""), "{page}");
+    assert!(!page.contains("id=\"call-before\""));
+    let next = handler.post_form("/queue/next", &[]).await;
+    assert_eq!(
+        crate::helpers::session::location(&next),
+        "/queue?notice=empty"
+    );
+    let stored = app
+        .get_json(&format!("/api/v1/cases/{}", case["id"]), &key)
+        .await;
+    assert_eq!(stored["status"], "scheduled");
+    assert_eq!(stored["next_contact_at"], "2026-03-11T08:00:00Z");
+}
