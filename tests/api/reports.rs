@@ -391,3 +391,26 @@ async fn scheduled_reports_are_queued_once_per_period(app: TestApp) {
     assert_eq!(again, 0, "once per period");
     assert_eq!(crate::plans::drain(&app).await, 1, "it renders and sends");
 }
+
+backend_test!(a_call_ending_vulnerable_and_escalated_counts_as_vulnerable_identified);
+async fn a_call_ending_vulnerable_and_escalated_counts_as_vulnerable_identified(app: TestApp) {
+    app.state.clock.pin(crate::referrals::tuesday_morning());
+    let client_id = app.create_client("Escalating Co");
+    let key = app.client_api_key(client_id);
+    crate::queue::refer(&app, &key, crate::referrals::referral("V-1")).await;
+    let (_, token) = app.staff_token("handler");
+    let (_, call) = crate::queue::next_call(&app, &token).await;
+    let (_, case) = crate::queue::outcome(
+        &app,
+        &token,
+        &call["case"]["id"],
+        serde_json::json!({"outcome": "vulnerable_escalated"}),
+    )
+    .await;
+    assert!(case["status"].is_string(), "{case}");
+    let r = report(&app, &key, "from=2026-03-01&to=2026-03-31&group_by=month").await;
+    check(
+        &r["periods"][0]["measures"],
+        &[("contacted", 1.into()), ("vulnerable_identified", 1.into())],
+    );
+}

@@ -1,0 +1,2 @@
+DROP TRIGGER case_flagged_vulnerable ON cases;
+DROP FUNCTION milestone_case_flagged_vulnerable();

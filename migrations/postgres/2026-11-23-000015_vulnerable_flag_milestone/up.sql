@@ -1,0 +1,21 @@
+-- "Vulnerable customers identified" followed only vulnerability records (drivers, with consent).
+-- A call ending "vulnerable and escalated" flags the case without one and went uncounted. The
+-- milestone now follows the case's flag, whichever way it was set.
+CREATE FUNCTION milestone_case_flagged_vulnerable() RETURNS trigger AS $$
+BEGIN
+    UPDATE case_milestones
+    SET vulnerable_at = LEAST(COALESCE(vulnerable_at, NEW.updated_at), NEW.updated_at)
+    WHERE case_id = NEW.id;
+    RETURN NEW;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER case_flagged_vulnerable AFTER UPDATE OF vulnerable ON cases FOR EACH ROW
+    WHEN (NEW.vulnerable AND NOT OLD.vulnerable)
+    EXECUTE FUNCTION milestone_case_flagged_vulnerable();
+
+-- Cases escalated that way before: identified when the call was made.
+UPDATE case_milestones SET vulnerable_at = (
+    SELECT MIN(a.attempted_at) FROM contact_attempts a
+    WHERE a.case_id = case_milestones.case_id AND a.outcome = 'vulnerable_escalated')
+WHERE vulnerable_at IS NULL AND EXISTS (
+    SELECT 1 FROM contact_attempts a
+    WHERE a.case_id = case_milestones.case_id AND a.outcome = 'vulnerable_escalated');

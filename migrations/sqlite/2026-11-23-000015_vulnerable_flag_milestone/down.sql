@@ -1,0 +1,1 @@
+DROP TRIGGER case_flagged_vulnerable;
