@@ -54,6 +54,22 @@ fn incoming_or_new_id(req: &ServiceRequest) -> String {
         .unwrap_or_else(|| crate::auth::tokens::random_hex(8))
 }
 
+/// Paths whose last segment is a customer's secret (a plan link, an unsubscribe token, a
+/// support link code): logs keep the route but not the secret, which would open the page.
+const SECRET_LAST_SEGMENT: [&str; 3] = ["/p/", "/unsubscribe/", "/s/"];
+
+/// The request path as logs may keep it.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.rfind('/') {
+        Some(last)
+            if SECRET_LAST_SEGMENT.iter().any(|p| path.starts_with(p)) && last + 1 < path.len() =>
+        {
+            format!("{}…", &path[..=last]).into()
+        }
+        _ => path.into(),
+    }
+}
+
 /// Gives each request an id (kept from `X-Request-Id` when the caller sent a sane one), a tracing
 /// span carrying it, and echoes it in the response.
 pub async fn request_context(
@@ -61,7 +77,8 @@ pub async fn request_context(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let id = incoming_or_new_id(&req);
-    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.path());
+    let path = loggable_path(req.path());
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %path);
     let mut response = REQUEST_ID
         .scope(id.clone(), next.call(req).instrument(span.clone()))
         .await?;
@@ -78,4 +95,19 @@ pub async fn request_context(
         tracing::debug!(status, "request served");
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn link_secrets_stay_out_of_logs() {
+        assert_eq!(loggable_path("/p/abc.def"), "/p/…");
+        assert_eq!(loggable_path("/unsubscribe/42/tok3n"), "/unsubscribe/42/…");
+        assert_eq!(loggable_path("/s/Xy12"), "/s/…");
+        assert_eq!(loggable_path("/calls/42"), "/calls/42");
+        assert_eq!(loggable_path("/support"), "/support");
+        assert_eq!(loggable_path("/p/"), "/p/");
+    }
 }

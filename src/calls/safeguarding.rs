@@ -126,9 +126,10 @@ pub fn record_vulnerability(
     audit::record(
         conn,
         actor,
+        // Which drivers (health is special-category data) stays in the consented record; the
+        // audit trail, read more widely, says only that one was made.
         audit::Entry::new("vulnerability_recorded", "case", Some(case_id))
-            .client(Some(case.client_id))
-            .detail(request.drivers.join(", ")),
+            .client(Some(case.client_id)),
     )
 }
 

@@ -174,6 +174,20 @@ async fn vulnerability_needs_consent_and_raises_priority(app: TestApp) {
         call["case"]["reference"], "SHORT",
         "recorded vulnerability comes before longer arrears"
     );
+    let details: Vec<String> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::audit_log;
+        audit_log::table
+            .filter(audit_log::action.eq("vulnerability_recorded"))
+            .select(audit_log::detail)
+            .load(conn)
+            .unwrap()
+    });
+    assert_eq!(details.len(), 1);
+    assert!(
+        details.iter().all(|d| !d.contains("health")),
+        "health data stays out of the audit trail: {details:?}"
+    );
 }
 
 backend_test!(risk_to_life_holds_the_case_alerts_supervisors_and_gives_local_numbers);
