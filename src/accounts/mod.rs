@@ -43,6 +43,10 @@ impl NewUser {
                 vec!["must be at most 100 characters".into()],
             );
         }
+        fields.extend(crate::payment_guard::check_fields([(
+            "display_name",
+            Some(display_name.as_str()),
+        )]));
         match (role, client_id) {
             (Some(Role::Client), None) => {
                 fields.insert(
@@ -162,6 +166,7 @@ pub fn create_client(
     } else if name.chars().count() > 200 {
         fields.insert("name".into(), vec!["must be at most 200 characters".into()]);
     }
+    fields.extend(crate::payment_guard::check_fields([("name", Some(name))]));
     let contact_email = match contact_email.map(str::trim).filter(|e| !e.is_empty()) {
         Some(raw) => match Email::parse(raw) {
             Ok(email) => Some(email),
@@ -204,7 +209,7 @@ pub fn issue_client_key(
         return Err(AppError::NotFound);
     }
     let token = tokens::new_token(api::CLIENT_KEY_PREFIX);
-    let label = non_empty_or(label, "API key");
+    let label = label_or(label, "API key")?;
     let id = store::insert_credential(
         conn,
         store::CredentialOwner::Client(client_id),
@@ -235,7 +240,7 @@ pub fn issue_personal_token(
         ));
     }
     let token = tokens::new_token(api::PERSONAL_TOKEN_PREFIX);
-    let label = non_empty_or(label, "Personal token");
+    let label = label_or(label, "Personal token")?;
     let id = store::insert_credential(conn, store::CredentialOwner::User(user_id), &label, &token)?;
     audit::record(
         conn,
@@ -256,13 +261,15 @@ pub fn revoke_credential(conn: &mut DbConn, actor: Actor, credential_id: i64) ->
     )
 }
 
-fn non_empty_or(value: &str, default: &str) -> String {
+/// A credential's label as given (at most 100 characters), or `default` when blank.
+fn label_or(value: &str, default: &str) -> AppResult<String> {
     let trimmed = value.trim();
-    if trimmed.is_empty() {
+    crate::payment_guard::refuse_in("label", trimmed)?;
+    Ok(if trimmed.is_empty() {
         default.to_string()
     } else {
         trimmed.chars().take(100).collect()
-    }
+    })
 }
 
 #[cfg(test)]

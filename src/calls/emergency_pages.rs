@@ -77,6 +77,8 @@ async fn add(
             "service and phone number are both required",
         ));
     }
+    crate::payment_guard::refuse_in("service", &form.service)?;
+    crate::payment_guard::refuse_in("note", &form.note)?;
     let actor = admin.actor();
     db::run_write(&state.pool, move |conn| {
         diesel::insert_into(ec::table)

@@ -187,6 +187,7 @@ impl CompiledScript {
 
 /// Checks a script can be saved: the statement first, and a template that renders.
 pub fn validate(source: &str) -> AppResult<()> {
+    crate::payment_guard::refuse_in("body", source)?;
     render(0, source, &ScriptContext::sample()).map(|_| ())
 }
 

@@ -30,7 +30,7 @@ fn checked_text(field: &str, text: &str, max: usize) -> AppResult<String> {
             format!("must be at most {max} characters"),
         ));
     }
-    payment_guard::check(text).map_err(|finding| AppError::field(field, finding.message()))?;
+    payment_guard::refuse_in(field, text)?;
     Ok(text.to_string())
 }
 

@@ -67,6 +67,11 @@ pub fn check(text: &str) -> Result<(), Finding> {
     Ok(())
 }
 
+/// Checks one field's text, refusing it as that field's error (a 422 naming it).
+pub fn refuse_in(field: &str, text: &str) -> crate::error::AppResult<()> {
+    check(text).map_err(|finding| crate::error::AppError::field(field, finding.message()))
+}
+
 /// Checks named fields and collects a message per offending field, for a 422.
 pub fn check_fields<'a>(
     fields: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,

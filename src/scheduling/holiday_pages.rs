@@ -95,6 +95,7 @@ impl ExtraDayForm {
                 vec!["is required (at most 100 characters)".into()],
             );
         }
+        errors.extend(crate::payment_guard::check_fields([("name", Some(name))]));
         match (region, date) {
             (Ok(region), Ok(date)) if errors.is_empty() => {
                 Ok((region.as_code(), date, name.to_string()))

@@ -81,6 +81,13 @@ fn parse_input(form: &Pairs) -> Result<OrganisationInput, FieldErrors> {
     if name.is_empty() || name.chars().count() > 200 {
         note("name", "is required (at most 200 characters)".into());
     }
+    let opening_hours = form.one("opening_hours");
+    for (field, finding) in crate::payment_guard::check_fields([
+        ("name", Some(&*name)),
+        ("opening_hours", Some(&*opening_hours)),
+    ]) {
+        note(&field, finding.concat());
+    }
     let helps: Vec<String> = form
         .all("helps_with")
         .into_iter()
@@ -117,7 +124,7 @@ fn parse_input(form: &Pairs) -> Result<OrganisationInput, FieldErrors> {
             regions: regions.join(","),
             website: site,
             phone: optional(form.one("phone")),
-            opening_hours: optional(form.one("opening_hours")),
+            opening_hours: optional(opening_hours),
             last_checked_on,
         }),
         _ => Err(errors),
