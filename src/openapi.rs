@@ -83,6 +83,7 @@ pub async fn me(AnyPrincipal(principal): AnyPrincipal) -> Result<HttpResponse, A
 pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(me);
     crate::intake::api::api_routes(cfg);
+    crate::cases::api::api_routes(cfg);
     crate::calls::api::api_routes(cfg);
     crate::scheduling::api::api_routes(cfg);
     crate::plans::api::api_routes(cfg);

@@ -6,14 +6,13 @@ use serde::Deserialize;
 
 use super::{pages::or_rerender, safeguarding, welfare};
 use crate::{
-    audit,
     auth::{
         csrf::{CsrfForm, CsrfToken},
         roles::{Staff, Supervisor},
     },
-    cases::{self, holds},
+    cases::{self, hold_requests},
     db,
-    error::{AppError, AppResult},
+    error::AppResult,
     state::AppState,
     web::{redirect, Page},
 };
@@ -195,31 +194,57 @@ async fn lift_hold(
     let ((case_id, hold_id), actor, now) =
         (path.into_inner(), supervisor.actor(), state.clock.now());
     db::run_write(&state.pool, move |conn| {
-        let (held_case, lifted) = holds::lift(conn, hold_id, now.naive_utc())?;
-        if held_case != case_id {
-            return Err(AppError::NotFound);
-        }
         let case = cases::store::find(conn, case_id)?;
-        cases::schedule::reschedule(conn, &case, now)?;
-        let entry = match lifted {
-            holds::Lifted::Now => audit::Entry::new("hold_lifted", "case", Some(case_id)),
-            holds::Lifted::EndsAt(end) => {
-                audit::Entry::new("breathing_space_treatment_ended", "case", Some(case_id)).detail(
-                    format!(
-                    "Mental-health crisis Breathing Space ends {} UTC (30 days after treatment)",
-                    end.format("%Y-%m-%d %H:%M")
-                ),
-                )
-            }
-        };
-        audit::record(conn, actor, entry.client(Some(case.client_id)))
+        hold_requests::lift(conn, actor, &case, hold_id, now).map(|_| ())
+    })
+    .await?;
+    Ok(redirect(&format!("/calls/{case_id}")))
+}
+
+#[derive(Deserialize, Default)]
+pub struct HoldForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    starts_at: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// A supervisor places a hold they have learnt of outside a call (a Breathing Space notice, a
+/// dispute, a death, a request not to be contacted); calls stop at once.
+#[post("/calls/{id}/holds")]
+async fn place_hold(
+    state: web::Data<AppState>,
+    supervisor: Supervisor,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<HoldForm>,
+) -> AppResult<HttpResponse> {
+    let (case_id, actor, user_id, now) = (
+        path.into_inner(),
+        supervisor.actor(),
+        supervisor.id,
+        state.clock.now(),
+    );
+    let request = hold_requests::HoldRequest {
+        kind: form.kind,
+        // The form's date is a day in UTC; the API takes a full time.
+        starts_at: Some(form.starts_at.trim())
+            .filter(|d| !d.is_empty())
+            .map(|d| format!("{d}T00:00:00Z")),
+        note: Some(form.note),
+    };
+    db::run_write(&state.pool, move |conn| {
+        let case = cases::store::find(conn, case_id)?;
+        hold_requests::place(conn, actor, &case, &request, Some(user_id), now)
     })
     .await?;
     Ok(redirect(&format!("/calls/{case_id}")))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(post_vulnerability)
+    cfg.service(place_hold)
+        .service(post_vulnerability)
         .service(post_risk_to_life)
         .service(post_exception)
         .service(post_decision)

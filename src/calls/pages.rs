@@ -194,6 +194,7 @@ pub async fn call_screen(
         .with("outcomes", &super::outcome::OUTCOME_NAMES)
         .with("drivers", &safeguarding::DRIVERS)
         .with("needs", &crate::support::matching::NEEDS)
+        .with("hold_kinds", &cases::hold_requests::KINDS)
         .with_errors(errors)
         .render(state)
 }

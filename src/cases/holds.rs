@@ -36,8 +36,9 @@ pub struct NewHold<'a> {
     pub created_by: Option<i64>,
 }
 
-pub fn place(conn: &mut DbConn, hold: NewHold<'_>, now: NaiveDateTime) -> AppResult<()> {
-    diesel::insert_into(holds::table)
+/// Stores a hold; returns its id.
+pub fn place(conn: &mut DbConn, hold: NewHold<'_>, now: NaiveDateTime) -> AppResult<i64> {
+    let insert = diesel::insert_into(holds::table)
         .values((
             holds::case_id.eq(hold.case_id),
             holds::kind.eq(hold.kind),
@@ -47,8 +48,8 @@ pub fn place(conn: &mut DbConn, hold: NewHold<'_>, now: NaiveDateTime) -> AppRes
             holds::created_by.eq(hold.created_by),
             holds::created_at.eq(now),
         ))
-        .execute(conn)?;
-    Ok(())
+        .returning(holds::id);
+    Ok(crate::db::portable::get_result(insert, conn)?)
 }
 
 /// Lifts a hold; returns its case id and what happened. Lifting a mental-health crisis

@@ -1,7 +1,9 @@
 //! A referred customer's case: its state, history and schedule. Intake creates cases, the queue
 //! hands them out, calls record what happened; all of them go through these functions.
 
+pub mod api;
 pub mod history;
+pub mod hold_requests;
 pub mod holds;
 pub mod policy_store;
 pub mod schedule;

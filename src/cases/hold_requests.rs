@@ -1,0 +1,226 @@
+//! Holds placed and lifted outside a call: a client passing on a Breathing Space notice, a
+//! dispute or a death; a supervisor acting on what they have learnt. Contact stops the moment
+//! the hold is placed, even if a handler holds the case (their claim ends with it).
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{holds, schedule, store, Case, CaseStatus};
+use crate::{
+    audit::{self, Actor},
+    db::DbConn,
+    error::{AppError, AppResult, FieldErrors},
+    payment_guard,
+};
+
+/// The holds that may be placed outside a call (risk to life has its own path).
+pub const KINDS: [&str; 5] = [
+    "breathing_space",
+    holds::MENTAL_HEALTH_BREATHING_SPACE,
+    "dispute",
+    "deceased",
+    "do_not_contact",
+];
+
+const MAX_NOTE: usize = 1000;
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct HoldRequest {
+    /// `breathing_space` (60 days from its start), `breathing_space_mental_health` (until a
+    /// supervisor or the client records that treatment ended, then 30 days), `dispute`,
+    /// `deceased` (also closes the case) or `do_not_contact`; all but the first last until lifted.
+    #[serde(default)]
+    pub kind: String,
+    /// When it began, RFC 3339 (default now): a Breathing Space notice gives its start date.
+    pub starts_at: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A request that passed every check.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CheckedHold {
+    pub kind: &'static str,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: Option<NaiveDateTime>,
+    pub note: Option<String>,
+}
+
+impl HoldRequest {
+    /// Checks the request against `now`, naming each field that needs correcting.
+    pub fn check(&self, now: DateTime<Utc>) -> Result<CheckedHold, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut add = |f: &str, m: String| errors.entry(f.to_string()).or_default().push(m);
+        let kind = KINDS.iter().copied().find(|k| *k == self.kind.trim());
+        if kind.is_none() {
+            add("kind", format!("must be one of {}", KINDS.join(", ")));
+        }
+        let starts_at = match self.starts_at.as_deref().map(str::trim) {
+            None | Some("") => Some(now),
+            Some(raw) => match DateTime::parse_from_rfc3339(raw) {
+                Ok(at) if at > now => {
+                    add("starts_at", "must not be in the future".into());
+                    None
+                }
+                Ok(at) => Some(at.with_timezone(&Utc)),
+                Err(_) => {
+                    add(
+                        "starts_at",
+                        "must be a time like 2026-03-10T09:00:00Z".into(),
+                    );
+                    None
+                }
+            },
+        };
+        let note = self
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
+        if note.is_some_and(|n| n.chars().count() > MAX_NOTE) {
+            add("note", format!("must be at most {MAX_NOTE} characters"));
+        }
+        if let Some(Err(finding)) = note.map(payment_guard::check) {
+            add("note", finding.message().into());
+        }
+        match (kind, starts_at) {
+            (Some(kind), Some(starts_at)) if errors.is_empty() => Ok(CheckedHold {
+                kind,
+                starts_at: starts_at.naive_utc(),
+                ends_at: (kind == "breathing_space")
+                    .then(|| (starts_at + Duration::days(holds::BREATHING_SPACE_DAYS)).naive_utc()),
+                note: note.map(str::to_string),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Places a hold on `case` and stops contact at once; a death also closes the case. Returns the
+/// hold's id.
+pub fn place(
+    conn: &mut DbConn,
+    actor: Actor,
+    case: &Case,
+    request: &HoldRequest,
+    created_by: Option<i64>,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    let hold = request.check(now).map_err(AppError::fields)?;
+    let id = holds::place(
+        conn,
+        holds::NewHold {
+            case_id: case.id,
+            kind: hold.kind,
+            starts_at: hold.starts_at,
+            ends_at: hold.ends_at,
+            note: hold.note.as_deref(),
+            created_by,
+        },
+        now.naive_utc(),
+    )?;
+    if hold.kind == "deceased" && case.status != CaseStatus::Closed.as_str() {
+        let closed = store::ScheduleUpdate {
+            status: CaseStatus::Closed,
+            closed_reason: Some("deceased"),
+            next_contact_at: None,
+            contact_window_end: None,
+            priority_band: case.priority_band,
+        };
+        store::apply_schedule(conn, case.id, closed, now.naive_utc())?;
+    } else {
+        schedule::reschedule(conn, case, now)?;
+    }
+    audit::record(
+        conn,
+        actor,
+        audit::Entry::new("hold_placed", "case", Some(case.id))
+            .client(Some(case.client_id))
+            .detail(hold.kind),
+    )?;
+    Ok(id)
+}
+
+/// Lifts one of `case`'s holds and schedules the case again under the rules (a closed case stays
+/// closed). For a mental-health crisis Breathing Space this records that treatment ended: the
+/// protection runs 30 more days. `NotFound` for a hold of another case.
+pub fn lift(
+    conn: &mut DbConn,
+    actor: Actor,
+    case: &Case,
+    hold_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<holds::Lifted> {
+    let (held_case, lifted) = holds::lift(conn, hold_id, now.naive_utc())?;
+    if held_case != case.id {
+        return Err(AppError::NotFound);
+    }
+    schedule::reschedule(conn, case, now)?;
+    let entry = match lifted {
+        holds::Lifted::Now => audit::Entry::new("hold_lifted", "case", Some(case.id)),
+        holds::Lifted::EndsAt(end) => {
+            audit::Entry::new("breathing_space_treatment_ended", "case", Some(case.id)).detail(
+                format!(
+                    "Mental-health crisis Breathing Space ends {} UTC (30 days after treatment)",
+                    end.format("%Y-%m-%d %H:%M")
+                ),
+            )
+        }
+    };
+    audit::record(conn, actor, entry.client(Some(case.client_id)))?;
+    Ok(lifted)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 10, 10, 0, 0).unwrap()
+    }
+
+    fn request(kind: &str, starts_at: Option<&str>, note: Option<&str>) -> HoldRequest {
+        HoldRequest {
+            kind: kind.into(),
+            starts_at: starts_at.map(str::to_string),
+            note: note.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_breathing_space_runs_sixty_days_from_the_start_on_its_notice() {
+        let hold = request("breathing_space", Some("2026-03-01T00:00:00Z"), None)
+            .check(now())
+            .unwrap();
+        let start = Utc
+            .with_ymd_and_hms(2026, 3, 1, 0, 0, 0)
+            .unwrap()
+            .naive_utc();
+        assert_eq!(hold.starts_at, start);
+        assert_eq!(hold.ends_at, Some(start + Duration::days(60)));
+        for open_ended in ["dispute", "do_not_contact", "breathing_space_mental_health"] {
+            let hold = request(open_ended, None, None).check(now()).unwrap();
+            assert_eq!((hold.starts_at, hold.ends_at), (now().naive_utc(), None));
+        }
+    }
+
+    #[test]
+    fn mistakes_are_named_by_field() {
+        let errors = request(
+            "holiday",
+            Some("2027-01-01T00:00:00Z"),
+            Some("card 4111 1111 1111 1111"),
+        )
+        .check(now())
+        .unwrap_err();
+        assert!(errors["kind"][0].contains("breathing_space, breathing_space_mental_health"));
+        assert_eq!(errors["starts_at"][0], "must not be in the future");
+        assert!(errors["note"][0].contains("card number"));
+        let errors = request("dispute", Some("yesterday"), None)
+            .check(now())
+            .unwrap_err();
+        assert!(errors["starts_at"][0].contains("2026-03-10T09:00:00Z"));
+    }
+}

@@ -1,0 +1,135 @@
+//! Holds a client passes on (Breathing Space notices, disputes, deaths, "do not contact me") and
+//! holds a supervisor places outside a call: contact stops at once.
+
+use chrono::Duration;
+use serde_json::{json, Value};
+
+use crate::backend_test;
+use crate::helpers::TestApp;
+use crate::queue::{next_call, outcome, refer};
+use crate::referrals::{referral, tuesday_morning};
+
+async fn send(app: &TestApp, key: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let request = match body {
+        Some(body) => app.api().post(app.url(path)).json(&body),
+        None => app.api().get(app.url(path)),
+    };
+    let response = request.bearer_auth(key).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+backend_test!(a_breathing_space_notice_from_the_client_stops_calls_at_once);
+async fn a_breathing_space_notice_from_the_client_stops_calls_at_once(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Notified Water"));
+    let case = refer(&app, &key, referral("BS-1")).await;
+    let holds = format!("/api/v1/cases/{}/holds", case["id"]);
+    // A handler is on the call when the notice arrives.
+    let (_, token) = app.staff_token("handler");
+    let (_, call) = next_call(&app, &token).await;
+    assert_eq!(call["case"]["id"], case["id"]);
+
+    let (status, body) = send(
+        &app,
+        &key,
+        &holds,
+        Some(json!({"kind": "holiday", "starts_at": "soon"})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        body["fields"]["kind"].is_array() && body["fields"]["starts_at"].is_array(),
+        "{body}"
+    );
+
+    // The moratorium began eight days ago; it ends 60 days after it began.
+    let started = tuesday_morning() - Duration::days(8);
+    let notice = json!({"kind": "breathing_space", "starts_at": started.to_rfc3339()});
+    let (status, body) = send(&app, &key, &holds, Some(notice)).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["case"]["status"], "on_hold");
+    assert_eq!(
+        body["case"]["next_contact_at"], "2026-05-01T10:00:00Z",
+        "60 days on: Friday 1 May, 11:00 BST"
+    );
+    assert_eq!(body["holds"][0]["kind"], "breathing_space");
+    assert_eq!(body["holds"][0]["ends_at"], "2026-05-01T10:00:00Z");
+
+    let (status, _) = outcome(&app, &token, &case["id"], json!({"outcome": "no_answer"})).await;
+    assert_eq!(status, 409, "the call under way lost its claim");
+    let (status, _) = next_call(&app, &token).await;
+    assert_eq!(status, 204);
+
+    // Another client can neither see nor change this case's holds.
+    let other = app.client_api_key(app.create_client("Someone Else"));
+    assert_eq!(send(&app, &other, &holds, None).await.0, 404);
+    let (status, _) = send(&app, &other, &holds, Some(json!({"kind": "dispute"}))).await;
+    assert_eq!(status, 404);
+    let (status, listed) = send(&app, &key, &holds, None).await;
+    assert_eq!(
+        (status, listed["holds"].as_array().unwrap().len()),
+        (200, 1)
+    );
+}
+
+backend_test!(a_client_lifts_a_do_not_contact_hold_and_a_death_closes_the_case);
+async fn a_client_lifts_a_do_not_contact_hold_and_a_death_closes_the_case(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Careful Energy"));
+    let case = refer(&app, &key, referral("DNC-1")).await;
+    let holds = format!("/api/v1/cases/{}/holds", case["id"]);
+    let (status, body) = send(&app, &key, &holds, Some(json!({"kind": "do_not_contact"}))).await;
+    assert_eq!(status, 201);
+    assert_eq!(body["case"]["next_contact_at"], Value::Null, "until lifted");
+    let hold_id = body["holds"][0]["id"].as_i64().unwrap();
+    let (status, body) = send(
+        &app,
+        &key,
+        &format!("{holds}/{hold_id}/lift"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["case"]["status"], "queued");
+
+    let (status, body) = send(&app, &key, &holds, Some(json!({"kind": "deceased"}))).await;
+    assert_eq!(status, 201);
+    assert_eq!(body["case"]["status"], "closed");
+    let (_, token) = app.staff_token("handler");
+    assert_eq!(next_call(&app, &token).await.0, 204);
+}
+
+backend_test!(a_supervisor_places_a_hold_from_the_case_page);
+async fn a_supervisor_places_a_hold_from_the_case_page(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Supervised Co"));
+    let case = refer(&app, &key, referral("SUP-1")).await;
+    let page = format!("/calls/{}", case["id"]);
+    let supervisor = app.login_as("supervisor", None).await;
+    let (_, html) = supervisor.get_text(&page).await;
+    assert!(html.contains("Place a hold"));
+    let placed = supervisor
+        .post_form(
+            &format!("{page}/holds"),
+            &[
+                ("kind", "dispute"),
+                ("starts_at", ""),
+                ("note", "Disputes the meter reading"),
+            ],
+        )
+        .await;
+    assert_eq!(placed.status().as_u16(), 303);
+    let stored = app
+        .get_json(&format!("/api/v1/cases/{}", case["id"]), &key)
+        .await;
+    assert_eq!(stored["status"], "on_hold");
+    let handler = app.login_as("handler", None).await;
+    let refused = handler
+        .post_form(
+            &format!("{page}/holds"),
+            &[("kind", "dispute"), ("starts_at", ""), ("note", "")],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 403, "supervisors only");
+}
