@@ -38,9 +38,12 @@ pub enum Outcome {
     Deceased,
     VulnerableEscalated,
     AbusiveCallEnded,
+    /// The customer has been back in touch with the client (or agrees to be, on this call):
+    /// re-engaged, like a confirmed plan.
+    ReEngagedWithClient,
 }
 
-pub const OUTCOME_NAMES: [&str; 13] = [
+pub const OUTCOME_NAMES: [&str; 14] = [
     "no_answer",
     "voicemail",
     "wrong_number",
@@ -54,6 +57,7 @@ pub const OUTCOME_NAMES: [&str; 13] = [
     "deceased",
     "vulnerable_escalated",
     "abusive_call_ended",
+    "re_engaged_with_client",
 ];
 
 impl Outcome {
@@ -72,6 +76,7 @@ impl Outcome {
             Outcome::Deceased => "deceased",
             Outcome::VulnerableEscalated => "vulnerable_escalated",
             Outcome::AbusiveCallEnded => "abusive_call_ended",
+            Outcome::ReEngagedWithClient => "re_engaged_with_client",
         }
     }
 
@@ -98,7 +103,8 @@ pub struct HoldDetails {
 pub struct OutcomeRequest {
     /// One of: no_answer, voicemail, wrong_number, spoke_to_customer, callback_requested,
     /// plan_proposed, needs_time, declined, dispute, breathing_space, deceased,
-    /// vulnerable_escalated, abusive_call_ended.
+    /// vulnerable_escalated, abusive_call_ended, re_engaged_with_client (the customer has been
+    /// back in touch with the client: counts as re-engaged and closes the case).
     #[serde(default)]
     pub outcome: String,
     pub notes: Option<String>,
@@ -208,6 +214,7 @@ impl OutcomeRequest {
             "deceased" => Some(Outcome::Deceased),
             "vulnerable_escalated" => Some(Outcome::VulnerableEscalated),
             "abusive_call_ended" => Some(Outcome::AbusiveCallEnded),
+            "re_engaged_with_client" => Some(Outcome::ReEngagedWithClient),
             "" => {
                 add("outcome", "is required".into());
                 None

@@ -118,6 +118,12 @@ pub fn record(
             // A callback is made by this call; a new one replaces it.
             cases_table::callback_at.eq(callback_at),
             cases_table::vulnerable.eq(vulnerable),
+            // The first time counts (a confirmed plan may have come first).
+            cases_table::re_engaged_at.eq(case.re_engaged_at.or(matches!(
+                outcome,
+                Outcome::ReEngagedWithClient
+            )
+            .then_some(at))),
             cases_table::updated_at.eq(at),
         ))
         .execute(conn)?;
@@ -135,6 +141,7 @@ pub fn record(
     let closing = match outcome {
         Outcome::WrongNumber => Some(closed("wrong_number", band)),
         Outcome::Declined => Some(closed("declined", band)),
+        Outcome::ReEngagedWithClient => Some(closed("re_engaged", band)),
         Outcome::Deceased => {
             holds::place(conn, hold("deceased", None), at)?;
             Some(closed("deceased", band))
