@@ -94,9 +94,10 @@ pub fn write_debrief(
     now: NaiveDateTime,
 ) -> AppResult<i64> {
     let body = checked_text("body", &request.body, 4000)?;
-    if let Some(case_id) = request.case_id {
-        cases::store::find(conn, case_id)?;
-    }
+    let client_id = match request.case_id {
+        Some(case_id) => Some(cases::store::find(conn, case_id)?.client_id),
+        None => None,
+    };
     let id = portable::get_result(
         diesel::insert_into(debriefs::table)
             .values((
@@ -111,7 +112,7 @@ pub fn write_debrief(
     audit::record(
         conn,
         actor,
-        audit::Entry::new("debrief_written", "debrief", Some(id)),
+        audit::Entry::new("debrief_written", "debrief", Some(id)).client(client_id),
     )?;
     Ok(id)
 }
@@ -206,10 +207,12 @@ pub fn decide_exception(
             policy_exceptions::decided_at.eq(now),
         ))
         .execute(conn)?;
+    let client_id = cases::store::find(conn, case_id)?.client_id;
     audit::record(
         conn,
         actor,
-        audit::Entry::new(&format!("exception_{status}"), "case", Some(case_id)),
+        audit::Entry::new(&format!("exception_{status}"), "case", Some(case_id))
+            .client(Some(client_id)),
     )?;
     Ok(status.to_string())
 }

@@ -66,6 +66,12 @@ async fn load(state: &AppState, token: String) -> AppResult<Link> {
             LinkState::Valid { plan_id } => {
                 let plan = store::find(conn, plan_id)?;
                 let case = crate::cases::store::find(conn, plan.case_id)?;
+                crate::audit::record(
+                    conn,
+                    crate::audit::Actor::Customer,
+                    crate::audit::Entry::new("plan_viewed", "case", Some(case.id))
+                        .client(Some(case.client_id)),
+                )?;
                 let client = crate::accounts::store::client_contact(conn, case.client_id)?;
                 let details =
                     serde_json::json!({"first_name": case.first_name(), "client": client});

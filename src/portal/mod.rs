@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 
 use crate::{
     accounts,
-    audit::Actor,
+    audit::{self, Actor},
     auth::{
         csrf::{self, CsrfToken},
         roles::ClientUser,
@@ -29,11 +29,18 @@ async fn overview(
     csrf: CsrfToken,
 ) -> AppResult<HttpResponse> {
     let client_id = user.client()?;
+    let actor = user.actor();
     let (client, cases) = db::run(&state.pool, move |conn| {
-        Ok((
-            accounts::store::client(conn, client_id)?,
-            cases::store::recent_for_client(conn, client_id, 50)?,
-        ))
+        let cases = cases::store::recent_for_client(conn, client_id, 50)?;
+        // Customers' names were shown: case access is audited, lists included.
+        audit::record(
+            conn,
+            actor,
+            audit::Entry::new("cases_listed", "client", Some(client_id))
+                .client(Some(client_id))
+                .detail(format!("{} most recent cases", cases.len())),
+        )?;
+        Ok((accounts::store::client(conn, client_id)?, cases))
     })
     .await?;
     Page::new("portal/overview.html", &csrf, Some(&user.user))

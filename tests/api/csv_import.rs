@@ -86,6 +86,17 @@ async fn a_client_uploads_a_csv_keeps_good_rows_and_sees_each_bad_line(app: Test
     assert_eq!(case_count(&app), 3, "a re-run creates nothing new");
     let (_, portal) = session.get_text("/portal").await;
     assert!(portal.contains("Zoë Ångström"));
+    let listed: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::audit_log;
+        audit_log::table
+            .filter(audit_log::action.eq("cases_listed"))
+            .filter(audit_log::client_id.eq(client_id))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert!(listed >= 1, "showing customers' names is audited");
 }
 
 backend_test!(uploads_need_a_csrf_token_and_a_client_user);

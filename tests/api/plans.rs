@@ -122,6 +122,16 @@ async fn plans_are_emailed_and_confirmed_once(backend: Backend) {
     let (status, page) = customer.get_text(&link).await;
     assert_eq!(status, 200);
     assert!(page.contains("£12.50 every week, starting Monday 16 March"));
+    let viewed: Vec<String> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::audit_log;
+        audit_log::table
+            .filter(audit_log::action.eq("plan_viewed"))
+            .select(audit_log::actor)
+            .load(conn)
+            .unwrap()
+    });
+    assert_eq!(viewed, ["customer"], "the customer's view is audited");
     let confirmed = customer.post_form(&format!("{link}/confirm"), &[]).await;
     assert!(confirmed
         .text()
