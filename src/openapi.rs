@@ -84,6 +84,7 @@ pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(me);
     crate::intake::api::api_routes(cfg);
     crate::cases::api::api_routes(cfg);
+    crate::cases::privacy::api::api_routes(cfg);
     crate::calls::api::api_routes(cfg);
     crate::scheduling::api::api_routes(cfg);
     crate::plans::api::api_routes(cfg);

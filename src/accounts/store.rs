@@ -207,6 +207,21 @@ pub struct ClientContact {
     pub phone: Option<String>,
 }
 
+/// Days a client keeps closed cases before they are erased; `None` keeps them until asked.
+pub fn retention_days(conn: &mut DbConn, client_id: i64) -> AppResult<Option<i32>> {
+    Ok(clients::table
+        .find(client_id)
+        .select(clients::retention_days)
+        .first(conn)?)
+}
+
+pub fn set_retention_days(conn: &mut DbConn, client_id: i64, days: Option<i32>) -> AppResult<()> {
+    diesel::update(clients::table.find(client_id))
+        .set(clients::retention_days.eq(days))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn client_contact(conn: &mut DbConn, client_id: i64) -> AppResult<ClientContact> {
     let row = client(conn, client_id)?;
     Ok(ClientContact {

@@ -6,6 +6,7 @@ pub mod history;
 pub mod hold_requests;
 pub mod holds;
 pub mod policy_store;
+pub mod privacy;
 pub mod schedule;
 pub mod store;
 pub mod view;

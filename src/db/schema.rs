@@ -13,6 +13,7 @@ diesel::table! {
         report_frequency -> Nullable<Text>,
         report_email -> Nullable<Text>,
         last_report_period -> Nullable<Text>,
+        retention_days -> Nullable<Integer>,
     }
 }
 
@@ -83,6 +84,14 @@ diesel::table! {
         quiet_days_after_conversation -> Integer,
         max_total_attempts -> Integer,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_erasures (case_id) {
+        case_id -> BigInt,
+        erased_at -> Timestamp,
+        reason -> Text,
     }
 }
 
@@ -383,10 +392,12 @@ diesel::joinable!(cases -> clients (client_id));
 diesel::joinable!(contact_attempts -> cases (case_id));
 diesel::joinable!(contact_attempts -> users (handler_id));
 diesel::joinable!(holds -> cases (case_id));
+diesel::joinable!(case_erasures -> cases (case_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    clients, users, sessions, api_credentials, audit_log, contact_policies, cases, contact_attempts,
+    clients, users, sessions, api_credentials, audit_log, contact_policies, cases, case_erasures,
+    contact_attempts,
     holds, public_holidays, handler_breaks, script_versions, vulnerabilities, escalations,
     follow_ups, debriefs, policy_exceptions, emergency_contacts, outbox, plans, plan_links,
     email_suppressions, support_organisations, support_links, support_mentions, case_milestones,

@@ -108,8 +108,8 @@ pub async fn drain(state: web::Data<AppState>, transport: Arc<Transport>) -> App
     }
 }
 
-/// The background loop: polls every second while idle, and queues due client reports once a
-/// minute.
+/// The background loop: polls every second while idle, queues due client reports once a minute,
+/// and erases cases past their client's retention period once an hour.
 pub async fn run(state: web::Data<AppState>, transport: Arc<Transport>) {
     let mut tick: u64 = 0;
     loop {
@@ -125,6 +125,18 @@ pub async fn run(state: web::Data<AppState>, transport: Arc<Transport>) {
             .await;
             if let Err(e) = queued {
                 tracing::warn!(error = %e, "could not queue scheduled reports");
+            }
+        }
+        if tick.is_multiple_of(3600) {
+            let st = state.clone();
+            let erased = db::run(&state.pool, move |conn| {
+                crate::cases::privacy::apply_retention(conn, st.clock.now_naive())
+            })
+            .await;
+            match erased {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(erased = n, "cases erased under retention policies"),
+                Err(e) => tracing::warn!(error = %e, "could not apply retention policies"),
             }
         }
         tick += 1;

@@ -10,6 +10,7 @@ mod calls;
 mod client_holds;
 mod concurrency;
 mod csv_import;
+mod data_rights;
 mod health;
 mod holds_and_rules;
 mod openapi;

@@ -1,0 +1,2 @@
+ALTER TABLE clients DROP COLUMN retention_days;
+DROP TABLE case_erasures;

@@ -1,0 +1,150 @@
+//! Everything held about a customer, as one document (a subject access request).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+use super::{at, erased_at, maybe};
+use crate::{
+    cases::Case,
+    db::{
+        schema::{
+            contact_attempts, holds, outbox, plans, support_links, support_organisations,
+            vulnerabilities,
+        },
+        DbConn,
+    },
+    error::AppResult,
+};
+
+type CallRow = (NaiveDateTime, String, bool, Option<String>);
+type HoldRow = (
+    String,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+    Option<String>,
+);
+type VulnerabilityRow = (String, bool, Option<String>, Option<String>, NaiveDateTime);
+type PlanTerms = (
+    i32,
+    i64,
+    String,
+    String,
+    NaiveDate,
+    String,
+    String,
+    NaiveDateTime,
+);
+type PlanRow = (
+    PlanTerms,
+    Option<NaiveDateTime>,
+    Option<String>,
+    Option<String>,
+);
+type SupportRow = (String, String, NaiveDateTime, Option<NaiveDateTime>);
+type EmailRow = (String, String, String, NaiveDateTime, Option<NaiveDateTime>);
+
+/// Everything held about the customer of `case`, as one JSON document.
+pub fn export(conn: &mut DbConn, case: &Case) -> AppResult<Value> {
+    let id = case.id;
+    let calls: Vec<CallRow> = contact_attempts::table
+        .filter(contact_attempts::case_id.eq(id))
+        .order(contact_attempts::attempted_at)
+        .select((
+            contact_attempts::attempted_at,
+            contact_attempts::outcome,
+            contact_attempts::conversation,
+            contact_attempts::notes,
+        ))
+        .load(conn)?;
+    let holds: Vec<HoldRow> = holds::table
+        .filter(holds::case_id.eq(id))
+        .order(holds::id)
+        .select((
+            holds::kind,
+            holds::starts_at,
+            holds::ends_at,
+            holds::lifted_at,
+            holds::note,
+        ))
+        .load(conn)?;
+    let vulnerabilities: Vec<VulnerabilityRow> = vulnerabilities::table
+        .filter(vulnerabilities::case_id.eq(id))
+        .order(vulnerabilities::id)
+        .select((
+            vulnerabilities::drivers,
+            vulnerabilities::consent,
+            vulnerabilities::consent_how,
+            vulnerabilities::note,
+            vulnerabilities::recorded_at,
+        ))
+        .load(conn)?;
+    let plans: Vec<PlanRow> = plans::table
+        .filter(plans::case_id.eq(id))
+        .order(plans::version)
+        .select((
+            (
+                plans::version,
+                plans::amount_minor,
+                plans::currency,
+                plans::frequency,
+                plans::first_payment_on,
+                plans::email,
+                plans::status,
+                plans::created_at,
+            ),
+            plans::confirmed_at,
+            plans::change_message,
+            plans::income_expenditure,
+        ))
+        .load(conn)?;
+    let support: Vec<SupportRow> = support_links::table
+        .inner_join(support_organisations::table)
+        .filter(support_links::case_id.eq(id))
+        .order(support_links::id)
+        .select((
+            support_organisations::name,
+            support_links::channel,
+            support_links::created_at,
+            support_links::first_opened_at,
+        ))
+        .load(conn)?;
+    let emails: Vec<EmailRow> = outbox::table
+        .filter(outbox::case_id.eq(id))
+        .order(outbox::id)
+        .select((
+            outbox::kind,
+            outbox::recipient,
+            outbox::status,
+            outbox::created_at,
+            outbox::sent_at,
+        ))
+        .load(conn)?;
+    Ok(json!({
+        "case": case,
+        "erased_at": maybe(erased_at(conn, id)?),
+        "calls": calls.into_iter().map(|(when, outcome, conversation, notes)| json!({
+            "attempted_at": at(when), "outcome": outcome, "conversation": conversation, "notes": notes,
+        })).collect::<Vec<_>>(),
+        "holds": holds.into_iter().map(|(kind, starts, ends, lifted, note)| json!({
+            "kind": kind, "starts_at": at(starts), "ends_at": maybe(ends), "lifted_at": maybe(lifted), "note": note,
+        })).collect::<Vec<_>>(),
+        "vulnerabilities": vulnerabilities.into_iter().map(|(drivers, consent, how, note, when)| json!({
+            "drivers": drivers.split(',').collect::<Vec<_>>(), "consent": consent, "consent_how": how,
+            "note": note, "recorded_at": at(when),
+        })).collect::<Vec<_>>(),
+        "plans": plans.into_iter().map(|((version, amount, currency, frequency, first, email, status, created), confirmed, change, spending)| json!({
+            "version": version, "amount_minor": amount, "currency": currency, "frequency": frequency,
+            "first_payment_on": first, "email": email, "status": status, "proposed_at": at(created),
+            "confirmed_at": maybe(confirmed), "change_asked_for": change,
+            "income_and_spending": spending.and_then(|s| serde_json::from_str::<Value>(&s).ok()),
+        })).collect::<Vec<_>>(),
+        "support_links": support.into_iter().map(|(organisation, channel, sent, opened)| json!({
+            "organisation": organisation, "sent_by": channel, "sent_at": at(sent), "first_opened_at": maybe(opened),
+        })).collect::<Vec<_>>(),
+        "emails": emails.into_iter().map(|(kind, to, status, queued, sent)| json!({
+            "kind": kind, "to": to, "status": status, "queued_at": at(queued), "sent_at": maybe(sent),
+        })).collect::<Vec<_>>(),
+    }))
+}

@@ -1,0 +1,59 @@
+//! The customer's data rights, exercised through the client (the controller): everything held
+//! about a customer, and erasing it. Erasure keeps what the client's reports count (dates,
+//! outcomes, amounts, holds' kinds and dates) and removes what identifies or describes the
+//! person: name, contact details, free text, vulnerability records, e-mail addresses and links.
+
+pub mod api;
+mod erase;
+mod export;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde_json::Value;
+
+pub use erase::{apply_retention, erase, past_retention};
+pub use export::export;
+
+use crate::{
+    db::{schema::case_erasures, DbConn},
+    error::AppResult,
+};
+
+/// What an erased customer's name reads as.
+pub const ERASED: &str = "(erased)";
+
+/// Why a case was erased.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Erasure {
+    /// The customer asked, through the client.
+    Request,
+    /// The client's retention period ran out.
+    Retention,
+}
+
+impl Erasure {
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Erasure::Request => "request",
+            Erasure::Retention => "retention",
+        }
+    }
+}
+
+pub(super) fn at(t: NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+pub(super) fn maybe(t: Option<NaiveDateTime>) -> Value {
+    t.map_or(Value::Null, |t| Value::String(at(t)))
+}
+
+/// When the case was erased, if it was.
+pub fn erased_at(conn: &mut DbConn, case_id: i64) -> AppResult<Option<NaiveDateTime>> {
+    Ok(case_erasures::table
+        .find(case_id)
+        .select(case_erasures::erased_at)
+        .first(conn)
+        .optional()?)
+}

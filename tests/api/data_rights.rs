@@ -1,0 +1,218 @@
+//! A customer's data rights through their client: everything held about them, erasure, and the
+//! client's retention period.
+
+use chrono::Duration;
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+use crate::backend_test;
+use crate::helpers::TestApp;
+use crate::plans::case_with_plan;
+use crate::queue::{next_call, outcome, refer};
+use crate::referrals::{referral, tuesday_morning};
+use outreach::db::schema::{outbox, plan_links, vulnerabilities};
+
+async fn call(app: &TestApp, key: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
+    let request = match method {
+        "GET" => app.api().get(app.url(path)),
+        "PUT" => app.api().put(app.url(path)).json(&body),
+        _ => app.api().post(app.url(path)).json(&body),
+    };
+    let response = request.bearer_auth(key).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A case with a call note, a vulnerability record and a plan e-mail waiting; (client key, case id).
+async fn case_with_history(app: &TestApp) -> (String, Value) {
+    let (token, case_id, _) = case_with_plan(app).await;
+    let client_id: i64 = app.with_conn(|conn| {
+        use outreach::db::schema::cases;
+        cases::table
+            .find(case_id.as_i64().unwrap())
+            .select(cases::client_id)
+            .first(conn)
+            .unwrap()
+    });
+    let vulnerability = app
+        .api()
+        .post(app.url(&format!("/api/v1/cases/{case_id}/vulnerability")))
+        .bearer_auth(&token)
+        .json(&json!({"drivers": ["health"], "consent": true, "consent_how": "Verbal", "note": "Recovering from an operation"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(vulnerability.status().as_u16(), 204);
+    let (status, _) = outcome(
+        app,
+        &token,
+        &case_id,
+        json!({"outcome": "plan_proposed", "notes": "Works nights; call after 2pm"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    (app.client_api_key(client_id), case_id)
+}
+
+backend_test!(a_client_exports_everything_held_about_its_customer);
+async fn a_client_exports_everything_held_about_its_customer(app: TestApp) {
+    let (key, case_id) = case_with_history(&app).await;
+    let path = format!("/api/v1/cases/{case_id}/export");
+    let (status, export) = call(&app, &key, "GET", &path, Value::Null).await;
+    assert_eq!(status, 200, "{export}");
+    assert_eq!(export["case"]["customer_name"], "Ann Example");
+    assert_eq!(export["calls"][0]["notes"], "Works nights; call after 2pm");
+    assert_eq!(export["vulnerabilities"][0]["drivers"], json!(["health"]));
+    assert_eq!(export["vulnerabilities"][0]["consent_how"], "Verbal");
+    assert_eq!(export["plans"][0]["email"], "ann@example.org");
+    assert_eq!(export["emails"][0]["to"], "ann@example.org");
+    assert_eq!(export["erased_at"], Value::Null);
+    let other = app.client_api_key(app.create_client("Not Theirs"));
+    assert_eq!(call(&app, &other, "GET", &path, Value::Null).await.0, 404);
+}
+
+backend_test!(erasure_removes_the_person_and_keeps_the_figures);
+async fn erasure_removes_the_person_and_keeps_the_figures(app: TestApp) {
+    let (key, case_id) = case_with_history(&app).await;
+    let other = app.client_api_key(app.create_client("Not Theirs Either"));
+    let erase = format!("/api/v1/cases/{case_id}/erase");
+    assert_eq!(call(&app, &other, "POST", &erase, json!({})).await.0, 404);
+    let (status, erased) = call(&app, &key, "POST", &erase, json!({})).await;
+    assert_eq!(status, 200, "{erased}");
+    assert_eq!(erased["erased_at"], "2026-03-10T10:00:00Z");
+
+    let (_, export) = call(
+        &app,
+        &key,
+        "GET",
+        &format!("/api/v1/cases/{case_id}/export"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(export["case"]["customer_name"], "(erased)");
+    assert_eq!(export["case"]["status"], "closed");
+    for gone in ["email", "phone", "notes", "circumstances"] {
+        assert_eq!(export["case"][gone], Value::Null, "{gone}");
+    }
+    assert_eq!(export["calls"][0]["notes"], Value::Null);
+    assert_eq!(
+        export["calls"][0]["outcome"], "plan_proposed",
+        "what happened stays"
+    );
+    assert_eq!(export["vulnerabilities"], json!([]));
+    assert_eq!(export["plans"][0]["email"], "");
+    assert_eq!(export["plans"][0]["amount_minor"], 1250);
+    assert_eq!(export["emails"][0]["to"], "");
+    assert_eq!(
+        export["emails"][0]["status"], "suppressed",
+        "the unsent plan e-mail is withdrawn"
+    );
+    let (links, vulnerable_records): (i64, i64) = app.with_conn(|conn| {
+        (
+            plan_links::table.count().get_result(conn).unwrap(),
+            vulnerabilities::table.count().get_result(conn).unwrap(),
+        )
+    });
+    assert_eq!((links, vulnerable_records), (0, 0));
+    let pending: i64 = app.with_conn(|conn| {
+        outbox::table
+            .filter(outbox::status.eq("pending"))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(pending, 0);
+
+    // The client's figures still count the customer.
+    let (_, report) = call(
+        &app,
+        &key,
+        "GET",
+        "/api/v1/reports/re-engagement?from=2026-03-01&to=2026-03-31",
+        Value::Null,
+    )
+    .await;
+    let measures = &report["periods"][0]["measures"];
+    assert_eq!(
+        (&measures["referred"], &measures["contacted"]),
+        (&json!(1), &json!(1)),
+        "{report}"
+    );
+
+    // Asking again answers with the first erasure, a day later.
+    app.state.clock.pin(tuesday_morning() + Duration::days(1));
+    let (status, again) = call(&app, &key, "POST", &erase, json!({})).await;
+    assert_eq!((status, &again["erased_at"]), (200, &erased["erased_at"]));
+    let (_, token) = app.staff_token("handler");
+    assert_eq!(next_call(&app, &token).await.0, 204, "never called again");
+}
+
+backend_test!(closed_cases_are_erased_when_the_clients_retention_period_ends);
+async fn closed_cases_are_erased_when_the_clients_retention_period_ends(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Tidy Council"));
+    let (status, body) = call(
+        &app,
+        &key,
+        "PUT",
+        "/api/v1/data-retention",
+        json!({"retention_days": 0}),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(body["fields"]["retention_days"].is_array());
+    let (status, _) = call(
+        &app,
+        &key,
+        "PUT",
+        "/api/v1/data-retention",
+        json!({"retention_days": 30}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, saved) = call(&app, &key, "GET", "/api/v1/data-retention", Value::Null).await;
+    assert_eq!(saved["retention_days"], 30);
+
+    let (_, token) = app.staff_token("handler");
+    let early = refer(&app, &key, referral("OLD-1")).await;
+    let (_, claimed) = next_call(&app, &token).await;
+    outcome(
+        &app,
+        &token,
+        &claimed["case"]["id"],
+        json!({"outcome": "declined"}),
+    )
+    .await;
+    app.state.clock.pin(tuesday_morning() + Duration::days(20));
+    let later = refer(&app, &key, referral("NEW-1")).await;
+    let (_, claimed) = next_call(&app, &token).await;
+    outcome(
+        &app,
+        &token,
+        &claimed["case"]["id"],
+        json!({"outcome": "declined"}),
+    )
+    .await;
+    let open = refer(&app, &key, referral("OPEN-1")).await;
+
+    // 31 days after the first closed: only it is past the 30 days.
+    let now = (tuesday_morning() + Duration::days(31)).naive_utc();
+    let erased =
+        app.with_conn(|conn| outreach::cases::privacy::apply_retention(conn, now).unwrap());
+    assert_eq!(erased, 1);
+    for (case, expected) in [
+        (&early, "(erased)"),
+        (&later, "Ann Example"),
+        (&open, "Ann Example"),
+    ] {
+        let path = format!("/api/v1/cases/{}/export", case["id"]);
+        let export = app.get_json(&path, &key).await;
+        assert_eq!(
+            export["case"]["customer_name"], expected,
+            "{}",
+            case["reference"]
+        );
+    }
+    let again = app.with_conn(|conn| outreach::cases::privacy::apply_retention(conn, now).unwrap());
+    assert_eq!(again, 0, "erased once");
+}
