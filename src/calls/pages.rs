@@ -195,6 +195,7 @@ pub async fn call_screen(
         .with("drivers", &safeguarding::DRIVERS)
         .with("needs", &crate::support::matching::NEEDS)
         .with("hold_kinds", &cases::hold_requests::KINDS)
+        .with("statement", &crate::plans::statement::form_sections())
         .with_errors(errors)
         .render(state)
 }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod customer;
 pub mod links;
 pub mod pages;
+pub mod statement;
 pub mod store;
 pub mod terms;
 

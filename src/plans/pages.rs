@@ -235,16 +235,14 @@ pub struct PlanForm {
     #[serde(default)]
     email: String,
     #[serde(default)]
-    monthly_income: String,
-    #[serde(default)]
-    fixed_costs: String,
-    #[serde(default)]
-    flexible_costs: String,
-    #[serde(default)]
-    other_debt_payments: String,
-    #[serde(default)]
     affordability_note: String,
+    /// The income and spending lines, as `sfs_<line>` fields (see `statement::form_lines`).
+    #[serde(flatten)]
+    other: std::collections::HashMap<String, String>,
 }
+
+/// Form fields for the statement's lines carry this prefix.
+const LINE_FIELD: &str = "sfs_";
 
 /// "12.50" → 1250; the form takes major units as people write them.
 fn minor_units(raw: &str) -> Option<i64> {
@@ -265,26 +263,19 @@ fn minor_units(raw: &str) -> Option<i64> {
 
 impl PlanForm {
     fn into_request(self, currency: &str) -> PlanRequest {
-        let ie_given = [
-            &self.monthly_income,
-            &self.fixed_costs,
-            &self.flexible_costs,
-            &self.other_debt_payments,
-        ]
-        .iter()
-        .any(|v| !v.trim().is_empty());
+        let lines: std::collections::BTreeMap<String, i64> = self
+            .other
+            .iter()
+            .filter_map(|(field, value)| Some((field.strip_prefix(LINE_FIELD)?, value)))
+            .filter_map(|(line, value)| Some((line.to_string(), minor_units(value)?)))
+            .collect();
         PlanRequest {
             amount_minor: minor_units(&self.amount),
             currency: currency.to_string(),
             frequency: self.frequency,
             first_payment_on: self.first_payment_on.parse().ok(),
             email: self.email,
-            income_expenditure: ie_given.then(|| IncomeExpenditure {
-                monthly_income_minor: minor_units(&self.monthly_income).unwrap_or(0),
-                fixed_costs_minor: minor_units(&self.fixed_costs).unwrap_or(0),
-                flexible_costs_minor: minor_units(&self.flexible_costs).unwrap_or(0),
-                other_debt_payments_minor: minor_units(&self.other_debt_payments).unwrap_or(0),
-            }),
+            income_expenditure: (!lines.is_empty()).then_some(IncomeExpenditure { lines }),
             affordability_note: Some(self.affordability_note),
         }
     }

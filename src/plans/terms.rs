@@ -55,24 +55,7 @@ impl Frequency {
     }
 }
 
-/// A short income and expenditure summary, monthly, in minor units (the shape of the UK Standard
-/// Financial Statement's totals).
-#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
-pub struct IncomeExpenditure {
-    pub monthly_income_minor: i64,
-    pub fixed_costs_minor: i64,
-    pub flexible_costs_minor: i64,
-    pub other_debt_payments_minor: i64,
-}
-
-impl IncomeExpenditure {
-    pub fn disposable_minor(&self) -> i64 {
-        self.monthly_income_minor
-            - self.fixed_costs_minor
-            - self.flexible_costs_minor
-            - self.other_debt_payments_minor
-    }
-}
+pub use super::statement::IncomeExpenditure;
 
 /// A plan request from the call screen or the API.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -88,6 +71,8 @@ pub struct PlanRequest {
     pub first_payment_on: Option<NaiveDate>,
     #[serde(default)]
     pub email: String,
+    /// Monthly amounts in minor units by Standard Financial Statement line, e.g.
+    /// `{"earnings": 150000, "benefits": 20000, "home_and_contents": 70000, "savings": 5000}`.
     pub income_expenditure: Option<IncomeExpenditure>,
     /// Why the amount stands when it looks more than the customer can afford.
     pub affordability_note: Option<String>,
@@ -155,14 +140,8 @@ impl PlanRequest {
         }
         let email = Email::parse(&self.email).map_err(|m| add("email", m)).ok();
         if let Some(ie) = &self.income_expenditure {
-            let parts = [
-                ie.monthly_income_minor,
-                ie.fixed_costs_minor,
-                ie.flexible_costs_minor,
-                ie.other_debt_payments_minor,
-            ];
-            if parts.iter().any(|p| *p < 0) {
-                add("income_expenditure", "amounts cannot be negative".into());
+            for (field, problem) in ie.problems() {
+                add(&field, problem);
             }
         }
         let note = self
@@ -288,10 +267,14 @@ mod tests {
     #[test]
     fn an_unaffordable_choice_warns_but_stands() {
         let ie = IncomeExpenditure {
-            monthly_income_minor: 120_000,
-            fixed_costs_minor: 90_000,
-            flexible_costs_minor: 25_000,
-            other_debt_payments_minor: 0,
+            lines: [
+                ("earnings", 120_000),
+                ("home_and_contents", 90_000),
+                ("food_and_housekeeping", 25_000),
+            ]
+            .into_iter()
+            .map(|(line, amount)| (line.to_string(), amount))
+            .collect(),
         };
         let terms = PlanRequest {
             income_expenditure: Some(ie),

@@ -413,3 +413,71 @@ async fn stopping_emails_takes_effect_at_once(app: TestApp) {
     });
     assert_eq!(statuses, ["sent", "suppressed"]);
 }
+
+backend_test!(the_call_page_takes_income_and_spending_in_the_standard_financial_statements_lines);
+async fn the_call_page_takes_income_and_spending_in_the_standard_financial_statements_lines(
+    app: TestApp,
+) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Statement Water"));
+    let case = refer(&app, &key, referral("SFS-1")).await;
+    let handler = app.login_as("handler", None).await;
+    handler.post_form("/queue/next", &[]).await;
+    let page = format!("/calls/{}", case["id"]);
+    let (_, html) = handler.get_text(&page).await;
+    for line in [
+        "Benefits and tax credits",
+        "Food and housekeeping",
+        "Priority debts",
+        "Savings",
+    ] {
+        assert!(html.contains(line), "{line}");
+    }
+    let plan = |lines: &'static [(&'static str, &'static str)]| {
+        let mut fields = vec![
+            ("amount", "25.00"),
+            ("frequency", "weekly"),
+            ("first_payment_on", "2026-03-16"),
+            ("email", "ann@example.org"),
+            ("affordability_note", ""),
+        ];
+        fields.extend_from_slice(lines);
+        let handler = &handler;
+        let path = format!("{page}/plans");
+        async move { handler.post_form(&path, &fields).await }
+    };
+    let refused = plan(&[("sfs_water", "-3")]).await;
+    assert_eq!(refused.status().as_u16(), 422);
+    assert!(refused.text().await.unwrap().contains("cannot be negative"));
+    // £1,100 in, £1,000 out across the sections: £100 left, less than £108.33 a month.
+    let recorded = plan(&[
+        ("sfs_earnings", "900"),
+        ("sfs_benefits", "200"),
+        ("sfs_home_and_contents", "600"),
+        ("sfs_food_and_housekeeping", "250"),
+        ("sfs_savings", "50"),
+        ("sfs_priority_debts", "100"),
+        ("sfs_utilities", ""),
+    ])
+    .await;
+    let html = recorded.text().await.unwrap();
+    assert!(
+        html.contains("£108.33 a month, more than the £100.00 a month left"),
+        "{html}"
+    );
+    let stored: Option<String> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::plans;
+        plans::table
+            .select(plans::income_expenditure)
+            .first(conn)
+            .unwrap()
+    });
+    let stored: Value = serde_json::from_str(&stored.unwrap()).unwrap();
+    assert_eq!(stored["benefits"], 20000);
+    assert_eq!(
+        stored.get("utilities"),
+        None,
+        "lines left empty are not recorded"
+    );
+}
