@@ -151,48 +151,39 @@ backend_test!(closed_cases_are_erased_when_the_clients_retention_period_ends);
 async fn closed_cases_are_erased_when_the_clients_retention_period_ends(app: TestApp) {
     app.state.clock.pin(tuesday_morning());
     let key = app.client_api_key(app.create_client("Tidy Council"));
-    let (status, body) = call(
-        &app,
-        &key,
-        "PUT",
-        "/api/v1/data-retention",
-        json!({"retention_days": 0}),
-    )
-    .await;
+    let set = |days: i64| {
+        call(
+            &app,
+            &key,
+            "PUT",
+            "/api/v1/data-retention",
+            json!({"retention_days": days}),
+        )
+    };
+    let (status, body) = set(0).await;
     assert_eq!(status, 422);
     assert!(body["fields"]["retention_days"].is_array());
-    let (status, _) = call(
-        &app,
-        &key,
-        "PUT",
-        "/api/v1/data-retention",
-        json!({"retention_days": 30}),
-    )
-    .await;
-    assert_eq!(status, 200);
+    assert_eq!(set(30).await.0, 200);
     let (_, saved) = call(&app, &key, "GET", "/api/v1/data-retention", Value::Null).await;
     assert_eq!(saved["retention_days"], 30);
 
+    // A case referred, called and closed (declined) on each of two days.
     let (_, token) = app.staff_token("handler");
-    let early = refer(&app, &key, referral("OLD-1")).await;
-    let (_, claimed) = next_call(&app, &token).await;
-    outcome(
-        &app,
-        &token,
-        &claimed["case"]["id"],
-        json!({"outcome": "declined"}),
-    )
-    .await;
-    app.state.clock.pin(tuesday_morning() + Duration::days(20));
-    let later = refer(&app, &key, referral("NEW-1")).await;
-    let (_, claimed) = next_call(&app, &token).await;
-    outcome(
-        &app,
-        &token,
-        &claimed["case"]["id"],
-        json!({"outcome": "declined"}),
-    )
-    .await;
+    let mut closed = Vec::new();
+    for (reference, day) in [("OLD-1", 0), ("NEW-1", 20)] {
+        app.state.clock.pin(tuesday_morning() + Duration::days(day));
+        closed.push(refer(&app, &key, referral(reference)).await);
+        let (_, claimed) = next_call(&app, &token).await;
+        let (_, case) = outcome(
+            &app,
+            &token,
+            &claimed["case"]["id"],
+            json!({"outcome": "declined"}),
+        )
+        .await;
+        assert_eq!(case["status"], "closed");
+    }
+    let [early, later] = [closed[0].clone(), closed[1].clone()];
     let open = refer(&app, &key, referral("OPEN-1")).await;
 
     // 31 days after the first closed: only it is past the 30 days.
