@@ -13,6 +13,8 @@ pub use policy::ContactPolicy;
 pub use rules::{next_contact, ContactHistory, HoldPeriod, NextContact};
 
 #[cfg(test)]
+mod limit_tests;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::backend_test;
 use crate::helpers::{app::spawn_with, Backend, TestApp};
-use crate::queue::{next_call, outcome, refer};
+use crate::queue::{next_call, refer};
 use crate::referrals::{referral, tuesday_morning};
 use outreach::mail::catcher::SmtpSink;
 
@@ -316,58 +316,6 @@ async fn asking_for_a_change_queues_a_callback_and_refuses_card_numbers(app: Tes
     assert!(page.contains("Fortnightly would suit my pay better"));
 }
 
-backend_test!(plan_requests_are_validated_in_the_handlers_terms);
-async fn plan_requests_are_validated_in_the_handlers_terms(app: TestApp) {
-    let (token, case_id, _) = case_with_plan(&app).await;
-    let response = app
-        .api()
-        .post(app.url(&format!("/api/v1/cases/{case_id}/plans")))
-        .bearer_auth(&token)
-        .json(&json!({"amount_minor": 999999999, "currency": "GBP", "frequency": "daily", "first_payment_on": "2026-01-01", "email": "x"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 422);
-    let body: Value = response.json().await.unwrap();
-    for field in ["amount_minor", "frequency", "first_payment_on", "email"] {
-        assert!(body["fields"][field].is_array(), "{field}: {body}");
-    }
-    let versions: i64 = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        outreach::db::schema::plans::table
-            .count()
-            .get_result(conn)
-            .unwrap()
-    });
-    assert_eq!(versions, 1, "nothing saved");
-    // Only the handler on the call proposes a plan; once the call ends, nobody does.
-    let valid = json!({"amount_minor": 1000, "currency": "GBP", "frequency": "weekly", "first_payment_on": "2026-03-16", "email": "someone@example.org"});
-    let propose = |token: String| {
-        app.api()
-            .post(app.url(&format!("/api/v1/cases/{case_id}/plans")))
-            .bearer_auth(token)
-            .json(&valid)
-            .send()
-    };
-    let (_, other) = app.staff_token("handler");
-    assert_eq!(propose(other).await.unwrap().status().as_u16(), 409);
-    outcome(&app, &token, &case_id, json!({"outcome": "declined"})).await;
-    assert_eq!(propose(token.clone()).await.unwrap().status().as_u16(), 409);
-    let (versions, mails): (i64, i64) = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use outreach::db::schema::{outbox, plans};
-        (
-            plans::table.count().get_result(conn).unwrap(),
-            outbox::table.count().get_result(conn).unwrap(),
-        )
-    });
-    assert_eq!(
-        (versions, mails),
-        (1, 1),
-        "no plan and no e-mail for a case not on a call"
-    );
-}
-
 backend_test!(stopping_emails_takes_effect_at_once);
 async fn stopping_emails_takes_effect_at_once(app: TestApp) {
     let (token, case_id, _) = case_with_plan(&app).await;
@@ -412,72 +360,4 @@ async fn stopping_emails_takes_effect_at_once(app: TestApp) {
         outbox.order(id.asc()).select(status).load(conn).unwrap()
     });
     assert_eq!(statuses, ["sent", "suppressed"]);
-}
-
-backend_test!(the_call_page_takes_income_and_spending_in_the_standard_financial_statements_lines);
-async fn the_call_page_takes_income_and_spending_in_the_standard_financial_statements_lines(
-    app: TestApp,
-) {
-    app.state.clock.pin(tuesday_morning());
-    let key = app.client_api_key(app.create_client("Statement Water"));
-    let case = refer(&app, &key, referral("SFS-1")).await;
-    let handler = app.login_as("handler", None).await;
-    handler.post_form("/queue/next", &[]).await;
-    let page = format!("/calls/{}", case["id"]);
-    let (_, html) = handler.get_text(&page).await;
-    for line in [
-        "Benefits and tax credits",
-        "Food and housekeeping",
-        "Priority debts",
-        "Savings",
-    ] {
-        assert!(html.contains(line), "{line}");
-    }
-    let plan = |lines: &'static [(&'static str, &'static str)]| {
-        let mut fields = vec![
-            ("amount", "25.00"),
-            ("frequency", "weekly"),
-            ("first_payment_on", "2026-03-16"),
-            ("email", "ann@example.org"),
-            ("affordability_note", ""),
-        ];
-        fields.extend_from_slice(lines);
-        let handler = &handler;
-        let path = format!("{page}/plans");
-        async move { handler.post_form(&path, &fields).await }
-    };
-    let refused = plan(&[("sfs_water", "-3")]).await;
-    assert_eq!(refused.status().as_u16(), 422);
-    assert!(refused.text().await.unwrap().contains("cannot be negative"));
-    // £1,100 in, £1,000 out across the sections: £100 left, less than £108.33 a month.
-    let recorded = plan(&[
-        ("sfs_earnings", "900"),
-        ("sfs_benefits", "200"),
-        ("sfs_home_and_contents", "600"),
-        ("sfs_food_and_housekeeping", "250"),
-        ("sfs_savings", "50"),
-        ("sfs_priority_debts", "100"),
-        ("sfs_utilities", ""),
-    ])
-    .await;
-    let html = recorded.text().await.unwrap();
-    assert!(
-        html.contains("£108.33 a month, more than the £100.00 a month left"),
-        "{html}"
-    );
-    let stored: Option<String> = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use outreach::db::schema::plans;
-        plans::table
-            .select(plans::income_expenditure)
-            .first(conn)
-            .unwrap()
-    });
-    let stored: Value = serde_json::from_str(&stored.unwrap()).unwrap();
-    assert_eq!(stored["benefits"], 20000);
-    assert_eq!(
-        stored.get("utilities"),
-        None,
-        "lines left empty are not recorded"
-    );
 }

@@ -140,7 +140,7 @@ fn fixture(app: &TestApp) -> (i64, i64) {
     (a, b)
 }
 
-async fn report(app: &TestApp, key: &str, query: &str) -> Value {
+pub async fn report(app: &TestApp, key: &str, query: &str) -> Value {
     let response = app
         .api()
         .get(app.url(&format!("/api/v1/reports/re-engagement?{query}")))
@@ -152,7 +152,7 @@ async fn report(app: &TestApp, key: &str, query: &str) -> Value {
     response.json().await.unwrap()
 }
 
-fn check(measures: &Value, expected: &[(&str, Value)]) {
+pub fn check(measures: &Value, expected: &[(&str, Value)]) {
     for (name, value) in expected {
         assert_eq!(&measures[name], value, "{name} in {measures}");
     }
@@ -390,57 +390,4 @@ async fn scheduled_reports_are_queued_once_per_period(app: TestApp) {
     });
     assert_eq!(again, 0, "once per period");
     assert_eq!(crate::plans::drain(&app).await, 1, "it renders and sends");
-}
-
-backend_test!(a_call_ending_vulnerable_and_escalated_counts_as_vulnerable_identified);
-async fn a_call_ending_vulnerable_and_escalated_counts_as_vulnerable_identified(app: TestApp) {
-    app.state.clock.pin(crate::referrals::tuesday_morning());
-    let client_id = app.create_client("Escalating Co");
-    let key = app.client_api_key(client_id);
-    crate::queue::refer(&app, &key, crate::referrals::referral("V-1")).await;
-    let (_, token) = app.staff_token("handler");
-    let (_, call) = crate::queue::next_call(&app, &token).await;
-    let (_, case) = crate::queue::outcome(
-        &app,
-        &token,
-        &call["case"]["id"],
-        serde_json::json!({"outcome": "vulnerable_escalated"}),
-    )
-    .await;
-    assert!(case["status"].is_string(), "{case}");
-    let r = report(&app, &key, "from=2026-03-01&to=2026-03-31&group_by=month").await;
-    check(
-        &r["periods"][0]["measures"],
-        &[("contacted", 1.into()), ("vulnerable_identified", 1.into())],
-    );
-}
-
-backend_test!(a_customer_back_in_touch_with_the_client_counts_as_re_engaged);
-async fn a_customer_back_in_touch_with_the_client_counts_as_re_engaged(app: TestApp) {
-    app.state.clock.pin(crate::referrals::tuesday_morning());
-    let key = app.client_api_key(app.create_client("Reconnected Co"));
-    crate::queue::refer(&app, &key, crate::referrals::referral("R-1")).await;
-    let (_, token) = app.staff_token("handler");
-    let (_, call) = crate::queue::next_call(&app, &token).await;
-    let (status, case) = crate::queue::outcome(
-        &app,
-        &token,
-        &call["case"]["id"],
-        serde_json::json!({"outcome": "re_engaged_with_client", "notes": "Rang the council yesterday"}),
-    )
-    .await;
-    assert_eq!(
-        (status, &case["status"]),
-        (200, &Value::from("closed")),
-        "{case}"
-    );
-    let r = report(&app, &key, "from=2026-03-01&to=2026-03-31&group_by=month").await;
-    check(
-        &r["periods"][0]["measures"],
-        &[
-            ("contacted", 1.into()),
-            ("re_engaged", 1.into()),
-            ("re_engagement_rate", 1.0.into()),
-        ],
-    );
 }

@@ -1,0 +1,52 @@
+//! Staff's own text (scripts, directory entries, emergency notes) goes through the payment-data
+//! guard like customers' and clients' text.
+
+use crate::backend_test;
+use crate::helpers::TestApp;
+
+backend_test!(staff_text_is_refused_when_it_carries_payment_data);
+async fn staff_text_is_refused_when_it_carries_payment_data(app: TestApp) {
+    let card = "Pay by card 4111 1111 1111 1111";
+    let supervisor = app.login_as("supervisor", None).await;
+    let script = format!(
+        "{{% block no_payment %}}I will not take a payment today.{{% endblock no_payment %}}{card}"
+    );
+    let refused = supervisor
+        .post_form(
+            "/supervisor/scripts",
+            &[("body", &script), ("action", "save")],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    assert!(refused.text().await.unwrap().contains("card number"));
+    let admin = app.login_as("admin", None).await;
+    let refused = admin
+        .post_form(
+            "/admin/emergency-contacts",
+            &[
+                ("region", "wales"),
+                ("service", "Police"),
+                ("phone", "101"),
+                ("note", card),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let stored: (i64, i64) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::{emergency_contacts, script_versions};
+        (
+            emergency_contacts::table
+                .filter(emergency_contacts::note.like("%4111%"))
+                .count()
+                .get_result(conn)
+                .unwrap(),
+            script_versions::table
+                .filter(script_versions::body.like("%4111%"))
+                .count()
+                .get_result(conn)
+                .unwrap(),
+        )
+    });
+    assert_eq!(stored, (0, 0), "never stored");
+}
