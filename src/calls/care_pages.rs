@@ -195,7 +195,8 @@ async fn lift_hold(
         (path.into_inner(), supervisor.actor(), state.clock.now());
     db::run_write(&state.pool, move |conn| {
         let case = cases::store::find(conn, case_id)?;
-        hold_requests::lift(conn, actor, &case, hold_id, now).map(|_| ())
+        let supervisor = hold_requests::Lifter::Supervisor;
+        hold_requests::lift(conn, actor, supervisor, &case, hold_id, now).map(|_| ())
     })
     .await?;
     Ok(redirect(&format!("/calls/{case_id}")))

@@ -20,7 +20,7 @@ use crate::{
     db,
     error::{AppError, AppResult, FieldErrors},
     queue::{self, breaks, Claim},
-    scheduling::rules::hours_close,
+    scheduling::rules::{call_may_continue, hours_close},
     state::AppState,
     web::{redirect, Page},
 };
@@ -298,8 +298,18 @@ async fn renew(
     _form: CsrfForm<serde::de::IgnoredAny>,
 ) -> AppResult<HttpResponse> {
     let case_id = path.into_inner();
-    let (user_id, now) = (staff.id, state.clock.now_naive());
+    let (user_id, now) = (staff.id, state.clock.now());
+    let reference = state.reference.clone();
     let renewed = db::run(&state.pool, move |conn| {
+        let case = cases::store::find(conn, case_id)?;
+        let policy = reference.policy(conn, case.client_id, &case.region)?;
+        let calendar = reference.calendar(conn, &case.region)?;
+        if !call_may_continue(&policy, &case.zones(), &calendar, now) {
+            return Err(AppError::Conflict(
+                "Their contact hours ended over an hour ago: the claim is not renewed, and the case goes back on schedule when it runs out.".into(),
+            ));
+        }
+        let now = now.naive_utc();
         queue::store::renew(conn, case_id, user_id, now, now + lease())
     })
     .await?;

@@ -83,8 +83,7 @@ pub fn record(
         script_version_id,
     } = report;
     let at = now.naive_utc();
-    let case = cases::store::find(conn, case_id)?;
-    case.ensure_claimed_by(handler_id, at)?;
+    let case = cases::store::find_claimed_by(conn, case_id, handler_id, at)?;
     let conversation = outcome.is_conversation();
 
     diesel::insert_into(contact_attempts::table)

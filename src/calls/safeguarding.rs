@@ -98,8 +98,7 @@ pub fn record_vulnerability(
     now: NaiveDateTime,
 ) -> AppResult<()> {
     request.check().map_err(AppError::fields)?;
-    let case = cases::store::find(conn, case_id)?;
-    case.ensure_claimed_by(staff_id, now)?;
+    let case = cases::store::find_claimed_by(conn, case_id, staff_id, now)?;
     diesel::insert_into(vulnerabilities::table)
         .values((
             vulnerabilities::case_id.eq(case_id),

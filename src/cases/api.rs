@@ -150,7 +150,14 @@ pub async fn lift_hold(
     );
     let answer = db::run_write(&state.pool, move |conn| {
         let case = store::find_for_client(conn, client_id, case_id)?;
-        hold_requests::lift(conn, actor, &case, hold_id, now)?;
+        hold_requests::lift(
+            conn,
+            actor,
+            hold_requests::Lifter::Client,
+            &case,
+            hold_id,
+            now,
+        )?;
         case_holds(conn, client_id, case_id)
     })
     .await?;

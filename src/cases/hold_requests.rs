@@ -107,6 +107,7 @@ pub fn place(
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
     let hold = request.check(now).map_err(AppError::fields)?;
+    let case = &store::find_locked(conn, case.id)?;
     let id = holds::place(
         conn,
         holds::NewHold {
@@ -141,20 +142,35 @@ pub fn place(
     Ok(id)
 }
 
+/// Who is lifting a hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lifter {
+    /// A client, for the holds it may place itself.
+    Client,
+    /// An Outreach supervisor, for any hold.
+    Supervisor,
+}
+
 /// Lifts one of `case`'s holds and schedules the case again under the rules (a closed case stays
 /// closed). For a mental-health crisis Breathing Space this records that treatment ended: the
-/// protection runs 30 more days. `NotFound` for a hold of another case.
+/// protection runs 30 more days. `NotFound` for a hold of another case. A client may not lift
+/// what staff placed for the customer's safety (risk to life, escalated vulnerability).
 pub fn lift(
     conn: &mut DbConn,
     actor: Actor,
+    who: Lifter,
     case: &Case,
     hold_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<holds::Lifted> {
-    let (held_case, lifted) = holds::lift(conn, hold_id, now.naive_utc())?;
-    if held_case != case.id {
-        return Err(AppError::NotFound);
+    let kind = holds::kind_of(conn, case.id, hold_id)?.ok_or(AppError::NotFound)?;
+    if who == Lifter::Client && !KINDS.contains(&kind.as_str()) {
+        return Err(AppError::Conflict(
+            "Outreach staff placed this hold for the customer's safety: only an Outreach supervisor can lift it."
+                .into(),
+        ));
     }
+    let lifted = holds::lift(conn, case.id, hold_id, now.naive_utc())?;
     schedule::reschedule(conn, case, now)?;
     let entry = match lifted {
         holds::Lifted::Now => audit::Entry::new("hold_lifted", "case", Some(case.id)),

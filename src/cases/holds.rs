@@ -52,13 +52,29 @@ pub fn place(conn: &mut DbConn, hold: NewHold<'_>, now: NaiveDateTime) -> AppRes
     Ok(crate::db::portable::get_result(insert, conn)?)
 }
 
-/// Lifts a hold; returns its case id and what happened. Lifting a mental-health crisis
-/// Breathing Space records that treatment ended: by law the moratorium runs 30 more days, so
-/// the hold gets that end date instead of ending now. `NotFound` for an unknown hold.
-pub fn lift(conn: &mut DbConn, hold_id: i64, now: NaiveDateTime) -> AppResult<(i64, Lifted)> {
-    let (case_id, kind, ends_at): (i64, String, Option<NaiveDateTime>) = holds::table
+/// A hold's kind, if `hold_id` is one of `case_id`'s holds.
+pub fn kind_of(conn: &mut DbConn, case_id: i64, hold_id: i64) -> AppResult<Option<String>> {
+    Ok(holds::table
         .find(hold_id)
-        .select((holds::case_id, holds::kind, holds::ends_at))
+        .filter(holds::case_id.eq(case_id))
+        .select(holds::kind)
+        .first(conn)
+        .optional()?)
+}
+
+/// Lifts one of `case_id`'s holds and says what happened. Lifting a mental-health crisis
+/// Breathing Space records that treatment ended: by law the moratorium runs 30 more days, so
+/// the hold gets that end date instead of ending now. `NotFound` for a hold of another case.
+pub fn lift(
+    conn: &mut DbConn,
+    case_id: i64,
+    hold_id: i64,
+    now: NaiveDateTime,
+) -> AppResult<Lifted> {
+    let (kind, ends_at): (String, Option<NaiveDateTime>) = holds::table
+        .find(hold_id)
+        .filter(holds::case_id.eq(case_id))
+        .select((holds::kind, holds::ends_at))
         .first(conn)?;
     if kind == MENTAL_HEALTH_BREATHING_SPACE {
         if let Some(end) = ends_at {
@@ -72,13 +88,13 @@ pub fn lift(conn: &mut DbConn, hold_id: i64, now: NaiveDateTime) -> AppResult<(i
             .filter(holds::lifted_at.is_null())
             .set(holds::ends_at.eq(end))
             .execute(conn)?;
-        return Ok((case_id, Lifted::EndsAt(end)));
+        return Ok(Lifted::EndsAt(end));
     }
     diesel::update(holds::table.find(hold_id))
         .filter(holds::lifted_at.is_null())
         .set(holds::lifted_at.eq(now))
         .execute(conn)?;
-    Ok((case_id, Lifted::Now))
+    Ok(Lifted::Now)
 }
 
 #[derive(Queryable, Serialize, Debug)]

@@ -16,6 +16,30 @@ pub fn find(conn: &mut DbConn, case_id: i64) -> AppResult<Case> {
         .first(conn)?)
 }
 
+/// The case, locked against other writers until the transaction ends (on PostgreSQL; SQLite
+/// runs one write transaction at a time anyway), so what is decided from it stays true until it
+/// is written: a plan or a note recorded on a call, or an erasure, never interleaves with another.
+pub fn find_locked(conn: &mut DbConn, case_id: i64) -> AppResult<Case> {
+    if let DbConn::Postgres(pg) = conn {
+        diesel::sql_query("SELECT id FROM cases WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::BigInt, _>(case_id)
+            .execute(pg)?;
+    }
+    find(conn, case_id)
+}
+
+/// The case, locked, if `handler_id` holds a live claim on it (see [`Case::ensure_claimed_by`]).
+pub fn find_claimed_by(
+    conn: &mut DbConn,
+    case_id: i64,
+    handler_id: i64,
+    now: NaiveDateTime,
+) -> AppResult<Case> {
+    let case = find_locked(conn, case_id)?;
+    case.ensure_claimed_by(handler_id, now)?;
+    Ok(case)
+}
+
 /// A case only if it belongs to `client_id`; another client's case is "not found", never
 /// "forbidden", so ids reveal nothing.
 pub fn find_for_client(conn: &mut DbConn, client_id: i64, case_id: i64) -> AppResult<Case> {

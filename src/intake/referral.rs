@@ -73,12 +73,16 @@ impl ReferralRequest {
         };
         let mut mistyped = FieldErrors::new();
         for name in TEXT_FIELDS {
-            if fields
-                .get(name)
-                .is_some_and(|v| !v.is_string() && !v.is_null())
-            {
-                fields.remove(name);
-                mistyped.insert(name.into(), vec!["must be text (a JSON string)".into()]);
+            match fields.get(name) {
+                // Absent, as if left out: a required one is then reported as required.
+                Some(Value::Null) => {
+                    fields.remove(name);
+                }
+                Some(v) if !v.is_string() => {
+                    fields.remove(name);
+                    mistyped.insert(name.into(), vec!["must be text (a JSON string)".into()]);
+                }
+                _ => {}
             }
         }
         let zones_ok = |v: &Value| {
@@ -93,8 +97,15 @@ impl ReferralRequest {
                 vec!["must be a list of time zone names, e.g. [\"Europe/Paris\"]".into()],
             );
         }
-        // Every field left has a type the request accepts.
-        let request: ReferralRequest = serde_json::from_value(Value::Object(fields)).ok()?;
+        // Every field left has a type the request accepts; should one not, say so (not "not an
+        // object").
+        let request: ReferralRequest = match serde_json::from_value(Value::Object(fields)) {
+            Ok(request) => request,
+            Err(e) => {
+                mistyped.insert("referral".into(), vec![format!("could not be read: {e}")]);
+                return Some(Err(mistyped));
+            }
+        };
         Some(match request.parse() {
             Ok(referral) if mistyped.is_empty() => Ok(referral),
             Ok(_) => Err(mistyped),

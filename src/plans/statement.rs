@@ -133,7 +133,7 @@ pub const LINES: [Line; 23] = [
 
 /// The lines a form shows (the detailed ones, not the old totals).
 pub fn form_lines() -> impl Iterator<Item = &'static Line> {
-    LINES.iter().filter(|l| !l.key.ends_with("_minor"))
+    LINES.iter().filter(|l| !is_old_total(l))
 }
 
 /// A section of the form, with its lines as (key, label).
@@ -157,6 +157,14 @@ pub fn form_sections() -> Vec<FormSection> {
         .collect()
 }
 
+/// A billion a month in any currency's minor units is beyond any household: larger is a typing
+/// mistake (and the sums stay far from overflowing).
+pub const MAX_LINE_MINOR: i64 = 100_000_000_000;
+
+fn is_old_total(line: &Line) -> bool {
+    line.key.ends_with("_minor")
+}
+
 fn find(key: &str) -> Option<&'static Line> {
     LINES.iter().find(|l| l.key == key)
 }
@@ -171,28 +179,40 @@ pub struct IncomeExpenditure {
 }
 
 impl IncomeExpenditure {
-    /// Field errors (keyed `income_expenditure.<line>`) for unknown lines and negative amounts.
+    /// Field errors (keyed `income_expenditure.<line>`): unknown lines, amounts below zero or
+    /// beyond any household's, and a section given both line by line and as an old total.
     pub fn problems(&self) -> Vec<(String, String)> {
         self.lines
             .iter()
             .filter_map(|(key, amount)| {
                 let field = format!("income_expenditure.{key}");
-                if find(key).is_none() {
+                let Some(line) = find(key) else {
                     let known: Vec<&str> = form_lines().map(|l| l.key).collect();
-                    Some((
-                        field,
-                        format!(
-                            "is not a Standard Financial Statement line; use {}",
-                            known.join(", ")
-                        ),
-                    ))
-                } else if *amount < 0 {
-                    Some((field, "cannot be negative".into()))
+                    let message = format!(
+                        "is not a Standard Financial Statement line; use {}",
+                        known.join(", ")
+                    );
+                    return Some((field, message));
+                };
+                let problem = if *amount < 0 {
+                    "cannot be negative".to_string()
+                } else if *amount > MAX_LINE_MINOR {
+                    format!("must be at most {MAX_LINE_MINOR} (minor units a month)")
+                } else if is_old_total(line) && self.has_detail_in(line.section) {
+                    "give the section's lines or its total, not both".to_string()
                 } else {
-                    None
-                }
+                    return None;
+                };
+                Some((field, problem))
             })
             .collect()
+    }
+
+    fn has_detail_in(&self, section: Section) -> bool {
+        self.lines
+            .keys()
+            .filter_map(|key| find(key))
+            .any(|line| line.section == section && !is_old_total(line))
     }
 
     /// A section's monthly total.
@@ -260,5 +280,21 @@ mod tests {
         assert_eq!(problems[0].1, "cannot be negative");
         assert_eq!(problems[1].0, "income_expenditure.yacht");
         assert!(problems[1].1.contains("earnings, benefits"));
+        let problems = statement(&[
+            ("earnings", i64::MAX),
+            ("benefits", 1),
+            ("monthly_income_minor", 5),
+            ("fixed_costs_minor", 5),
+        ])
+        .problems();
+        let named: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            named,
+            [
+                "income_expenditure.earnings",
+                "income_expenditure.monthly_income_minor"
+            ],
+            "a huge line, and income twice; a total alone is fine"
+        );
     }
 }

@@ -235,6 +235,23 @@ pub fn hours_close(
     }
 }
 
+/// How long after the customer's contact hours end a call that began in them may go on (and
+/// its claim be renewed) so its outcome can be recorded.
+pub const CALL_OVERRUN_MINUTES: i64 = 60;
+
+/// Whether a call begun inside the contact hours may still be going on at `now`: the hours are
+/// open, or closed less than [`CALL_OVERRUN_MINUTES`] ago.
+pub fn call_may_continue(
+    policy: &ContactPolicy,
+    zones: &[Tz],
+    holidays: &HolidayCalendar,
+    now: DateTime<Utc>,
+) -> bool {
+    let overrun_start = now - Duration::minutes(CALL_OVERRUN_MINUTES);
+    hours_close(policy, zones, holidays, now).is_some()
+        || hours_close(policy, zones, holidays, overrun_start).is_some_and(|closed| closed <= now)
+}
+
 /// Whether a call may start at `now` (the check made again when a handler claims a case).
 pub fn may_call_now(
     policy: &ContactPolicy,

@@ -275,8 +275,7 @@ async fn record_support(
         .collect();
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
     db::run_write(&state.pool, move |conn| {
-        let case = crate::cases::store::find(conn, case_id)?;
-        case.ensure_claimed_by(user_id, now)?;
+        let case = crate::cases::store::find_claimed_by(conn, case_id, user_id, now)?;
         diesel::update(cases::table.find(case_id))
             .set(cases::needs.eq(needs.join(",")))
             .execute(conn)?;

@@ -133,3 +133,52 @@ async fn a_supervisor_places_a_hold_from_the_case_page(app: TestApp) {
         .await;
     assert_eq!(refused.status().as_u16(), 403, "supervisors only");
 }
+
+backend_test!(a_client_cannot_lift_a_safety_hold_or_reach_another_cases_hold);
+async fn a_client_cannot_lift_a_safety_hold_or_reach_another_cases_hold(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Worried Water"));
+    let case = refer(&app, &key, referral("RISK-1")).await;
+    let (_, token) = app.staff_token("handler");
+    next_call(&app, &token).await;
+    let raised = app
+        .api()
+        .post(app.url(&format!("/api/v1/cases/{}/escalations", case["id"])))
+        .bearer_auth(&token)
+        .json(&json!({"kind": "risk_to_life"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raised.status().as_u16(), 201);
+    let holds = format!("/api/v1/cases/{}/holds", case["id"]);
+    let (_, listed) = send(&app, &key, &holds, None).await;
+    let risk_hold = listed["holds"][0]["id"].as_i64().unwrap();
+    assert_eq!(listed["holds"][0]["kind"], "risk_to_life");
+    let (status, body) = send(
+        &app,
+        &key,
+        &format!("{holds}/{risk_hold}/lift"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("only an Outreach supervisor"));
+    let (_, still) = send(&app, &key, &holds, None).await;
+    assert_eq!(still["case"]["status"], "on_hold");
+
+    // Another client's hold, named through this client's own case: not found, whatever it is.
+    let other_key = app.client_api_key(app.create_client("Other Co"));
+    let other = refer(&app, &other_key, referral("OTHER-1")).await;
+    let other_holds = format!("/api/v1/cases/{}/holds", other["id"]);
+    let (status, _) = send(
+        &app,
+        &other_key,
+        &format!("{other_holds}/{risk_hold}/lift"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 404);
+}

@@ -67,6 +67,8 @@ async fn a_client_exports_everything_held_about_its_customer(app: TestApp) {
     assert_eq!(export["plans"][0]["email"], "ann@example.org");
     assert_eq!(export["emails"][0]["to"], "ann@example.org");
     assert_eq!(export["erased_at"], Value::Null);
+    assert_eq!(export["staff_records"]["follow_ups"], json!([]));
+    assert!(export["plans"][0]["change_asked_at"].is_null());
     let other = app.client_api_key(app.create_client("Not Theirs"));
     assert_eq!(call(&app, &other, "GET", &path, Value::Null).await.0, 404);
 }
@@ -143,8 +145,43 @@ async fn erasure_removes_the_person_and_keeps_the_figures(app: TestApp) {
     app.state.clock.pin(tuesday_morning() + Duration::days(1));
     let (status, again) = call(&app, &key, "POST", &erase, json!({})).await;
     assert_eq!((status, &again["erased_at"]), (200, &erased["erased_at"]));
+    assert_ne!(
+        export["case"]["reference"], "P-1",
+        "the client's reference identifies them too"
+    );
+    let erased_twice = app.with_conn(|conn| {
+        let case = outreach::cases::store::find(conn, case_id.as_i64().unwrap()).unwrap();
+        let actor = outreach::audit::Actor::System;
+        let why = outreach::cases::privacy::Erasure::Request;
+        outreach::cases::privacy::erase(conn, actor, &case, why, tuesday_morning().naive_utc())
+            .unwrap()
+    });
+    assert!(
+        !erased_twice,
+        "a second erasure finds the first and does nothing"
+    );
+}
+
+backend_test!(an_erased_customer_is_never_called);
+async fn an_erased_customer_is_never_called(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Forgetful Co"));
+    let case = refer(&app, &key, referral("E-1")).await;
+    assert_eq!(case["status"], "queued", "due now");
+    let (status, _) = call(
+        &app,
+        &key,
+        "POST",
+        &format!("/api/v1/cases/{}/erase", case["id"]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200);
     let (_, token) = app.staff_token("handler");
-    assert_eq!(next_call(&app, &token).await.0, 204, "never called again");
+    assert_eq!(next_call(&app, &token).await.0, 204);
+    // The same reference sent again later is a new customer, not the erased one.
+    let again = refer(&app, &key, referral("E-1")).await;
+    assert_ne!(again["id"], case["id"]);
 }
 
 backend_test!(closed_cases_are_erased_when_the_clients_retention_period_ends);

@@ -341,3 +341,23 @@ async fn a_call_held_past_the_end_of_contact_hours_is_not_started(app: TestApp) 
     assert_eq!(stored["status"], "scheduled");
     assert_eq!(stored["next_contact_at"], "2026-03-11T08:00:00Z");
 }
+
+backend_test!(a_claim_is_renewed_for_an_hour_after_contact_hours_end_and_no_longer);
+async fn a_claim_is_renewed_for_an_hour_after_contact_hours_end_and_no_longer(app: TestApp) {
+    let evening = tuesday_morning() + Duration::hours(9) + Duration::minutes(58);
+    app.state.clock.pin(evening);
+    let key = app.client_api_key(app.create_client("Overrun Co"));
+    let case = refer(&app, &key, referral("O-1")).await;
+    let handler = app.login_as("handler", None).await;
+    handler.post_form("/queue/next", &[]).await;
+    let renew = format!("/calls/{}/renew", case["id"]);
+    // A call begun at 19:58 may run on: the open page keeps the claim until 21:00…
+    for minutes in [12, 26, 40, 54] {
+        app.state.clock.pin(evening + Duration::minutes(minutes));
+        assert_eq!(handler.post_form(&renew, &[]).await.status().as_u16(), 303);
+    }
+    // …and not after: the claim runs out at 21:07 and the case goes back on schedule.
+    app.state.clock.pin(evening + Duration::minutes(64));
+    let refused = handler.post_form(&renew, &[]).await;
+    assert_eq!(refused.status().as_u16(), 409);
+}

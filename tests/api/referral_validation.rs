@@ -76,6 +76,14 @@ async fn values_of_the_wrong_type_are_named_with_the_other_mistakes(app: TestApp
         body["fields"]["currency"].is_array(),
         "the other fields are still checked: {body}"
     );
+    let mut nameless = referral("T-2");
+    nameless["name"] = Value::Null;
+    let response = post(&app, &key, &nameless).await;
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["fields"]["name"][0], "is required (at most 200 characters)",
+        "null is absent: {body}"
+    );
     let response = post(&app, &key, &json!(["not a referral"])).await;
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["results"][0]["status"], 422, "{answer}");

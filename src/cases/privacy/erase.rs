@@ -27,6 +27,7 @@ pub fn erase(
     why: Erasure,
     now: NaiveDateTime,
 ) -> AppResult<bool> {
+    let case = &store::find_locked(conn, case.id)?;
     let id = case.id;
     // The erasure row is the claim on the work: a second erasure (another instance's retention
     // run, a repeated request) finds it and does nothing.
@@ -57,6 +58,9 @@ pub fn erase(
     diesel::update(cases::table.find(id))
         .set((
             cases::customer_name.eq(ERASED),
+            // The client's reference (often its account number) identifies the person too; a
+            // new referral with it later is a new case.
+            cases::reference.eq(format!("{ERASED} {id}")),
             cases::email.eq(None::<String>),
             cases::phone.eq(None::<String>),
             cases::notes.eq(None::<String>),
@@ -107,7 +111,12 @@ pub fn erase(
     .set(outbox::status.eq("suppressed"))
     .execute(conn)?;
     diesel::update(outbox::table.filter(outbox::case_id.eq(id)))
-        .set((outbox::recipient.eq(""), outbox::payload.eq("{}")))
+        .set((
+            outbox::recipient.eq(""),
+            outbox::payload.eq("{}"),
+            // Delivery errors often quote the address.
+            outbox::last_error.eq(None::<String>),
+        ))
         .execute(conn)?;
     audit::record(
         conn,
@@ -119,49 +128,68 @@ pub fn erase(
     Ok(true)
 }
 
-/// Closed cases of clients with a retention period, closed longer ago than it: at most `limit`,
-/// oldest first.
-pub fn past_retention(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> AppResult<Vec<i64>> {
+/// Closed cases past their client's retention period, with the cutoff that made them due: per
+/// client, at most `per_client`, the longest closed first.
+pub fn past_retention(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    per_client: i64,
+) -> AppResult<Vec<(i64, NaiveDateTime)>> {
     use crate::db::schema::clients;
     let policies: Vec<(i64, i32)> = clients::table
         .filter(clients::retention_days.is_not_null())
+        .order(clients::id)
         .select((clients::id, clients::retention_days.assume_not_null()))
         .load(conn)?;
     let mut due = Vec::new();
     for (client_id, days) in policies {
         let cutoff = now - chrono::Duration::days(days.into());
-        let left = limit - due.len() as i64;
-        if left <= 0 {
-            break;
-        }
-        due.extend(
-            cases::table
-                .left_join(case_erasures::table)
-                .filter(cases::client_id.eq(client_id))
-                .filter(cases::status.eq(CaseStatus::Closed.as_str()))
-                .filter(cases::updated_at.lt(cutoff))
-                .filter(case_erasures::case_id.is_null())
-                .order(cases::updated_at)
-                .select(cases::id)
-                .limit(left)
-                .load::<i64>(conn)?,
-        );
+        let cases: Vec<i64> = cases::table
+            .left_join(case_erasures::table)
+            .filter(cases::client_id.eq(client_id))
+            .filter(cases::status.eq(CaseStatus::Closed.as_str()))
+            .filter(cases::updated_at.lt(cutoff))
+            .filter(case_erasures::case_id.is_null())
+            .order(cases::updated_at)
+            .select(cases::id)
+            .limit(per_client)
+            .load(conn)?;
+        due.extend(cases.into_iter().map(|id| (id, cutoff)));
     }
     Ok(due)
 }
 
-/// Erases the cases whose client's retention period has run out, a batch at a time, each in its
-/// own transaction; returns how many were erased. Safe with several instances running: each
-/// case is erased once (see [`erase`]).
+/// Erases every case whose client's retention period has run out, a batch per client at a time
+/// (so one client's backlog does not hold up another's), each case in its own transaction;
+/// returns how many were erased. Safe with several instances running: each case is erased once
+/// (see [`erase`]), and one reopened since it was listed is left alone.
 pub fn apply_retention(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<usize> {
-    const BATCH: i64 = 500;
+    const PER_CLIENT: i64 = 500;
+    // Bounds one run; whatever is left waits for the next.
+    const MAX_BATCHES: usize = 100;
     let mut erased = 0;
-    for case_id in past_retention(conn, now, BATCH)? {
-        let done = crate::db::write_transaction(conn, |conn| {
-            let case = store::find(conn, case_id)?;
-            erase(conn, Actor::System, &case, Erasure::Retention, now)
-        })?;
-        erased += usize::from(done);
+    for _ in 0..MAX_BATCHES {
+        let due = past_retention(conn, now, PER_CLIENT)?;
+        if due.is_empty() {
+            break;
+        }
+        let mut progressed = false;
+        for (case_id, cutoff) in due {
+            let done = crate::db::write_transaction(conn, |conn| {
+                let case = store::find_locked(conn, case_id)?;
+                let still_due =
+                    case.status == CaseStatus::Closed.as_str() && case.updated_at < cutoff;
+                if !still_due {
+                    return Ok(false);
+                }
+                erase(conn, Actor::System, &case, Erasure::Retention, now)
+            })?;
+            erased += usize::from(done);
+            progressed |= done;
+        }
+        if !progressed {
+            break;
+        }
     }
     Ok(erased)
 }

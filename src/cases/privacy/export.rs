@@ -9,8 +9,8 @@ use crate::{
     cases::Case,
     db::{
         schema::{
-            contact_attempts, holds, outbox, plans, support_links, support_organisations,
-            vulnerabilities,
+            contact_attempts, debriefs, escalations, follow_ups, holds, outbox, plans,
+            policy_exceptions, support_links, support_organisations, vulnerabilities,
         },
         DbConn,
     },
@@ -39,6 +39,8 @@ type PlanTerms = (
 type PlanRow = (
     PlanTerms,
     Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+    Option<String>,
     Option<String>,
     Option<String>,
 );
@@ -95,8 +97,10 @@ pub fn export(conn: &mut DbConn, case: &Case) -> AppResult<Value> {
                 plans::created_at,
             ),
             plans::confirmed_at,
+            plans::change_requested_at,
             plans::change_message,
             plans::income_expenditure,
+            plans::affordability_note,
         ))
         .load(conn)?;
     let support: Vec<SupportRow> = support_links::table
@@ -121,9 +125,10 @@ pub fn export(conn: &mut DbConn, case: &Case) -> AppResult<Value> {
             outbox::sent_at,
         ))
         .load(conn)?;
+    let erased_at = erased_at(conn, id)?;
     Ok(json!({
         "case": case,
-        "erased_at": maybe(erased_at(conn, id)?),
+        "erased_at": maybe(erased_at),
         "calls": calls.into_iter().map(|(when, outcome, conversation, notes)| json!({
             "attempted_at": at(when), "outcome": outcome, "conversation": conversation, "notes": notes,
         })).collect::<Vec<_>>(),
@@ -134,17 +139,67 @@ pub fn export(conn: &mut DbConn, case: &Case) -> AppResult<Value> {
             "drivers": drivers.split(',').collect::<Vec<_>>(), "consent": consent, "consent_how": how,
             "note": note, "recorded_at": at(when),
         })).collect::<Vec<_>>(),
-        "plans": plans.into_iter().map(|((version, amount, currency, frequency, first, email, status, created), confirmed, change, spending)| json!({
+        "plans": plans.into_iter().map(|((version, amount, currency, frequency, first, email, status, created), confirmed, change_at, change, spending, affordability)| json!({
             "version": version, "amount_minor": amount, "currency": currency, "frequency": frequency,
             "first_payment_on": first, "email": email, "status": status, "proposed_at": at(created),
-            "confirmed_at": maybe(confirmed), "change_asked_for": change,
+            "confirmed_at": maybe(confirmed), "change_asked_at": maybe(change_at), "change_asked_for": change,
             "income_and_spending": spending.and_then(|s| serde_json::from_str::<Value>(&s).ok()),
+            "affordability_note": affordability,
         })).collect::<Vec<_>>(),
+        "staff_records": staff_records(conn, id)?,
         "support_links": support.into_iter().map(|(organisation, channel, sent, opened)| json!({
             "organisation": organisation, "sent_by": channel, "sent_at": at(sent), "first_opened_at": maybe(opened),
         })).collect::<Vec<_>>(),
         "emails": emails.into_iter().map(|(kind, to, status, queued, sent)| json!({
             "kind": kind, "to": to, "status": status, "queued_at": at(queued), "sent_at": maybe(sent),
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+/// What staff wrote about the customer outside the call record: escalations, follow-ups after a
+/// difficult call, debriefs, and out-of-policy arrangements.
+fn staff_records(conn: &mut DbConn, id: i64) -> AppResult<Value> {
+    let escalations: Vec<(String, Option<String>, NaiveDateTime)> = escalations::table
+        .filter(escalations::case_id.eq(id))
+        .order(escalations::id)
+        .select((escalations::kind, escalations::note, escalations::raised_at))
+        .load(conn)?;
+    let follow_ups: Vec<(String, Option<String>, NaiveDateTime)> = follow_ups::table
+        .filter(follow_ups::case_id.eq(id))
+        .order(follow_ups::id)
+        .select((
+            follow_ups::reason,
+            follow_ups::note,
+            follow_ups::requested_at,
+        ))
+        .load(conn)?;
+    let debriefs: Vec<(String, NaiveDateTime)> = debriefs::table
+        .filter(debriefs::case_id.eq(id))
+        .order(debriefs::id)
+        .select((debriefs::body, debriefs::created_at))
+        .load(conn)?;
+    let exceptions: Vec<(String, String, String, NaiveDateTime)> = policy_exceptions::table
+        .filter(policy_exceptions::case_id.eq(id))
+        .order(policy_exceptions::id)
+        .select((
+            policy_exceptions::arrangement,
+            policy_exceptions::reason,
+            policy_exceptions::status,
+            policy_exceptions::created_at,
+        ))
+        .load(conn)?;
+    Ok(json!({
+        "escalations": escalations.into_iter().map(|(kind, note, when)| json!({
+            "kind": kind, "note": note, "raised_at": at(when),
+        })).collect::<Vec<_>>(),
+        "follow_ups": follow_ups.into_iter().map(|(reason, note, when)| json!({
+            "reason": reason, "note": note, "requested_at": at(when),
+        })).collect::<Vec<_>>(),
+        "debriefs": debriefs.into_iter().map(|(body, when)| json!({
+            "body": body, "written_at": at(when),
+        })).collect::<Vec<_>>(),
+        "arrangements": exceptions.into_iter().map(|(arrangement, reason, status, when)| json!({
+            "arrangement": arrangement, "reason": reason, "status": status, "proposed_at": at(when),
         })).collect::<Vec<_>>(),
     }))
 }
