@@ -95,7 +95,10 @@ pub fn build_pool(url: &str, size: u32, checkout_timeout: Duration) -> anyhow::R
     let size = size.max(1);
     let connections = r2d2::Pool::builder()
         .max_size(size)
-        .min_idle(Some(1))
+        // No connections opened in the background, only on demand (r2d2 opens them on its own
+        // threads): one still opening when the process exits crashed it at exit (a segfault in
+        // libpq's teardown, about one `outreach create-client` in three).
+        .min_idle(Some(0))
         .connection_timeout(checkout_timeout)
         // `checkout` tests connections, and only those not heard from for a while.
         .test_on_check_out(false)

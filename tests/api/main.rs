@@ -7,6 +7,7 @@ mod accounts;
 mod auth;
 mod browser;
 mod calls;
+mod cli;
 mod client_holds;
 mod concurrency;
 mod csv_import;
