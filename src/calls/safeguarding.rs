@@ -171,7 +171,7 @@ pub fn raise_risk_to_life(
     if let Some(Err(finding)) = note.map(payment_guard::check) {
         return Err(AppError::field("note", finding.message()));
     }
-    let case = cases::store::find(conn, case_id)?;
+    let case = cases::store::find_locked(conn, case_id)?;
     holds::place(
         conn,
         holds::NewHold {
@@ -184,8 +184,20 @@ pub fn raise_risk_to_life(
         },
         now,
     )?;
-    let held = cases::store::find(conn, case_id)?;
-    cases::schedule::reschedule(conn, &held, now.and_utc())?;
+    // The handler on the call keeps it: they still record what happened and the help offered,
+    // and recording the outcome puts the case on hold. Anyone else's claim ends now.
+    if case.ensure_claimed_by(staff_id, now).is_ok() {
+        super::welfare::request_follow_up(
+            conn,
+            staff_id,
+            Some(case_id),
+            "Risk to life raised on a call: debrief",
+            now,
+        )?;
+    } else {
+        let held = cases::store::find(conn, case_id)?;
+        cases::schedule::reschedule(conn, &held, now.and_utc())?;
+    }
     let escalation_id: i64 = crate::db::portable::get_result(
         diesel::insert_into(escalations::table)
             .values((

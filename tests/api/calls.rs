@@ -190,6 +190,37 @@ async fn vulnerability_needs_consent_and_raises_priority(app: TestApp) {
     );
 }
 
+backend_test!(the_handler_on_the_call_stays_on_it_after_raising_a_risk_to_life);
+async fn the_handler_on_the_call_stays_on_it_after_raising_a_risk_to_life(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Crisis Water"));
+    let case = refer(&app, &key, referral("RISK-ON-CALL")).await;
+    let (_, token) = app.staff_token("handler");
+    next_call(&app, &token).await;
+    let path = format!("/api/v1/cases/{}/escalations", case["id"]);
+    let (status, _) = post_json(&app, &token, &path, json!({"kind": "risk_to_life"})).await;
+    assert_eq!(status, 201);
+    // Still theirs: what happened is recorded, and that puts the case on hold.
+    let (status, recorded) = outcome(
+        &app,
+        &token,
+        &case["id"],
+        json!({"outcome": "spoke_to_customer", "notes": "Gave Samaritans' number; stayed on the line"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{recorded}");
+    assert_eq!(recorded["status"], "on_hold");
+    let follow_ups: Vec<String> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::follow_ups;
+        follow_ups::table
+            .select(follow_ups::reason)
+            .load(conn)
+            .unwrap()
+    });
+    assert_eq!(follow_ups, ["Risk to life raised on a call: debrief"]);
+}
+
 backend_test!(risk_to_life_holds_the_case_alerts_supervisors_and_gives_local_numbers);
 async fn risk_to_life_holds_the_case_alerts_supervisors_and_gives_local_numbers(app: TestApp) {
     app.state.clock.pin(tuesday_morning());
