@@ -199,13 +199,20 @@ pub fn decide_exception(
             "This exception was already {current}."
         )));
     }
-    diesel::update(policy_exceptions::table.find(exception_id))
+    // Only while still proposed: two handlers deciding at once must not both succeed.
+    let decided = diesel::update(policy_exceptions::table.find(exception_id))
+        .filter(policy_exceptions::status.eq("proposed"))
         .set((
             policy_exceptions::status.eq(status),
             policy_exceptions::decided_by.eq(decider_id),
             policy_exceptions::decided_at.eq(now),
         ))
         .execute(conn)?;
+    if decided == 0 {
+        return Err(AppError::Conflict(
+            "Another handler has just decided this exception.".into(),
+        ));
+    }
     let client_id = cases::store::find(conn, case_id)?.client_id;
     audit::record(
         conn,
@@ -223,9 +230,12 @@ pub fn review_exception(
     exception_id: i64,
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    // A review is a third person's look: not the proposer's, not the decider's.
     let updated = diesel::update(policy_exceptions::table.find(exception_id))
         .filter(policy_exceptions::status.ne("proposed"))
         .filter(policy_exceptions::reviewed_at.is_null())
+        .filter(policy_exceptions::proposed_by.ne(supervisor_id))
+        .filter(policy_exceptions::decided_by.ne(supervisor_id))
         .set((
             policy_exceptions::reviewed_by.eq(supervisor_id),
             policy_exceptions::reviewed_at.eq(now),
