@@ -39,9 +39,11 @@ pub fn attempt(
         return Ok(LoginOutcome::Locked { until });
     }
     if !row.active || !password::verify_password(password_given, &row.password_hash) {
-        let failures = row.failed_logins + 1;
+        let failures = store::count_login_failure(conn, row.id)?;
         let locked_until = lockout::locked_until_after(failures, now);
-        store::record_login_failure(conn, row.id, failures, locked_until)?;
+        if let Some(until) = locked_until {
+            store::lock_login(conn, row.id, until)?;
+        }
         audit::record(
             conn,
             Actor::User(row.id),

@@ -115,17 +115,23 @@ pub fn login_row(conn: &mut DbConn, email: &str) -> Result<Option<LoginRow>, App
         .optional()?)
 }
 
-pub fn record_login_failure(
+/// Counts one more failed login and returns the count. The increment is one statement, so
+/// guesses sent in parallel each count (reading the count and writing it back let them all see
+/// the same number, and the lockout never came).
+pub fn count_login_failure(conn: &mut DbConn, user_id: i64) -> Result<i32, AppError> {
+    let counted = diesel::update(users::table.find(user_id))
+        .set(users::failed_logins.eq(users::failed_logins + 1))
+        .returning(users::failed_logins);
+    Ok(crate::db::portable::get_result(counted, conn)?)
+}
+
+pub fn lock_login(
     conn: &mut DbConn,
     user_id: i64,
-    failures: i32,
-    locked_until: Option<NaiveDateTime>,
+    locked_until: NaiveDateTime,
 ) -> Result<(), AppError> {
     diesel::update(users::table.find(user_id))
-        .set((
-            users::failed_logins.eq(failures),
-            users::locked_until.eq(locked_until),
-        ))
+        .set(users::locked_until.eq(locked_until))
         .execute(conn)?;
     Ok(())
 }

@@ -63,6 +63,29 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password(app: Tes
         .contains("Too many failed attempts"));
 }
 
+backend_test!(guesses_sent_in_parallel_each_count_towards_the_lockout);
+async fn guesses_sent_in_parallel_each_count_towards_the_lockout(app: TestApp) {
+    let (email, _) = app.create_user("handler", None);
+    let mut sessions = Vec::new();
+    for _ in 0..4 {
+        sessions.push(app.anonymous());
+    }
+    let guesses = sessions
+        .iter()
+        .map(|session| session.login(&email, "wrong"));
+    futures_util::future::join_all(guesses).await;
+    let failures: i32 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::users;
+        users::table
+            .filter(users::email.eq(&email))
+            .select(users::failed_logins)
+            .first(conn)
+            .unwrap()
+    });
+    assert_eq!(failures, 4, "every guess counted");
+}
+
 backend_test!(forms_without_a_matching_csrf_token_are_refused);
 async fn forms_without_a_matching_csrf_token_are_refused(app: TestApp) {
     let (email, password) = app.create_user("admin", None);
