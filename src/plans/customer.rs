@@ -39,11 +39,14 @@ pub fn confirm(conn: &mut DbConn, plan_id: i64, now: NaiveDateTime) -> AppResult
         return current_status(conn, plan_id).map(|a| a.unwrap_or(Answer::NoLongerCurrent));
     }
     let plan = store::find(conn, plan_id)?;
+    let before = cases::store::find_locked(conn, plan.case_id)?;
     diesel::update(cases_table::table.find(plan.case_id))
         .set((
             cases_table::status.eq("closed"),
             cases_table::closed_reason.eq("re_engaged"),
-            cases_table::re_engaged_at.eq(now),
+            // Re-engaged when it first happened (a handler may have recorded it already): the
+            // period a client was told about keeps its count.
+            cases_table::re_engaged_at.eq(before.re_engaged_at.unwrap_or(now)),
             cases_table::next_contact_at.eq(None::<NaiveDateTime>),
             cases_table::claimed_by.eq(None::<i64>),
             cases_table::claim_expires_at.eq(None::<NaiveDateTime>),

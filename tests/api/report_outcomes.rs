@@ -58,3 +58,34 @@ async fn a_customer_back_in_touch_with_the_client_counts_as_re_engaged(app: Test
         ],
     );
 }
+
+backend_test!(a_plan_confirmed_later_keeps_the_first_re_engagement_date);
+async fn a_plan_confirmed_later_keeps_the_first_re_engagement_date(app: TestApp) {
+    let (token, case_id, plan) = crate::plans::case_with_plan(&app).await;
+    let (status, _) = crate::queue::outcome(
+        &app,
+        &token,
+        &case_id,
+        serde_json::json!({"outcome": "re_engaged_with_client"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // The customer confirms the plan e-mailed on the call a month later.
+    let later = crate::referrals::tuesday_morning() + chrono::Duration::days(30);
+    let re_engaged_at = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::cases;
+        let plan_id = plan["id"].as_i64().unwrap();
+        outreach::plans::customer::confirm(conn, plan_id, later.naive_utc()).unwrap();
+        cases::table
+            .find(case_id.as_i64().unwrap())
+            .select(cases::re_engaged_at)
+            .first::<Option<chrono::NaiveDateTime>>(conn)
+            .unwrap()
+    });
+    assert_eq!(
+        re_engaged_at,
+        Some(crate::referrals::tuesday_morning().naive_utc()),
+        "March's figure, already reported, stays in March"
+    );
+}
