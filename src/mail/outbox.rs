@@ -123,15 +123,23 @@ pub fn claim_due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> AppResult
         .load(conn)?)
 }
 
-pub fn mark_sent(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> AppResult<()> {
-    diesel::update(outbox::table.find(id))
+/// Records a send; `false` when the row was no longer this sender's to record: only a row still
+/// `sending` under the lease this sender set is. A sender slower than its lease finds another
+/// has taken the row over (and may have sent it, or an erasure withdrawn it), and must not write
+/// its result over theirs.
+pub fn mark_sent(conn: &mut DbConn, row: &OutboxRow, now: NaiveDateTime) -> AppResult<bool> {
+    let ours = outbox::table
+        .find(row.id)
+        .filter(outbox::status.eq("sending"))
+        .filter(outbox::next_attempt_at.eq(row.next_attempt_at));
+    let updated = diesel::update(ours)
         .set((
             outbox::status.eq("sent"),
             outbox::sent_at.eq(now),
             outbox::last_error.eq(None::<String>),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(updated == 1)
 }
 
 pub fn mark_suppressed(conn: &mut DbConn, id: i64) -> AppResult<()> {
@@ -147,19 +155,24 @@ pub fn retry_delay(attempts: i32) -> chrono::Duration {
     chrono::Duration::seconds(seconds.min(3600))
 }
 
+/// Records a failed attempt (see [`mark_sent`] for when it is no longer this sender's to record).
 pub fn mark_failed(
     conn: &mut DbConn,
     row: &OutboxRow,
     error: &str,
     now: NaiveDateTime,
-) -> AppResult<()> {
+) -> AppResult<bool> {
     let attempts = row.attempts + 1;
     let status = if attempts >= MAX_ATTEMPTS {
         "failed"
     } else {
         "pending"
     };
-    diesel::update(outbox::table.find(row.id))
+    let ours = outbox::table
+        .find(row.id)
+        .filter(outbox::status.eq("sending"))
+        .filter(outbox::next_attempt_at.eq(row.next_attempt_at));
+    let updated = diesel::update(ours)
         .set((
             outbox::status.eq(status),
             outbox::attempts.eq(attempts),
@@ -167,7 +180,7 @@ pub fn mark_failed(
             outbox::last_error.eq(error.chars().take(500).collect::<String>()),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(updated == 1)
 }
 
 /// Messages a supervisor should know about: given up, or failing and retrying.

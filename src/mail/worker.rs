@@ -42,8 +42,9 @@ pub fn deliver_batch(
     let results = send_all(&prepared, &state.config.mail_from, transport);
     db::write_transaction(conn, |conn| -> AppResult<()> {
         for ((row, _), result) in prepared.iter().zip(results) {
-            match result {
-                Ok(()) => outbox::mark_sent(conn, row.id, state.clock.now_naive())?,
+            let now = state.clock.now_naive();
+            let recorded = match &result {
+                Ok(()) => outbox::mark_sent(conn, row, now)?,
                 Err(error) => {
                     tracing::warn!(
                         outbox_id = row.id,
@@ -51,8 +52,14 @@ pub fn deliver_batch(
                         error,
                         "e-mail not sent; will retry"
                     );
-                    outbox::mark_failed(conn, row, &error, state.clock.now_naive())?;
+                    outbox::mark_failed(conn, row, error, now)?
                 }
+            };
+            if !recorded {
+                tracing::warn!(
+                    outbox_id = row.id,
+                    "e-mail outlasted its lease: another sender took it over; its result stands"
+                );
             }
         }
         Ok(())

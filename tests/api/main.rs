@@ -15,6 +15,7 @@ mod data_rights;
 mod health;
 mod holds_and_rules;
 mod openapi;
+mod outbox;
 mod plan_requests;
 mod plans;
 mod queue;
