@@ -1,0 +1,89 @@
+//! Two-person exceptions: a second handler decides, a third person reviews.
+
+use serde_json::json;
+
+use crate::backend_test;
+use crate::calls::post_json;
+use crate::helpers::TestApp;
+use crate::queue::{next_call, refer};
+use crate::referrals::{referral, tuesday_morning};
+
+backend_test!(an_exception_needs_a_second_handler);
+async fn an_exception_needs_a_second_handler(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Flex Co"));
+    let case = refer(&app, &key, referral("X-1")).await;
+    let (_, first) = app.staff_token("handler");
+    let (_, second) = app.staff_token("handler");
+    let proposal = json!({"arrangement": "Pause contact for 120 days", "reason": "Hospital stay"});
+    let path = format!("/api/v1/cases/{}/exceptions", case["id"]);
+    let (status, _) = post_json(&app, &first, &path, proposal.clone()).await;
+    assert_eq!(
+        status, 409,
+        "proposed on the call, by the handler holding it"
+    );
+    let (_, call) = next_call(&app, &first).await;
+    assert_eq!(call["case"]["id"], case["id"]);
+    let (status, created) = post_json(
+        &app,
+        &first,
+        &format!("/api/v1/cases/{}/exceptions", case["id"]),
+        json!({"arrangement": "Pause contact for 120 days", "reason": "Hospital stay"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let path = format!("/api/v1/exceptions/{}/decision", created["id"]);
+    let (status, _) = post_json(&app, &first, &path, json!({"decision": "approve"})).await;
+    assert_eq!(status, 409, "not the proposer");
+    let (status, _) = post_json(&app, &second, &path, json!({"decision": "approve"})).await;
+    assert_eq!(status, 204);
+    let (status, _) = post_json(&app, &second, &path, json!({"decision": "decline"})).await;
+    assert_eq!(status, 409, "decided once");
+    let supervisor = app.login_as("supervisor", None).await;
+    let (_, page) = supervisor.get_text("/supervisor").await;
+    assert!(
+        page.contains("Pause contact for 120 days"),
+        "waits in the review queue"
+    );
+    let review = format!("/supervisor/exceptions/{}/review", created["id"]);
+    assert_eq!(
+        supervisor.post_form(&review, &[]).await.status().as_u16(),
+        303
+    );
+}
+
+backend_test!(a_supervisor_does_not_review_an_exception_they_decided);
+async fn a_supervisor_does_not_review_an_exception_they_decided(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Flex Two"));
+    let case = refer(&app, &key, referral("X-2")).await;
+    let (_, handler) = app.staff_token("handler");
+    next_call(&app, &handler).await;
+    let path = format!("/api/v1/cases/{}/exceptions", case["id"]);
+    let proposal = json!({"arrangement": "Pause contact for 100 days", "reason": "Surgery"});
+    let (_, created) = post_json(&app, &handler, &path, proposal).await;
+    // A supervisor approves it as the second person…
+    let (email, password) = app.create_user("supervisor", None);
+    let supervisor_token = app.with_conn(|conn| {
+        let id = outreach::accounts::store::user_id_by_email(conn, &email).unwrap();
+        outreach::accounts::issue_personal_token(conn, outreach::audit::Actor::System, id, "calls")
+            .unwrap()
+            .1
+    });
+    let decision = format!("/api/v1/exceptions/{}/decision", created["id"]);
+    let (status, _) = post_json(
+        &app,
+        &supervisor_token,
+        &decision,
+        json!({"decision": "approve"}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    // …so the review afterwards must be someone else's.
+    let same = app.anonymous();
+    assert_eq!(same.login(&email, &password).await.status().as_u16(), 303);
+    let review = format!("/supervisor/exceptions/{}/review", created["id"]);
+    assert_eq!(same.post_form(&review, &[]).await.status().as_u16(), 404);
+    let other = app.login_as("supervisor", None).await;
+    assert_eq!(other.post_form(&review, &[]).await.status().as_u16(), 303);
+}
