@@ -216,15 +216,19 @@ async fn import_file(
     bar.finish_and_clear();
     println!(
         "{} rows read: {} new cases, {} already referred, {} refused.",
-        report.rows,
-        report.created,
-        report.already_present,
-        report.errors.len()
+        report.rows, report.created, report.already_present, report.refused
     );
     for error in &report.errors {
         println!("  line {}: {}", error.line, error.reasons.join("; "));
     }
-    if !report.errors.is_empty() {
+    if report.refused > report.errors.len() {
+        println!(
+            "  … and {} more refused rows (the first {} are listed).",
+            report.refused - report.errors.len(),
+            report.errors.len()
+        );
+    }
+    if report.refused > 0 {
         std::process::exit(3);
     }
     Ok(())

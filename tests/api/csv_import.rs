@@ -264,3 +264,42 @@ async fn an_import_the_database_refuses_fails_cleanly(app: TestApp) {
     assert!(outcome.is_err(), "{outcome:?}");
     assert_eq!(case_count(&app), 0);
 }
+
+backend_test!(a_file_of_mostly_bad_rows_lists_the_first_thousand_and_counts_the_rest);
+async fn a_file_of_mostly_bad_rows_lists_the_first_thousand_and_counts_the_rest(app: TestApp) {
+    let client_id = app.create_client("Wrong Shape Co");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("referrals.csv");
+    let mut body =
+        String::from("reference,name,region,amount_owed_minor,currency,days_in_arrears\n");
+    body.push_str("G-1,Good Row,england,100,GBP,3\n");
+    for i in 0..12_000 {
+        body.push_str(&format!("B-{i},Bad Row,england,lots,GBP,3\n"));
+    }
+    std::fs::write(&file, body).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_outreach"))
+        .args(["import", "--client", &client_id.to_string()])
+        .arg(&file)
+        .env("OUTREACH_DATA_DIR", dir.path())
+        .env("OUTREACH_DATABASE_URL", &app.state.config.database_url)
+        .env("OUTREACH_DEMO", "false")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "some rows refused");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.starts_with("12001 rows read: 1 new cases, 0 already referred, 12000 refused."),
+        "{}",
+        &stdout[..200]
+    );
+    assert_eq!(
+        stdout.matches("\n  line ").count(),
+        1000,
+        "the first thousand listed"
+    );
+    assert!(
+        stdout.contains("  line 3: amount_owed_minor"),
+        "in file order from the first"
+    );
+    assert!(stdout.contains("… and 11000 more refused rows (the first 1000 are listed)."));
+}

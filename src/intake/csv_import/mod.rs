@@ -31,7 +31,24 @@ pub struct ImportReport {
     pub created: usize,
     /// Rows whose reference this client had already sent.
     pub already_present: usize,
+    /// Rows refused, all of them.
+    pub refused: usize,
+    /// The first [`MAX_LISTED_ERRORS`] refused rows with their reasons, in file order.
     pub errors: Vec<RowError>,
+}
+
+/// Refused rows listed in a report: enough to see what is wrong with a file, without holding (and
+/// showing) a million reasons for a file of the wrong shape.
+pub const MAX_LISTED_ERRORS: usize = 1000;
+
+impl ImportReport {
+    /// Adds refused rows; each writer sees its chunks in file order, so the ones kept are its
+    /// earliest, and the earliest of all survive the merge.
+    fn refuse(&mut self, errors: Vec<RowError>) {
+        self.refused += errors.len();
+        let room = MAX_LISTED_ERRORS.saturating_sub(self.errors.len());
+        self.errors.extend(errors.into_iter().take(room));
+    }
 }
 
 /// Reads the CSV and imports it chunk by chunk, each chunk in its own transaction, spread over
@@ -75,6 +92,7 @@ pub fn import<R: Read + Send>(
         Ok::<ImportReport, AppError>(report)
     })?;
     report.errors.sort_by_key(|e| e.line);
+    report.errors.truncate(MAX_LISTED_ERRORS);
     Ok(report)
 }
 
@@ -118,7 +136,7 @@ impl Chunks {
         let mut report = ImportReport::default();
         while let Some(parsed) = self.next() {
             report.rows += parsed.rows;
-            report.errors.extend(parsed.errors);
+            report.refuse(parsed.errors);
             if let Err(e) = flush(conn, intake, actor, parsed.referrals, now, &mut report) {
                 self.stop();
                 return Err(e);
@@ -134,6 +152,7 @@ impl ImportReport {
         self.rows += other.rows;
         self.created += other.created;
         self.already_present += other.already_present;
+        self.refused += other.refused;
         self.errors.extend(other.errors);
     }
 }
