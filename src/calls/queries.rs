@@ -96,12 +96,13 @@ pub fn team_activity_since(
     Ok(contact_attempts::table
         .inner_join(users::table)
         .filter(contact_attempts::attempted_at.ge(since))
-        .group_by(users::display_name)
+        // By person: two handlers may share a name.
+        .group_by((users::id, users::display_name))
         .select((
             users::display_name,
             diesel::dsl::count(contact_attempts::id),
         ))
-        .order(users::display_name)
+        .order((users::display_name, users::id))
         .load(conn)?)
 }
 

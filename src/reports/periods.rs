@@ -43,6 +43,11 @@ pub struct Period {
     pub end: NaiveDateTime,
 }
 
+/// The UTC instant the UK day containing `now` began.
+pub fn uk_midnight(now: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
+    midnight(now.with_timezone(&REPORT_ZONE).date_naive(), REPORT_ZONE)
+}
+
 fn midnight(day: NaiveDate, tz: Tz) -> NaiveDateTime {
     local_to_utc(tz, day.and_hms_opt(0, 0, 0).expect("midnight exists")).naive_utc()
 }
@@ -134,6 +139,21 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn the_uk_day_starts_an_hour_before_utcs_in_summer() {
+        use chrono::TimeZone;
+        let after_uk_midnight = chrono::Utc.with_ymd_and_hms(2026, 6, 9, 23, 30, 0).unwrap();
+        assert_eq!(
+            uk_midnight(after_uk_midnight),
+            d(2026, 6, 9).and_hms_opt(23, 0, 0).unwrap()
+        );
+        let winter = chrono::Utc.with_ymd_and_hms(2026, 1, 9, 23, 30, 0).unwrap();
+        assert_eq!(
+            uk_midnight(winter),
+            d(2026, 1, 9).and_hms_opt(0, 0, 0).unwrap()
+        );
     }
 
     #[test]

@@ -23,7 +23,8 @@ async fn overview(
     csrf: CsrfToken,
 ) -> AppResult<HttpResponse> {
     let now = state.clock.now_naive();
-    let since = now.date().and_hms_opt(0, 0, 0).unwrap_or(now);
+    // "Today" is the team's day: from UK midnight (an hour before UTC's in summer).
+    let since = crate::reports::periods::uk_midnight(state.clock.now());
     let data = db::run(&state.pool, move |conn| {
         Ok((
             queries::open_escalations(conn)?,
