@@ -118,9 +118,10 @@ async fn answer(
 ) -> AppResult<HttpResponse> {
     limited(state, req)?;
     let now = state.clock.now_naive();
+    let (link, message) = (token.clone(), change_message.clone());
     let outcome = db::run_write(&state.pool, move |conn| {
-        match links::resolve(conn, &token, now)? {
-            LinkState::Valid { plan_id } => match &change_message {
+        match links::resolve(conn, &link, now)? {
+            LinkState::Valid { plan_id } => match &message {
                 None => customer::confirm(conn, plan_id, now).map(Some),
                 Some(message) => {
                     customer::request_change(conn, plan_id, Some(message), now).map(Some)
@@ -138,9 +139,36 @@ async fn answer(
         Ok(Some(Answer::NoLongerCurrent)) => "customer/no_longer_current.html",
         Ok(None) => return link_problem(state, csrf, true),
         Err(AppError::NotFound) => return link_problem(state, csrf, false),
+        Err(AppError::Validation { fields, .. }) if change_message.is_some() => {
+            return change_refused(state, csrf, token, change_message, fields).await;
+        }
         Err(other) => return Err(other),
     };
     Page::new(template, csrf, None).render(state)
+}
+
+/// The plan page again, saying what is wrong with the customer's message: what they wrote is
+/// kept for them to correct, unless it carries payment details, which are never shown back.
+async fn change_refused(
+    state: &AppState,
+    csrf: &CsrfToken,
+    token: String,
+    message: Option<String>,
+    fields: crate::error::FieldErrors,
+) -> AppResult<HttpResponse> {
+    let Link::Valid(plan, details, support) = load(state, token.clone()).await? else {
+        return link_problem(state, csrf, false);
+    };
+    let message = message.filter(|m| crate::payment_guard::check(m).is_ok());
+    Page::new("customer/plan.html", csrf, None)
+        .with_errors(Some(("Your message needs changing.".into(), fields)))
+        .with("token", &token)
+        .with("plan", &plan)
+        .with("plan_in_words", &plan.in_words())
+        .with("details", &details)
+        .with("support", &support)
+        .with("message", &message)
+        .render(state)
 }
 
 #[post("/p/{token}/confirm")]

@@ -288,7 +288,26 @@ async fn asking_for_a_change_queues_a_callback_and_refuses_card_numbers(app: Tes
         )
         .await;
     assert_eq!(card.status().as_u16(), 422);
-    assert!(card.text().await.unwrap().contains("card number"));
+    let page = card.text().await.unwrap();
+    assert!(
+        page.contains("id=\"message-error\""),
+        "on the customer's own page: {page}"
+    );
+    assert!(page.contains("card number"));
+    assert!(!page.contains("4111"), "never shown back");
+    assert!(
+        page.contains("Ask for a call back"),
+        "the form is there to try again"
+    );
+    let long = "x".repeat(2001);
+    let too_long = customer
+        .post_form(&format!("/p/{token}/change"), &[("message", &long)])
+        .await;
+    assert_eq!(too_long.status().as_u16(), 422);
+    assert!(
+        too_long.text().await.unwrap().contains(&long),
+        "what they wrote is kept"
+    );
     let change = customer
         .post_form(
             &format!("/p/{token}/change"),
