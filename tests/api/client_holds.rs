@@ -150,6 +150,15 @@ async fn a_client_cannot_lift_a_safety_hold_or_reach_another_cases_hold(app: Tes
         .await
         .unwrap();
     assert_eq!(raised.status().as_u16(), 201);
+    // The handler finishes the call; the case is on hold from then on.
+    let (status, _) = outcome(
+        &app,
+        &token,
+        &case["id"],
+        json!({"outcome": "spoke_to_customer"}),
+    )
+    .await;
+    assert_eq!(status, 200);
     let holds = format!("/api/v1/cases/{}/holds", case["id"]);
     let (_, listed) = send(&app, &key, &holds, None).await;
     let risk_hold = listed["holds"][0]["id"].as_i64().unwrap();
