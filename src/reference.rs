@@ -15,10 +15,10 @@ use std::{
 
 use crate::{
     calls::script::CompiledScript,
-    cases::policy_store,
+    cases::{policy_store, Case},
     db::DbConn,
     error::AppResult,
-    scheduling::{policy::ClientPolicies, ContactPolicy, HolidayCalendar},
+    scheduling::{policy::ClientPolicies, ContactPolicy, CustomerRules, HolidayCalendar},
     support::matching::Organisation,
 };
 
@@ -119,6 +119,15 @@ impl Reference {
     pub fn calendar(&self, conn: &mut DbConn, region: &str) -> AppResult<Arc<HolidayCalendar>> {
         self.calendars.get_or_load(region.to_string(), || {
             policy_store::calendar_for(conn, region).map(Arc::new)
+        })
+    }
+
+    /// The contact rules for a case's customer.
+    pub fn rules_for(&self, conn: &mut DbConn, case: &Case) -> AppResult<CustomerRules> {
+        Ok(CustomerRules {
+            policy: self.policy(conn, case.client_id, &case.region)?,
+            zones: case.zones(),
+            holidays: self.calendar(conn, &case.region)?,
         })
     }
 

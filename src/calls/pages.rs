@@ -20,7 +20,6 @@ use crate::{
     db,
     error::{AppError, AppResult, FieldErrors},
     queue::{self, breaks, Claim},
-    scheduling::rules::{call_may_continue, hours_close},
     state::AppState,
     web::{redirect, Page},
 };
@@ -133,9 +132,8 @@ fn load_screen(
         Actor::User(staff_id),
         audit::Entry::new("case_viewed", "case", Some(case_id)).client(Some(case.client_id)),
     )?;
-    let policy = reference.policy(conn, case.client_id, &case.region)?;
-    let calendar = reference.calendar(conn, &case.region)?;
-    let call_before = hours_close(&policy, &case.zones(), &calendar, now.and_utc()).map(|closes| {
+    let rules = reference.rules_for(conn, &case)?;
+    let call_before = rules.hours_close(now.and_utc()).map(|closes| {
         closes
             .with_timezone(&case.tz())
             .format("%H:%M %Z")
@@ -302,9 +300,7 @@ async fn renew(
     let reference = state.reference.clone();
     let renewed = db::run(&state.pool, move |conn| {
         let case = cases::store::find(conn, case_id)?;
-        let policy = reference.policy(conn, case.client_id, &case.region)?;
-        let calendar = reference.calendar(conn, &case.region)?;
-        if !call_may_continue(&policy, &case.zones(), &calendar, now) {
+        if !reference.rules_for(conn, &case)?.call_may_continue(now) {
             return Err(AppError::Conflict(
                 "Their contact hours ended over an hour ago: the claim is not renewed, and the case goes back on schedule when it runs out.".into(),
             ));

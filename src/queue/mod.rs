@@ -12,10 +12,7 @@ use crate::{
     db::{self, DbConn},
     error::AppResult,
     reference::Reference,
-    scheduling::{
-        rules::{hours_close, may_call_now},
-        ContactHistory,
-    },
+    scheduling::ContactHistory,
 };
 
 /// How long a claim lasts unless renewed (the call page renews it while open).
@@ -90,9 +87,10 @@ pub fn claim_next(
             }
         };
         let case = &claimed.case;
-        let policy = reference.policy(conn, case.client_id, &case.region)?;
-        let calendar = reference.calendar(conn, &case.region)?;
-        if may_call_now(&policy, &case.zones(), &calendar, &claimed.history, now) {
+        if reference
+            .rules_for(conn, case)?
+            .may_call_now(&claimed.history, now)
+        {
             return Ok(Claim::Claimed(Box::new(claimed)));
         }
         db::write_transaction(conn, |conn| {
@@ -134,9 +132,7 @@ fn held_or_nothing(
         return Ok(Held::Answer(Claim::NothingDue));
     };
     let case = cases::store::find(conn, case_id)?;
-    let policy = reference.policy(conn, case.client_id, &case.region)?;
-    let calendar = reference.calendar(conn, &case.region)?;
-    if hours_close(&policy, &case.zones(), &calendar, now).is_none() {
+    if reference.rules_for(conn, &case)?.hours_close(now).is_none() {
         schedule::reschedule(conn, &case, now)?;
         audit::record(
             conn,

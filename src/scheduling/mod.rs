@@ -3,11 +3,13 @@
 //! the service stores what it answers.
 
 pub mod api;
+pub mod customer_rules;
 pub mod holiday_pages;
 pub mod holidays;
 pub mod policy;
 pub mod rules;
 
+pub use customer_rules::CustomerRules;
 pub use holidays::{HolidayCalendar, HolidayRegion};
 pub use policy::ContactPolicy;
 pub use rules::{next_contact, ContactHistory, HoldPeriod, NextContact};
