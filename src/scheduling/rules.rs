@@ -12,6 +12,13 @@ pub struct HoldPeriod {
     pub ends: Option<DateTime<Utc>>,
 }
 
+impl HoldPeriod {
+    /// Whether the hold applies at `t` (from its start, until its end if it has one).
+    pub fn applies_at(&self, t: DateTime<Utc>) -> bool {
+        self.starts <= t && self.ends.is_none_or(|end| t < end)
+    }
+}
+
 /// What the rules need to know about a case's past.
 #[derive(Clone, Debug, Default)]
 pub struct ContactHistory {
@@ -40,9 +47,7 @@ impl ContactHistory {
     /// Whether a hold applies at `t`. While one does, even the closing e-mail of a case whose
     /// attempts ran out waits: a hold such as Breathing Space means no contact at all.
     pub fn held_at(&self, t: DateTime<Utc>) -> bool {
-        self.holds
-            .iter()
-            .any(|h| h.starts <= t && h.ends.is_none_or(|end| t < end))
+        self.holds.iter().any(|h| h.applies_at(t))
     }
 }
 
@@ -197,8 +202,7 @@ pub fn next_contact(
             t,
         );
         for hold in &history.holds {
-            let active = hold.starts <= t && hold.ends.is_none_or(|end| t < end);
-            if active {
+            if hold.applies_at(t) {
                 match hold.ends {
                     Some(end) => t = end,
                     None => return NextContact::OnHold,
