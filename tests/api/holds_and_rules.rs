@@ -9,28 +9,39 @@ use crate::helpers::TestApp;
 use crate::queue::{next_call, outcome, refer};
 use crate::referrals::{referral, tuesday_morning};
 
-backend_test!(a_supervisor_lifts_a_hold_and_the_case_is_due_again);
-async fn a_supervisor_lifts_a_hold_and_the_case_is_due_again(app: TestApp) {
+/// A Tuesday-morning referral called once by a new handler with `ending` as the outcome:
+/// (the handler's token, the case id, the case as the outcome left it).
+async fn called_once(
+    app: &TestApp,
+    client: &str,
+    reference: &str,
+    ending: &str,
+) -> (String, i64, Value) {
     app.state.clock.pin(tuesday_morning());
-    let key = app.client_api_key(app.create_client("Dispute Co"));
-    refer(&app, &key, referral("D-1")).await;
+    let key = app.client_api_key(app.create_client(client));
+    refer(app, &key, referral(reference)).await;
     let (_, token) = app.staff_token("handler");
-    let (_, call) = next_call(&app, &token).await;
+    let (_, call) = next_call(app, &token).await;
+    let (_, case) = outcome(app, &token, &call["case"]["id"], json!({"outcome": ending})).await;
     let case_id = call["case"]["id"].as_i64().unwrap();
-    let (_, case) = outcome(
-        &app,
-        &token,
-        &call["case"]["id"],
-        json!({"outcome": "dispute"}),
-    )
-    .await;
-    assert_eq!(case["status"], "on_hold");
-    assert_eq!(case["next_contact_at"], Value::Null, "open-ended");
-    let hold_id: i64 = app.with_conn(|conn| {
+    (token, case_id, case)
+}
+
+/// The one hold in the database.
+fn only_hold(app: &TestApp) -> i64 {
+    app.with_conn(|conn| {
         use diesel::prelude::*;
         use outreach::db::schema::holds::dsl::*;
         holds.select(id).first(conn).unwrap()
-    });
+    })
+}
+
+backend_test!(a_supervisor_lifts_a_hold_and_the_case_is_due_again);
+async fn a_supervisor_lifts_a_hold_and_the_case_is_due_again(app: TestApp) {
+    let (_, case_id, case) = called_once(&app, "Dispute Co", "D-1", "dispute").await;
+    assert_eq!(case["status"], "on_hold");
+    assert_eq!(case["next_contact_at"], Value::Null, "open-ended");
+    let hold_id = only_hold(&app);
     let path = format!("/calls/{case_id}/holds/{hold_id}/lift");
     let handler = app.login_as("handler", None).await;
     assert_eq!(
@@ -205,11 +216,7 @@ async fn a_mental_health_breathing_space_protects_for_30_days_after_treatment_en
         Value::Null,
         "open-ended while treatment lasts"
     );
-    let hold_id: i64 = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use outreach::db::schema::holds::dsl::*;
-        holds.select(id).first(conn).unwrap()
-    });
+    let hold_id = only_hold(&app);
 
     // Ten days later the customer's treatment ends and a supervisor records it.
     let ended = tuesday_morning() + Duration::days(10);
@@ -246,19 +253,7 @@ async fn a_mental_health_breathing_space_protects_for_30_days_after_treatment_en
 
 backend_test!(a_closed_case_stays_closed_when_a_hold_is_raised_and_lifted);
 async fn a_closed_case_stays_closed_when_a_hold_is_raised_and_lifted(app: TestApp) {
-    app.state.clock.pin(tuesday_morning());
-    let key = app.client_api_key(app.create_client("Closed Co"));
-    refer(&app, &key, referral("C-1")).await;
-    let (_, token) = app.staff_token("handler");
-    let (_, call) = next_call(&app, &token).await;
-    let case_id = call["case"]["id"].as_i64().unwrap();
-    let (_, case) = outcome(
-        &app,
-        &token,
-        &call["case"]["id"],
-        json!({"outcome": "declined"}),
-    )
-    .await;
+    let (token, case_id, case) = called_once(&app, "Closed Co", "C-1", "declined").await;
     assert_eq!(case["status"], "closed");
     // A worry about the customer's safety afterwards is still recorded and escalated…
     let raised = app
@@ -283,11 +278,7 @@ async fn a_closed_case_stays_closed_when_a_hold_is_raised_and_lifted(app: TestAp
     };
     assert_eq!(status(), ("closed".into(), Some("declined".into())));
     // …and lifting that hold does not put a customer who declined back in the queue.
-    let hold_id: i64 = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use outreach::db::schema::holds::dsl::*;
-        holds.select(id).first(conn).unwrap()
-    });
+    let hold_id = only_hold(&app);
     let supervisor = app.login_as("supervisor", None).await;
     let lifted = supervisor
         .post_form(&format!("/calls/{case_id}/holds/{hold_id}/lift"), &[])
