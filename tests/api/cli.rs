@@ -7,16 +7,8 @@ backend_test!(operator_commands_exit_cleanly_every_time);
 async fn operator_commands_exit_cleanly_every_time(app: TestApp) {
     // A connection still opening in the background when the process exited crashed it in about
     // one run in three: twenty runs in a row would all but certainly show it.
-    let dir = tempfile::tempdir().unwrap();
     for i in 0..20 {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_outreach"))
-            .args(["create-client", &format!("Operator Client {i}")])
-            .env("OUTREACH_DATA_DIR", dir.path())
-            .env("OUTREACH_DATABASE_URL", &app.state.config.database_url)
-            .env("OUTREACH_DEMO", "false")
-            .env("OUTREACH_LOG", "error")
-            .output()
-            .unwrap();
+        let output = app.outreach(&["create-client", &format!("Operator Client {i}")]);
         assert!(output.status.success(), "run {i}: {output:?}");
         let id = String::from_utf8(output.stdout).unwrap();
         assert!(

@@ -184,15 +184,9 @@ async fn a_file_of_many_chunks_creates_each_case_once(app: TestApp) {
     let header = "reference,name,region,amount_owed_minor,currency,days_in_arrears\n";
     // R-00007 again at the end, thousands of rows after its first line.
     std::fs::write(&file, format!("{header}{}{}", rows(0..12_000), rows(7..8))).unwrap();
+    let file_arg = file.to_str().unwrap();
     let import = || {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_outreach"))
-            .args(["import", "--client", &client_id.to_string()])
-            .arg(&file)
-            .env("OUTREACH_DATA_DIR", dir.path())
-            .env("OUTREACH_DATABASE_URL", &app.state.config.database_url)
-            .env("OUTREACH_DEMO", "false")
-            .output()
-            .unwrap();
+        let output = app.outreach(&["import", "--client", &client_id.to_string(), file_arg]);
         assert!(output.status.success(), "{output:?}");
         String::from_utf8(output.stdout).unwrap()
     };
@@ -277,14 +271,12 @@ async fn a_file_of_mostly_bad_rows_lists_the_first_thousand_and_counts_the_rest(
         body.push_str(&format!("B-{i},Bad Row,england,lots,GBP,3\n"));
     }
     std::fs::write(&file, body).unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_outreach"))
-        .args(["import", "--client", &client_id.to_string()])
-        .arg(&file)
-        .env("OUTREACH_DATA_DIR", dir.path())
-        .env("OUTREACH_DATABASE_URL", &app.state.config.database_url)
-        .env("OUTREACH_DEMO", "false")
-        .output()
-        .unwrap();
+    let output = app.outreach(&[
+        "import",
+        "--client",
+        &client_id.to_string(),
+        file.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(3), "some rows refused");
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(

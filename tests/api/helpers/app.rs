@@ -96,6 +96,18 @@ impl TestApp {
         work(&mut conn)
     }
 
+    /// Runs the `outreach` command line against this app's database.
+    pub fn outreach(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_outreach"))
+            .args(args)
+            .env("OUTREACH_DATA_DIR", self._data_dir.path())
+            .env("OUTREACH_DATABASE_URL", &self.state.config.database_url)
+            .env("OUTREACH_DEMO", "false")
+            .env("OUTREACH_LOG", "error")
+            .output()
+            .expect("the outreach command runs")
+    }
+
     /// A browser-like client with its own cookie jar, not logged in.
     pub fn anonymous(&self) -> Session {
         Session::new(&self.address)
