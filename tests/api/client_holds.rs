@@ -5,6 +5,7 @@ use chrono::Duration;
 use serde_json::{json, Value};
 
 use crate::backend_test;
+use crate::calls::post_json;
 use crate::helpers::TestApp;
 use crate::queue::{next_call, outcome, refer};
 use crate::referrals::{referral, tuesday_morning};
@@ -141,15 +142,9 @@ async fn a_client_cannot_lift_a_safety_hold_or_reach_another_cases_hold(app: Tes
     let case = refer(&app, &key, referral("RISK-1")).await;
     let (_, token) = app.staff_token("handler");
     next_call(&app, &token).await;
-    let raised = app
-        .api()
-        .post(app.url(&format!("/api/v1/cases/{}/escalations", case["id"])))
-        .bearer_auth(&token)
-        .json(&json!({"kind": "risk_to_life"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(raised.status().as_u16(), 201);
+    let escalate = format!("/api/v1/cases/{}/escalations", case["id"]);
+    let (status, _) = post_json(&app, &token, &escalate, json!({"kind": "risk_to_life"})).await;
+    assert_eq!(status, 201);
     // The handler finishes the call; the case is on hold from then on.
     let (status, _) = outcome(
         &app,

@@ -5,6 +5,7 @@ use chrono::Duration;
 use serde_json::{json, Value};
 
 use crate::backend_test;
+use crate::calls::post_json;
 use crate::helpers::TestApp;
 use crate::queue::{next_call, outcome, refer};
 use crate::referrals::{referral, tuesday_morning};
@@ -256,15 +257,9 @@ async fn a_closed_case_stays_closed_when_a_hold_is_raised_and_lifted(app: TestAp
     let (token, case_id, case) = called_once(&app, "Closed Co", "C-1", "declined").await;
     assert_eq!(case["status"], "closed");
     // A worry about the customer's safety afterwards is still recorded and escalated…
-    let raised = app
-        .api()
-        .post(app.url(&format!("/api/v1/cases/{case_id}/escalations")))
-        .bearer_auth(&token)
-        .json(&json!({"kind": "risk_to_life"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(raised.status().as_u16(), 201);
+    let escalate = format!("/api/v1/cases/{case_id}/escalations");
+    let (status, _) = post_json(&app, &token, &escalate, json!({"kind": "risk_to_life"})).await;
+    assert_eq!(status, 201);
     let status = || {
         app.with_conn(|conn| {
             use diesel::prelude::*;
