@@ -12,7 +12,7 @@ use crate::{
         holds::{self, NewHold, BREATHING_SPACE_DAYS},
         priority, schedule,
         store::{apply_schedule, ScheduleUpdate},
-        Case, CaseStatus,
+        Case,
     },
     db::{
         schema::{cases as cases_table, contact_attempts},
@@ -29,16 +29,6 @@ pub struct Recorded {
     pub case: Case,
     /// Set when the outcome started a break for the handler.
     pub break_until: Option<NaiveDateTime>,
-}
-
-fn closed(reason: &'static str, band: i32) -> ScheduleUpdate {
-    ScheduleUpdate {
-        status: CaseStatus::Closed,
-        closed_reason: Some(reason),
-        next_contact_at: None,
-        contact_window_end: None,
-        priority_band: band,
-    }
 }
 
 /// What the handler reports about one call.
@@ -138,12 +128,12 @@ pub fn record(
     let band = priority::band(callback_at.is_some(), vulnerable);
     let mut break_until = None;
     let closing = match outcome {
-        Outcome::WrongNumber => Some(closed("wrong_number", band)),
-        Outcome::Declined => Some(closed("declined", band)),
-        Outcome::ReEngagedWithClient => Some(closed("re_engaged", band)),
+        Outcome::WrongNumber => Some(ScheduleUpdate::closed("wrong_number", band)),
+        Outcome::Declined => Some(ScheduleUpdate::closed("declined", band)),
+        Outcome::ReEngagedWithClient => Some(ScheduleUpdate::closed("re_engaged", band)),
         Outcome::Deceased => {
             holds::place(conn, hold("deceased", None), at)?;
-            Some(closed("deceased", band))
+            Some(ScheduleUpdate::closed("deceased", band))
         }
         Outcome::NeedsTime { days } => {
             holds::place(

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{holds, schedule, store, Case, CaseStatus};
+use super::{holds, schedule, store, Case};
 use crate::{
     audit::{self, Actor},
     db::DbConn,
@@ -120,15 +120,8 @@ pub fn place(
         },
         now.naive_utc(),
     )?;
-    if hold.kind == "deceased" && case.status != CaseStatus::Closed.as_str() {
-        let closed = store::ScheduleUpdate {
-            status: CaseStatus::Closed,
-            closed_reason: Some("deceased"),
-            next_contact_at: None,
-            contact_window_end: None,
-            priority_band: case.priority_band,
-        };
-        store::apply_schedule(conn, case.id, closed, now.naive_utc())?;
+    if hold.kind == "deceased" {
+        store::close(conn, case, "deceased", now.naive_utc())?;
     } else {
         schedule::reschedule(conn, case, now)?;
     }

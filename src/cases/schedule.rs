@@ -38,13 +38,7 @@ pub fn decide(
             contact_window_end: None,
             priority_band: band,
         },
-        NextContact::Exhausted => store::ScheduleUpdate {
-            status: CaseStatus::Closed,
-            closed_reason: Some("unable_to_contact"),
-            next_contact_at: None,
-            contact_window_end: None,
-            priority_band: band,
-        },
+        NextContact::Exhausted => store::ScheduleUpdate::closed("unable_to_contact", band),
     }
 }
 

@@ -75,6 +75,37 @@ pub struct ScheduleUpdate {
     pub priority_band: i32,
 }
 
+impl ScheduleUpdate {
+    /// Closed for `reason`: no next contact.
+    pub fn closed(reason: &'static str, priority_band: i32) -> ScheduleUpdate {
+        ScheduleUpdate {
+            status: CaseStatus::Closed,
+            closed_reason: Some(reason),
+            next_contact_at: None,
+            contact_window_end: None,
+            priority_band,
+        }
+    }
+}
+
+/// Closes `case` for `reason` (and ends any claim on it); a case already closed keeps its reason.
+pub fn close(
+    conn: &mut DbConn,
+    case: &Case,
+    reason: &'static str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    if case.status == CaseStatus::Closed.as_str() {
+        return Ok(());
+    }
+    apply_schedule(
+        conn,
+        case.id,
+        ScheduleUpdate::closed(reason, case.priority_band),
+        now,
+    )
+}
+
 /// Writes a schedule and releases any claim (a rescheduled case is nobody's).
 pub fn apply_schedule(
     conn: &mut DbConn,

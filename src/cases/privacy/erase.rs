@@ -17,7 +17,7 @@ use crate::{
     error::AppResult,
 };
 
-/// Erases what identifies or describes the customer of `case_id`; `false` when it already was.
+/// Erases what identifies or describes the customer of `case`; `false` when it already was.
 /// Contact stops for good: the case closes (a closed case keeps its reason), unsent e-mails are
 /// withdrawn and plan links stop working.
 pub fn erase(
@@ -27,7 +27,18 @@ pub fn erase(
     why: Erasure,
     now: NaiveDateTime,
 ) -> AppResult<bool> {
-    let case = &store::find_locked(conn, case.id)?;
+    let locked = store::find_locked(conn, case.id)?;
+    erase_locked(conn, actor, &locked, why, now)
+}
+
+/// [`erase`], for a case the caller has just read with [`store::find_locked`].
+fn erase_locked(
+    conn: &mut DbConn,
+    actor: Actor,
+    case: &Case,
+    why: Erasure,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
     let id = case.id;
     // The erasure row is the claim on the work: a second erasure (another instance's retention
     // run, a repeated request) finds it and does nothing.
@@ -45,16 +56,7 @@ pub fn erase(
     {
         return Ok(false);
     }
-    if case.status != CaseStatus::Closed.as_str() {
-        let closed = store::ScheduleUpdate {
-            status: CaseStatus::Closed,
-            closed_reason: Some("erased"),
-            next_contact_at: None,
-            contact_window_end: None,
-            priority_band: case.priority_band,
-        };
-        store::apply_schedule(conn, id, closed, now)?;
-    }
+    store::close(conn, case, "erased", now)?;
     diesel::update(cases::table.find(id))
         .set((
             cases::customer_name.eq(ERASED),
@@ -182,7 +184,7 @@ pub fn apply_retention(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<usize
                 if !still_due {
                     return Ok(false);
                 }
-                erase(conn, Actor::System, &case, Erasure::Retention, now)
+                erase_locked(conn, Actor::System, &case, Erasure::Retention, now)
             })?;
             erased += usize::from(done);
             progressed |= done;
