@@ -195,8 +195,8 @@ pub fn raise_risk_to_life(
             now,
         )?;
     } else {
-        let held = cases::store::find(conn, case_id)?;
-        cases::schedule::reschedule(conn, &held, now.and_utc())?;
+        // The rules read the new hold from the database; the locked row is still current.
+        cases::schedule::reschedule(conn, &case, now.and_utc())?;
     }
     let escalation_id: i64 = crate::db::portable::get_result(
         diesel::insert_into(escalations::table)
