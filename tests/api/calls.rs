@@ -370,33 +370,3 @@ async fn admins_maintain_the_emergency_numbers_handlers_are_shown(app: TestApp) 
         "{services:?}"
     );
 }
-
-backend_test!(the_team_view_counts_each_handler_apart_and_follow_ups_name_their_case);
-async fn the_team_view_counts_each_handler_apart_and_follow_ups_name_their_case(app: TestApp) {
-    app.state.clock.pin(tuesday_morning());
-    let key = app.client_api_key(app.create_client("Team Co"));
-    for reference in ["T-1", "T-2"] {
-        refer(&app, &key, referral(reference)).await;
-    }
-    // Two handlers who share a display name each make one call; the second ends it for abuse.
-    for ending in ["no_answer", "abusive_call_ended"] {
-        let (_, token) = app.staff_token("handler");
-        let (_, call) = next_call(&app, &token).await;
-        outcome(
-            &app,
-            &token,
-            &call["case"]["id"],
-            json!({"outcome": ending}),
-        )
-        .await;
-    }
-    let supervisor = app.login_as("supervisor", None).await;
-    let (_, page) = supervisor.get_text("/supervisor").await;
-    assert_eq!(
-        page.matches("<tr><td>Test Person</td><td>1</td></tr>")
-            .count(),
-        2,
-        "{page}"
-    );
-    assert!(page.contains("\">case "), "the follow-up links to its case");
-}

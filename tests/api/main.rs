@@ -26,4 +26,5 @@ mod report_outcomes;
 mod reports;
 mod schema_matches;
 mod staff_text;
+mod supervisor;
 mod support;
