@@ -15,6 +15,7 @@ mod data_rights;
 mod exceptions;
 mod health;
 mod holds_and_rules;
+mod keys;
 mod openapi;
 mod outbox;
 mod plan_requests;

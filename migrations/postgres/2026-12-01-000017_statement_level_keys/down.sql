@@ -1,0 +1,15 @@
+DROP TRIGGER cases_keep_milestone_ids ON cases;
+DROP TRIGGER cases_keep_milestones ON cases;
+DROP FUNCTION cases_keep_milestones();
+DROP TRIGGER milestones_keep_case ON case_milestones;
+DROP TRIGGER milestones_have_cases ON case_milestones;
+DROP FUNCTION milestones_have_cases();
+ALTER TABLE case_milestones ADD CONSTRAINT case_milestones_case_id_fkey FOREIGN KEY (case_id) REFERENCES cases (id);
+DROP TRIGGER clients_keep_case_ids ON clients;
+DROP TRIGGER clients_keep_cases ON clients;
+DROP FUNCTION clients_keep_cases();
+DROP TRIGGER cases_keep_client ON cases;
+DROP FUNCTION refuse_key_change();
+DROP TRIGGER cases_have_clients ON cases;
+DROP FUNCTION cases_have_clients();
+ALTER TABLE cases ADD CONSTRAINT cases_client_id_fkey FOREIGN KEY (client_id) REFERENCES clients (id);

@@ -1,0 +1,99 @@
+//! The links between clients, cases and their milestone rows hold on both backends. SQLite declares
+//! them as foreign keys; PostgreSQL checks them once per statement (migration 17), and must still
+//! refuse everything a key would.
+
+use diesel::{
+    result::{DatabaseErrorKind, Error},
+    sql_query, RunQueryDsl,
+};
+use outreach::db::DbConn;
+
+use crate::helpers::{postgres, spawn_app, Backend, TestApp};
+
+fn insert_case(conn: &mut DbConn, client_id: i64, reference: &str) -> Result<usize, Error> {
+    sql_query(format!(
+        "INSERT INTO cases (client_id, reference, customer_name, region, timezone, amount_owed_minor, \
+         currency, days_in_arrears, arrears_since, status, priority_band, attempts_count, referred_at, updated_at) \
+         VALUES ({client_id}, '{reference}', 'Sam Example', 'england', 'Europe/London', 12000, 'GBP', 30, \
+         CURRENT_DATE, 'queued', 0, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+    ))
+    .execute(conn)
+}
+
+#[track_caller]
+fn assert_refused_as_key(result: Result<usize, Error>, what: &str) {
+    match result {
+        Err(Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {}
+        other => panic!("{what}: expected a foreign key violation, got {other:?}"),
+    }
+}
+
+fn links_hold(app: &TestApp) {
+    let client = app.create_client("Keyed Utility");
+    app.with_conn(|conn| {
+        assert_refused_as_key(
+            insert_case(conn, client + 1000, "K-1"),
+            "a case for no client",
+        );
+        assert_eq!(
+            insert_case(conn, client, "K-2").unwrap(),
+            1,
+            "a case for the client"
+        );
+        let delete_client = format!("DELETE FROM clients WHERE id = {client}");
+        assert_refused_as_key(
+            sql_query(&delete_client).execute(conn),
+            "deleting a client with cases",
+        );
+        assert_refused_as_key(
+            sql_query(
+                "INSERT INTO case_milestones (case_id, client_id, referred_at) \
+                 VALUES (999999, 1, CURRENT_TIMESTAMP)",
+            )
+            .execute(conn),
+            "milestones for no case",
+        );
+        // The case's own milestone row was written with it, so the case cannot go.
+        assert_refused_as_key(
+            sql_query("DELETE FROM cases WHERE reference = 'K-2'").execute(conn),
+            "deleting a case with milestones",
+        );
+    });
+    let cases: i64 = app.with_conn(|conn| {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        sql_query("SELECT COUNT(*) AS n FROM cases")
+            .get_result::<Count>(conn)
+            .unwrap()
+            .n
+    });
+    assert_eq!(cases, 1, "only the case for a real client was kept");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_keeps_cases_tied_to_clients_and_milestones_to_cases() {
+    links_hold(&spawn_app(Backend::Sqlite).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_keeps_cases_tied_to_clients_and_milestones_to_cases() {
+    if !postgres::available() {
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    links_hold(&app);
+    // Keys cannot be changed to dodge the checks, which only look at inserted rows.
+    app.with_conn(|conn| {
+        assert_refused_as_key(
+            sql_query("UPDATE cases SET client_id = client_id + 1000").execute(conn),
+            "moving a case to no client",
+        );
+        assert_refused_as_key(
+            sql_query("UPDATE case_milestones SET case_id = case_id + 1000").execute(conn),
+            "moving milestones to no case",
+        );
+    });
+}
