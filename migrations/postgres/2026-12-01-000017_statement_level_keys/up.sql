@@ -36,7 +36,9 @@ CREATE TRIGGER cases_keep_client BEFORE UPDATE OF client_id ON cases FOR EACH RO
     WHEN (NEW.client_id IS DISTINCT FROM OLD.client_id) EXECUTE FUNCTION refuse_key_change('client_id');
 
 -- The other side: a client with cases cannot be deleted or renumbered. A concurrent import holds
--- KEY SHARE on the client, so the delete waits for it and then sees its cases.
+-- KEY SHARE on the client, so the delete waits for it and then, under READ COMMITTED (the
+-- service's isolation level; a key would also cross-check a REPEATABLE READ snapshot), sees its
+-- cases.
 CREATE FUNCTION clients_keep_cases() RETURNS trigger AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM cases WHERE client_id = OLD.id) THEN
