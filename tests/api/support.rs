@@ -83,3 +83,63 @@ async fn customer_links_are_tracked_and_unknown_codes_do_not_redirect(app: TestA
         "never an open redirect"
     );
 }
+
+backend_test!(customers_are_offered_the_services_of_their_own_nation);
+async fn customers_are_offered_the_services_of_their_own_nation(app: TestApp) {
+    use outreach::support::{matching::matched, store};
+    let directory = app.with_conn(|conn| store::directory(conn).unwrap());
+    let offered = |region: &str, needs: &[&str]| -> Vec<String> {
+        matched(&directory, needs, region, false)
+            .into_iter()
+            .map(|o| o.name.clone())
+            .collect()
+    };
+    let needs = ["mental_health", "housing", "benefits_grants"];
+    let expected: [(&str, &[&str]); 4] = [
+        (
+            "england",
+            &["Citizens Advice", "Mind", "National Debtline", "Shelter"],
+        ),
+        (
+            "wales",
+            &[
+                "Citizens Advice",
+                "Mind",
+                "National Debtline",
+                "Shelter Cymru",
+            ],
+        ),
+        (
+            "scotland",
+            &[
+                "Citizens Advice Scotland",
+                "SAMH (Scottish Association for Mental Health)",
+                "National Debtline",
+                "Shelter Scotland",
+            ],
+        ),
+        (
+            "northern_ireland",
+            &["Advice NI", "Aware NI", "Housing Rights"],
+        ),
+    ];
+    let every_named: Vec<&str> = expected
+        .iter()
+        .flat_map(|(_, names)| *names)
+        .copied()
+        .collect();
+    for (region, names) in expected {
+        let got = offered(region, &needs);
+        for name in &every_named {
+            assert_eq!(
+                got.iter().any(|g| g == name),
+                names.contains(name),
+                "{name} for a customer in {region}: offered {got:?}"
+            );
+        }
+        assert!(
+            got.iter().any(|g| g == "StepChange Debt Charity"),
+            "UK-wide debt advice in {region}"
+        );
+    }
+}
