@@ -6,9 +6,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
+    emergency::EmergencyContact,
     outcome::OutcomeRequest,
     record,
-    safeguarding::{self, EmergencyContact, VulnerabilityRequest},
+    safeguarding::{self, VulnerabilityRequest},
     welfare::{self, DebriefRequest, ExceptionDecision, ExceptionRequest},
 };
 use crate::{
@@ -183,7 +184,7 @@ pub async fn escalate(
         staff.actor(),
         state.clock.now_naive(),
     );
-    let contacts = db::run_write(&state.pool, move |conn| {
+    let numbers = db::run_write(&state.pool, move |conn| {
         safeguarding::raise_risk_to_life(
             conn,
             actor,
@@ -194,7 +195,7 @@ pub async fn escalate(
         )
     })
     .await?;
-    Ok(HttpResponse::Created().json(contacts))
+    Ok(HttpResponse::Created().json(numbers.contacts))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]

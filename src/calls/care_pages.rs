@@ -93,9 +93,11 @@ async fn post_risk_to_life(
     })
     .await;
     let state_ref = &state;
-    or_rerender(&state, &staff, &csrf, case_id, result, |contacts| {
+    or_rerender(&state, &staff, &csrf, case_id, result, |numbers| {
         Page::new("calls/emergency.html", &csrf, Some(&staff.user))
-            .with("contacts", &contacts)
+            .with("contacts", &numbers.contacts)
+            .with("in_uk", &numbers.in_uk)
+            .with("region", &numbers.region)
             .with("case_id", &case_id)
             .render(state_ref)
     })

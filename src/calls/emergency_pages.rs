@@ -1,5 +1,5 @@
-//! Admins maintain the emergency and non-emergency numbers shown on the risk-to-life path, per
-//! nation of the customer (`all` applies everywhere).
+//! Admins maintain the emergency and non-emergency numbers shown on the risk-to-life path, for
+//! where the customer is (see `calls::emergency`).
 
 use actix_web::{get, post, web, HttpResponse};
 use diesel::prelude::*;
@@ -12,12 +12,29 @@ use crate::{
         roles::Admin,
     },
     db::{self, schema::emergency_contacts as ec},
+    domain::region::Region,
     error::{AppError, AppResult},
     state::AppState,
     web::{redirect, Page},
 };
 
-const REGIONS: [&str; 5] = ["all", "england", "wales", "scotland", "northern_ireland"];
+/// Offered in the form; any country code is accepted too.
+const REGIONS: [&str; 5] = ["uk", "england", "wales", "scotland", "northern_ireland"];
+
+/// "uk", or a region as referrals name one (a nation, a country code, a subdivision), stored as
+/// the cases store it; "GB" is the UK.
+fn contact_region(raw: &str) -> Result<String, AppError> {
+    let raw = raw.trim();
+    if raw.eq_ignore_ascii_case("uk") || raw.eq_ignore_ascii_case("gb") {
+        return Ok("uk".into());
+    }
+    Region::parse(raw).map(|r| r.as_code()).map_err(|_| {
+        AppError::field(
+            "region",
+            "must be uk, england, wales, scotland, northern_ireland or a country code such as IE",
+        )
+    })
+}
 
 #[derive(Queryable, Serialize)]
 struct ContactRow {
@@ -65,12 +82,7 @@ async fn add(
     admin: Admin,
     CsrfForm(form): CsrfForm<ContactForm>,
 ) -> AppResult<HttpResponse> {
-    if !REGIONS.contains(&form.region.as_str()) {
-        return Err(AppError::field(
-            "region",
-            "must be all, england, wales, scotland or northern_ireland",
-        ));
-    }
+    let region = contact_region(&form.region)?;
     if form.service.trim().is_empty() || form.phone.trim().is_empty() {
         return Err(AppError::field(
             "service",
@@ -83,7 +95,7 @@ async fn add(
     db::run_write(&state.pool, move |conn| {
         diesel::insert_into(ec::table)
             .values((
-                ec::region.eq(&form.region),
+                ec::region.eq(&region),
                 ec::service.eq(form.service.trim()),
                 ec::phone.eq(form.phone.trim()),
                 ec::note.eq(Some(form.note.trim()).filter(|n| !n.is_empty())),

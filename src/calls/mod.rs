@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod care_pages;
+pub mod emergency;
 pub mod emergency_pages;
 pub mod outcome;
 pub mod pages;

@@ -1,16 +1,17 @@
-//! Safeguarding: recording vulnerability (with consent), the risk-to-life path, and the
-//! emergency numbers for where the customer is.
+//! Safeguarding: recording vulnerability (with consent) and the risk-to-life path, which answers
+//! with the emergency numbers for where the customer is (`calls::emergency`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::emergency::{self, EmergencyNumbers};
 use crate::{
     audit::{self, Actor},
     cases::{self, holds},
     db::{
-        schema::{cases as cases_table, emergency_contacts, escalations, users, vulnerabilities},
+        schema::{cases as cases_table, escalations, users, vulnerabilities},
         DbConn,
     },
     error::{AppError, AppResult, FieldErrors},
@@ -132,30 +133,6 @@ pub fn record_vulnerability(
     )
 }
 
-#[derive(Queryable, Serialize, Deserialize, Debug, ToSchema)]
-pub struct EmergencyContact {
-    pub service: String,
-    pub phone: String,
-    pub note: Option<String>,
-}
-
-/// The numbers for where the customer is: UK-wide ones and their nation's.
-pub fn emergency_contacts_for(conn: &mut DbConn, region: &str) -> AppResult<Vec<EmergencyContact>> {
-    Ok(emergency_contacts::table
-        .filter(
-            emergency_contacts::region
-                .eq("all")
-                .or(emergency_contacts::region.eq(region)),
-        )
-        .order((emergency_contacts::region.ne("all"), emergency_contacts::id))
-        .select((
-            emergency_contacts::service,
-            emergency_contacts::phone,
-            emergency_contacts::note,
-        ))
-        .load(conn)?)
-}
-
 /// Risk to life: the case goes on hold at once, supervisors are alerted on their page and by
 /// e-mail, and the handler gets the emergency numbers for the customer's region. Unlike what is
 /// recorded about a call, any staff member may raise it on any case, on a call or after one:
@@ -167,7 +144,7 @@ pub fn raise_risk_to_life(
     case_id: i64,
     note: Option<&str>,
     now: NaiveDateTime,
-) -> AppResult<Vec<EmergencyContact>> {
+) -> AppResult<EmergencyNumbers> {
     if let Some(Err(finding)) = note.map(payment_guard::check) {
         return Err(AppError::field("note", finding.message()));
     }
@@ -231,5 +208,5 @@ pub fn raise_risk_to_life(
         audit::Entry::new("risk_to_life_raised", "case", Some(case_id))
             .client(Some(case.client_id)),
     )?;
-    emergency_contacts_for(conn, &case.region)
+    emergency::numbers_for(conn, &case.region)
 }

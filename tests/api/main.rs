@@ -12,6 +12,7 @@ mod client_holds;
 mod concurrency;
 mod csv_import;
 mod data_rights;
+mod emergency;
 mod exceptions;
 mod health;
 mod holds_and_rules;

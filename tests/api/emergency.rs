@@ -1,0 +1,88 @@
+//! Risk to life for customers abroad: UK numbers reach UK services only, so a customer elsewhere
+//! gets their own country's numbers where they are on file, and the handler is told to have them
+//! call their local emergency number.
+
+use serde_json::{json, Value};
+
+use crate::backend_test;
+use crate::calls::post_json;
+use crate::helpers::{session::location, TestApp};
+use crate::queue::refer;
+use crate::referrals::{referral, tuesday_morning};
+
+async fn case_in(app: &TestApp, key: &str, reference: &str, region: &str, zone: &str) -> i64 {
+    let mut body = referral(reference);
+    body["region"] = json!(region);
+    body["timezone"] = json!(zone);
+    refer(app, key, body).await["id"].as_i64().unwrap()
+}
+
+async fn phones_on_risk_to_life(app: &TestApp, token: &str, case_id: i64) -> Vec<String> {
+    let path = format!("/api/v1/cases/{case_id}/escalations");
+    let (status, contacts) = post_json(app, token, &path, json!({"kind": "risk_to_life"})).await;
+    assert_eq!(status, 201, "{contacts}");
+    contacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c: &Value| c["phone"].as_str().unwrap().to_string())
+        .collect()
+}
+
+backend_test!(customers_abroad_get_their_own_country_s_numbers_never_the_uk_s);
+async fn customers_abroad_get_their_own_country_s_numbers_never_the_uk_s(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Abroad Co"));
+    let (_, token) = app.staff_token("handler");
+
+    let england = case_in(&app, &key, "E-1", "england", "Europe/London").await;
+    let phones = phones_on_risk_to_life(&app, &token, england).await;
+    assert_eq!(
+        phones.first().map(String::as_str),
+        Some("999"),
+        "{phones:?}"
+    );
+
+    let florida = case_in(&app, &key, "US-1", "US-FL", "America/New_York").await;
+    let phones = phones_on_risk_to_life(&app, &token, florida).await;
+    assert!(phones.contains(&"911".to_string()), "{phones:?}");
+    assert!(!phones.contains(&"999".to_string()) && !phones.contains(&"101".to_string()));
+
+    // Nothing on file for France: no numbers rather than UK ones, and the page says what to do.
+    let france = case_in(&app, &key, "FR-1", "FR", "Europe/Paris").await;
+    let handler = app.login_as("handler", None).await;
+    let response = handler
+        .post_form(&format!("/calls/{france}/risk-to-life"), &[("note", "")])
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("id=\"outside-uk\""), "{page}");
+    assert!(page.contains("id=\"no-local-numbers\"") && !page.contains("<strong>999</strong>"));
+
+    // An admin adds France's number; the next customer there gets it.
+    let admin = app.login_as("admin", None).await;
+    let added = admin
+        .post_form(
+            "/admin/emergency-contacts",
+            &[
+                ("region", "fr"),
+                ("service", "Emergency services"),
+                ("phone", "112"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&added), "/admin/emergency-contacts");
+    let refused = admin
+        .post_form(
+            "/admin/emergency-contacts",
+            &[
+                ("region", "Atlantis"),
+                ("service", "Nobody"),
+                ("phone", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let lyon = case_in(&app, &key, "FR-2", "FR", "Europe/Paris").await;
+    assert_eq!(phones_on_risk_to_life(&app, &token, lyon).await, ["112"]);
+}
