@@ -57,6 +57,12 @@ async fn a_customer_back_in_touch_with_the_client_counts_as_re_engaged(app: Test
             ("re_engagement_rate", 1.0.into()),
         ],
     );
+    // Credited to the handler who spoke to them, on the supervisors' report.
+    let supervisor = app.login_as("supervisor", None).await;
+    let (_, page) = supervisor
+        .get_text("/supervisor/reports?from=2026-03-01&to=2026-03-31")
+        .await;
+    assert!(page.contains("<td class=\"re-engaged\">1</td>"), "{page}");
 }
 
 backend_test!(a_plan_confirmed_later_keeps_the_first_re_engagement_date);
