@@ -183,6 +183,20 @@ pub fn mark_failed(
     Ok(updated == 1)
 }
 
+/// Puts a message that was given up on back in the queue, due now with a fresh set of attempts,
+/// for a supervisor who has had what stopped it put right (the mail server, say). `false` when
+/// it was not given up on: a message still retrying, or sent, stays as it is.
+pub fn requeue_failed(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> AppResult<bool> {
+    let updated = diesel::update(outbox::table.find(id).filter(outbox::status.eq("failed")))
+        .set((
+            outbox::status.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
 /// Messages a supervisor should know about: given up, or failing and retrying.
 pub fn troubled(conn: &mut DbConn) -> AppResult<Vec<OutboxRow>> {
     Ok(outbox::table

@@ -226,9 +226,33 @@ async fn save_script(
     }
 }
 
+/// "Send again" on an e-mail that was given up on.
+#[post("/supervisor/mail/{id}/retry")]
+async fn retry_mail(
+    state: web::Data<AppState>,
+    sup: Supervisor,
+    path: web::Path<i64>,
+    _f: CsrfForm<serde::de::IgnoredAny>,
+) -> AppResult<HttpResponse> {
+    let (id, actor, now) = (path.into_inner(), sup.actor(), state.clock.now_naive());
+    db::run_write(&state.pool, move |conn| {
+        if !crate::mail::outbox::requeue_failed(conn, id, now)? {
+            return Err(AppError::NotFound);
+        }
+        crate::audit::record(
+            conn,
+            actor,
+            crate::audit::Entry::new("mail_requeued", "outbox", Some(id)),
+        )
+    })
+    .await?;
+    Ok(redirect("/supervisor"))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(overview)
         .service(resolve)
+        .service(retry_mail)
         .service(complete_follow_up)
         .service(review_exception)
         .service(scripts)

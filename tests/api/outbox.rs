@@ -1,10 +1,10 @@
-//! The outbox when a sender is slower than its lease.
+//! The outbox when a sender is slower than its lease, and when it has given up on a message.
 
 use chrono::Duration;
 use diesel::prelude::*;
 
 use crate::backend_test;
-use crate::helpers::TestApp;
+use crate::helpers::{session::location, TestApp};
 use crate::referrals::tuesday_morning;
 use outreach::{db::schema::outbox, mail::outbox as mail};
 
@@ -38,4 +38,53 @@ async fn a_sender_that_outlasted_its_lease_does_not_overwrite_the_next_senders_r
         let status: String = outbox::table.select(outbox::status).first(conn).unwrap();
         assert_eq!(status, "sent");
     });
+}
+
+backend_test!(a_supervisor_sends_a_given_up_e_mail_again);
+async fn a_supervisor_sends_a_given_up_e_mail_again(app: TestApp) {
+    let start = tuesday_morning();
+    app.state.clock.pin(start);
+    let start = start.naive_utc();
+    let id = app.with_conn(|conn| {
+        let alert = serde_json::json!({"kind": "test"});
+        mail::enqueue(
+            conn,
+            mail::kind::SUPERVISOR_ALERT,
+            None,
+            "sup@example.test",
+            &alert,
+            start,
+        )
+        .unwrap();
+        let id: i64 = outbox::table.select(outbox::id).first(conn).unwrap();
+        // Every attempt fails (the mail server is down) until the outbox gives up.
+        let mut at = start;
+        for _ in 0..mail::MAX_ATTEMPTS {
+            let claimed = mail::claim_due(conn, at, 10).unwrap();
+            assert_eq!(claimed.len(), 1);
+            assert!(mail::mark_failed(conn, &claimed[0], "connection refused", at).unwrap());
+            at += Duration::hours(2);
+        }
+        assert!(
+            mail::claim_due(conn, at, 10).unwrap().is_empty(),
+            "given up"
+        );
+        id
+    });
+    let supervisor = app.login_as("supervisor", None).await;
+    let (_, page) = supervisor.get_text("/supervisor").await;
+    let retry = format!("/supervisor/mail/{id}/retry");
+    assert!(page.contains(&retry) && page.contains("connection refused"));
+    let sent_again = supervisor.post_form(&retry, &[]).await;
+    assert_eq!(location(&sent_again), "/supervisor");
+    app.with_conn(|conn| {
+        let due = mail::claim_due(conn, start, 10).unwrap();
+        assert_eq!(due.len(), 1, "due again at once");
+        assert_eq!(due[0].attempts, 0, "with a fresh set of attempts");
+    });
+    // Only a message that was given up on: this one is being sent again already.
+    let twice = supervisor.post_form(&retry, &[]).await;
+    assert_eq!(twice.status().as_u16(), 404);
+    let handler = app.login_as("handler", None).await;
+    assert_eq!(handler.post_form(&retry, &[]).await.status().as_u16(), 403);
 }
