@@ -32,6 +32,8 @@ pub struct VulnerabilityForm {
     #[serde(default)]
     consent_how: String,
     #[serde(default)]
+    consented_by: String,
+    #[serde(default)]
     note: String,
 }
 
@@ -58,6 +60,7 @@ async fn post_vulnerability(
         drivers,
         consent: form.consent == "yes",
         consent_how: Some(form.consent_how),
+        consented_by: Some(form.consented_by),
         note: Some(form.note).filter(|n| !n.trim().is_empty()),
     };
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());

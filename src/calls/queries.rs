@@ -63,8 +63,11 @@ pub fn attempts_by_handler_since(
 pub struct VulnerabilityItem {
     pub drivers: String,
     pub consent_how: Option<String>,
+    /// `None`: the customer themselves.
+    pub consented_by: Option<String>,
     pub note: Option<String>,
     pub recorded_at: NaiveDateTime,
+    pub recorded_by: String,
 }
 
 pub fn vulnerabilities_for_case(
@@ -72,13 +75,16 @@ pub fn vulnerabilities_for_case(
     case_id: i64,
 ) -> AppResult<Vec<VulnerabilityItem>> {
     Ok(vulnerabilities::table
+        .inner_join(users::table.on(users::id.eq(vulnerabilities::recorded_by)))
         .filter(vulnerabilities::case_id.eq(case_id))
         .order(vulnerabilities::id.desc())
         .select((
             vulnerabilities::drivers,
             vulnerabilities::consent_how,
+            vulnerabilities::consented_by,
             vulnerabilities::note,
             vulnerabilities::recorded_at,
+            users::display_name,
         ))
         .load(conn)?)
 }

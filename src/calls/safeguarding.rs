@@ -32,7 +32,20 @@ pub struct VulnerabilityRequest {
     pub consent: bool,
     /// How consent was given and what the customer was told.
     pub consent_how: Option<String>,
+    /// Who consented: empty for the customer themselves, otherwise the name and role of someone
+    /// with authority to act for them (for example "Jo Smith, power of attorney").
+    pub consented_by: Option<String>,
     pub note: Option<String>,
+}
+
+impl VulnerabilityRequest {
+    /// Who consented, as stored: `None` is the customer themselves.
+    fn consented_by(&self) -> Option<&str> {
+        self.consented_by
+            .as_deref()
+            .map(str::trim)
+            .filter(|who| !who.is_empty())
+    }
 }
 
 impl VulnerabilityRequest {
@@ -73,6 +86,7 @@ impl VulnerabilityRequest {
         for (field, text) in [
             ("note", self.note.as_deref()),
             ("consent_how", self.consent_how.as_deref()),
+            ("consented_by", self.consented_by.as_deref()),
         ] {
             if let Some(Err(finding)) = text.map(payment_guard::check) {
                 add(field, finding.message());
@@ -106,6 +120,7 @@ pub fn record_vulnerability(
             vulnerabilities::drivers.eq(request.drivers.join(",")),
             vulnerabilities::consent.eq(true),
             vulnerabilities::consent_how.eq(request.consent_how.as_deref().map(str::trim)),
+            vulnerabilities::consented_by.eq(request.consented_by()),
             vulnerabilities::note.eq(request
                 .note
                 .as_deref()

@@ -38,7 +38,7 @@ async fn case_with_history(app: &TestApp) -> (String, Value) {
         .api()
         .post(app.url(&format!("/api/v1/cases/{case_id}/vulnerability")))
         .bearer_auth(&token)
-        .json(&json!({"drivers": ["health"], "consent": true, "consent_how": "Verbal", "note": "Recovering from an operation"}))
+        .json(&json!({"drivers": ["health"], "consent": true, "consent_how": "Verbal", "consented_by": "Sam Example, son, power of attorney", "note": "Recovering from an operation"}))
         .send()
         .await
         .unwrap();
@@ -64,6 +64,10 @@ async fn a_client_exports_everything_held_about_its_customer(app: TestApp) {
     assert_eq!(export["calls"][0]["notes"], "Works nights; call after 2pm");
     assert_eq!(export["vulnerabilities"][0]["drivers"], json!(["health"]));
     assert_eq!(export["vulnerabilities"][0]["consent_how"], "Verbal");
+    assert_eq!(
+        export["vulnerabilities"][0]["consented_by"],
+        "Sam Example, son, power of attorney"
+    );
     assert_eq!(export["plans"][0]["email"], "ann@example.org");
     assert_eq!(export["emails"][0]["to"], "ann@example.org");
     assert_eq!(export["erased_at"], Value::Null);

@@ -10,6 +10,7 @@ mod calls;
 mod cli;
 mod client_holds;
 mod concurrency;
+mod consent;
 mod csv_import;
 mod data_rights;
 mod emergency;

@@ -25,7 +25,14 @@ type HoldRow = (
     Option<NaiveDateTime>,
     Option<String>,
 );
-type VulnerabilityRow = (String, bool, Option<String>, Option<String>, NaiveDateTime);
+type VulnerabilityRow = (
+    String,
+    bool,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+);
 type PlanTerms = (
     i32,
     i64,
@@ -78,6 +85,7 @@ pub fn export(conn: &mut DbConn, case: &Case) -> AppResult<Value> {
             vulnerabilities::drivers,
             vulnerabilities::consent,
             vulnerabilities::consent_how,
+            vulnerabilities::consented_by,
             vulnerabilities::note,
             vulnerabilities::recorded_at,
         ))
@@ -135,9 +143,9 @@ pub fn export(conn: &mut DbConn, case: &Case) -> AppResult<Value> {
         "holds": holds.into_iter().map(|(kind, starts, ends, lifted, note)| json!({
             "kind": kind, "starts_at": at(starts), "ends_at": maybe(ends), "lifted_at": maybe(lifted), "note": note,
         })).collect::<Vec<_>>(),
-        "vulnerabilities": vulnerabilities.into_iter().map(|(drivers, consent, how, note, when)| json!({
+        "vulnerabilities": vulnerabilities.into_iter().map(|(drivers, consent, how, by, note, when)| json!({
             "drivers": drivers.split(',').collect::<Vec<_>>(), "consent": consent, "consent_how": how,
-            "note": note, "recorded_at": at(when),
+            "consented_by": by.unwrap_or_else(|| "the customer".into()), "note": note, "recorded_at": at(when),
         })).collect::<Vec<_>>(),
         "plans": plans.into_iter().map(|((version, amount, currency, frequency, first, email, status, created), confirmed, change_at, change, spending, affordability)| json!({
             "version": version, "amount_minor": amount, "currency": currency, "frequency": frequency,

@@ -16,6 +16,7 @@ diesel::table! {
         drivers -> Text,
         consent -> Bool,
         consent_how -> Nullable<Text>,
+        consented_by -> Nullable<Text>,
         note -> Nullable<Text>,
         recorded_by -> BigInt,
         recorded_at -> Timestamp,

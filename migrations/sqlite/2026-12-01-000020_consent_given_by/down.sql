@@ -1,0 +1,1 @@
+ALTER TABLE vulnerabilities DROP COLUMN consented_by;

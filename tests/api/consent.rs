@@ -1,0 +1,50 @@
+//! A vulnerability record shows who consented, when, how and what they were told, and who
+//! recorded it (health is special-category data).
+
+use crate::backend_test;
+use crate::helpers::{session::location, TestApp};
+use crate::queue::refer;
+use crate::referrals::{referral, tuesday_morning};
+
+backend_test!(the_call_page_shows_who_consented_how_and_who_recorded_it);
+async fn the_call_page_shows_who_consented_how_and_who_recorded_it(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Consent Co"));
+    let case = refer(&app, &key, referral("C-1")).await;
+    let handler = app.login_as("handler", None).await;
+    let call_page = format!("/calls/{}", case["id"]);
+    assert_eq!(
+        location(&handler.post_form("/queue/next", &[]).await),
+        call_page
+    );
+    let record = format!("{call_page}/vulnerability");
+    let with = |who: &'static str| {
+        [
+            ("health", "yes"),
+            ("consent", "yes"),
+            ("consent_how", "Verbal, told it helps us take care"),
+            ("consented_by", who),
+        ]
+    };
+    let refused = handler
+        .post_form(&record, &with("Sam, card 4111 1111 1111 1111"))
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    assert_eq!(
+        location(&handler.post_form(&record, &with("")).await),
+        call_page
+    );
+    let by_attorney = handler
+        .post_form(&record, &with("Sam Example, power of attorney"))
+        .await;
+    assert_eq!(location(&by_attorney), call_page);
+    let (_, page) = handler.get_text(&call_page).await;
+    for shown in [
+        "Consent given by Sam Example, power of attorney: Verbal, told it helps us take care.",
+        "Consent given by the customer: Verbal, told it helps us take care.",
+        "Recorded by Test Person.",
+    ] {
+        assert!(page.contains(shown), "{shown}");
+    }
+    assert!(!page.contains("4111"), "the refused text was not kept");
+}
