@@ -49,24 +49,31 @@ async fn overview(
         .render(&state)
 }
 
-/// Reads the multipart body: the CSRF field and the file's bytes.
+/// Reads the multipart body: the CSRF field and the file's bytes. The limit counts every field
+/// together, so a form padded with extra or repeated fields cannot hold more in memory; fields
+/// other than these two are read past without being kept.
 async fn read_upload(mut payload: Multipart) -> AppResult<(Option<String>, Vec<u8>)> {
     let mut token = None;
     let mut file = Vec::new();
+    let mut received = 0usize;
     while let Some(field) = payload.next().await {
         let mut field =
             field.map_err(|_| AppError::bad_request("The upload could not be read."))?;
         let name = field.name().unwrap_or_default().to_string();
+        let keep = matches!(name.as_str(), "csrf_token" | "file");
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk =
                 chunk.map_err(|_| AppError::bad_request("The upload could not be read."))?;
-            if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
+            received += chunk.len();
+            if received > MAX_UPLOAD_BYTES {
                 return Err(AppError::bad_request(
                     "The file is larger than 50 MB. Split it, or ask us to import it with `outreach import`.",
                 ));
             }
-            bytes.extend_from_slice(&chunk);
+            if keep {
+                bytes.extend_from_slice(&chunk);
+            }
         }
         match name.as_str() {
             "csrf_token" => token = Some(String::from_utf8_lossy(&bytes).into_owned()),

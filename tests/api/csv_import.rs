@@ -14,13 +14,27 @@ R-5,No Amount,,england,,GBP,5,\r\n\
 R-6,\"Ó Briain, Pádraig\",,northern_ireland,4500,GBP,120,\r\n";
 
 async fn upload(session: &crate::helpers::Session, csv: &str) -> (u16, String) {
+    upload_with(session, csv, None).await
+}
+
+/// Uploads `csv`, after a `padding` field of that many bytes when given.
+async fn upload_with(
+    session: &crate::helpers::Session,
+    csv: &str,
+    padding: Option<usize>,
+) -> (u16, String) {
     let token = session.csrf_token().await;
-    let form = reqwest::multipart::Form::new()
-        .text("csrf_token", token)
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("referrals.csv"),
+    let mut form = reqwest::multipart::Form::new().text("csrf_token", token);
+    if let Some(bytes) = padding {
+        form = form.part(
+            "padding",
+            reqwest::multipart::Part::bytes(vec![b'x'; bytes]),
         );
+    }
+    let form = form.part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("referrals.csv"),
+    );
     let response = session
         .client
         .post(format!("{}/portal/referrals/upload", session.base()))
@@ -294,4 +308,19 @@ async fn a_file_of_mostly_bad_rows_lists_the_first_thousand_and_counts_the_rest(
         "in file order from the first"
     );
     assert!(stdout.contains("… and 11000 more refused rows (the first 1000 are listed)."));
+}
+
+backend_test!(the_upload_limit_counts_the_whole_form_not_each_field);
+async fn the_upload_limit_counts_the_whole_form_not_each_field(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let client_id = app.create_client("Padded Co");
+    let session = app.login_as("client", Some(client_id)).await;
+    // 50 MB of padding plus a small file: over the limit as a whole, though each field is under.
+    let (status, html) = upload_with(&session, FILE, Some(50 * 1024 * 1024)).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("larger than 50 MB"), "{html}");
+    assert_eq!(case_count(&app), 0, "nothing imported");
+    let (status, _) = upload_with(&session, FILE, Some(1024)).await;
+    assert_eq!(status, 200, "a small extra field is read past");
+    assert_eq!(case_count(&app), 3);
 }
