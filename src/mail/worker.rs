@@ -124,9 +124,7 @@ pub async fn run(state: web::Data<AppState>, transport: Arc<Transport>) {
             let st = state.clone();
             let queued = db::run(&state.pool, move |conn| {
                 let now = st.clock.now();
-                let today = now
-                    .with_timezone(&crate::reports::periods::REPORT_ZONE)
-                    .date_naive();
+                let today = crate::reports::periods::uk_today(now);
                 crate::reports::scheduled::enqueue_due(conn, today, now.naive_utc())
             })
             .await;

@@ -88,7 +88,7 @@ pub async fn re_engagement(
     client: ApiClient,
     query: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
-    let (from, to, group_by) = query.parse(state.clock.now().date_naive(), 90)?;
+    let (from, to, group_by) = query.parse(super::periods::uk_today(state.clock.now()), 90)?;
     let client_id = client.client_id;
     let report = db::run(&state.pool, move |conn| {
         super::build(conn, Scope::Client(client_id), from, to, group_by)

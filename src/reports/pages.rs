@@ -26,7 +26,7 @@ use crate::{
 };
 
 async fn load(state: &AppState, scope: Scope, query: &ReportQuery) -> AppResult<(Report, Report)> {
-    let (from, to, group_by) = query.parse(state.clock.now().date_naive(), 90)?;
+    let (from, to, group_by) = query.parse(super::periods::uk_today(state.clock.now()), 90)?;
     db::run(&state.pool, move |conn| {
         let report = super::build(conn, scope, from, to, group_by)?;
         let cohorts = super::build(conn, scope, from, to, Grouping::Cohort)?;

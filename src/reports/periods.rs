@@ -43,9 +43,15 @@ pub struct Period {
     pub end: NaiveDateTime,
 }
 
+/// The UK date at `now`: the team's and the reports' "today" (in summer it starts an hour before
+/// UTC's).
+pub fn uk_today(now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    now.with_timezone(&REPORT_ZONE).date_naive()
+}
+
 /// The UTC instant the UK day containing `now` began.
 pub fn uk_midnight(now: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
-    midnight(now.with_timezone(&REPORT_ZONE).date_naive(), REPORT_ZONE)
+    midnight(uk_today(now), REPORT_ZONE)
 }
 
 fn midnight(day: NaiveDate, tz: Tz) -> NaiveDateTime {
@@ -149,11 +155,13 @@ mod tests {
             uk_midnight(after_uk_midnight),
             d(2026, 6, 9).and_hms_opt(23, 0, 0).unwrap()
         );
+        assert_eq!(uk_today(after_uk_midnight), d(2026, 6, 10));
         let winter = chrono::Utc.with_ymd_and_hms(2026, 1, 9, 23, 30, 0).unwrap();
         assert_eq!(
             uk_midnight(winter),
             d(2026, 1, 9).and_hms_opt(0, 0, 0).unwrap()
         );
+        assert_eq!(uk_today(winter), d(2026, 1, 9));
     }
 
     #[test]

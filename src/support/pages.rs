@@ -142,7 +142,10 @@ async fn directory_page(
         .with("organisations", &organisations)
         .with("needs", &NEEDS)
         .with("regions", &REGIONS)
-        .with("today", &state.clock.now().date_naive().to_string())
+        .with(
+            "today",
+            &crate::reports::periods::uk_today(state.clock.now()).to_string(),
+        )
         .with_errors(errors.map(|fields| ("Some details need correcting.".to_string(), fields)))
         .render(state)
 }

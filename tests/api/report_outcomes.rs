@@ -95,3 +95,16 @@ async fn a_plan_confirmed_later_keeps_the_first_re_engagement_date(app: TestApp)
         "March's figure, already reported, stays in March"
     );
 }
+
+backend_test!(the_default_range_ends_on_the_uk_day_not_the_utc_one);
+async fn the_default_range_ends_on_the_uk_day_not_the_utc_one(app: TestApp) {
+    use chrono::TimeZone;
+    // 23:30 UTC on 9 June is 00:30 on 10 June in London: a referral now is 10 June's.
+    let just_after_uk_midnight = chrono::Utc.with_ymd_and_hms(2026, 6, 9, 23, 30, 0).unwrap();
+    app.state.clock.pin(just_after_uk_midnight);
+    let key = app.client_api_key(app.create_client("Night Owl Co"));
+    crate::queue::refer(&app, &key, crate::referrals::referral("N-1")).await;
+    let r = report(&app, &key, "").await;
+    assert_eq!(r["to"], "2026-06-10");
+    check(&r["totals"], &[("referred", 1.into())]);
+}
