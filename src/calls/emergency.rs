@@ -27,23 +27,15 @@ pub struct EmergencyNumbers {
     pub contacts: Vec<EmergencyContact>,
 }
 
-/// Customers in a UK nation, or in "GB" with no nation given.
-pub fn in_uk(customer: &Region) -> bool {
-    match customer {
-        Region::Country(code) => code == "GB",
-        other => other.country().as_deref() == Some("GB"),
-    }
-}
-
 /// Whether a number entered for `contact_region` — "uk" (every UK nation), one nation, or a
 /// country code for customers abroad — applies to a customer in `customer`. A customer in a
 /// subdivision (US-FL) gets their country's numbers.
 pub fn applies(contact_region: &str, customer: &Region) -> bool {
     if contact_region == "uk" {
-        return in_uk(customer);
+        return customer.in_uk();
     }
     contact_region.eq_ignore_ascii_case(&customer.as_code())
-        || (!in_uk(customer)
+        || (!customer.in_uk()
             && customer
                 .country()
                 .is_some_and(|country| contact_region.eq_ignore_ascii_case(&country)))
@@ -69,8 +61,8 @@ pub fn numbers_for(conn: &mut DbConn, region: &str) -> AppResult<EmergencyNumber
     let exact = customer.as_code();
     rows.sort_by_key(|(id, contact_region, _)| (contact_region.eq_ignore_ascii_case(&exact), *id));
     Ok(EmergencyNumbers {
-        region: customer.as_code(),
-        in_uk: in_uk(&customer),
+        in_uk: customer.in_uk(),
+        region: exact,
         contacts: rows.into_iter().map(|(_, _, contact)| contact).collect(),
     })
 }
@@ -85,7 +77,14 @@ mod tests {
 
     #[test]
     fn uk_numbers_reach_every_nation_and_only_the_uk() {
-        for nation in ["england", "wales", "scotland", "northern_ireland", "GB"] {
+        for nation in [
+            "england",
+            "wales",
+            "scotland",
+            "northern_ireland",
+            "GB",
+            "UK",
+        ] {
             assert!(applies("uk", &region(nation)), "{nation}");
         }
         for abroad in ["IE", "US", "US-FL", "FR"] {

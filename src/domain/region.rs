@@ -52,6 +52,16 @@ impl Region {
         }
     }
 
+    /// In the United Kingdom: one of its nations, or the country given without a nation (GB, or
+    /// the UK as people write it).
+    pub fn in_uk(&self) -> bool {
+        match self {
+            Region::England | Region::Wales | Region::Scotland | Region::NorthernIreland => true,
+            Region::Country(code) => code == "GB" || code == "UK",
+            Region::Subdivision(_) => false,
+        }
+    }
+
     /// The country this region lies in, when it is part of one: the UK nations are in GB, a
     /// subdivision in the country its code starts with.
     pub fn country(&self) -> Option<String> {
@@ -146,6 +156,16 @@ mod tests {
         assert_eq!(Region::parse("us").unwrap(), Region::Country("US".into()));
         assert!(Region::parse("atlantis").is_err());
         assert!(Region::parse("").is_err());
+    }
+
+    #[test]
+    fn the_uk_is_its_nations_or_the_country_without_one() {
+        for uk in ["england", "GB-SCT", "wales", "northern_ireland", "gb", "UK"] {
+            assert!(Region::parse(uk).unwrap().in_uk(), "{uk}");
+        }
+        for abroad in ["IE", "US-FL", "JE"] {
+            assert!(!Region::parse(abroad).unwrap().in_uk(), "{abroad}");
+        }
     }
 
     #[test]

@@ -28,7 +28,7 @@ impl HolidayRegion {
             Region::England | Region::Wales => HolidayRegion::EnglandWales,
             Region::Scotland => HolidayRegion::Scotland,
             Region::NorthernIreland => HolidayRegion::NorthernIreland,
-            Region::Country(code) if code == "GB" || code == "UK" => HolidayRegion::UnitedKingdom,
+            Region::Country(_) if region.in_uk() => HolidayRegion::UnitedKingdom,
             Region::Country(_) | Region::Subdivision(_) => HolidayRegion::Elsewhere,
         }
     }
