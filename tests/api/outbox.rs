@@ -8,22 +8,32 @@ use crate::helpers::{session::location, TestApp};
 use crate::referrals::tuesday_morning;
 use outreach::{db::schema::outbox, mail::outbox as mail};
 
+/// Queues one supervisor alert due at `at`; returns its id.
+fn queue_alert(conn: &mut outreach::db::DbConn, at: chrono::NaiveDateTime) -> i64 {
+    let alert = serde_json::json!({"kind": "test"});
+    mail::enqueue(
+        conn,
+        mail::kind::SUPERVISOR_ALERT,
+        None,
+        "sup@example.test",
+        &alert,
+        at,
+    )
+    .unwrap();
+    outbox::table
+        .select(outbox::id)
+        .order(outbox::id.desc())
+        .first(conn)
+        .unwrap()
+}
+
 backend_test!(a_sender_that_outlasted_its_lease_does_not_overwrite_the_next_senders_result);
 async fn a_sender_that_outlasted_its_lease_does_not_overwrite_the_next_senders_result(
     app: TestApp,
 ) {
     let start = tuesday_morning().naive_utc();
     app.with_conn(|conn| {
-        let alert = serde_json::json!({"kind": "test"});
-        mail::enqueue(
-            conn,
-            mail::kind::SUPERVISOR_ALERT,
-            None,
-            "sup@example.test",
-            &alert,
-            start,
-        )
-        .unwrap();
+        queue_alert(conn, start);
         let slow = mail::claim_due(conn, start, 10).unwrap();
         assert_eq!(slow.len(), 1);
         // Its lease runs out while it is still sending; another sender takes the message over
@@ -46,17 +56,7 @@ async fn a_supervisor_sends_a_given_up_e_mail_again(app: TestApp) {
     app.state.clock.pin(start);
     let start = start.naive_utc();
     let id = app.with_conn(|conn| {
-        let alert = serde_json::json!({"kind": "test"});
-        mail::enqueue(
-            conn,
-            mail::kind::SUPERVISOR_ALERT,
-            None,
-            "sup@example.test",
-            &alert,
-            start,
-        )
-        .unwrap();
-        let id: i64 = outbox::table.select(outbox::id).first(conn).unwrap();
+        let id = queue_alert(conn, start);
         // Every attempt fails (the mail server is down) until the outbox gives up.
         let mut at = start;
         for _ in 0..mail::MAX_ATTEMPTS {
