@@ -40,12 +40,10 @@ pub fn copy_file(url: &str, csv: &Path) -> f64 {
 
 /// The second floor: what PostgreSQL itself takes to store the imported rows where the service
 /// keeps them — the same rows, already in the service's shape, loaded with `COPY` into a fresh
-/// database's `cases` and `case_milestones` (their indexes, keys and triggers in place) in one
-/// transaction. The rows are written out right after the import; the load runs after the claim
+/// database's `cases` (its indexes, checks and triggers in place) in one transaction. The rows are written out right after the import; the load runs after the claim
 /// benchmarks so its write-back does not land on them. Only the load is timed.
 pub struct ServiceTables {
     cases_file: std::path::PathBuf,
-    milestones_file: std::path::PathBuf,
 }
 
 const CASE_COLUMNS: &str =
@@ -58,7 +56,6 @@ impl ServiceTables {
     pub fn export(url: &str, dir: &Path) -> ServiceTables {
         let floor = ServiceTables {
             cases_file: dir.join("cases.copy"),
-            milestones_file: dir.join("milestones.copy"),
         };
         psql(
             url,
@@ -70,10 +67,6 @@ impl ServiceTables {
                 ),
             ],
         );
-        psql(url, &["-c", &format!(
-            "\\copy (SELECT case_id, client_id, referred_at FROM case_milestones ORDER BY case_id) TO '{}' (FORMAT binary)",
-            floor.milestones_file.display()
-        )]);
         floor
     }
 
@@ -92,10 +85,8 @@ impl ServiceTables {
         std::fs::write(
             &script,
             format!(
-                "BEGIN;\nSET LOCAL outreach.bulk = 'on';\n\\copy cases ({CASE_COLUMNS}) FROM '{}' (FORMAT binary)\n\
-                 \\copy case_milestones (case_id, client_id, referred_at) FROM '{}' (FORMAT binary)\nCOMMIT;\n",
+                "BEGIN;\nSET LOCAL outreach.bulk = 'on';\n\\copy cases ({CASE_COLUMNS}) FROM '{}' (FORMAT binary)\nCOMMIT;\n",
                 self.cases_file.display(),
-                self.milestones_file.display()
             ),
         )
         .unwrap();

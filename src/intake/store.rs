@@ -6,12 +6,7 @@ use diesel::{prelude::*, Insertable};
 use super::referral::NewReferral;
 use crate::{
     cases::store::ScheduleUpdate,
-    db::{
-        pg_copy::BinaryRows,
-        portable,
-        schema::{case_milestones, cases},
-        DbConn,
-    },
+    db::{pg_copy::BinaryRows, portable, schema::cases, DbConn},
     error::AppResult,
 };
 
@@ -87,7 +82,6 @@ impl NewCaseRow {
     /// The columns [`NewCaseRow::encode`] writes, in its order.
     fn copy_columns() -> impl diesel::pg::CopyTarget<Table = cases::table> {
         (
-            cases::id,
             cases::client_id,
             cases::reference,
             cases::customer_name,
@@ -113,10 +107,10 @@ impl NewCaseRow {
         )
     }
 
-    /// This row, under `id`, as one row of a binary `COPY` into [`Self::copy_columns`].
-    fn encode(&self, id: i64, out: &mut BinaryRows) {
-        out.row(23)
-            .int8(id)
+    /// This row as one row of a binary `COPY` into [`Self::copy_columns`] (its id comes from
+    /// the column's default).
+    fn encode(&self, out: &mut BinaryRows) {
+        out.row(22)
             .int8(self.client_id)
             .text(&self.reference)
             .text(&self.customer_name)
@@ -174,16 +168,9 @@ fn insert_many_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> A
 /// The unique index on a client's references.
 const ONE_CASE_PER_REFERENCE: &str = "cases_client_id_reference_key";
 
-#[derive(diesel::QueryableByName)]
-struct NewId {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
-}
-
-/// The rows with ids taken from the sequence up front (so their milestone rows can travel in
-/// the same way), then the cases and milestones as binary `COPY` streams, then the referral
-/// counts per hour. The per-row triggers that would write milestones and counts stand aside
-/// (`outreach.bulk`).
+/// The rows as one binary `COPY` stream, then the referral counts per hour. The per-row trigger
+/// that would count each case stands aside (`outreach.bulk`). No milestone rows: a case gets
+/// one when it reaches its first milestone (migration 21).
 fn copy_chunk_postgres(
     pg: &mut diesel::PgConnection,
     rows: &[NewCaseRow],
@@ -192,43 +179,21 @@ fn copy_chunk_postgres(
     if rows.is_empty() {
         return Ok(0);
     }
-    let ids: Vec<NewId> =
-        diesel::sql_query("SELECT nextval('cases_id_seq') AS id FROM generate_series(1, $1)")
-            .bind::<BigInt, _>(rows.len() as i64)
-            .load(pg)?;
-    let mut cases_stream = BinaryRows::with_capacity(rows.len() * 320);
-    let mut milestones_stream = BinaryRows::with_capacity(rows.len() * 42);
+    let mut stream = BinaryRows::with_capacity(rows.len() * 320);
     let mut per_hour: std::collections::BTreeMap<(i64, NaiveDateTime), i64> = Default::default();
-    for (row, NewId { id }) in rows.iter().zip(&ids) {
-        row.encode(*id, &mut cases_stream);
-        milestones_stream
-            .row(3)
-            .int8(*id)
-            .int8(row.client_id)
-            .timestamp(row.referred_at);
+    for row in rows {
+        row.encode(&mut stream);
         *per_hour
             .entry((row.client_id, hour_of(row.referred_at)))
             .or_default() += 1;
     }
-    let (cases_stream, milestones_stream) = (cases_stream.finish(), milestones_stream.finish());
-    let send = |bytes: &[u8], out: &mut dyn std::io::Write| {
-        out.write_all(bytes)
-            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
-    };
+    let stream = stream.finish();
     diesel::sql_query("SET LOCAL outreach.bulk = 'on'").execute(pg)?;
     diesel::copy_from(cases::table)
-        .from_raw_data(NewCaseRow::copy_columns(), |out| send(&cases_stream, out))
-        .with_format(CopyFormat::Binary)
-        .execute(pg)?;
-    diesel::copy_from(case_milestones::table)
-        .from_raw_data(
-            (
-                case_milestones::case_id,
-                case_milestones::client_id,
-                case_milestones::referred_at,
-            ),
-            |out| send(&milestones_stream, out),
-        )
+        .from_raw_data(NewCaseRow::copy_columns(), |out| {
+            out.write_all(&stream)
+                .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+        })
         .with_format(CopyFormat::Binary)
         .execute(pg)?;
     for ((client_id, hour), n) in per_hour {
@@ -260,8 +225,8 @@ fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> 
     fn col<'a, T>(rows: &'a [NewCaseRow], f: impl Fn(&'a NewCaseRow) -> T) -> Vec<T> {
         rows.iter().map(f).collect()
     }
-    // The cases, their milestones and the report counts in one statement; the per-row triggers
-    // that would otherwise do the last two stand aside for it (`outreach.bulk`).
+    // The cases and their referral counts in one statement; the per-row trigger that would
+    // count each case stands aside for it (`outreach.bulk`).
     diesel::sql_query("SET LOCAL outreach.bulk = 'on'").execute(pg)?;
     let query = diesel::sql_query(
         "WITH inserted AS (INSERT INTO cases (client_id, reference, customer_name, email, phone, region, timezone, \
@@ -272,9 +237,7 @@ fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> 
          $7::text[], $8::int8[], $9::text[], $10::int4[], $11::date[], $12::text[], $13::text[], \
          $14::text[], $15::text[], $16::bool[], $17::int4[], $18::timestamp[], $19::timestamp[], \
          $20::int4[], $21::timestamp[], $22::timestamp[]) \
-         ON CONFLICT (client_id, reference) DO NOTHING RETURNING id, client_id, referred_at), \
-         milestones AS (INSERT INTO case_milestones (case_id, client_id, referred_at) \
-         SELECT id, client_id, referred_at FROM inserted RETURNING 1), \
+         ON CONFLICT (client_id, reference) DO NOTHING RETURNING client_id, referred_at), \
          counted AS (INSERT INTO milestone_counts (client_id, measure, hour, shard, n) \
          SELECT client_id, 'referred', date_trunc('hour', referred_at), pg_backend_pid() % 8, COUNT(*) FROM inserted \
          GROUP BY client_id, date_trunc('hour', referred_at) \

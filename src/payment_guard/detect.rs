@@ -1,37 +1,61 @@
 //! The detectors. Each scans for digit runs that may be broken up by single spaces, dashes or
 //! dots (how people write numbers down), then applies the check a real number would pass.
+//!
+//! Every referral in a million-row import passes through here several times, so the scans work
+//! on bytes and allocate little: the digit runs are found once and shared, and text is lower-cased
+//! only when an announcer may be in it.
 
-/// Digit groups separated by at most one separator character, with their digits joined.
-/// Letters or other punctuation end a run.
-fn digit_runs(text: &str) -> Vec<(usize, usize, String)> {
-    let bytes = text.as_bytes();
-    let mut runs = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut digits = String::new();
-        let mut end = i;
+use std::ops::Range;
+
+/// Digit groups separated by at most one separator character: where each run is written in the
+/// text, and where its digits (joined) are in `digits`. Letters or other punctuation end a run.
+pub struct DigitRuns {
+    digits: String,
+    runs: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl DigitRuns {
+    pub fn of(text: &str) -> DigitRuns {
+        let bytes = text.as_bytes();
+        let mut found = DigitRuns {
+            digits: String::new(),
+            runs: Vec::new(),
+        };
+        let mut i = 0;
         while i < bytes.len() {
-            if bytes[i].is_ascii_digit() {
-                digits.push(bytes[i] as char);
+            if !bytes[i].is_ascii_digit() {
                 i += 1;
-                end = i;
-            } else if matches!(bytes[i], b' ' | b'-' | b'.')
-                && i + 1 < bytes.len()
-                && bytes[i + 1].is_ascii_digit()
-            {
-                i += 1;
-            } else {
-                break;
+                continue;
             }
+            let (start, first_digit) = (i, found.digits.len());
+            let mut end = i;
+            while i < bytes.len() {
+                if bytes[i].is_ascii_digit() {
+                    found.digits.push(char::from(bytes[i]));
+                    i += 1;
+                    end = i;
+                } else if matches!(bytes[i], b' ' | b'-' | b'.')
+                    && i + 1 < bytes.len()
+                    && bytes[i + 1].is_ascii_digit()
+                {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            found
+                .runs
+                .push((start..end, first_digit..found.digits.len()));
         }
-        runs.push((start, end, digits));
+        found
     }
-    runs
+
+    /// Each run: where it is written, and its digits.
+    fn iter(&self) -> impl Iterator<Item = (&Range<usize>, &str)> {
+        self.runs
+            .iter()
+            .map(|(written, digits)| (written, &self.digits[digits.clone()]))
+    }
 }
 
 pub fn luhn_valid(digits: &str) -> bool {
@@ -51,8 +75,8 @@ pub fn luhn_valid(digits: &str) -> bool {
 
 /// Card numbers: 12–19 digits passing Luhn, found anywhere inside a longer run too (a card
 /// number written next to other digits is still a card number).
-pub fn contains_card_number(text: &str) -> bool {
-    digit_runs(text).iter().any(|(_, _, digits)| {
+pub fn contains_card_number(runs: &DigitRuns) -> bool {
+    runs.iter().any(|(_, digits)| {
         let n = digits.len();
         if n < 12 {
             return false;
@@ -65,7 +89,7 @@ pub fn contains_card_number(text: &str) -> bool {
     })
 }
 
-fn looks_like_card(digits: &str) -> bool {
+pub(super) fn looks_like_card(digits: &str) -> bool {
     // Real card numbers never start with 0 and are never a single repeated digit.
     let first = digits.as_bytes()[0];
     first != b'0' && !digits.bytes().all(|d| d == first) && luhn_valid(digits)
@@ -73,37 +97,41 @@ fn looks_like_card(digits: &str) -> bool {
 
 /// A UK sort code (nn-nn-nn, nn nn nn, or six digits next to the word "sort code") with an
 /// 8-digit account number within 40 characters either side.
-pub fn contains_sort_code_and_account(text: &str) -> bool {
-    let runs = digit_runs(text);
+pub fn contains_sort_code_and_account(text: &str, runs: &DigitRuns) -> bool {
     let is_account = |digits: &str| digits.len() == 8;
-    for (i, (start, end, digits)) in runs.iter().enumerate() {
-        let written = &text[*start..*end];
+    for (i, (written, digits)) in runs.iter().enumerate() {
         let sort_code_shape = digits.len() == 6
-            // Lower-cased after slicing: lower-casing can change the text's length in bytes
-            // (e.g. the Kelvin sign), so positions in `text` do not carry over to a copy.
-            && (written.len() == 8
-                || text[..*start]
-                    .trim_end()
-                    .to_lowercase()
-                    .ends_with("sort code"));
+            && (written.len() == 8 || ends_with_sort_code(text[..written.start].trim_end()));
         if sort_code_shape {
-            let near = runs.iter().enumerate().any(|(j, (s, e, d))| {
-                j != i && is_account(d) && (s.abs_diff(*end) <= 40 || e.abs_diff(*start) <= 40)
+            let near = runs.iter().enumerate().any(|(j, (other, d))| {
+                j != i
+                    && is_account(d)
+                    && (other.start.abs_diff(written.end) <= 40
+                        || other.end.abs_diff(written.start) <= 40)
             });
             if near {
                 return true;
             }
         }
         // Sort code and account written as one run: "20-00-00 12345678".
-        if digits.len() == 14 && sort_code_then_account(written) {
+        if digits.len() == 14 && sort_code_then_account(&text[written.clone()]) {
             return true;
         }
     }
     false
 }
 
+/// Whether `text` ends with the words "sort code" in any case. Only ASCII capitals lower-case
+/// to these letters, so comparing the last bytes without case is the same as lower-casing first
+/// (which could also move positions: see the tests' Kelvin sign).
+fn ends_with_sort_code(text: &str) -> bool {
+    const WORDS: &[u8] = b"sort code";
+    let bytes = text.as_bytes();
+    bytes.len() >= WORDS.len() && bytes[bytes.len() - WORDS.len()..].eq_ignore_ascii_case(WORDS)
+}
+
 /// `nn-nn-nn 12345678` (any one separator in each place, the account digits unbroken).
-fn sort_code_then_account(written: &str) -> bool {
+pub(super) fn sort_code_then_account(written: &str) -> bool {
     let b = written.as_bytes();
     b.len() == 17
         && [2, 5, 8].iter().all(|&i| !b[i].is_ascii_digit())
@@ -111,34 +139,38 @@ fn sort_code_then_account(written: &str) -> bool {
         && b[9..].iter().all(u8::is_ascii_digit)
 }
 
+/// The longest IBAN (ISO 13616).
+const IBAN_MAX: usize = 34;
+
 /// IBANs: country code, two check digits, 11–30 alphanumerics (spaces allowed), passing the
-/// ISO 13616 mod-97 check.
+/// ISO 13616 mod-97 check. Bytes stand for characters: every byte of a non-ASCII character is
+/// neither alphanumeric nor a space, so it ends a candidate just as the character would.
 pub fn contains_iban(text: &str) -> bool {
-    let compact: Vec<char> = text.chars().collect();
+    let b = text.as_bytes();
+    let mut candidate = [0u8; IBAN_MAX];
     let mut i = 0;
-    while i + 4 <= compact.len() {
-        let starts_word = i == 0 || !compact[i - 1].is_ascii_alphanumeric();
+    while i + 4 <= b.len() {
+        let starts_word = i == 0 || !b[i - 1].is_ascii_alphanumeric();
         if starts_word
-            && compact[i].is_ascii_alphabetic()
-            && compact[i + 1].is_ascii_alphabetic()
-            && compact[i + 2].is_ascii_digit()
-            && compact[i + 3].is_ascii_digit()
+            && b[i].is_ascii_alphabetic()
+            && b[i + 1].is_ascii_alphabetic()
+            && b[i + 2].is_ascii_digit()
+            && b[i + 3].is_ascii_digit()
         {
-            let mut candidate = String::new();
-            let mut j = i;
-            while j < compact.len() && candidate.len() < 34 {
-                let c = compact[j];
-                if c.is_ascii_alphanumeric() {
-                    candidate.push(c.to_ascii_uppercase());
-                } else if c != ' ' {
+            let mut len = 0;
+            for &c in &b[i..] {
+                if len == IBAN_MAX {
                     break;
                 }
-                j += 1;
-            }
-            for len in (15..=candidate.len().min(34)).rev() {
-                if iban_checksum_ok(&candidate[..len]) {
-                    return true;
+                if c.is_ascii_alphanumeric() {
+                    candidate[len] = c.to_ascii_uppercase();
+                    len += 1;
+                } else if c != b' ' {
+                    break;
                 }
+            }
+            if (15..=len).rev().any(|n| iban_checksum_ok(&candidate[..n])) {
+                return true;
             }
         }
         i += 1;
@@ -146,13 +178,13 @@ pub fn contains_iban(text: &str) -> bool {
     false
 }
 
-fn iban_checksum_ok(iban: &str) -> bool {
-    let rearranged = iban[4..].chars().chain(iban[..4].chars());
+pub(super) fn iban_checksum_ok(iban: &[u8]) -> bool {
+    let rearranged = iban[4..].iter().chain(&iban[..4]);
     let mut remainder: u32 = 0;
-    for c in rearranged {
+    for &c in rearranged {
         let value = match c {
-            '0'..='9' => c as u32 - '0' as u32,
-            'A'..='Z' => c as u32 - 'A' as u32 + 10,
+            b'0'..=b'9' => u32::from(c - b'0'),
+            b'A'..=b'Z' => u32::from(c - b'A') + 10,
             _ => return false,
         };
         remainder = if value >= 10 {
@@ -164,16 +196,23 @@ fn iban_checksum_ok(iban: &str) -> bool {
     remainder == 1
 }
 
+/// Words people say before reading out a card's security code.
+const ANNOUNCERS: [&str; 6] = [
+    "cvv",
+    "cvc",
+    "cv2",
+    "csc",
+    "security code",
+    "digits on the back",
+];
+
 /// "CVV 123", "CVC: 1234", "security code is 123", "the 3 digits on the back: 123".
 pub fn contains_security_code(text: &str) -> bool {
-    const ANNOUNCERS: [&str; 6] = [
-        "cvv",
-        "cvc",
-        "cv2",
-        "csc",
-        "security code",
-        "digits on the back",
-    ];
+    // ASCII text holds an announcer in lower case exactly when it holds one in any case; most
+    // text holds none, and needs no lower-cased copy.
+    if text.is_ascii() && !ANNOUNCERS.iter().any(|a| mentions(text.as_bytes(), a)) {
+        return false;
+    }
     let lower = text.to_lowercase();
     ANNOUNCERS.iter().any(|announcer| {
         lower.match_indices(announcer).any(|(at, _)| {
@@ -185,9 +224,14 @@ pub fn contains_security_code(text: &str) -> bool {
                 .trim_start_matches("is ")
                 .trim_start_matches("was ")
                 .trim_start();
-            let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-            (digits.len() == 3 || digits.len() == 4)
-                && !rest[digits.len()..].starts_with(|c: char| c.is_ascii_digit())
+            // Three or four digits, and no more (a longer number is something else).
+            matches!(rest.bytes().take_while(u8::is_ascii_digit).count(), 3 | 4)
         })
     })
+}
+
+/// Whether `words` appear in `text`, ignoring ASCII case.
+fn mentions(text: &[u8], words: &str) -> bool {
+    text.windows(words.len())
+        .any(|w| w.eq_ignore_ascii_case(words.as_bytes()))
 }

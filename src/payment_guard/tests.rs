@@ -152,3 +152,74 @@ fn field_checks_name_each_offending_field() {
     assert_eq!(errors.len(), 1);
     assert!(errors["notes"][0].contains("card number"));
 }
+
+mod agrees_with_the_plain_rules {
+    use super::{detect, oracle};
+    use proptest::prelude::*;
+
+    /// Text built from pieces that make the detectors work: digits and separators, announcers
+    /// in both cases, IBAN-shaped words, and letters whose lower case has another length.
+    fn text() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "0",
+            "1",
+            "2",
+            "3",
+            "4",
+            "5",
+            "7",
+            "9",
+            "41",
+            "00",
+            "1111",
+            "12345678",
+            "20-00-00",
+            "4111 1111 1111 1111",
+            " ",
+            "-",
+            ".",
+            ":",
+            "#",
+            "\n",
+            "sort code",
+            "Sort Code ",
+            "CVV",
+            "cvc",
+            "CV2=",
+            "csc",
+            "security code is ",
+            "digits on the back: ",
+            "was ",
+            "GB82",
+            "WEST",
+            "DE89",
+            "gb82",
+            "GB82 WEST 1234 5698 7654 32",
+            "fr1420041010050500013m02606",
+            "a",
+            "Z",
+            "é",
+            "\u{212A}",
+            "İ",
+            "ſ",
+            "£",
+        ]);
+        prop::collection::vec(pieces, 0..24).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn on_any_text(text in text()) {
+            let runs = detect::DigitRuns::of(&text);
+            prop_assert_eq!(detect::contains_card_number(&runs), oracle::card_number(&text));
+            prop_assert_eq!(
+                detect::contains_sort_code_and_account(&text, &runs),
+                oracle::sort_code_and_account(&text)
+            );
+            prop_assert_eq!(detect::contains_iban(&text), oracle::iban(&text));
+            prop_assert_eq!(detect::contains_security_code(&text), oracle::security_code(&text));
+        }
+    }
+}

@@ -210,12 +210,10 @@ pub fn activity(conn: &mut DbConn, scope: Scope, periods: &[Period]) -> AppResul
     Ok(out.into_iter().map(Measures::with_rates).collect())
 }
 
-#[derive(QueryableByName, Default)]
+#[derive(QueryableByName)]
 struct CohortRow {
     #[diesel(sql_type = BigInt)]
     idx: i64,
-    #[diesel(sql_type = BigInt)]
-    referred: i64,
     #[diesel(sql_type = BigInt)]
     attempted: i64,
     #[diesel(sql_type = BigInt)]
@@ -227,16 +225,23 @@ struct CohortRow {
     #[diesel(sql_type = BigInt)]
     re_engaged: i64,
     #[diesel(sql_type = BigInt)]
-    support_links_sent: i64,
-    #[diesel(sql_type = BigInt)]
-    support_links_opened: i64,
-    #[diesel(sql_type = BigInt)]
     vulnerable_identified: i64,
-    #[diesel(sql_type = BigInt)]
-    holds: i64,
 }
 
-/// What became of each period's referrals by `until` (the end of the range).
+#[derive(QueryableByName)]
+struct LinkRow {
+    #[diesel(sql_type = BigInt)]
+    idx: i64,
+    #[diesel(sql_type = BigInt)]
+    sent: i64,
+    #[diesel(sql_type = BigInt)]
+    opened: i64,
+}
+
+/// What became of each period's referrals by `until` (the end of the range). Referrals are
+/// counted from `milestone_counts`; what became of them from the milestone rows, which exist only
+/// for cases that reached a milestone on PostgreSQL (migration 21); links and holds from their own
+/// tables through their case's referral time.
 pub fn cohorts(
     conn: &mut DbConn,
     scope: Scope,
@@ -247,39 +252,64 @@ pub fn cohorts(
     let cte = periods_cte(backend, periods);
     let filter = scope.filter("m");
     let end = timestamp(backend, until);
-    let reached = |column: &str| {
-        format!("CAST(SUM(CASE WHEN m.{column} < {end} THEN 1 ELSE 0 END) AS BIGINT)")
-    };
-    let sql = format!(
-        "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, COUNT(*) AS referred, \
-         {attempted} AS attempted, {contacted} AS contacted, {proposed} AS plans_proposed, {confirmed} AS plans_confirmed, \
-         {re_engaged} AS re_engaged, {vulnerable} AS vulnerable_identified, \
-         CAST(SUM((SELECT COUNT(*) FROM support_links l WHERE l.case_id = m.case_id AND l.created_at < {end})) AS BIGINT) AS support_links_sent, \
-         CAST(SUM((SELECT COUNT(*) FROM support_links l WHERE l.case_id = m.case_id AND l.first_opened_at < {end})) AS BIGINT) AS support_links_opened, \
-         CAST(SUM((SELECT COUNT(*) FROM holds h WHERE h.case_id = m.case_id AND h.created_at < {end})) AS BIGINT) AS holds \
-         FROM case_milestones m JOIN p ON m.referred_at >= p.s AND m.referred_at < p.e WHERE 1 = 1 {filter} GROUP BY p.idx",
-        attempted = reached("first_attempt_at"),
-        contacted = reached("first_contact_at"),
-        proposed = reached("first_plan_at"),
-        confirmed = reached("plan_confirmed_at"),
-        re_engaged = reached("re_engaged_at"),
-        vulnerable = reached("vulnerable_at"),
+    let reached =
+        |column: &str| format!("CAST(SUM(CASE WHEN {column} < {end} THEN 1 ELSE 0 END) AS BIGINT)");
+    let referred_in =
+        |alias: &str| format!("JOIN p ON {alias}.referred_at >= p.s AND {alias}.referred_at < p.e");
+    let referred = format!(
+        "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, CAST(SUM(k.n) AS BIGINT) AS value \
+         FROM milestone_counts k JOIN p ON k.hour >= p.s AND k.hour < p.e \
+         WHERE k.measure = 'referred' {} GROUP BY p.idx",
+        scope.filter("k"),
+    );
+    let milestones = format!(
+        "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, {attempted} AS attempted, {contacted} AS contacted, \
+         {proposed} AS plans_proposed, {confirmed} AS plans_confirmed, {re_engaged} AS re_engaged, \
+         {vulnerable} AS vulnerable_identified \
+         FROM case_milestones m {join} WHERE 1 = 1 {filter} GROUP BY p.idx",
+        attempted = reached("m.first_attempt_at"),
+        contacted = reached("m.first_contact_at"),
+        proposed = reached("m.first_plan_at"),
+        confirmed = reached("m.plan_confirmed_at"),
+        re_engaged = reached("m.re_engaged_at"),
+        vulnerable = reached("m.vulnerable_at"),
+        join = referred_in("m"),
+    );
+    let links = format!(
+        "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, {sent} AS sent, {opened} AS opened \
+         FROM support_links l JOIN cases c ON c.id = l.case_id {join} WHERE 1 = 1 {filter} GROUP BY p.idx",
+        sent = reached("l.created_at"),
+        opened = reached("l.first_opened_at"),
+        join = referred_in("c"),
+        filter = scope.filter("c"),
+    );
+    let holds = format!(
+        "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, {held} AS value \
+         FROM holds h JOIN cases c ON c.id = h.case_id {join} WHERE 1 = 1 {filter} GROUP BY p.idx",
+        held = reached("h.created_at"),
+        join = referred_in("c"),
+        filter = scope.filter("c"),
     );
     let mut out = vec![Measures::default(); periods.len()];
-    for row in sql_query(&sql).load::<CohortRow>(conn)? {
-        out[row.idx as usize] = Measures {
-            referred: row.referred,
-            attempted: row.attempted,
-            contacted: row.contacted,
-            plans_proposed: row.plans_proposed,
-            plans_confirmed: row.plans_confirmed,
-            re_engaged: row.re_engaged,
-            support_links_sent: row.support_links_sent,
-            support_links_opened: row.support_links_opened,
-            vulnerable_identified: row.vulnerable_identified,
-            holds: row.holds,
-            ..Default::default()
-        };
+    for row in sql_query(&referred).load::<Count>(conn)? {
+        out[row.idx as usize].referred = row.value;
+    }
+    for row in sql_query(&milestones).load::<CohortRow>(conn)? {
+        let m = &mut out[row.idx as usize];
+        m.attempted = row.attempted;
+        m.contacted = row.contacted;
+        m.plans_proposed = row.plans_proposed;
+        m.plans_confirmed = row.plans_confirmed;
+        m.re_engaged = row.re_engaged;
+        m.vulnerable_identified = row.vulnerable_identified;
+    }
+    for row in sql_query(&links).load::<LinkRow>(conn)? {
+        let m = &mut out[row.idx as usize];
+        m.support_links_sent = row.sent;
+        m.support_links_opened = row.opened;
+    }
+    for row in sql_query(&holds).load::<Count>(conn)? {
+        out[row.idx as usize].holds = row.value;
     }
     let median = median_statement(
         backend,

@@ -276,6 +276,37 @@ async fn cohorts_follow_each_months_referrals_across_period_boundaries(app: Test
     );
 }
 
+backend_test!(a_cohort_counts_customers_nobody_has_called_yet_and_their_holds);
+async fn a_cohort_counts_customers_nobody_has_called_yet_and_their_holds(app: TestApp) {
+    // On PostgreSQL these cases have no milestone row (migration 21): they still count.
+    let client = app.create_client("Quiet Utility");
+    let held = refer(&app, client, "Q-1", "2026-01-05 10:00");
+    refer(&app, client, "Q-2", "2026-01-06 10:00");
+    app.with_conn(|conn| {
+        diesel::insert_into(holds::table)
+            .values((
+                holds::case_id.eq(held),
+                holds::kind.eq("breathing_space"),
+                holds::starts_at.eq(at("2026-01-07 09:00")),
+                holds::created_at.eq(at("2026-01-07 09:00")),
+            ))
+            .execute(conn)
+            .unwrap();
+    });
+    let key = app.client_api_key(client);
+    let r = report(&app, &key, "from=2026-01-01&to=2026-01-31&group_by=cohort").await;
+    check(
+        &r["periods"][0]["measures"],
+        &[
+            ("referred", 2.into()),
+            ("attempted", 0.into()),
+            ("contacted", 0.into()),
+            ("holds", 1.into()),
+            ("support_links_sent", 0.into()),
+        ],
+    );
+}
+
 backend_test!(weekly_figures_split_at_mondays);
 async fn weekly_figures_split_at_mondays(app: TestApp) {
     let (a, _) = fixture(&app);
