@@ -6,14 +6,12 @@
 //! keeps the row type shared with the ordinary insert. Format:
 //! <https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4>
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
-/// PostgreSQL counts dates and timestamps from 2000-01-01.
-fn epoch() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2000, 1, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .expect("a valid date")
-}
+/// PostgreSQL counts dates and timestamps from 2000-01-01: that day counted from 1 January of
+/// year 1 (chrono's day count), and in microseconds from the Unix epoch.
+const EPOCH_DAYS_FROM_CE: i32 = 730_120;
+const EPOCH_UNIX_MICROS: i64 = 946_684_800_000_000;
 
 /// A binary `COPY` stream being built: the header, then rows, then the trailer.
 pub struct BinaryRows {
@@ -72,13 +70,11 @@ impl BinaryRows {
     }
 
     pub fn date(&mut self, v: NaiveDate) -> &mut Self {
-        let days = (v - epoch().date()).num_days();
-        self.int4(i32::try_from(days).unwrap_or(i32::MAX))
+        self.int4(v.num_days_from_ce() - EPOCH_DAYS_FROM_CE)
     }
 
     pub fn timestamp(&mut self, v: NaiveDateTime) -> &mut Self {
-        let micros = (v - epoch()).num_microseconds().unwrap_or(i64::MAX);
-        self.int8(micros)
+        self.int8(v.and_utc().timestamp_micros() - EPOCH_UNIX_MICROS)
     }
 
     pub fn timestamp_or_null(&mut self, v: Option<NaiveDateTime>) -> &mut Self {

@@ -34,10 +34,10 @@ pub struct Currency {
 
 impl Currency {
     pub fn parse(raw: &str) -> Result<Currency, String> {
-        let code = raw.trim().to_uppercase();
+        let code = raw.trim();
         CURRENCIES
             .iter()
-            .find(|(c, _, _)| *c == code)
+            .find(|(c, _, _)| c.eq_ignore_ascii_case(code))
             .map(|&(code, exponent, symbol)| Currency {
                 code,
                 exponent,

@@ -18,6 +18,15 @@ pub enum Region {
 impl Region {
     pub fn parse(raw: &str) -> Result<Region, String> {
         let trimmed = raw.trim();
+        // The nations as the API documents them, without the copies below (an import asks a
+        // million times).
+        match trimmed {
+            "england" => return Ok(Region::England),
+            "wales" => return Ok(Region::Wales),
+            "scotland" => return Ok(Region::Scotland),
+            "northern_ireland" => return Ok(Region::NorthernIreland),
+            _ => {}
+        }
         match trimmed.to_lowercase().replace([' ', '-'], "_").as_str() {
             // The nations' ISO 3166-2 codes name the same places (and the same bank holidays).
             "england" | "gb_eng" => Ok(Region::England),

@@ -31,9 +31,10 @@ pub struct Intake {
     pub client_id: i64,
     policies: ClientPolicies,
     calendars: HashMap<String, HolidayCalendar>,
-    /// A new case has no history, so its first contact time depends only on its zone and
-    /// region: computed once per pair for a whole import.
-    first_contact: HashMap<(String, String), ScheduleUpdate>,
+    /// A new case has no history, so its first contact time depends only on its zones and
+    /// region: computed once per pair for a whole import (zones, then region, so a look-up
+    /// needs no key built).
+    first_contact: HashMap<String, HashMap<String, ScheduleUpdate>>,
     first_contact_at: Option<DateTime<Utc>>,
 }
 
@@ -67,29 +68,35 @@ impl Intake {
             self.first_contact.clear();
             self.first_contact_at = Some(now);
         }
-        let zones = referral.zones();
-        let key = (
-            zones.iter().map(|z| z.name()).collect::<Vec<_>>().join(" "),
-            referral.region.as_code(),
-        );
-        let schedule = match self.first_contact.get(&key) {
+        let timezones = referral.zone_names();
+        let region = referral.region.as_code();
+        let known = self
+            .first_contact
+            .get(&timezones)
+            .and_then(|by_region| by_region.get(&region));
+        let schedule = match known {
             Some(schedule) => *schedule,
             None => {
-                if !self.calendars.contains_key(&key.1) {
-                    let calendar = cases::policy_store::calendar_for(conn, &key.1)?;
-                    self.calendars.insert(key.1.clone(), calendar);
+                if !self.calendars.contains_key(&region) {
+                    let calendar = cases::policy_store::calendar_for(conn, &region)?;
+                    self.calendars.insert(region.clone(), calendar);
                 }
                 let history = ContactHistory::default();
-                let policy = self.policies.for_region(&key.1);
-                let next = next_contact(&policy, &zones, &self.calendars[&key.1], &history, now);
+                let policy = self.policies.for_region(&region);
+                let zones = referral.zones();
+                let next = next_contact(&policy, &zones, &self.calendars[&region], &history, now);
                 let schedule = decide(next, &history, false, now);
-                self.first_contact.insert(key, schedule);
+                self.first_contact
+                    .entry(timezones.clone())
+                    .or_default()
+                    .insert(region.clone(), schedule);
                 schedule
             }
         };
         Ok(NewCaseRow::new(
             self.client_id,
             referral,
+            (timezones, region),
             schedule,
             now.naive_utc(),
         ))

@@ -136,19 +136,24 @@ pub struct NewReferral {
     pub preferred_contact_times: Option<String>,
 }
 
+/// The text trimmed, or `None` when nothing is left (kept as it is when already trimmed).
 fn non_blank(value: Option<String>) -> Option<String> {
     value
-        .map(|v| v.trim().to_string())
+        .map(|v| match v.trim() {
+            trimmed if trimmed.len() == v.len() => v,
+            trimmed => trimmed.to_string(),
+        })
         .filter(|v| !v.is_empty())
 }
 
-fn parse_phone(raw: &str) -> Result<String, String> {
+/// A phone number as written (already trimmed), if it is one.
+fn parse_phone(raw: String) -> Result<String, String> {
     let allowed = raw
         .chars()
         .all(|c| c.is_ascii_digit() || " +-().".contains(c));
     let digits = raw.chars().filter(char::is_ascii_digit).count();
     if allowed && (7..=15).contains(&digits) {
-        Ok(raw.trim().to_string())
+        Ok(raw)
     } else {
         Err("is not a valid phone number".into())
     }
@@ -205,6 +210,16 @@ impl NewReferral {
             .chain(self.other_timezones.iter().copied())
             .collect()
     }
+
+    /// [`Self::zones`] as a case stores them: names separated by spaces.
+    pub fn zone_names(&self) -> String {
+        let mut names = self.timezone.name().to_string();
+        for zone in &self.other_timezones {
+            names.push(' ');
+            names.push_str(zone.name());
+        }
+        names
+    }
 }
 
 impl ReferralRequest {
@@ -213,14 +228,14 @@ impl ReferralRequest {
         let mut add =
             |field: &str, message: String| errors.entry(field.into()).or_default().push(message);
 
-        let email = non_blank(self.email.clone())
-            .and_then(|e| Email::parse(&e).map_err(|m| add("email", m)).ok());
-        let phone = non_blank(self.phone.clone())
-            .and_then(|p| parse_phone(&p).map_err(|m| add("phone", m)).ok());
+        let email =
+            non_blank(self.email).and_then(|e| Email::parse(&e).map_err(|m| add("email", m)).ok());
+        let phone =
+            non_blank(self.phone).and_then(|p| parse_phone(p).map_err(|m| add("phone", m)).ok());
         let region = Region::parse(&self.region)
             .map_err(|m| add("region", m))
             .ok();
-        let timezone = match (non_blank(self.timezone.clone()), &region) {
+        let timezone = match (non_blank(self.timezone), &region) {
             (Some(tz), _) => parse_timezone(&tz).map_err(|m| add("timezone", m)).ok(),
             (None, Some(region)) => region.default_timezone().or_else(|| {
                 add(
@@ -278,8 +293,8 @@ impl ReferralRequest {
                 if errors.is_empty() =>
             {
                 Ok(NewReferral {
-                    reference: self.reference.trim().to_string(),
-                    name: self.name.trim().to_string(),
+                    reference: non_blank(Some(self.reference)).unwrap_or_default(),
+                    name: non_blank(Some(self.name)).unwrap_or_default(),
                     email,
                     phone,
                     region,

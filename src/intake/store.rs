@@ -38,19 +38,15 @@ pub struct NewCaseRow {
 }
 
 impl NewCaseRow {
+    /// The referral's zone names (see [`NewReferral::zone_names`]) and region code come as the
+    /// caller already has them.
     pub fn new(
         client_id: i64,
         referral: NewReferral,
+        (timezone, region): (String, String),
         schedule: ScheduleUpdate,
         now: NaiveDateTime,
     ) -> Self {
-        // The customer's own zone first, then the others (see `Case::zones`).
-        let timezone = referral
-            .zones()
-            .iter()
-            .map(|z| z.name())
-            .collect::<Vec<_>>()
-            .join(" ");
         NewCaseRow {
             client_id,
             arrears_since: now.date() - Duration::days(referral.days_in_arrears.into()),
@@ -58,7 +54,7 @@ impl NewCaseRow {
             customer_name: referral.name,
             email: referral.email.map(|e| e.to_string()),
             phone: referral.phone,
-            region: referral.region.as_code(),
+            region,
             timezone,
             amount_owed_minor: referral.amount.minor,
             currency: referral.amount.currency.code().to_string(),

@@ -210,7 +210,7 @@ const ANNOUNCERS: [&str; 6] = [
 pub fn contains_security_code(text: &str) -> bool {
     // ASCII text holds an announcer in lower case exactly when it holds one in any case; most
     // text holds none, and needs no lower-cased copy.
-    if text.is_ascii() && !ANNOUNCERS.iter().any(|a| mentions(text.as_bytes(), a)) {
+    if text.is_ascii() && !mentions_an_announcer(text.as_bytes()) {
         return false;
     }
     let lower = text.to_lowercase();
@@ -230,8 +230,15 @@ pub fn contains_security_code(text: &str) -> bool {
     })
 }
 
-/// Whether `words` appear in `text`, ignoring ASCII case.
-fn mentions(text: &[u8], words: &str) -> bool {
-    text.windows(words.len())
-        .any(|w| w.eq_ignore_ascii_case(words.as_bytes()))
+/// Whether any of [`ANNOUNCERS`] appears in `text`, ignoring ASCII case. Each starts with c, s
+/// or d, so only those letters start a comparison.
+fn mentions_an_announcer(text: &[u8]) -> bool {
+    (0..text.len()).any(|at| {
+        matches!(text[at].to_ascii_lowercase(), b'c' | b's' | b'd')
+            && ANNOUNCERS.iter().any(|words| {
+                text[at..]
+                    .get(..words.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(words.as_bytes()))
+            })
+    })
 }

@@ -48,19 +48,24 @@ impl fmt::Display for Finding {
 pub fn check(text: &str) -> Result<(), Finding> {
     // Every kind needs at least three ASCII digits (a security code has three or four; card,
     // account and IBAN numbers more): most text has fewer and needs no closer look.
-    if text.bytes().filter(u8::is_ascii_digit).nth(2).is_none() {
+    let digits = text.bytes().filter(u8::is_ascii_digit).count();
+    if digits < 3 {
         return Ok(());
     }
     // IBANs first: their check is the stricter one, and their digits can pass Luhn by chance.
     if detect::contains_iban(text) {
         return Err(Finding::Iban);
     }
-    let runs = detect::DigitRuns::of(text);
-    if detect::contains_card_number(&runs) {
-        return Err(Finding::CardNumber);
-    }
-    if detect::contains_sort_code_and_account(text, &runs) {
-        return Err(Finding::BankAccount);
+    // A card number has at least 12 digits, a sort code with its account 14: a name with a
+    // number in it, or a reference, has fewer.
+    if digits >= 12 {
+        let runs = detect::DigitRuns::of(text);
+        if detect::contains_card_number(&runs) {
+            return Err(Finding::CardNumber);
+        }
+        if detect::contains_sort_code_and_account(text, &runs) {
+            return Err(Finding::BankAccount);
+        }
     }
     if detect::contains_security_code(text) {
         return Err(Finding::SecurityCode);

@@ -1,7 +1,28 @@
 //! The detectors' rules stated the plain way, character by character and allocating freely: the
 //! fast scans in `detect` must agree with these on any text (see the property test).
 
-use super::detect::{iban_checksum_ok, looks_like_card, sort_code_then_account};
+use super::{
+    detect::{iban_checksum_ok, looks_like_card, sort_code_then_account},
+    Finding,
+};
+
+/// The guard's answer: nothing in text with fewer than three digits, else the first kind found,
+/// IBANs first.
+pub fn check(text: &str) -> Result<(), Finding> {
+    if text.chars().filter(char::is_ascii_digit).count() < 3 {
+        Ok(())
+    } else if iban(text) {
+        Err(Finding::Iban)
+    } else if card_number(text) {
+        Err(Finding::CardNumber)
+    } else if sort_code_and_account(text) {
+        Err(Finding::BankAccount)
+    } else if security_code(text) {
+        Err(Finding::SecurityCode)
+    } else {
+        Ok(())
+    }
+}
 
 fn digit_runs(text: &str) -> Vec<(usize, usize, String)> {
     let mut runs = Vec::new();

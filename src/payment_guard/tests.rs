@@ -155,6 +155,7 @@ fn field_checks_name_each_offending_field() {
 
 mod agrees_with_the_plain_rules {
     use super::{detect, oracle};
+    use crate::payment_guard::check;
     use proptest::prelude::*;
 
     /// Text built from pieces that make the detectors work: digits and separators, announcers
@@ -220,6 +221,7 @@ mod agrees_with_the_plain_rules {
             );
             prop_assert_eq!(detect::contains_iban(&text), oracle::iban(&text));
             prop_assert_eq!(detect::contains_security_code(&text), oracle::security_code(&text));
+            prop_assert_eq!(check(&text), oracle::check(&text));
         }
     }
 }

@@ -65,6 +65,35 @@ impl<R: Read> Read for LfLines<R> {
                 }
                 return Ok(0);
             }
+            if !self.pending_cr && !buf[..n].contains(&b'\r') {
+                // Most files, and most of any file: nothing to change.
+                self.at_line_start = buf[n - 1] == b'\n';
+                return Ok(n);
+            }
+            if !self.pending_cr {
+                // In place: nothing is ever written ahead of what has been read.
+                let mut out = 0;
+                for i in 0..n {
+                    let b = buf[i];
+                    if b == b'\r' {
+                        if i + 1 == n {
+                            self.pending_cr = true;
+                            continue;
+                        }
+                        if buf[i + 1] == b'\n' {
+                            continue;
+                        }
+                    }
+                    buf[out] = b;
+                    out += 1;
+                }
+                if out > 0 {
+                    self.at_line_start = buf[out - 1] == b'\n';
+                    return Ok(out);
+                }
+                continue;
+            }
+            // A CR held back from the last read may come out ahead of these bytes.
             let mut out = 0;
             let mut carried = std::mem::take(&mut self.pending_cr);
             let chunk = buf[..n].to_vec();
@@ -107,9 +136,10 @@ pub(super) fn open<R: Read>(source: R) -> AppResult<(csv::Reader<LfLines<R>>, Co
     Ok((reader, columns))
 }
 
-/// Where each known column is in the file, found once from the header row (any order, any case).
+/// Where each known column is in the file, found once from the header row (any order, any case):
+/// one entry per [`KNOWN`] column, in its order.
 pub(super) struct Columns {
-    positions: Vec<(&'static str, usize)>,
+    positions: [Option<usize>; KNOWN.len()],
 }
 
 /// Every column a row may have, with the API's field names.
@@ -133,16 +163,17 @@ impl Columns {
     /// The columns of a header row; the required ones missing are refused, with the names a
     /// person needs to put right.
     fn of(headers: &csv::StringRecord) -> AppResult<Columns> {
-        let positions: Vec<(&'static str, usize)> = KNOWN
-            .iter()
-            .filter_map(|name| {
-                headers
-                    .iter()
-                    .position(|h| h.trim().eq_ignore_ascii_case(name))
-                    .map(|i| (*name, i))
-            })
-            .collect();
-        let present = |name: &&str| positions.iter().any(|(known, _)| known == name);
+        let positions = KNOWN.map(|name| {
+            headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(name))
+        });
+        let present = |name: &&str| {
+            KNOWN
+                .iter()
+                .zip(&positions)
+                .any(|(known, at)| known == name && at.is_some())
+        };
         let missing: Vec<&str> = REQUIRED.iter().copied().filter(|r| !present(r)).collect();
         if !missing.is_empty() {
             let optional: Vec<&str> = KNOWN
@@ -160,41 +191,48 @@ impl Columns {
         Ok(Columns { positions })
     }
 
-    /// The row's value for a column, trimmed; `None` when the file lacks the column or the cell
-    /// is empty.
-    fn get(&self, record: &csv::StringRecord, name: &str) -> Option<String> {
-        self.positions
-            .iter()
-            .find(|(known, _)| *known == name)
-            .and_then(|(_, i)| record.get(*i))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
+    /// The row's cells in [`KNOWN`] order, trimmed; `None` where the file lacks the column or
+    /// the cell is empty.
+    fn cells<'r>(&self, record: &'r csv::StringRecord) -> [Option<&'r str>; KNOWN.len()] {
+        self.positions.map(|at| {
+            at.and_then(|i| record.get(i))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        })
     }
 }
 
+/// A number cell as the JSON number it would be, so it needs no parsing later; anything else as
+/// text, for the referral's own checks to name.
+fn number(cell: &str) -> Value {
+    cell.parse::<i64>()
+        .map_or_else(|_| Value::String(cell.to_string()), Value::from)
+}
+
 fn request_from(columns: &Columns, record: &csv::StringRecord) -> ReferralRequest {
-    let get = |name: &str| columns.get(record, name);
+    let [reference, name, email, phone, region, timezone, other_timezones, amount_owed_minor, currency, days_in_arrears, notes, circumstances, preferred_contact_times] =
+        columns.cells(record);
+    let text = |cell: Option<&str>| cell.map(str::to_string);
     ReferralRequest {
-        reference: get("reference").unwrap_or_default(),
-        name: get("name").unwrap_or_default(),
-        email: get("email"),
-        phone: get("phone"),
-        region: get("region").unwrap_or_default(),
-        timezone: get("timezone"),
+        reference: text(reference).unwrap_or_default(),
+        name: text(name).unwrap_or_default(),
+        email: text(email),
+        phone: text(phone),
+        region: text(region).unwrap_or_default(),
+        timezone: text(timezone),
         // Several zones in one cell, separated by spaces or semicolons.
-        other_timezones: get("other_timezones").map(|cell| {
+        other_timezones: other_timezones.map(|cell| {
             cell.split([' ', ';'])
                 .filter(|z| !z.is_empty())
                 .map(str::to_string)
                 .collect()
         }),
-        amount_owed_minor: get("amount_owed_minor").map(Value::String),
-        currency: get("currency").unwrap_or_default(),
-        days_in_arrears: get("days_in_arrears").map(Value::String),
-        notes: get("notes"),
-        circumstances: get("circumstances"),
-        preferred_contact_times: get("preferred_contact_times"),
+        amount_owed_minor: amount_owed_minor.map(number),
+        currency: text(currency).unwrap_or_default(),
+        days_in_arrears: days_in_arrears.map(number),
+        notes: text(notes),
+        circumstances: text(circumstances),
+        preferred_contact_times: text(preferred_contact_times),
     }
 }
 
