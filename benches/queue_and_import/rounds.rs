@@ -1,0 +1,76 @@
+//! The import beside its floor, in rounds. This machine's speed drifts by a third within minutes
+//! and the floor takes two seconds, so one pair of timings can land either side of the target:
+//! each round times the bare `\copy` just before its import, and the medians are reported.
+
+use std::{path::Path, time::Instant};
+
+use outreach::{audit::Actor, db::DbConn};
+
+use crate::{common, floors};
+
+/// One round's timings, in seconds.
+pub struct Round {
+    pub copy: f64,
+    pub import: f64,
+}
+
+impl Round {
+    pub fn ratio(&self) -> f64 {
+        self.copy / self.import
+    }
+}
+
+/// Imports `csv` as `outreach import` does on PostgreSQL (two writer connections) and returns
+/// the seconds taken; every row must be created.
+pub fn import(
+    writers: [&mut DbConn; 2],
+    client_id: i64,
+    csv: &Path,
+    rows: usize,
+    now: chrono::DateTime<chrono::Utc>,
+) -> f64 {
+    let started = Instant::now();
+    let [first, second] = writers;
+    let file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(csv).unwrap());
+    let report = outreach::intake::csv_import::import(
+        &mut [first, second],
+        client_id,
+        Actor::System,
+        file,
+        now,
+        |_| {},
+    )
+    .unwrap();
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!(report.created, rows, "{:?}", report.errors.first());
+    seconds
+}
+
+/// A round on a database of its own (dropped afterwards): the floor, then the import.
+pub fn on_fresh_database(
+    round: usize,
+    csv: &Path,
+    rows: usize,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Round {
+    let database = common::fresh_database(&format!("outreach_bench_round{round}")).unwrap();
+    let connect = || outreach::db::pool::establish(&database.url).unwrap();
+    let (mut first, mut second) = (connect(), connect());
+    outreach::db::migrate::run_pending(&mut first).unwrap();
+    let client_id =
+        outreach::accounts::create_client(&mut first, Actor::System, "Round", None, None).unwrap();
+    let copy = floors::copy_file(&database.url, csv);
+    let import = import([&mut first, &mut second], client_id, csv, rows, now);
+    Round { copy, import }
+}
+
+/// The middle value (the mean of the two middle ones for an even count).
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len().is_multiple_of(2) {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    }
+}
