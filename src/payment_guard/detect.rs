@@ -197,7 +197,7 @@ pub(super) fn iban_checksum_ok(iban: &[u8]) -> bool {
 }
 
 /// Words people say before reading out a card's security code.
-const ANNOUNCERS: [&str; 6] = [
+pub(super) const ANNOUNCERS: [&str; 6] = [
     "cvv",
     "cvc",
     "cv2",

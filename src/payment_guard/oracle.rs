@@ -2,7 +2,7 @@
 //! fast scans in `detect` must agree with these on any text (see the property test).
 
 use super::{
-    detect::{iban_checksum_ok, looks_like_card, sort_code_then_account},
+    detect::{iban_checksum_ok, looks_like_card, sort_code_then_account, ANNOUNCERS},
     Finding,
 };
 
@@ -103,16 +103,7 @@ pub fn iban(text: &str) -> bool {
 
 pub fn security_code(text: &str) -> bool {
     let lower = text.to_lowercase();
-    [
-        "cvv",
-        "cvc",
-        "cv2",
-        "csc",
-        "security code",
-        "digits on the back",
-    ]
-    .iter()
-    .any(|announcer| {
+    ANNOUNCERS.iter().any(|announcer| {
         lower.match_indices(announcer).any(|(at, _)| {
             let rest = lower[at + announcer.len()..]
                 .trim_start_matches(|c: char| c.is_whitespace() || ":-=#".contains(c))
