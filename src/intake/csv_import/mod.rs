@@ -2,6 +2,7 @@
 //! uses the API's field names. Good rows are kept, every bad row is reported with its line number
 //! and reasons, and importing the same file again creates nothing new.
 
+mod line_endings;
 mod rows;
 
 use std::{
