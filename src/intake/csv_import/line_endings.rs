@@ -48,30 +48,8 @@ impl<R: Read> Read for LfLines<R> {
                 self.at_line_start = buf[n - 1] == b'\n';
                 return Ok(n);
             }
-            if !self.pending_cr {
-                // In place: nothing is ever written ahead of what has been read.
-                let mut out = 0;
-                for i in 0..n {
-                    let b = buf[i];
-                    if b == b'\r' {
-                        if i + 1 == n {
-                            self.pending_cr = true;
-                            continue;
-                        }
-                        if buf[i + 1] == b'\n' {
-                            continue;
-                        }
-                    }
-                    buf[out] = b;
-                    out += 1;
-                }
-                if out > 0 {
-                    self.at_line_start = buf[out - 1] == b'\n';
-                    return Ok(out);
-                }
-                continue;
-            }
-            // A CR held back from the last read may come out ahead of these bytes.
+            // CRs to drop, or one held back from the last read that may come out ahead of these
+            // bytes: rewritten from a copy.
             let mut out = 0;
             let mut carried = std::mem::take(&mut self.pending_cr);
             let chunk = buf[..n].to_vec();
