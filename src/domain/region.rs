@@ -18,16 +18,16 @@ pub enum Region {
 impl Region {
     pub fn parse(raw: &str) -> Result<Region, String> {
         let trimmed = raw.trim();
-        // The nations as the API documents them, without the copies below (an import asks a
-        // million times).
-        match trimmed {
-            "england" => return Ok(Region::England),
-            "wales" => return Ok(Region::Wales),
-            "scotland" => return Ok(Region::Scotland),
-            "northern_ireland" => return Ok(Region::NorthernIreland),
-            _ => {}
-        }
-        match trimmed.to_lowercase().replace([' ', '-'], "_").as_str() {
+        // Lower case with underscores; most regions arrive written so, and need no copy (an
+        // import asks a million times).
+        let needs_copy =
+            |b: u8| !b.is_ascii() || b.is_ascii_uppercase() || matches!(b, b' ' | b'-');
+        let key: std::borrow::Cow<str> = if trimmed.bytes().any(needs_copy) {
+            trimmed.to_lowercase().replace([' ', '-'], "_").into()
+        } else {
+            trimmed.into()
+        };
+        match key.as_ref() {
             // The nations' ISO 3166-2 codes name the same places (and the same bank holidays).
             "england" | "gb_eng" => Ok(Region::England),
             "wales" | "gb_wls" => Ok(Region::Wales),
