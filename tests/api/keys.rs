@@ -1,5 +1,6 @@
-//! The links between clients, cases and their milestone rows hold on both backends. SQLite declares
-//! them as foreign keys; PostgreSQL checks them once per statement (migration 17), and must still
+//! The links between clients, cases, their milestone rows and the handlers holding them hold on
+//! both backends. SQLite declares them as foreign keys; PostgreSQL checks them with triggers
+//! (migrations 17 and 22: once per statement, or only when a case is claimed), and must still
 //! refuse everything a key would.
 
 use diesel::{
@@ -30,6 +31,10 @@ fn assert_refused_as_key(result: Result<usize, Error>, what: &str) {
 
 fn links_hold(app: &TestApp) {
     let client = app.create_client("Keyed Utility");
+    let [handler, other] = [(); 2].map(|()| {
+        let (email, _) = app.create_user("handler", None);
+        app.with_conn(|conn| outreach::accounts::store::user_id_by_email(conn, &email).unwrap())
+    });
     app.with_conn(|conn| {
         assert_refused_as_key(
             insert_case(conn, client + 1000, "K-1"),
@@ -65,6 +70,26 @@ fn links_hold(app: &TestApp) {
         assert_refused_as_key(
             sql_query("DELETE FROM cases WHERE reference = 'K-2'").execute(conn),
             "deleting a case with milestones",
+        );
+        let claim_by = |user: i64| {
+            format!(
+                "UPDATE cases SET status = 'claimed', claimed_by = {user} WHERE reference = 'K-2'"
+            )
+        };
+        assert_refused_as_key(
+            sql_query(claim_by(handler + 1000)).execute(conn),
+            "a claim by no handler",
+        );
+        assert_eq!(sql_query(claim_by(handler)).execute(conn).unwrap(), 1);
+        let delete_user = |user: i64| sql_query(format!("DELETE FROM users WHERE id = {user}"));
+        assert_refused_as_key(
+            delete_user(handler).execute(conn),
+            "deleting a handler holding a case",
+        );
+        assert_eq!(
+            delete_user(other).execute(conn).unwrap(),
+            1,
+            "a handler holding none can go"
         );
     });
     let cases: i64 = app.with_conn(|conn| {
