@@ -23,6 +23,12 @@ impl Email {
     }
 }
 
+impl From<Email> for String {
+    fn from(email: Email) -> String {
+        email.0
+    }
+}
+
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

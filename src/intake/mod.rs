@@ -140,10 +140,10 @@ impl Intake {
         now: DateTime<Utc>,
     ) -> AppResult<usize> {
         let count = referrals.len();
-        let rows = referrals
-            .into_iter()
-            .map(|r| self.row(conn, r, now))
-            .collect::<AppResult<Vec<_>>>()?;
+        let mut rows = Vec::with_capacity(count);
+        for referral in referrals {
+            rows.push(self.row(conn, referral, now)?);
+        }
         let created = store::insert_many(conn, &rows)?;
         audit::record(
             conn,

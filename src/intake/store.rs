@@ -21,13 +21,13 @@ pub struct NewCaseRow {
     pub region: String,
     pub timezone: String,
     pub amount_owed_minor: i64,
-    pub currency: String,
+    pub currency: &'static str,
     pub days_in_arrears: i32,
     pub arrears_since: chrono::NaiveDate,
     pub notes: Option<String>,
     pub circumstances: Option<String>,
     pub preferred_contact_times: Option<String>,
-    pub status: String,
+    pub status: &'static str,
     pub vulnerable: bool,
     pub priority_band: i32,
     pub next_contact_at: Option<NaiveDateTime>,
@@ -52,17 +52,17 @@ impl NewCaseRow {
             arrears_since: now.date() - Duration::days(referral.days_in_arrears.into()),
             reference: referral.reference,
             customer_name: referral.name,
-            email: referral.email.map(|e| e.to_string()),
+            email: referral.email.map(String::from),
             phone: referral.phone,
             region,
             timezone,
             amount_owed_minor: referral.amount.minor,
-            currency: referral.amount.currency.code().to_string(),
+            currency: referral.amount.currency.code(),
             days_in_arrears: referral.days_in_arrears,
             notes: referral.notes,
             circumstances: referral.circumstances,
             preferred_contact_times: referral.preferred_contact_times,
-            status: schedule.status.as_str().to_string(),
+            status: schedule.status.as_str(),
             vulnerable: false,
             priority_band: schedule.priority_band,
             next_contact_at: schedule.next_contact_at,
@@ -115,13 +115,13 @@ impl NewCaseRow {
             .text(&self.region)
             .text(&self.timezone)
             .int8(self.amount_owed_minor)
-            .text(&self.currency)
+            .text(self.currency)
             .int4(self.days_in_arrears)
             .date(self.arrears_since)
             .text_or_null(self.notes.as_deref())
             .text_or_null(self.circumstances.as_deref())
             .text_or_null(self.preferred_contact_times.as_deref())
-            .text(&self.status)
+            .text(self.status)
             .bool(self.vulnerable)
             .int4(self.priority_band)
             .timestamp_or_null(self.next_contact_at)
@@ -248,13 +248,13 @@ fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> 
     .bind::<Array<Text>, _>(col(rows, |r| r.region.as_str()))
     .bind::<Array<Text>, _>(col(rows, |r| r.timezone.as_str()))
     .bind::<Array<BigInt>, _>(col(rows, |r| r.amount_owed_minor))
-    .bind::<Array<Text>, _>(col(rows, |r| r.currency.as_str()))
+    .bind::<Array<Text>, _>(col(rows, |r| r.currency))
     .bind::<Array<Integer>, _>(col(rows, |r| r.days_in_arrears))
     .bind::<Array<Date>, _>(col(rows, |r| r.arrears_since))
     .bind::<Array<Nullable<Text>>, _>(col(rows, |r| r.notes.as_deref()))
     .bind::<Array<Nullable<Text>>, _>(col(rows, |r| r.circumstances.as_deref()))
     .bind::<Array<Nullable<Text>>, _>(col(rows, |r| r.preferred_contact_times.as_deref()))
-    .bind::<Array<Text>, _>(col(rows, |r| r.status.as_str()))
+    .bind::<Array<Text>, _>(col(rows, |r| r.status))
     .bind::<Array<Bool>, _>(col(rows, |r| r.vulnerable))
     .bind::<Array<Integer>, _>(col(rows, |r| r.priority_band))
     .bind::<Array<Nullable<Timestamp>>, _>(col(rows, |r| r.next_contact_at))
