@@ -1,22 +1,5 @@
-DROP TRIGGER cases_inserted ON cases;
-DROP FUNCTION cases_inserted();
-
-CREATE FUNCTION cases_have_clients() RETURNS trigger AS $$
-DECLARE
-    wanted BIGINT[];
-    locked BIGINT;
-BEGIN
-    SELECT array_agg(DISTINCT client_id) INTO wanted FROM new_cases;
-    PERFORM 1 FROM clients WHERE id = ANY (wanted) FOR KEY SHARE;
-    GET DIAGNOSTICS locked = ROW_COUNT;
-    IF locked < COALESCE(cardinality(wanted), 0) THEN
-        RAISE EXCEPTION 'insert or update on table "cases" violates foreign key constraint "cases_client_id_fkey"'
-            USING ERRCODE = 'foreign_key_violation', TABLE = 'cases', CONSTRAINT = 'cases_client_id_fkey';
-    END IF;
-    RETURN NULL;
-END $$ LANGUAGE plpgsql;
-CREATE TRIGGER cases_have_clients AFTER INSERT ON cases REFERENCING NEW TABLE AS new_cases
-    FOR EACH STATEMENT EXECUTE FUNCTION cases_have_clients();
+DROP TRIGGER cases_referrals_counted ON cases;
+DROP FUNCTION count_referrals();
 
 CREATE FUNCTION milestone_case_inserted() RETURNS trigger AS $$
 BEGIN

@@ -6,9 +6,9 @@
 --   instructions on a 100,000-row import (callgrind, README Benchmarks);
 -- * the referral count: a row trigger whose WHEN read a setting on every row to learn that the
 --   import counts its rows itself (`outreach.bulk`).
--- Now one statement trigger checks the clients of all the cases a statement inserted and, unless
--- the statement counts its own, counts their referrals; `claimed_by` is checked by a row trigger
--- that only fires when a case is actually claimed. The same rows are refused with the same errors.
+-- Now a statement trigger counts the referrals of all the cases a statement inserted (unless it
+-- counts its own), and `claimed_by` is checked by a row trigger that only fires when a case is
+-- actually claimed. The same rows are refused with the same errors, and counted the same.
 
 -- cases.claimed_by -> users (id)
 ALTER TABLE cases DROP CONSTRAINT cases_claimed_by_fkey;
@@ -42,26 +42,16 @@ CREATE TRIGGER users_keep_claims BEFORE DELETE ON users FOR EACH ROW
 CREATE TRIGGER users_keep_claim_ids BEFORE UPDATE OF id ON users FOR EACH ROW
     WHEN (NEW.id IS DISTINCT FROM OLD.id) EXECUTE FUNCTION users_keep_claims();
 
--- New cases: their clients checked (as in migration 21) and, unless an import counts them itself
--- (`outreach.bulk`, intake::store: it knows its rows' hours without reading them back), their
--- referrals counted per hour into this connection's shard (migration 9).
+-- New cases' referrals counted per hour into this connection's shard (migration 9), once per
+-- statement, unless an import counts them itself (`outreach.bulk`, intake::store: it knows its
+-- rows' hours without reading them back). Their clients are still checked by
+-- `cases_have_clients` (migration 21), over the same transition table and first (statement
+-- triggers fire in name order), so a case for no client fails on that check, not on a count.
 DROP TRIGGER case_inserted ON cases;
-DROP TRIGGER cases_have_clients ON cases;
 DROP FUNCTION milestone_case_inserted();
-DROP FUNCTION cases_have_clients();
 
-CREATE FUNCTION cases_inserted() RETURNS trigger AS $$
-DECLARE
-    wanted BIGINT[];
-    locked BIGINT;
+CREATE FUNCTION count_referrals() RETURNS trigger AS $$
 BEGIN
-    SELECT array_agg(DISTINCT client_id) INTO wanted FROM new_cases;
-    PERFORM 1 FROM clients WHERE id = ANY (wanted) FOR KEY SHARE;
-    GET DIAGNOSTICS locked = ROW_COUNT;
-    IF locked < COALESCE(cardinality(wanted), 0) THEN
-        RAISE EXCEPTION 'insert or update on table "cases" violates foreign key constraint "cases_client_id_fkey"'
-            USING ERRCODE = 'foreign_key_violation', TABLE = 'cases', CONSTRAINT = 'cases_client_id_fkey';
-    END IF;
     IF current_setting('outreach.bulk', true) IS DISTINCT FROM 'on' THEN
         INSERT INTO milestone_counts (client_id, measure, hour, shard, n)
         SELECT client_id, 'referred', date_trunc('hour', referred_at), pg_backend_pid() % 8, COUNT(*)
@@ -73,5 +63,5 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
-CREATE TRIGGER cases_inserted AFTER INSERT ON cases REFERENCING NEW TABLE AS new_cases
-    FOR EACH STATEMENT EXECUTE FUNCTION cases_inserted();
+CREATE TRIGGER cases_referrals_counted AFTER INSERT ON cases REFERENCING NEW TABLE AS new_cases
+    FOR EACH STATEMENT EXECUTE FUNCTION count_referrals();
