@@ -142,16 +142,11 @@ pub fn insert_one(conn: &mut DbConn, row: &NewCaseRow) -> AppResult<Option<i64>>
     Ok(portable::get_result(query, conn).optional()?)
 }
 
-#[derive(diesel::QueryableByName)]
-struct Created {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    created: i64,
-}
-
 /// A chunk of new cases on PostgreSQL. The fast path streams them with `COPY`, which cannot skip
 /// a reference the client already sent: a chunk holding one fails on the unique index, nothing
 /// of it stays, and it is redone with `INSERT … ON CONFLICT DO NOTHING`. Each attempt runs in a
-/// savepoint inside the caller's transaction (`SET LOCAL` needs one too).
+/// savepoint inside the caller's transaction, so a failed `COPY` leaves nothing behind (and its
+/// `SET LOCAL` goes with it).
 fn insert_many_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> AppResult<usize> {
     match pg.transaction(|pg| copy_chunk_postgres(pg, rows)) {
         Err(e) if crate::db::violates_unique(&e, ONE_CASE_PER_REFERENCE) => {
@@ -221,11 +216,10 @@ fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> 
     fn col<'a, T>(rows: &'a [NewCaseRow], f: impl Fn(&'a NewCaseRow) -> T) -> Vec<T> {
         rows.iter().map(f).collect()
     }
-    // The cases and their referral counts in one statement; the per-row trigger that would
-    // count each case stands aside for it (`outreach.bulk`).
-    diesel::sql_query("SET LOCAL outreach.bulk = 'on'").execute(pg)?;
+    // The statement trigger counts the new cases' referrals (migration 22): this path is the rare
+    // one (a chunk repeating a reference), so it need not count them itself as `COPY` does.
     let query = diesel::sql_query(
-        "WITH inserted AS (INSERT INTO cases (client_id, reference, customer_name, email, phone, region, timezone, \
+        "INSERT INTO cases (client_id, reference, customer_name, email, phone, region, timezone, \
          amount_owed_minor, currency, days_in_arrears, arrears_since, notes, circumstances, \
          preferred_contact_times, status, vulnerable, priority_band, next_contact_at, \
          contact_window_end, attempts_count, referred_at, updated_at) \
@@ -233,12 +227,7 @@ fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> 
          $7::text[], $8::int8[], $9::text[], $10::int4[], $11::date[], $12::text[], $13::text[], \
          $14::text[], $15::text[], $16::bool[], $17::int4[], $18::timestamp[], $19::timestamp[], \
          $20::int4[], $21::timestamp[], $22::timestamp[]) \
-         ON CONFLICT (client_id, reference) DO NOTHING RETURNING client_id, referred_at), \
-         counted AS (INSERT INTO milestone_counts (client_id, measure, hour, shard, n) \
-         SELECT client_id, 'referred', date_trunc('hour', referred_at), pg_backend_pid() % 8, COUNT(*) FROM inserted \
-         GROUP BY client_id, date_trunc('hour', referred_at) \
-         ON CONFLICT (client_id, measure, hour, shard) DO UPDATE SET n = milestone_counts.n + EXCLUDED.n RETURNING 1) \
-         SELECT COUNT(*) AS created FROM inserted",
+         ON CONFLICT (client_id, reference) DO NOTHING",
     )
     .bind::<Array<BigInt>, _>(col(rows, |r| r.client_id))
     .bind::<Array<Text>, _>(col(rows, |r| r.reference.as_str()))
@@ -262,9 +251,7 @@ fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> 
     .bind::<Array<Integer>, _>(col(rows, |r| r.attempts_count))
     .bind::<Array<Timestamp>, _>(col(rows, |r| r.referred_at))
     .bind::<Array<Timestamp>, _>(col(rows, |r| r.updated_at));
-    let created: Created = query.get_result(pg)?;
-    diesel::sql_query("SET LOCAL outreach.bulk = 'off'").execute(pg)?;
-    Ok(created.created as usize)
+    Ok(query.execute(pg)?)
 }
 
 /// Inserts many cases; returns how many were new. PostgreSQL takes a chunk as one statement;
