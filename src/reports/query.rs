@@ -133,11 +133,7 @@ fn hours_to_first_contact(backend: Backend) -> &'static str {
 /// direct comparison.
 pub fn activity_statements(backend: Backend, scope: Scope, periods: &[Period]) -> Vec<String> {
     let cte = periods_cte(backend, periods);
-    let mut statements = vec![format!(
-        "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, k.measure AS measure, CAST(SUM(k.n) AS BIGINT) AS value \
-         FROM milestone_counts k JOIN p ON k.hour >= p.s AND k.hour < p.e WHERE 1 = 1 {filter} GROUP BY p.idx, k.measure",
-        filter = scope.filter("k"),
-    )];
+    let mut statements = vec![milestone_sums(&cte, scope, "")];
     statements.extend(EVENTS.iter().map(|m| {
         format!(
             "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, COUNT(*) AS value FROM {table} t JOIN p ON {time} >= p.s AND {time} < p.e \
@@ -154,6 +150,17 @@ pub fn activity_statements(backend: Backend, scope: Scope, periods: &[Period]) -
         "m.first_contact_at >= p.s AND m.first_contact_at < p.e",
     ));
     statements
+}
+
+/// Each period's milestone counts per measure (rows of [`MilestoneSum`]), from `milestone_counts`;
+/// `condition` narrows the measures (`AND k.measure = …`) or is empty for all of them.
+fn milestone_sums(cte: &str, scope: Scope, condition: &str) -> String {
+    format!(
+        "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, k.measure AS measure, CAST(SUM(k.n) AS BIGINT) AS value \
+         FROM milestone_counts k JOIN p ON k.hour >= p.s AND k.hour < p.e WHERE 1 = 1 {condition} {filter} \
+         GROUP BY p.idx, k.measure",
+        filter = scope.filter("k"),
+    )
 }
 
 /// The median hours from referral to first contact per period. PostgreSQL has an ordered-set
@@ -255,18 +262,13 @@ pub fn cohorts(
     let reached =
         |column: &str| format!("CAST(SUM(CASE WHEN {column} < {end} THEN 1 ELSE 0 END) AS BIGINT)");
     let referred_in =
-        |alias: &str| format!("JOIN p ON {alias}.referred_at >= p.s AND {alias}.referred_at < p.e");
-    let referred = format!(
-        "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, CAST(SUM(k.n) AS BIGINT) AS value \
-         FROM milestone_counts k JOIN p ON k.hour >= p.s AND k.hour < p.e \
-         WHERE k.measure = 'referred' {} GROUP BY p.idx",
-        scope.filter("k"),
-    );
+        |alias: &str| format!("{alias}.referred_at >= p.s AND {alias}.referred_at < p.e");
+    let referred = milestone_sums(&cte, scope, "AND k.measure = 'referred'");
     let milestones = format!(
         "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, {attempted} AS attempted, {contacted} AS contacted, \
          {proposed} AS plans_proposed, {confirmed} AS plans_confirmed, {re_engaged} AS re_engaged, \
          {vulnerable} AS vulnerable_identified \
-         FROM case_milestones m {join} WHERE 1 = 1 {filter} GROUP BY p.idx",
+         FROM case_milestones m JOIN p ON {join} WHERE 1 = 1 {filter} GROUP BY p.idx",
         attempted = reached("m.first_attempt_at"),
         contacted = reached("m.first_contact_at"),
         proposed = reached("m.first_plan_at"),
@@ -277,7 +279,7 @@ pub fn cohorts(
     );
     let links = format!(
         "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, {sent} AS sent, {opened} AS opened \
-         FROM support_links l JOIN cases c ON c.id = l.case_id {join} WHERE 1 = 1 {filter} GROUP BY p.idx",
+         FROM support_links l JOIN cases c ON c.id = l.case_id JOIN p ON {join} WHERE 1 = 1 {filter} GROUP BY p.idx",
         sent = reached("l.created_at"),
         opened = reached("l.first_opened_at"),
         join = referred_in("c"),
@@ -285,14 +287,14 @@ pub fn cohorts(
     );
     let holds = format!(
         "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, {held} AS value \
-         FROM holds h JOIN cases c ON c.id = h.case_id {join} WHERE 1 = 1 {filter} GROUP BY p.idx",
+         FROM holds h JOIN cases c ON c.id = h.case_id JOIN p ON {join} WHERE 1 = 1 {filter} GROUP BY p.idx",
         held = reached("h.created_at"),
         join = referred_in("c"),
         filter = scope.filter("c"),
     );
     let mut out = vec![Measures::default(); periods.len()];
-    for row in sql_query(&referred).load::<Count>(conn)? {
-        out[row.idx as usize].referred = row.value;
+    for row in sql_query(&referred).load::<MilestoneSum>(conn)? {
+        set_milestone(&mut out[row.idx as usize], &row.measure, row.value);
     }
     for row in sql_query(&milestones).load::<CohortRow>(conn)? {
         let m = &mut out[row.idx as usize];
@@ -315,7 +317,7 @@ pub fn cohorts(
         backend,
         &cte,
         &format!("{filter} AND m.first_contact_at < {end}"),
-        "m.referred_at >= p.s AND m.referred_at < p.e",
+        &referred_in("m"),
     );
     for row in sql_query(&median).load::<Median>(conn)? {
         out[row.idx as usize].median_hours_to_first_contact =
