@@ -40,8 +40,9 @@ pub fn copy_file(url: &str, csv: &Path) -> f64 {
 
 /// The second floor: what PostgreSQL itself takes to store the imported rows where the service
 /// keeps them — the same rows, already in the service's shape, loaded with `COPY` into a fresh
-/// database's `cases` (its indexes, checks and triggers in place) in one transaction. The rows are written out right after the import; the load runs after the claim
-/// benchmarks so its write-back does not land on them. Only the load is timed.
+/// database's `cases` (its indexes, checks and triggers in place) in one transaction. The rows
+/// are written out right after the import; the load runs after the claim benchmarks so its
+/// write-back does not land on them. Only the load is timed.
 pub struct ServiceTables {
     cases_file: std::path::PathBuf,
 }
