@@ -14,7 +14,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::{
     accounts, auth, config::Config, db, demo, error::AppError, health, metrics, openapi,
-    state::AppState, telemetry, web as pages,
+    payment_guard, state::AppState, telemetry, web as pages,
 };
 
 pub struct Application {
@@ -83,13 +83,18 @@ impl Application {
                         .limit(8 * 1024 * 1024)
                         .error_handler(|err, _| {
                             AppError::bad_request(format!(
-                                "The request body is not valid JSON: {err}"
+                                "The request body is not valid JSON: {}",
+                                payment_guard::quotable(err.to_string())
                             ))
                             .into()
                         }),
                 )
                 .app_data(web::QueryConfig::default().error_handler(|err, _| {
-                    AppError::bad_request(format!("The query string is not valid: {err}")).into()
+                    AppError::bad_request(format!(
+                        "The query string is not valid: {}",
+                        payment_guard::quotable(err.to_string())
+                    ))
+                    .into()
                 }))
                 .app_data(
                     web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),

@@ -54,20 +54,28 @@ fn incoming_or_new_id(req: &ServiceRequest) -> String {
         .unwrap_or_else(|| crate::auth::tokens::random_hex(8))
 }
 
-/// Paths whose last segment is a customer's secret (a plan link, an unsubscribe token, a
-/// support link code): logs keep the route but not the secret, which would open the page.
-const SECRET_LAST_SEGMENT: [&str; 3] = ["/p/", "/unsubscribe/", "/s/"];
+/// Paths carrying a customer's secret (a plan link, an unsubscribe token, a support link code),
+/// with how many segments after the prefix come before it: logs keep the route's shape (so
+/// `/p/…/confirm` still says what happened) but never the secret, which would open the page.
+const SECRET_SEGMENTS: [(&str, usize); 3] = [("/p/", 0), ("/unsubscribe/", 1), ("/s/", 0)];
 
 /// The request path as logs may keep it.
 pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
-    match path.rfind('/') {
-        Some(last)
-            if SECRET_LAST_SEGMENT.iter().any(|p| path.starts_with(p)) && last + 1 < path.len() =>
-        {
-            format!("{}…", &path[..=last]).into()
-        }
-        _ => path.into(),
-    }
+    let Some((prefix, rest, before)) = SECRET_SEGMENTS.iter().find_map(|(prefix, before)| {
+        path.strip_prefix(prefix)
+            .map(|rest| (*prefix, rest, *before))
+    }) else {
+        return path.into();
+    };
+    let masked: Vec<&str> = rest
+        .split('/')
+        .enumerate()
+        .map(|(i, segment)| match i {
+            i if i == before && !segment.is_empty() => "…",
+            _ => segment,
+        })
+        .collect();
+    format!("{prefix}{}", masked.join("/")).into()
 }
 
 /// Gives each request an id (kept from `X-Request-Id` when the caller sent a sane one), a tracing
@@ -104,6 +112,8 @@ mod tests {
     #[test]
     fn link_secrets_stay_out_of_logs() {
         assert_eq!(loggable_path("/p/abc.def"), "/p/…");
+        assert_eq!(loggable_path("/p/abc.def/confirm"), "/p/…/confirm");
+        assert_eq!(loggable_path("/p/abc.def/change"), "/p/…/change");
         assert_eq!(loggable_path("/unsubscribe/42/tok3n"), "/unsubscribe/42/…");
         assert_eq!(loggable_path("/s/Xy12"), "/s/…");
         assert_eq!(loggable_path("/calls/42"), "/calls/42");

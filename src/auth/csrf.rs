@@ -133,7 +133,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             }
             serde_urlencoded::from_bytes::<T>(&body)
                 .map(CsrfForm)
-                .map_err(|e| AppError::bad_request(format!("The form could not be read: {e}.")))
+                .map_err(|e| {
+                    let reason = crate::payment_guard::quotable(e.to_string());
+                    AppError::bad_request(format!("The form could not be read: {reason}."))
+                })
         })
     }
 }

@@ -33,9 +33,15 @@ pub struct NextQuery {
     next: String,
 }
 
-/// Only local paths, so the login page cannot be used to bounce people to another site.
+/// Only local paths, so the login page cannot be used to bounce people to another site. Spaces
+/// and control characters are refused too: browsers drop tabs and newlines from a `Location`,
+/// which would turn `/<tab>/evil.example` into `//evil.example`.
 fn safe_next(next: &str) -> Option<&str> {
-    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+    (next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && next.bytes().all(|b| b.is_ascii_graphic()))
+    .then_some(next)
 }
 
 #[get("/login")]
@@ -155,5 +161,12 @@ mod tests {
         assert_eq!(safe_next("https://evil.example"), None);
         assert_eq!(safe_next("/\\evil.example"), None);
         assert_eq!(safe_next(""), None);
+        assert_eq!(safe_next("/\t/evil.example"), None);
+        assert_eq!(safe_next("/\n/evil.example"), None);
+        assert_eq!(safe_next("/ /evil.example"), None);
+        assert_eq!(
+            safe_next("/calls/42?tab=notes"),
+            Some("/calls/42?tab=notes")
+        );
     }
 }

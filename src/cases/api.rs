@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::{hold_requests, holds, store, view::CaseView};
 use crate::{
+    audit,
     auth::api::ApiClient,
     db,
     error::{ApiErrorBody, AppResult},
@@ -112,9 +113,16 @@ pub async fn list_holds(
     client: ApiClient,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let (case_id, client_id) = (path.into_inner(), client.client_id);
+    let (case_id, client_id, actor) = (path.into_inner(), client.client_id, client.actor());
     let answer = db::run(&state.pool, move |conn| {
-        case_holds(conn, client_id, case_id)
+        let answer = case_holds(conn, client_id, case_id)?;
+        // The answer carries the case itself: a read of it, audited as `GET /api/v1/cases/{id}` is.
+        audit::record(
+            conn,
+            actor,
+            audit::Entry::new("case_viewed", "case", Some(case_id)).client(Some(client_id)),
+        )?;
+        Ok(answer)
     })
     .await?;
     Ok(HttpResponse::Ok().json(answer))

@@ -102,7 +102,11 @@ impl ReferralRequest {
         let request: ReferralRequest = match serde_json::from_value(Value::Object(fields)) {
             Ok(request) => request,
             Err(e) => {
-                mistyped.insert("referral".into(), vec![format!("could not be read: {e}")]);
+                let reason = payment_guard::quotable(e.to_string());
+                mistyped.insert(
+                    "referral".into(),
+                    vec![format!("could not be read: {reason}")],
+                );
                 return Some(Err(mistyped));
             }
         };

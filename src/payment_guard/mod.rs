@@ -73,6 +73,16 @@ pub fn check(text: &str) -> Result<(), Finding> {
     Ok(())
 }
 
+/// A parser's explanation as it may be shown back to the sender. Parsers quote the value they
+/// could not read (`unknown variant "…"`), and that may be a card or bank number typed into the
+/// wrong field: such an explanation is replaced by what was found, so the number is not echoed.
+pub fn quotable(explanation: String) -> String {
+    match check(&explanation) {
+        Ok(()) => explanation,
+        Err(finding) => finding.message().to_string(),
+    }
+}
+
 /// Checks one field's text, refusing it as that field's error (a 422 naming it).
 pub fn refuse_in(field: &str, text: &str) -> crate::error::AppResult<()> {
     check(text).map_err(|finding| crate::error::AppError::field(field, finding.message()))

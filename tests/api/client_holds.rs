@@ -72,6 +72,18 @@ async fn a_breathing_space_notice_from_the_client_stops_calls_at_once(app: TestA
         (status, listed["holds"].as_array().unwrap().len()),
         (200, 1)
     );
+    // The listing carries the case: the client's read of it is audited (the refused one is not).
+    let case_id = case["id"].as_i64().unwrap();
+    let viewed: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::audit_log::dsl::*;
+        audit_log
+            .filter(action.eq("case_viewed").and(entity_id.eq(case_id)))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(viewed, 1);
 }
 
 backend_test!(a_client_lifts_a_do_not_contact_hold_and_a_death_closes_the_case);
