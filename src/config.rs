@@ -117,6 +117,18 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// How long customers' plan links work: a customer needs a few days to open an e-mail, and a
+/// link alive for months is a risk.
+fn link_days(value: Option<&str>) -> anyhow::Result<i64> {
+    let Some(value) = value else {
+        return Ok(14);
+    };
+    match value.trim().parse() {
+        Ok(days @ 1..=90) => Ok(days),
+        _ => bail!("OUTREACH_LINK_DAYS must be a number of days from 1 to 90, not {value:?}"),
+    }
+}
+
 fn parse_bool(name: &str, value: &str) -> anyhow::Result<bool> {
     match value.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
@@ -199,13 +211,7 @@ impl Config {
             }
             None => None,
         };
-        let link_days = var("OUTREACH_LINK_DAYS")
-            .map(|v| {
-                v.parse()
-                    .context("OUTREACH_LINK_DAYS must be a number of days")
-            })
-            .transpose()?
-            .unwrap_or(14);
+        let link_days = link_days(var("OUTREACH_LINK_DAYS").as_deref())?;
         let link_rate_limit = var("OUTREACH_LINK_RATE_LIMIT")
             .map(|v| {
                 v.parse()
@@ -277,6 +283,15 @@ mod tests {
             "./data/outreach.sqlite3"
         );
         assert_eq!(redact_url("postgres://app@db/x"), "postgres://app@db/x");
+    }
+
+    #[test]
+    fn plan_links_last_one_to_ninety_days() {
+        assert_eq!(link_days(None).unwrap(), 14);
+        assert_eq!(link_days(Some("90")).unwrap(), 90);
+        for bad in ["0", "-3", "91", "999999999999", "two weeks"] {
+            assert!(link_days(Some(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -195,13 +195,20 @@ impl OutcomeRequest {
             "dispute" => Some(Outcome::Dispute),
             "breathing_space" => {
                 let hold = self.hold.as_ref();
+                let today = now.with_timezone(&tz).date_naive();
+                let starts_on = hold.and_then(|h| h.starts_on).unwrap_or(today);
+                // A moratorium starts the day after the creditor is told, so a start a few days
+                // ahead is real; contact stops now either way (the hold starts at once).
+                let (earliest, latest) = (today - Duration::days(365), today + Duration::days(14));
                 match hold.and_then(|h| h.kind) {
-                    Some(kind) => Some(Outcome::BreathingSpace {
-                        kind,
-                        starts_on: hold
-                            .and_then(|h| h.starts_on)
-                            .unwrap_or_else(|| now.with_timezone(&tz).date_naive()),
-                    }),
+                    Some(_) if !(earliest..=latest).contains(&starts_on) => {
+                        add(
+                            "hold.starts_on",
+                            "must be within the last year and at most 14 days ahead".into(),
+                        );
+                        None
+                    }
+                    Some(kind) => Some(Outcome::BreathingSpace { kind, starts_on }),
                     None => {
                         add(
                             "hold.kind",

@@ -88,11 +88,8 @@ impl VulnerabilityRequest {
             ("consent_how", self.consent_how.as_deref()),
             ("consented_by", self.consented_by.as_deref()),
         ] {
-            if let Some(Err(finding)) = text.map(payment_guard::check) {
-                add(field, finding.message());
-            }
-            if text.is_some_and(|t| t.chars().count() > 1000) {
-                add(field, "must be at most 1000 characters");
+            if let Some(Err(message)) = text.map(|t| payment_guard::check_text(t, 1000)) {
+                add(field, &message);
             }
         }
         if errors.is_empty() {
@@ -160,8 +157,8 @@ pub fn raise_risk_to_life(
     note: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<EmergencyNumbers> {
-    if let Some(Err(finding)) = note.map(payment_guard::check) {
-        return Err(AppError::field("note", finding.message()));
+    if let Some(Err(message)) = note.map(|n| payment_guard::check_text(n, 2000)) {
+        return Err(AppError::field("note", message));
     }
     let case = cases::store::find_locked(conn, case_id)?;
     holds::place(

@@ -229,6 +229,19 @@ impl NewReferral {
 impl ReferralRequest {
     pub fn parse(self) -> Result<NewReferral, FieldErrors> {
         let mut errors = crate::error::field_errors_of(self.validate().err());
+        // Spaces alone pass the length check but are no reference or name: stored trimmed, a
+        // blank reference would match another blank one and return someone else's case.
+        for (field, value, limit) in [
+            ("reference", &self.reference, 100),
+            ("name", &self.name, 200),
+        ] {
+            if value.trim().is_empty() && !errors.contains_key(field) {
+                errors.insert(
+                    field.into(),
+                    vec![format!("is required (at most {limit} characters)")],
+                );
+            }
+        }
         let mut add =
             |field: &str, message: String| errors.entry(field.into()).or_default().push(message);
 
@@ -282,16 +295,22 @@ impl ReferralRequest {
                 .or_default()
                 .push("must be between 0 and 36,500".into());
         }
-        errors.extend(payment_guard::check_fields([
-            ("name", Some(self.name.as_str())),
-            ("notes", self.notes.as_deref()),
-            ("circumstances", self.circumstances.as_deref()),
-            (
-                "preferred_contact_times",
-                self.preferred_contact_times.as_deref(),
-            ),
-            ("reference", Some(self.reference.as_str())),
-        ]));
+        // A field already refused (too long) is not searched for payment data as well.
+        let guarded = payment_guard::check_fields(
+            [
+                ("name", Some(self.name.as_str())),
+                ("notes", self.notes.as_deref()),
+                ("circumstances", self.circumstances.as_deref()),
+                (
+                    "preferred_contact_times",
+                    self.preferred_contact_times.as_deref(),
+                ),
+                ("reference", Some(self.reference.as_str())),
+            ]
+            .into_iter()
+            .filter(|(field, _)| !errors.contains_key(*field)),
+        );
+        errors.extend(guarded);
         match (region, timezone, currency, amount, days) {
             (Some(region), Some(timezone), Some(currency), Some(amount), Some(days))
                 if errors.is_empty() =>
@@ -343,6 +362,21 @@ mod tests {
         let parsed = valid().parse().unwrap();
         assert_eq!(parsed.timezone, chrono_tz::Europe::London);
         assert_eq!(parsed.amount.to_string(), "£1,250.00");
+    }
+
+    #[test]
+    fn a_reference_or_name_of_spaces_is_required_like_an_empty_one() {
+        let blank = ReferralRequest {
+            reference: "   ".into(),
+            name: " ".into(),
+            ..valid()
+        };
+        let errors = blank.parse().unwrap_err();
+        assert_eq!(
+            errors["reference"],
+            ["is required (at most 100 characters)"]
+        );
+        assert_eq!(errors["name"], ["is required (at most 200 characters)"]);
     }
 
     #[test]

@@ -98,23 +98,27 @@ pub(super) fn looks_like_card(digits: &str) -> bool {
 /// A UK sort code (nn-nn-nn, nn nn nn, or six digits next to the word "sort code") with an
 /// 8-digit account number within 40 characters either side.
 pub fn contains_sort_code_and_account(text: &str, runs: &DigitRuns) -> bool {
-    let is_account = |digits: &str| digits.len() == 8;
-    for (i, (written, digits)) in runs.iter().enumerate() {
+    let all: Vec<_> = runs.iter().collect();
+    let is_account = |j: usize| all[j].1.len() == 8;
+    for (i, (written, digits)) in all.iter().enumerate() {
         let sort_code_shape = digits.len() == 6
             && (written.len() == 8 || ends_with_sort_code(text[..written.start].trim_end()));
         if sort_code_shape {
-            let near = runs.iter().enumerate().any(|(j, (other, d))| {
-                j != i
-                    && is_account(d)
-                    && (other.start.abs_diff(written.end) <= 40
-                        || other.end.abs_diff(written.start) <= 40)
-            });
-            if near {
+            // Runs are in text order and do not overlap: only the neighbours within 40
+            // characters need a look, which keeps a long text of sort codes linear.
+            let after = (i + 1..all.len())
+                .take_while(|&j| all[j].0.start <= written.end + 40)
+                .any(is_account);
+            let before = (0..i)
+                .rev()
+                .take_while(|&j| all[j].0.end + 40 >= written.start)
+                .any(is_account);
+            if after || before {
                 return true;
             }
         }
         // Sort code and account written as one run: "20-00-00 12345678".
-        if digits.len() == 14 && sort_code_then_account(&text[written.clone()]) {
+        if digits.len() == 14 && sort_code_then_account(&text[written.start..written.end]) {
             return true;
         }
     }

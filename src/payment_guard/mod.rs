@@ -83,6 +83,15 @@ pub fn quotable(explanation: String) -> String {
     }
 }
 
+/// Checks free text a person typed: longer than `max_chars` characters is refused before it is
+/// searched, then payment data. `Err` is the field's message.
+pub fn check_text(text: &str, max_chars: usize) -> Result<(), String> {
+    if text.chars().count() > max_chars {
+        return Err(format!("must be at most {max_chars} characters"));
+    }
+    check(text).map_err(|finding| finding.message().to_string())
+}
+
 /// Checks one field's text, refusing it as that field's error (a 422 naming it).
 pub fn refuse_in(field: &str, text: &str) -> crate::error::AppResult<()> {
     check(text).map_err(|finding| crate::error::AppError::field(field, finding.message()))

@@ -148,8 +148,8 @@ impl PlanRequest {
             .affordability_note
             .map(|n| n.trim().to_string())
             .filter(|n| !n.is_empty());
-        if let Some(Err(finding)) = note.as_deref().map(payment_guard::check) {
-            add("affordability_note", finding.message().into());
+        if let Some(Err(message)) = note.as_deref().map(|n| payment_guard::check_text(n, 2000)) {
+            add("affordability_note", message);
         }
         match (self.amount_minor, frequency, self.first_payment_on, email) {
             (Some(amount), Some(frequency), Some(first_payment_on), Some(email))

@@ -156,6 +156,13 @@ async fn holds_outcomes_and_breaks_change_the_case_as_promised(app: TestApp) {
         let id = call["case"]["id"].clone();
         let body = match reference.as_str() {
             "BS" => {
+                // A start far out (which would also overflow the date) is named, not a 500.
+                for far in ["+262142-12-31", "2026-06-01", "2024-01-01"] {
+                    let bad = json!({"outcome": "breathing_space", "hold": {"kind": "standard", "starts_on": far}});
+                    let (status, body) = outcome(&app, &token, &id, bad).await;
+                    assert_eq!(status, 422, "{far}: {body}");
+                    assert!(body["fields"]["hold.starts_on"].is_array(), "{far}: {body}");
+                }
                 json!({"outcome": "breathing_space", "hold": {"kind": "standard", "starts_on": "2026-03-10"}})
             }
             "DECLINE" => json!({"outcome": "declined"}),
