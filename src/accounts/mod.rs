@@ -177,6 +177,12 @@ pub fn create_client(
         },
         None => None,
     };
+    let phone = contact_phone.map(str::trim).filter(|p| !p.is_empty());
+    if let Some(Err(message)) =
+        phone.map(|p| crate::payment_guard::check_text(p, crate::payment_guard::PHONE_MAX_CHARS))
+    {
+        fields.insert("contact_phone".into(), vec![message]);
+    }
     if !fields.is_empty() {
         return Err(AppError::fields(fields));
     }
@@ -186,7 +192,6 @@ pub fn create_client(
             "a client with this name already exists",
         ));
     }
-    let phone = contact_phone.map(str::trim).filter(|p| !p.is_empty());
     let id = store::insert_client(conn, name, contact_email.as_ref().map(Email::as_str), phone)?;
     audit::record(
         conn,

@@ -90,6 +90,8 @@ async fn add(
         ));
     }
     crate::payment_guard::refuse_in("service", &form.service)?;
+    crate::payment_guard::check_text(form.phone.trim(), crate::payment_guard::PHONE_MAX_CHARS)
+        .map_err(|message| AppError::field("phone", message))?;
     crate::payment_guard::refuse_in("note", &form.note)?;
     let actor = admin.actor();
     db::run_write(&state.pool, move |conn| {

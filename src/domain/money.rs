@@ -49,6 +49,53 @@ impl Currency {
     pub fn code(&self) -> &'static str {
         self.code
     }
+
+    /// An amount as a person writes it in this currency ("12.50", "£1,250", ".5", "¥1200"), in
+    /// minor units. More decimals than the currency has, or an amount too large to hold, is
+    /// refused with a message for the field.
+    pub fn parse_amount(&self, written: &str) -> Result<i64, String> {
+        let example = Money::new(1250 * 10i64.pow(self.exponent) / 100, *self);
+        let unreadable = || format!("must be an amount such as {example}");
+        let symbol = self.symbol.trim();
+        let cleaned: String = written
+            .trim()
+            .trim_start_matches(symbol)
+            .trim()
+            .chars()
+            .filter(|c| *c != ',')
+            .collect();
+        let (major, minor) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if cleaned.starts_with('-') {
+            return Err("cannot be negative".into());
+        }
+        if major.is_empty() && minor.is_empty() || !digits(major) || !digits(minor) {
+            return Err(unreadable());
+        }
+        if minor.len() > self.exponent as usize {
+            return Err(match self.exponent {
+                0 => format!("must be a whole number of {}", self.code),
+                places => format!("must have at most {places} decimal places"),
+            });
+        }
+        let scale = 10i64.pow(self.exponent);
+        let minor_digits = format!("{minor:0<width$}", width = self.exponent as usize);
+        let whole = if major.is_empty() {
+            Some(0)
+        } else {
+            major.parse::<i64>().ok()
+        };
+        let part = if minor_digits.is_empty() {
+            Some(0)
+        } else {
+            minor_digits.parse::<i64>().ok()
+        };
+        whole
+            .and_then(|w| w.checked_mul(scale))
+            .zip(part)
+            .and_then(|(w, p)| w.checked_add(p))
+            .ok_or_else(|| "is too large".to_string())
+    }
 }
 
 /// An amount in integer minor units (pence, cents) with its currency.
@@ -99,6 +146,43 @@ mod tests {
 
     fn gbp() -> Currency {
         Currency::parse("gbp").unwrap()
+    }
+
+    #[test]
+    fn amounts_are_read_in_the_currencys_own_units() {
+        let (jpy, bhd) = (
+            Currency::parse("JPY").unwrap(),
+            Currency::parse("BHD").unwrap(),
+        );
+        assert_eq!(gbp().parse_amount("12.50"), Ok(1250));
+        assert_eq!(gbp().parse_amount(" £1,234.5 "), Ok(123450));
+        assert_eq!(gbp().parse_amount(".5"), Ok(50));
+        assert_eq!(gbp().parse_amount("7"), Ok(700));
+        assert_eq!(jpy.parse_amount("¥1,200"), Ok(1200));
+        assert_eq!(bhd.parse_amount("1.250"), Ok(1250));
+        assert_eq!(
+            gbp().parse_amount("12.505"),
+            Err("must have at most 2 decimal places".to_string())
+        );
+        assert_eq!(
+            jpy.parse_amount("12.5"),
+            Err("must be a whole number of JPY".to_string())
+        );
+        assert_eq!(
+            gbp().parse_amount("-5"),
+            Err("cannot be negative".to_string())
+        );
+        for unreadable in ["", ".", "twelve", "1.2.3", "12,50p"] {
+            assert_eq!(
+                gbp().parse_amount(unreadable),
+                Err("must be an amount such as £12.50".to_string()),
+                "{unreadable:?}"
+            );
+        }
+        assert_eq!(
+            gbp().parse_amount("184467440737095517"),
+            Err("is too large".to_string())
+        );
     }
 
     #[test]

@@ -83,6 +83,9 @@ pub fn quotable(explanation: String) -> String {
     }
 }
 
+/// The longest telephone number (or "Text SHOUT to 85258") the directory and contacts keep.
+pub const PHONE_MAX_CHARS: usize = 40;
+
 /// Checks free text a person typed: longer than `max_chars` characters is refused before it is
 /// searched, then payment data. `Err` is the field's message.
 pub fn check_text(text: &str, max_chars: usize) -> Result<(), String> {

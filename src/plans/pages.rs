@@ -16,6 +16,7 @@ use crate::{
         roles::Staff,
     },
     calls, db,
+    domain::Currency,
     error::{AppError, AppResult},
     mail::{compose, outbox},
     state::AppState,
@@ -272,40 +273,45 @@ pub struct PlanForm {
 /// Form fields for the statement's lines carry this prefix.
 const LINE_FIELD: &str = "sfs_";
 
-/// "12.50" → 1250; the form takes major units as people write them.
-fn minor_units(raw: &str) -> Option<i64> {
-    let cleaned: String = raw.trim().trim_start_matches('£').replace(',', "");
-    if cleaned.is_empty() {
-        return None;
-    }
-    let (major, minor) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
-    if minor.len() > 2
-        || !major.chars().all(|c| c.is_ascii_digit())
-        || !minor.chars().all(|c| c.is_ascii_digit())
-    {
-        return Some(-1);
-    }
-    let minor = format!("{minor:0<2}");
-    Some(major.parse::<i64>().ok()? * 100 + minor.parse::<i64>().ok()?)
-}
-
 impl PlanForm {
-    fn into_request(self, currency: &str) -> PlanRequest {
+    /// The form as the API's request, its amounts read in the case's currency as people write
+    /// them ("12.50"). An amount that cannot be read is named here rather than passed on as
+    /// missing (which would say "is required" of something the handler did type).
+    fn into_request(self, currency: &str) -> AppResult<PlanRequest> {
+        let money =
+            Currency::parse(currency).map_err(|m| AppError::Internal(anyhow::anyhow!(m)))?;
+        let mut unreadable = crate::error::FieldErrors::new();
+        let mut read = |field: String, written: &str| -> Option<i64> {
+            if written.trim().is_empty() {
+                return None;
+            }
+            money
+                .parse_amount(written)
+                .map_err(|message| unreadable.insert(field, vec![message]))
+                .ok()
+        };
+        let amount_minor = read("amount_minor".into(), &self.amount);
         let lines: std::collections::BTreeMap<String, i64> = self
             .other
             .iter()
             .filter_map(|(field, value)| Some((field.strip_prefix(LINE_FIELD)?, value)))
-            .filter_map(|(line, value)| Some((line.to_string(), minor_units(value)?)))
+            .filter_map(|(line, value)| {
+                let amount = read(format!("income_expenditure.{line}"), value)?;
+                Some((line.to_string(), amount))
+            })
             .collect();
-        PlanRequest {
-            amount_minor: minor_units(&self.amount),
+        if !unreadable.is_empty() {
+            return Err(AppError::fields(unreadable));
+        }
+        Ok(PlanRequest {
+            amount_minor,
             currency: currency.to_string(),
             frequency: self.frequency,
             first_payment_on: self.first_payment_on.parse().ok(),
             email: self.email,
             income_expenditure: (!lines.is_empty()).then_some(IncomeExpenditure { lines }),
             affordability_note: Some(self.affordability_note),
-        }
+        })
     }
 }
 
@@ -322,7 +328,7 @@ async fn propose_from_call(
     let st = state.clone();
     let result = db::run_write(&state.pool, move |conn| {
         let case = crate::cases::store::find(conn, case_id)?;
-        let request = form.into_request(&case.currency);
+        let request = form.into_request(&case.currency)?;
         super::propose(
             conn,
             actor,
@@ -352,19 +358,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(unsubscribe_page)
         .service(unsubscribe)
         .service(propose_from_call);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::minor_units;
-
-    #[test]
-    fn amounts_are_read_as_people_write_them() {
-        assert_eq!(minor_units("12.50"), Some(1250));
-        assert_eq!(minor_units("£1,200"), Some(120000));
-        assert_eq!(minor_units("7.5"), Some(750));
-        assert_eq!(minor_units(""), None);
-        assert_eq!(minor_units("12.345"), Some(-1));
-        assert_eq!(minor_units("abc"), Some(-1));
-    }
 }

@@ -82,6 +82,11 @@ fn parse_input(form: &Pairs) -> Result<OrganisationInput, FieldErrors> {
         note("name", "is required (at most 200 characters)".into());
     }
     let opening_hours = form.one("opening_hours");
+    if let Err(message) =
+        crate::payment_guard::check_text(&form.one("phone"), crate::payment_guard::PHONE_MAX_CHARS)
+    {
+        note("phone", message);
+    }
     for (field, finding) in crate::payment_guard::check_fields([
         ("name", Some(&*name)),
         ("opening_hours", Some(&*opening_hours)),

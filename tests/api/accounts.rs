@@ -10,6 +10,25 @@ fn secret_on(html: &str) -> String {
 backend_test!(an_admin_creates_a_client_a_client_user_and_an_api_key);
 async fn an_admin_creates_a_client_a_client_user_and_an_api_key(app: TestApp) {
     let admin = app.login_as("admin", None).await;
+    // The contact number is shown to customers: a card number typed there is refused, and what
+    // the admin typed stays on the page to put right.
+    let refused = admin
+        .post_form(
+            "/admin/clients",
+            &[
+                ("name", "Riverside Council"),
+                ("contact_email", "help@riverside.test"),
+                ("contact_phone", "4111 1111 1111 1111"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("looks like a card number"), "{page}");
+    assert!(
+        page.contains("Riverside Council"),
+        "the form keeps what was typed"
+    );
     let created = admin
         .post_form(
             "/admin/clients",

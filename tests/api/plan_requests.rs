@@ -96,6 +96,15 @@ async fn the_call_page_takes_income_and_spending_in_the_standard_financial_state
     let refused = plan(&[("sfs_water", "-3")]).await;
     assert_eq!(refused.status().as_u16(), 422);
     assert!(refused.text().await.unwrap().contains("cannot be negative"));
+    // Amounts are read as written in the case's currency; one that cannot be read is named,
+    // not taken as missing.
+    let unreadable = plan(&[("sfs_water", "lots")]).await;
+    assert_eq!(unreadable.status().as_u16(), 422);
+    assert!(unreadable
+        .text()
+        .await
+        .unwrap()
+        .contains("must be an amount such as £12.50"));
     // £1,100 in, £1,000 out across the sections: £100 left, less than £108.33 a month.
     let recorded = plan(&[
         ("sfs_earnings", "900"),
