@@ -4,7 +4,10 @@
 use actix_web::{post, web, HttpResponse};
 use serde::Deserialize;
 
-use super::{pages::or_rerender, safeguarding, welfare};
+use super::{
+    pages::{or_rerender, typed},
+    safeguarding, welfare,
+};
 use crate::{
     auth::{
         csrf::{CsrfForm, CsrfToken},
@@ -17,7 +20,7 @@ use crate::{
     web::{redirect, Page},
 };
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, serde::Serialize, Default)]
 pub struct VulnerabilityForm {
     #[serde(default)]
     health: String,
@@ -46,6 +49,7 @@ async fn post_vulnerability(
     CsrfForm(form): CsrfForm<VulnerabilityForm>,
 ) -> AppResult<HttpResponse> {
     let case_id = path.into_inner();
+    let typed = typed("vulnerability", &form);
     let drivers = [
         ("health", &form.health),
         ("life_events", &form.life_events),
@@ -68,13 +72,13 @@ async fn post_vulnerability(
         safeguarding::record_vulnerability(conn, actor, user_id, case_id, &request, now)
     })
     .await;
-    or_rerender(&state, &staff, &csrf, case_id, result, |_| {
+    or_rerender(&state, (&staff, &csrf), case_id, typed, result, |_| {
         Ok(redirect(&format!("/calls/{case_id}")))
     })
     .await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, serde::Serialize, Default)]
 pub struct NoteForm {
     #[serde(default)]
     note: String,
@@ -90,13 +94,14 @@ async fn post_risk_to_life(
 ) -> AppResult<HttpResponse> {
     let case_id = path.into_inner();
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
+    let typed = typed("risk", &form);
     let note = Some(form.note).filter(|n| !n.trim().is_empty());
     let result = db::run_write(&state.pool, move |conn| {
         safeguarding::raise_risk_to_life(conn, actor, user_id, case_id, note.as_deref(), now)
     })
     .await;
     let state_ref = &state;
-    or_rerender(&state, &staff, &csrf, case_id, result, |numbers| {
+    or_rerender(&state, (&staff, &csrf), case_id, typed, result, |numbers| {
         Page::new("calls/emergency.html", &csrf, Some(&staff.user))
             .with("contacts", &numbers.contacts)
             .with("in_uk", &numbers.in_uk)
@@ -107,7 +112,7 @@ async fn post_risk_to_life(
     .await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, serde::Serialize, Default)]
 pub struct ExceptionForm {
     #[serde(default)]
     arrangement: String,
@@ -125,6 +130,7 @@ async fn post_exception(
 ) -> AppResult<HttpResponse> {
     let case_id = path.into_inner();
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
+    let typed = typed("exception", &form);
     let request = welfare::ExceptionRequest {
         arrangement: form.arrangement,
         reason: form.reason,
@@ -133,7 +139,7 @@ async fn post_exception(
         welfare::propose_exception(conn, actor, user_id, case_id, &request, now)
     })
     .await;
-    or_rerender(&state, &staff, &csrf, case_id, result, |_| {
+    or_rerender(&state, (&staff, &csrf), case_id, typed, result, |_| {
         Ok(redirect(&format!("/calls/{case_id}")))
     })
     .await

@@ -169,13 +169,36 @@ fn load_screen(
     })
 }
 
+/// A refused form's fields under the form's name (`typed.<form>.<field>` in the call screen), so
+/// the screen shows them again beside the messages: nothing typed is lost. Text holding payment
+/// data is the exception: it is left out, never shown back (the message says why).
+pub fn typed(form_name: &str, form: &impl serde::Serialize) -> serde_json::Value {
+    let mut fields = serde_json::to_value(form).unwrap_or_default();
+    if let serde_json::Value::Object(fields) = &mut fields {
+        fields.retain(|_, value| {
+            value
+                .as_str()
+                .is_none_or(|text| crate::payment_guard::check(text).is_ok())
+        });
+    }
+    let mut forms = serde_json::Map::new();
+    forms.insert(form_name.to_string(), fields);
+    serde_json::Value::Object(forms)
+}
+
+/// The call screen; `refused` is a form the domain refused: its messages and what was typed
+/// (see [`typed`]).
 pub async fn call_screen(
     state: &AppState,
     staff: &Staff,
     csrf: &CsrfToken,
     case_id: i64,
-    errors: Option<(String, FieldErrors)>,
+    refused: Option<(String, FieldErrors, serde_json::Value)>,
 ) -> AppResult<HttpResponse> {
+    let (errors, typed) = match refused {
+        Some((message, fields, typed)) => (Some((message, fields)), typed),
+        None => (None, serde_json::json!({})),
+    };
     let (id, role, name, now) = (
         staff.id,
         staff.role,
@@ -194,6 +217,7 @@ pub async fn call_screen(
         .with("needs", &crate::support::matching::NEEDS)
         .with("hold_kinds", &cases::hold_requests::KINDS)
         .with("statement", &crate::plans::statement::form_sections())
+        .with("typed", &typed)
         .with_errors(errors)
         .render(state)
 }
@@ -209,25 +233,25 @@ async fn show_call(
 }
 
 /// Runs a form's domain call; a validation failure re-renders the call screen with the messages
-/// (and what was typed is still in the browser's history), anything else is an error page.
+/// and the form filled in as it was sent (`typed`), anything else is an error page.
 pub(super) async fn or_rerender<T>(
     state: &AppState,
-    staff: &Staff,
-    csrf: &CsrfToken,
+    (staff, csrf): (&Staff, &CsrfToken),
     case_id: i64,
+    typed: serde_json::Value,
     result: AppResult<T>,
     then: impl FnOnce(T) -> AppResult<HttpResponse>,
 ) -> AppResult<HttpResponse> {
     match result {
         Ok(value) => then(value),
         Err(AppError::Validation { message, fields }) => {
-            call_screen(state, staff, csrf, case_id, Some((message, fields))).await
+            call_screen(state, staff, csrf, case_id, Some((message, fields, typed))).await
         }
         Err(other) => Err(other),
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, serde::Serialize, Default)]
 pub struct OutcomeForm {
     #[serde(default)]
     outcome: String,
@@ -277,12 +301,13 @@ async fn post_outcome(
 ) -> AppResult<HttpResponse> {
     let case_id = path.into_inner();
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now());
+    let typed = typed("outcome", &form);
     let request = form.into_request();
     let result = db::run_write(&state.pool, move |conn| {
         record::record_request(conn, actor, user_id, case_id, &request, now)
     })
     .await;
-    or_rerender(&state, &staff, &csrf, case_id, result, |_| {
+    or_rerender(&state, (&staff, &csrf), case_id, typed, result, |_| {
         Ok(redirect("/queue?notice=recorded"))
     })
     .await

@@ -253,7 +253,7 @@ async fn unsubscribe(
     Page::new("customer/unsubscribed.html", &csrf, None).render(&state)
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, serde::Serialize, Default)]
 pub struct PlanForm {
     #[serde(default)]
     amount: String,
@@ -326,6 +326,7 @@ async fn propose_from_call(
     let case_id = path.into_inner();
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now());
     let st = state.clone();
+    let typed = calls::pages::typed("plan", &form);
     let result = db::run_write(&state.pool, move |conn| {
         let case = crate::cases::store::find(conn, case_id)?;
         let request = form.into_request(&case.currency)?;
@@ -345,7 +346,8 @@ async fn propose_from_call(
             .with("plan", &plan)
             .render(&state),
         Err(AppError::Validation { message, fields }) => {
-            calls::pages::call_screen(&state, &staff, &csrf, case_id, Some((message, fields))).await
+            let refused = Some((message, fields, typed));
+            calls::pages::call_screen(&state, &staff, &csrf, case_id, refused).await
         }
         Err(other) => Err(other),
     }

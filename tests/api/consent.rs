@@ -30,6 +30,11 @@ async fn the_call_page_shows_who_consented_how_and_who_recorded_it(app: TestApp)
         .post_form(&record, &with("Sam, card 4111 1111 1111 1111"))
         .await;
     assert_eq!(refused.status().as_u16(), 422);
+    // The form comes back as typed, except the text with the card number in it.
+    let html = refused.text().await.unwrap();
+    assert!(html.contains(r#"value="Verbal, told it helps us take care""#));
+    assert!(html.contains(r#"name="health" value="yes" checked"#));
+    assert!(!html.contains("4111"), "payment data is never shown back");
     assert_eq!(
         location(&handler.post_form(&record, &with("")).await),
         call_page

@@ -100,11 +100,32 @@ async fn the_call_page_takes_income_and_spending_in_the_standard_financial_state
     // not taken as missing.
     let unreadable = plan(&[("sfs_water", "lots")]).await;
     assert_eq!(unreadable.status().as_u16(), 422);
-    assert!(unreadable
-        .text()
-        .await
-        .unwrap()
-        .contains("must be an amount such as £12.50"));
+    let html = unreadable.text().await.unwrap();
+    assert!(html.contains("must be an amount such as £12.50"));
+    // The screen comes back filled in as it was sent: nothing typed is lost.
+    for kept in [
+        r#"name="sfs_water" inputmode="decimal" value="lots""#,
+        r#"name="amount" inputmode="decimal" placeholder="12.50" value="25.00""#,
+        r#"<option value="weekly" selected>"#,
+        r#"value="2026-03-16""#,
+    ] {
+        assert!(html.contains(kept), "{kept}");
+    }
+    let outcome = handler
+        .post_form(
+            &format!("{page}/outcome"),
+            &[
+                ("outcome", "needs_time"),
+                ("pause_days", "0"),
+                ("notes", "Ann is waiting for her first wage & will ring"),
+            ],
+        )
+        .await;
+    assert_eq!(outcome.status().as_u16(), 422);
+    let html = outcome.text().await.unwrap();
+    assert!(html.contains("must be between 1 and 90 days"));
+    assert!(html.contains("Ann is waiting for her first wage &amp; will ring</textarea>"));
+    assert!(html.contains(r#"<option value="needs_time" selected>"#));
     // £1,100 in, £1,000 out across the sections: £100 left, less than £108.33 a month.
     let recorded = plan(&[
         ("sfs_earnings", "900"),
