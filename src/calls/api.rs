@@ -275,7 +275,7 @@ pub async fn decide_exception(
     responses(
         (status = 201, description = "Saved", body = Created),
         (status = 401, description = "Missing or unknown token", body = ApiErrorBody),
-        (status = 422, description = "Empty, too long, or carrying payment data", body = ApiErrorBody),
+        (status = 422, description = "Empty, too long, carrying payment data, or naming a case that does not exist", body = ApiErrorBody),
     )
 )]
 #[post("/api/v1/debriefs")]

@@ -15,7 +15,7 @@ use crate::{
     },
     cases::{self, hold_requests},
     db,
-    error::AppResult,
+    error::{AppError, AppResult},
     state::AppState,
     web::{redirect, Page},
 };
@@ -167,7 +167,7 @@ async fn post_decision(
     Ok(redirect("/queue"))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, serde::Serialize, Default)]
 pub struct DebriefForm {
     #[serde(default)]
     body: String,
@@ -179,18 +179,39 @@ pub struct DebriefForm {
 async fn post_debrief(
     state: web::Data<AppState>,
     staff: Staff,
+    csrf: CsrfToken,
     CsrfForm(form): CsrfForm<DebriefForm>,
 ) -> AppResult<HttpResponse> {
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
-    let request = welfare::DebriefRequest {
-        case_id: form.case_id.trim().parse().ok(),
-        body: form.body,
+    let typed = typed("debrief", &form);
+    let result = match form.case_id.trim() {
+        "" => Ok(None),
+        written => written
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::field("case_id", "must be a case number, such as 1042")),
     };
-    db::run_write(&state.pool, move |conn| {
-        welfare::write_debrief(conn, actor, user_id, &request, now)
-    })
-    .await?;
-    Ok(redirect("/queue?notice=debrief"))
+    let result = match result {
+        Ok(case_id) => {
+            let request = welfare::DebriefRequest {
+                case_id,
+                body: form.body,
+            };
+            db::run_write(&state.pool, move |conn| {
+                welfare::write_debrief(conn, actor, user_id, &request, now)
+            })
+            .await
+        }
+        Err(refused) => Err(refused),
+    };
+    match result {
+        Ok(_) => Ok(redirect("/queue?notice=debrief")),
+        Err(AppError::Validation { message, fields }) => {
+            let refused = Some((message, fields, typed));
+            super::pages::queue_screen(&state, &staff, &csrf, "", refused).await
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// A supervisor lifts a hold (a dispute resolved, a crisis Breathing Space's treatment ended,
@@ -213,7 +234,7 @@ async fn lift_hold(
     Ok(redirect(&format!("/calls/{case_id}")))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, serde::Serialize, Default)]
 pub struct HoldForm {
     #[serde(default)]
     kind: String,
@@ -229,6 +250,7 @@ pub struct HoldForm {
 async fn place_hold(
     state: web::Data<AppState>,
     supervisor: Supervisor,
+    csrf: CsrfToken,
     path: web::Path<i64>,
     CsrfForm(form): CsrfForm<HoldForm>,
 ) -> AppResult<HttpResponse> {
@@ -238,6 +260,7 @@ async fn place_hold(
         supervisor.id,
         state.clock.now(),
     );
+    let typed = typed("hold", &form);
     let request = hold_requests::HoldRequest {
         kind: form.kind,
         // The form's date is a day in UTC; the API takes a full time.
@@ -246,12 +269,15 @@ async fn place_hold(
             .map(|d| format!("{d}T00:00:00Z")),
         note: Some(form.note),
     };
-    db::run_write(&state.pool, move |conn| {
+    let result = db::run_write(&state.pool, move |conn| {
         let case = cases::store::find(conn, case_id)?;
         hold_requests::place(conn, actor, &case, &request, Some(user_id), now)
     })
-    .await?;
-    Ok(redirect(&format!("/calls/{case_id}")))
+    .await;
+    or_rerender(&state, (&supervisor, &csrf), case_id, typed, result, |_| {
+        Ok(redirect(&format!("/calls/{case_id}")))
+    })
+    .await
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

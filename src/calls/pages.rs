@@ -14,6 +14,7 @@ use crate::{
     auth::{
         csrf::{CsrfForm, CsrfToken},
         roles::Staff,
+        session::CurrentUser,
         Role,
     },
     cases::{self, holds, Case},
@@ -41,6 +42,24 @@ async fn queue_page(
     csrf: CsrfToken,
     query: web::Query<QueueQuery>,
 ) -> AppResult<HttpResponse> {
+    let notice = match query.notice.as_str() {
+        "empty" => "Nothing is due right now. Well done — check back shortly.",
+        "recorded" => "Outcome recorded.",
+        "debrief" => "Thank you — your debrief is saved and a supervisor can see it.",
+        _ => "",
+    };
+    queue_screen(&state, &staff, &csrf, notice, None).await
+}
+
+/// The handler's queue page; `refused` is a debrief the domain refused, as for [`call_screen`].
+pub async fn queue_screen(
+    state: &AppState,
+    staff: &CurrentUser,
+    csrf: &CsrfToken,
+    notice: &str,
+    refused: Option<(String, FieldErrors, serde_json::Value)>,
+) -> AppResult<HttpResponse> {
+    let (errors, typed) = split_refused(refused);
     let (user_id, now) = (staff.id, state.clock.now_naive());
     let since = now.date().and_hms_opt(0, 0, 0).unwrap_or(now);
     let (claim, today, on_break, pending) = db::run(&state.pool, move |conn| {
@@ -56,19 +75,26 @@ async fn queue_page(
         ))
     })
     .await?;
-    let notice = match query.notice.as_str() {
-        "empty" => "Nothing is due right now. Well done — check back shortly.",
-        "recorded" => "Outcome recorded.",
-        "debrief" => "Thank you — your debrief is saved and a supervisor can see it.",
-        _ => "",
-    };
-    Page::new("calls/queue.html", &csrf, Some(&staff.user))
+    Page::new("calls/queue.html", csrf, Some(staff))
         .with("claim", &claim)
         .with("today", &today)
         .with("break_until", &on_break)
         .with("pending_exceptions", &pending)
         .with("notice", notice)
-        .render(&state)
+        .with("typed", &typed)
+        .with_errors(errors)
+        .render(state)
+}
+
+/// A refused form's messages, and what was typed (an empty object when nothing was refused, so
+/// templates can look up `typed.<form>.<field>` either way).
+fn split_refused(
+    refused: Option<(String, FieldErrors, serde_json::Value)>,
+) -> (Option<(String, FieldErrors)>, serde_json::Value) {
+    match refused {
+        Some((message, fields, typed)) => (Some((message, fields)), typed),
+        None => (None, serde_json::json!({})),
+    }
 }
 
 #[post("/queue/next")]
@@ -190,15 +216,12 @@ pub fn typed(form_name: &str, form: &impl serde::Serialize) -> serde_json::Value
 /// (see [`typed`]).
 pub async fn call_screen(
     state: &AppState,
-    staff: &Staff,
+    staff: &CurrentUser,
     csrf: &CsrfToken,
     case_id: i64,
     refused: Option<(String, FieldErrors, serde_json::Value)>,
 ) -> AppResult<HttpResponse> {
-    let (errors, typed) = match refused {
-        Some((message, fields, typed)) => (Some((message, fields)), typed),
-        None => (None, serde_json::json!({})),
-    };
+    let (errors, typed) = split_refused(refused);
     let (id, role, name, now) = (
         staff.id,
         staff.role,
@@ -210,7 +233,7 @@ pub async fn call_screen(
         load_screen(conn, &reference, id, role, &name, case_id, now)
     })
     .await?;
-    Page::new("calls/call.html", csrf, Some(&staff.user))
+    Page::new("calls/call.html", csrf, Some(staff))
         .with("s", &screen)
         .with("outcomes", &super::outcome::OUTCOME_NAMES)
         .with("drivers", &safeguarding::DRIVERS)
@@ -236,7 +259,7 @@ async fn show_call(
 /// and the form filled in as it was sent (`typed`), anything else is an error page.
 pub(super) async fn or_rerender<T>(
     state: &AppState,
-    (staff, csrf): (&Staff, &CsrfToken),
+    (staff, csrf): (&CurrentUser, &CsrfToken),
     case_id: i64,
     typed: serde_json::Value,
     result: AppResult<T>,

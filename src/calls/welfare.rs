@@ -95,7 +95,13 @@ pub fn write_debrief(
 ) -> AppResult<i64> {
     let body = checked_text("body", &request.body, 4000)?;
     let client_id = match request.case_id {
-        Some(case_id) => Some(cases::store::find(conn, case_id)?.client_id),
+        Some(case_id) => match cases::store::find(conn, case_id) {
+            Ok(case) => Some(case.client_id),
+            Err(AppError::NotFound) => {
+                return Err(AppError::field("case_id", "is not a case number we know"))
+            }
+            Err(other) => return Err(other),
+        },
         None => None,
     };
     let id = portable::get_result(

@@ -324,6 +324,24 @@ async fn an_abusive_call_asks_a_supervisor_to_follow_up(app: TestApp) {
     )
     .await;
     assert_eq!(status, 201);
+    // From the queue page: a case number that is none is named, and the debrief is kept.
+    let handler = app.login_as("handler", None).await;
+    for (case, message) in [
+        ("10x", "must be a case number, such as 1042"),
+        ("999999", "is not a case number we know"),
+    ] {
+        let refused = handler
+            .post_form(
+                "/debriefs",
+                &[("case_id", case), ("body", "Long day & a hard call")],
+            )
+            .await;
+        assert_eq!(refused.status().as_u16(), 422);
+        let html = refused.text().await.unwrap();
+        assert!(html.contains(message), "{html}");
+        assert!(html.contains("Long day &amp; a hard call</textarea>"));
+        assert!(html.contains(&format!(r#"value="{case}""#)));
+    }
     let supervisor = app.login_as("supervisor", None).await;
     let (status, page) = supervisor.get_text("/supervisor").await;
     assert_eq!(status, 200, "{page}");

@@ -122,6 +122,22 @@ async fn a_supervisor_places_a_hold_from_the_case_page(app: TestApp) {
     let supervisor = app.login_as("supervisor", None).await;
     let (_, html) = supervisor.get_text(&page).await;
     assert!(html.contains("Place a hold"));
+    // A start that is no date: the case page again, the form open and filled in as sent.
+    let refused = supervisor
+        .post_form(
+            &format!("{page}/holds"),
+            &[
+                ("kind", "dispute"),
+                ("starts_at", "last week"),
+                ("note", "Disputes the meter reading"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains(r#"<details id="place-hold" open>"#), "{html}");
+    assert!(html.contains(r#"<option value="dispute" selected>"#));
+    assert!(html.contains(r#"value="Disputes the meter reading""#));
     let placed = supervisor
         .post_form(
             &format!("{page}/holds"),
