@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod csv_import;
+mod fields;
 pub mod referral;
 pub mod store;
 

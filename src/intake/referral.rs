@@ -6,6 +6,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use validator::Validate;
 
+use super::fields::{non_blank, other_zones, parse_phone, whole_number};
 use crate::{
     domain::{region::parse_timezone, Currency, Email, Money, Region},
     error::FieldErrors,
@@ -138,73 +139,6 @@ pub struct NewReferral {
     pub notes: Option<String>,
     pub circumstances: Option<String>,
     pub preferred_contact_times: Option<String>,
-}
-
-/// The text trimmed, or `None` when nothing is left (kept as it is when already trimmed).
-fn non_blank(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| match v.trim() {
-            trimmed if trimmed.len() == v.len() => v,
-            trimmed => trimmed.to_string(),
-        })
-        .filter(|v| !v.is_empty())
-}
-
-/// A phone number as written (already trimmed), if it is one.
-fn parse_phone(raw: String) -> Result<String, String> {
-    let allowed = raw
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    let digits = raw.chars().filter(char::is_ascii_digit).count();
-    if allowed && (7..=15).contains(&digits) {
-        Ok(raw)
-    } else {
-        Err("is not a valid phone number".into())
-    }
-}
-
-fn whole_number(
-    value: &Option<Value>,
-    field: &str,
-    errors: &mut FieldErrors,
-    hint: &str,
-) -> Option<i64> {
-    let parsed = match value {
-        None | Some(Value::Null) => Err("is required".to_string()),
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .ok_or_else(|| format!("must be a whole number{hint}")),
-        Some(Value::String(s)) => s
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| format!("must be a whole number{hint}")),
-        Some(_) => Err(format!("must be a whole number{hint}")),
-    };
-    parsed
-        .map_err(|e| errors.entry(field.into()).or_default().push(e))
-        .ok()
-}
-
-/// At most this many further zones per customer.
-const MAX_OTHER_ZONES: usize = 3;
-
-fn other_zones(names: &[String]) -> Result<Vec<Tz>, String> {
-    let names: Vec<&str> = names
-        .iter()
-        .map(|n| n.trim())
-        .filter(|n| !n.is_empty())
-        .collect();
-    if names.len() > MAX_OTHER_ZONES {
-        return Err(format!("may list at most {MAX_OTHER_ZONES} zones"));
-    }
-    let mut zones: Vec<Tz> = Vec::with_capacity(names.len());
-    for name in names {
-        let zone = parse_timezone(name).map_err(|m| format!("{name} {m}"))?;
-        if !zones.contains(&zone) {
-            zones.push(zone);
-        }
-    }
-    Ok(zones)
 }
 
 impl NewReferral {

@@ -1,8 +1,12 @@
 //! Staff's own text (scripts, directory entries, emergency notes) goes through the payment-data
-//! guard like customers' and clients' text.
+//! guard like customers' and clients' text, and what the guard refuses is never shown back.
+
+use serde_json::json;
 
 use crate::backend_test;
 use crate::helpers::TestApp;
+use crate::queue::{next_call, outcome, refer};
+use crate::referrals::{referral, tuesday_morning};
 
 backend_test!(staff_text_is_refused_when_it_carries_payment_data);
 async fn staff_text_is_refused_when_it_carries_payment_data(app: TestApp) {
@@ -49,4 +53,32 @@ async fn staff_text_is_refused_when_it_carries_payment_data(app: TestApp) {
         )
     });
     assert_eq!(stored, (0, 0), "never stored");
+}
+
+backend_test!(a_card_number_in_the_wrong_field_is_not_echoed_back);
+async fn a_card_number_in_the_wrong_field_is_not_echoed_back(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Echo Water"));
+    refer(&app, &key, referral("E-1")).await;
+    let (_, token) = app.staff_token("handler");
+    let (_, call) = next_call(&app, &token).await;
+    // A number field sent as text: the JSON parser's explanation quotes the value.
+    let sent = |value: &str| json!({"outcome": "no_answer", "script_version_id": value});
+    let (status, body) = outcome(
+        &app,
+        &token,
+        &call["case"]["id"],
+        sent("4111 1111 1111 1111"),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let text = body.to_string();
+    assert!(!text.contains("4111"), "{text}");
+    assert!(text.contains("card number"), "{text}");
+    let (status, body) = outcome(&app, &token, &call["case"]["id"], sent("seven")).await;
+    assert_eq!(status, 422);
+    assert!(
+        body.to_string().contains("seven"),
+        "other mistakes are still quoted: {body}"
+    );
 }
