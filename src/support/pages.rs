@@ -45,6 +45,37 @@ impl Pairs {
     }
 }
 
+/// What was typed into a refused organisation form, in the shape the page shows an
+/// organisation, so the form comes back as it was sent; `for` is the form's organisation id, or
+/// `new`.
+#[derive(serde::Serialize)]
+struct Typed {
+    #[serde(rename = "for")]
+    form: String,
+    name: String,
+    helps_with: String,
+    regions: String,
+    website: String,
+    phone: String,
+    opening_hours: String,
+    last_checked_on: String,
+}
+
+impl Typed {
+    fn of(form: &Pairs, which: String) -> Typed {
+        Typed {
+            form: which,
+            name: form.one("name"),
+            helps_with: form.all("helps_with").join(","),
+            regions: form.all("regions").join(","),
+            website: form.one("website"),
+            phone: form.one("phone"),
+            opening_hours: form.one("opening_hours"),
+            last_checked_on: form.one("last_checked_on"),
+        }
+    }
+}
+
 fn optional(value: String) -> Option<String> {
     Some(value).filter(|v| !v.is_empty())
 }
@@ -140,9 +171,13 @@ async fn directory_page(
     state: &AppState,
     user: &Supervisor,
     csrf: &CsrfToken,
-    errors: Option<FieldErrors>,
+    refused: Option<(FieldErrors, Typed)>,
 ) -> AppResult<HttpResponse> {
     let organisations = db::run(&state.pool, store::directory).await?;
+    let (errors, typed) = match refused {
+        Some((fields, typed)) => (Some(fields), Some(typed)),
+        None => (None, None),
+    };
     Page::new("support/directory.html", csrf, Some(&user.user))
         .with("organisations", &organisations)
         .with("needs", &NEEDS)
@@ -151,6 +186,7 @@ async fn directory_page(
             "today",
             &crate::reports::periods::uk_today(state.clock.now()).to_string(),
         )
+        .with("typed", &typed)
         .with_errors(errors.map(|fields| ("Some details need correcting.".to_string(), fields)))
         .render(state)
 }
@@ -173,7 +209,10 @@ async fn add(
 ) -> AppResult<HttpResponse> {
     let input = match parse_input(&form) {
         Ok(input) => input,
-        Err(errors) => return directory_page(&state, &user, &csrf, Some(errors)).await,
+        Err(errors) => {
+            let typed = Typed::of(&form, "new".into());
+            return directory_page(&state, &user, &csrf, Some((errors, typed))).await;
+        }
     };
     let (actor, now) = (user.actor(), state.clock.now_naive());
     db::run_write(&state.pool, move |conn| {
@@ -228,7 +267,10 @@ async fn edit(
     }
     let input = match parse_input(&form) {
         Ok(input) => input,
-        Err(errors) => return directory_page(&state, &user, &csrf, Some(errors)).await,
+        Err(errors) => {
+            let typed = Typed::of(&form, id.to_string());
+            return directory_page(&state, &user, &csrf, Some((errors, typed))).await;
+        }
     };
     db::run_write(&state.pool, move |conn| {
         store::update(conn, id, &input)?;

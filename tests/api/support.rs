@@ -26,6 +26,12 @@ async fn supervisors_maintain_the_directory_and_handlers_cannot(app: TestApp) {
         )
         .await;
     assert_eq!(bad.status().as_u16(), 422);
+    // The refused form comes back as typed, and the summary names it.
+    let html = bad.text().await.unwrap();
+    assert!(html.contains("There is a problem with Nowhere"), "{html}");
+    assert!(html.contains(r#"id="new-name" name="name" value="Nowhere""#));
+    assert!(html.contains(r#"name="website" value="javascript:alert(1)""#));
+    assert!(html.contains(r#"type="date" value="2026-11-20""#));
     let added = supervisor
         .post_form(
             "/support",
