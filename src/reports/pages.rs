@@ -20,7 +20,7 @@ use crate::{
     },
     db::{self, schema::clients},
     domain::Email,
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, FieldErrors},
     state::AppState,
     web::{redirect, Page},
 };
@@ -51,8 +51,20 @@ async fn portal(
     csrf: CsrfToken,
     query: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
+    portal_page(&state, &user, &csrf, &query, None).await
+}
+
+/// The client's report page; `refused` is a schedule form the checks refused, shown again as
+/// it was sent beside its messages.
+async fn portal_page(
+    state: &AppState,
+    user: &ClientUser,
+    csrf: &CsrfToken,
+    query: &ReportQuery,
+    refused: Option<(String, FieldErrors, ScheduleForm)>,
+) -> AppResult<HttpResponse> {
     let client_id = user.client()?;
-    let (report, cohorts) = load(&state, Scope::Client(client_id), &query).await?;
+    let (report, cohorts) = load(state, Scope::Client(client_id), query).await?;
     let client = db::run(&state.pool, move |conn| {
         accounts::store::client(conn, client_id)
     })
@@ -64,7 +76,15 @@ async fn portal(
             .first::<(Option<String>, Option<String>)>(conn)?)
     })
     .await?;
-    Page::new("reports/report.html", &csrf, Some(&user.user))
+    let (errors, frequency, report_email) = match refused {
+        Some((message, fields, typed)) => (
+            Some((message, fields)),
+            Some(typed.frequency).filter(|f| f != "none"),
+            Some(typed.email),
+        ),
+        None => (None, frequency, report_email),
+    };
+    Page::new("reports/report.html", csrf, Some(&user.user))
         .with("title", &format!("Re-engagement: {}", client.name))
         .with("report", &report)
         .with("cohorts", &cohorts)
@@ -72,7 +92,8 @@ async fn portal(
         .with("export_base", "/portal/reports/export")
         .with("frequency", &frequency)
         .with("report_email", &report_email)
-        .render(&state)
+        .with_errors(errors)
+        .render(state)
 }
 
 #[get("/portal/reports/export.{format}")]
@@ -111,30 +132,46 @@ pub struct ScheduleForm {
     email: String,
 }
 
+impl ScheduleForm {
+    /// How often, and to whom (both `None` for never).
+    fn checked(&self) -> AppResult<(Option<String>, Option<String>)> {
+        let frequency = match self.frequency.as_str() {
+            "weekly" | "monthly" => Some(self.frequency.clone()),
+            "" | "none" => None,
+            _ => {
+                return Err(AppError::field(
+                    "frequency",
+                    "must be weekly, monthly or none",
+                ))
+            }
+        };
+        let email = match (&frequency, self.email.trim()) {
+            (None, _) => None,
+            (Some(_), raw) => Some(
+                Email::parse(raw)
+                    .map_err(|m| AppError::field("email", m))?
+                    .to_string(),
+            ),
+        };
+        Ok((frequency, email))
+    }
+}
+
 #[post("/portal/reports/schedule")]
 async fn schedule(
     state: web::Data<AppState>,
     user: ClientUser,
+    csrf: CsrfToken,
     CsrfForm(form): CsrfForm<ScheduleForm>,
 ) -> AppResult<HttpResponse> {
     let client_id = user.client()?;
-    let frequency = match form.frequency.as_str() {
-        "weekly" | "monthly" => Some(form.frequency.clone()),
-        "" | "none" => None,
-        _ => {
-            return Err(AppError::field(
-                "frequency",
-                "must be weekly, monthly or none",
-            ))
+    let (frequency, email) = match form.checked() {
+        Ok(checked) => checked,
+        Err(AppError::Validation { message, fields }) => {
+            let refused = Some((message, fields, form));
+            return portal_page(&state, &user, &csrf, &ReportQuery::default(), refused).await;
         }
-    };
-    let email = match (&frequency, form.email.trim()) {
-        (None, _) => None,
-        (Some(_), raw) => Some(
-            Email::parse(raw)
-                .map_err(|m| AppError::field("email", m))?
-                .to_string(),
-        ),
+        Err(other) => return Err(other),
     };
     let actor = user.actor();
     db::run_write(&state.pool, move |conn| {

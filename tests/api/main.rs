@@ -26,6 +26,7 @@ mod queue;
 mod referral_validation;
 mod referrals;
 mod report_outcomes;
+mod report_schedule;
 mod reports;
 mod schema_matches;
 mod staff_text;

@@ -8,7 +8,7 @@ use crate::backend_test;
 use crate::helpers::TestApp;
 use outreach::{audit::Actor, db::schema::*};
 
-fn at(s: &str) -> NaiveDateTime {
+pub fn at(s: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
 }
 
@@ -65,7 +65,7 @@ fn attempt(app: &TestApp, case: i64, handler: i64, when: &str, conversation: boo
 }
 
 /// Client A's fixture (and one case of client B's that must never show up in A's figures).
-fn fixture(app: &TestApp) -> (i64, i64) {
+pub fn fixture(app: &TestApp) -> (i64, i64) {
     let a = app.create_client("Report A");
     let b = app.create_client("Report B");
     let (email, _) = app.create_user("handler", None);
@@ -398,27 +398,4 @@ async fn no_client_can_read_another_clients_figures(app: TestApp) {
         page.contains("<td id=\"m-referred\">4</td>"),
         "all clients: 3 + 1"
     );
-}
-
-backend_test!(scheduled_reports_are_queued_once_per_period);
-async fn scheduled_reports_are_queued_once_per_period(app: TestApp) {
-    let (a, _) = fixture(&app);
-    let user = app.login_as("client", Some(a)).await;
-    let saved = user
-        .post_form(
-            "/portal/reports/schedule",
-            &[("frequency", "monthly"), ("email", "reports@report-a.test")],
-        )
-        .await;
-    assert_eq!(saved.status().as_u16(), 303);
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
-    let queued = app.with_conn(|conn| {
-        outreach::reports::scheduled::enqueue_due(conn, today, at("2026-03-03 06:00")).unwrap()
-    });
-    assert_eq!(queued, 1);
-    let again = app.with_conn(|conn| {
-        outreach::reports::scheduled::enqueue_due(conn, today, at("2026-03-03 07:00")).unwrap()
-    });
-    assert_eq!(again, 0, "once per period");
-    assert_eq!(crate::plans::drain(&app).await, 1, "it renders and sends");
 }

@@ -1,0 +1,40 @@
+//! Reports by e-mail: a client sets how often, and each period's report is queued once.
+
+use crate::backend_test;
+use crate::helpers::TestApp;
+use crate::reports::{at, fixture};
+
+backend_test!(scheduled_reports_are_queued_once_per_period);
+async fn scheduled_reports_are_queued_once_per_period(app: TestApp) {
+    let (a, _) = fixture(&app);
+    let user = app.login_as("client", Some(a)).await;
+    // A mistyped address: the report page again, the form as sent and the field named.
+    let refused = user
+        .post_form(
+            "/portal/reports/schedule",
+            &[("frequency", "weekly"), ("email", "reports@")],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("is not a valid e-mail address"), "{html}");
+    assert!(html.contains(r#"<option value="weekly" selected>"#));
+    assert!(html.contains(r#"value="reports@""#));
+    let saved = user
+        .post_form(
+            "/portal/reports/schedule",
+            &[("frequency", "monthly"), ("email", "reports@report-a.test")],
+        )
+        .await;
+    assert_eq!(saved.status().as_u16(), 303);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
+    let queued = app.with_conn(|conn| {
+        outreach::reports::scheduled::enqueue_due(conn, today, at("2026-03-03 06:00")).unwrap()
+    });
+    assert_eq!(queued, 1);
+    let again = app.with_conn(|conn| {
+        outreach::reports::scheduled::enqueue_due(conn, today, at("2026-03-03 07:00")).unwrap()
+    });
+    assert_eq!(again, 0, "once per period");
+    assert_eq!(crate::plans::drain(&app).await, 1, "it renders and sends");
+}
