@@ -51,6 +51,24 @@ async fn list(
     admin: Admin,
     csrf: CsrfToken,
 ) -> AppResult<HttpResponse> {
+    list_page(&state, &admin, &csrf, None).await
+}
+
+/// The numbers and the form to add one; a refused form comes back as typed beside its
+/// messages (text with payment data excepted).
+async fn list_page(
+    state: &AppState,
+    admin: &Admin,
+    csrf: &CsrfToken,
+    refused: Option<(String, crate::error::FieldErrors, ContactForm)>,
+) -> AppResult<HttpResponse> {
+    let (errors, typed) = match refused {
+        Some((message, fields, form)) => (
+            Some((message, fields)),
+            crate::calls::pages::typed("contact", &form),
+        ),
+        None => (None, serde_json::json!({})),
+    };
     let rows: Vec<ContactRow> = db::run(&state.pool, |conn| {
         Ok(ec::table
             .order((ec::region, ec::id))
@@ -58,13 +76,15 @@ async fn list(
             .load(conn)?)
     })
     .await?;
-    Page::new("admin/emergency_contacts.html", &csrf, Some(&admin.user))
+    Page::new("admin/emergency_contacts.html", csrf, Some(&admin.user))
         .with("contacts", &rows)
         .with("regions", &REGIONS)
-        .render(&state)
+        .with("typed", &typed)
+        .with_errors(errors)
+        .render(state)
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 pub struct ContactForm {
     #[serde(default)]
     region: String,
@@ -76,23 +96,38 @@ pub struct ContactForm {
     note: String,
 }
 
+impl ContactForm {
+    /// The form checked; its region as stored.
+    fn checked_region(&self) -> AppResult<String> {
+        let region = contact_region(&self.region)?;
+        if self.service.trim().is_empty() || self.phone.trim().is_empty() {
+            return Err(AppError::field(
+                "service",
+                "service and phone number are both required",
+            ));
+        }
+        crate::payment_guard::refuse_in("service", &self.service)?;
+        crate::payment_guard::check_text(self.phone.trim(), crate::payment_guard::PHONE_MAX_CHARS)
+            .map_err(|message| AppError::field("phone", message))?;
+        crate::payment_guard::refuse_in("note", &self.note)?;
+        Ok(region)
+    }
+}
+
 #[post("/admin/emergency-contacts")]
 async fn add(
     state: web::Data<AppState>,
     admin: Admin,
+    csrf: CsrfToken,
     CsrfForm(form): CsrfForm<ContactForm>,
 ) -> AppResult<HttpResponse> {
-    let region = contact_region(&form.region)?;
-    if form.service.trim().is_empty() || form.phone.trim().is_empty() {
-        return Err(AppError::field(
-            "service",
-            "service and phone number are both required",
-        ));
-    }
-    crate::payment_guard::refuse_in("service", &form.service)?;
-    crate::payment_guard::check_text(form.phone.trim(), crate::payment_guard::PHONE_MAX_CHARS)
-        .map_err(|message| AppError::field("phone", message))?;
-    crate::payment_guard::refuse_in("note", &form.note)?;
+    let region = match form.checked_region() {
+        Ok(region) => region,
+        Err(AppError::Validation { message, fields }) => {
+            return list_page(&state, &admin, &csrf, Some((message, fields, form))).await;
+        }
+        Err(other) => return Err(other),
+    };
     let actor = admin.actor();
     db::run_write(&state.pool, move |conn| {
         diesel::insert_into(ec::table)

@@ -22,6 +22,24 @@ async fn overview(
     sup: Supervisor,
     csrf: CsrfToken,
 ) -> AppResult<HttpResponse> {
+    overview_page(&state, &sup, &csrf, None).await
+}
+
+/// A follow-up note the checks refused: which follow-up, what was typed, and why.
+struct RefusedNote {
+    follow_up: i64,
+    note: String,
+    message: String,
+    fields: FieldErrors,
+}
+
+/// The overview; a refused follow-up note comes back in its own form, as typed.
+async fn overview_page(
+    state: &AppState,
+    sup: &Supervisor,
+    csrf: &CsrfToken,
+    refused: Option<RefusedNote>,
+) -> AppResult<HttpResponse> {
     let now = state.clock.now_naive();
     // "Today" is the team's day: from UK midnight (an hour before UTC's in summer).
     let since = crate::reports::periods::uk_midnight(state.clock.now());
@@ -39,7 +57,16 @@ async fn overview(
     })
     .await?;
     let (escalations, follow_ups, debriefs, exceptions, activity, on_break, answers, mail) = data;
-    Page::new("supervisor/overview.html", &csrf, Some(&sup.user))
+    let (errors, typed) = match refused {
+        Some(r) => (
+            Some((r.message, r.fields)),
+            serde_json::json!({"follow_up": r.follow_up, "note": r.note}),
+        ),
+        None => (None, serde_json::json!({})),
+    };
+    Page::new("supervisor/overview.html", csrf, Some(&sup.user))
+        .with("typed", &typed)
+        .with_errors(errors)
         .with("escalations", &escalations)
         .with("follow_ups", &follow_ups)
         .with("debriefs", &debriefs)
@@ -48,7 +75,7 @@ async fn overview(
         .with("on_break", &on_break)
         .with("answers", &answers)
         .with("mail", &mail)
-        .render(&state)
+        .render(state)
 }
 
 #[post("/supervisor/escalations/{id}/resolve")]
@@ -88,6 +115,7 @@ pub struct FollowUpForm {
 async fn complete_follow_up(
     state: web::Data<AppState>,
     sup: Supervisor,
+    csrf: CsrfToken,
     path: web::Path<i64>,
     CsrfForm(form): CsrfForm<FollowUpForm>,
 ) -> AppResult<HttpResponse> {
@@ -97,11 +125,29 @@ async fn complete_follow_up(
         sup.actor(),
         state.clock.now_naive(),
     );
-    db::run_write(&state.pool, move |conn| {
-        welfare::complete_follow_up(conn, actor, user_id, id, &form.note, now)
+    let note = form.note.clone();
+    let result = db::run_write(&state.pool, move |conn| {
+        welfare::complete_follow_up(conn, actor, user_id, id, &note, now)
     })
-    .await?;
-    Ok(redirect("/supervisor"))
+    .await;
+    match result {
+        Ok(_) => Ok(redirect("/supervisor")),
+        Err(AppError::Validation { message, fields }) => {
+            // Payment data is never shown back; anything else is, to put right.
+            let note = match crate::payment_guard::check(&form.note) {
+                Ok(()) => form.note,
+                Err(_) => String::new(),
+            };
+            let refused = RefusedNote {
+                follow_up: id,
+                note,
+                message,
+                fields,
+            };
+            overview_page(&state, &sup, &csrf, Some(refused)).await
+        }
+        Err(other) => Err(other),
+    }
 }
 
 #[post("/supervisor/exceptions/{id}/review")]

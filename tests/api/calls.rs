@@ -326,9 +326,22 @@ async fn an_abusive_call_asks_a_supervisor_to_follow_up(app: TestApp) {
             .first(conn)
             .unwrap()
     });
+    let complete = format!("/supervisor/follow-ups/{follow_up_id}/complete");
+    // Refused notes come back in their own form: as typed, unless they carry payment data.
+    let too_long = "Talked it through. ".repeat(120);
+    for (note, kept) in [
+        (too_long.as_str(), true),
+        ("Card 4111 1111 1111 1111", false),
+    ] {
+        let refused = supervisor.post_form(&complete, &[("note", note)]).await;
+        assert_eq!(refused.status().as_u16(), 422);
+        let html = refused.text().await.unwrap();
+        assert_eq!(html.contains(&format!(r#"value="{note}""#)), kept, "{note}");
+        assert!(!html.contains("4111"));
+    }
     let done = supervisor
         .post_form(
-            &format!("/supervisor/follow-ups/{follow_up_id}/complete"),
+            &complete,
             &[("note", "Talked it through; took 20 minutes off")],
         )
         .await;

@@ -83,6 +83,9 @@ async fn customers_abroad_get_their_own_country_s_numbers_never_the_uk_s(app: Te
         )
         .await;
     assert_eq!(refused.status().as_u16(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("must be uk, england, wales"), "{html}");
+    assert!(html.contains(r#"value="Atlantis""#) && html.contains(r#"value="Nobody""#));
     let lyon = case_in(&app, &key, "FR-2", "FR", "Europe/Paris").await;
     assert_eq!(phones_on_risk_to_life(&app, &token, lyon).await, ["112"]);
 }
