@@ -122,13 +122,23 @@ impl Intake {
                 )?;
                 Ok(Referred::Created(cases::store::find(conn, id)?))
             }
-            None => find_by_reference(conn, self.client_id, &reference)?
-                .map(Referred::AlreadyReferred)
-                .ok_or_else(|| {
-                    AppError::Internal(anyhow::anyhow!(
-                        "case {reference} vanished after a conflict"
-                    ))
-                }),
+            None => {
+                let case =
+                    find_by_reference(conn, self.client_id, &reference)?.ok_or_else(|| {
+                        AppError::Internal(anyhow::anyhow!(
+                            "case {reference} vanished after a conflict"
+                        ))
+                    })?;
+                // The answer is the existing case: a read of it, audited like any other.
+                audit::record(
+                    conn,
+                    actor,
+                    audit::Entry::new("case_viewed", "case", Some(case.id))
+                        .client(Some(self.client_id))
+                        .detail("referred again"),
+                )?;
+                Ok(Referred::AlreadyReferred(case))
+            }
         }
     }
 

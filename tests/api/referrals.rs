@@ -102,6 +102,19 @@ async fn resending_a_reference_returns_the_existing_case(app: TestApp) {
             .unwrap()
     });
     assert_eq!(count, 1);
+    let viewed: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::audit_log::dsl::*;
+        audit_log
+            .filter(action.eq("case_viewed"))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(
+        viewed, 1,
+        "answering with the existing case is a read of it, audited"
+    );
 }
 
 backend_test!(a_batch_is_answered_item_by_item);
