@@ -17,6 +17,7 @@ pub mod domain;
 pub mod error;
 pub mod health;
 pub mod intake;
+pub mod json_body;
 pub mod mail;
 pub mod metrics;
 pub mod openapi;

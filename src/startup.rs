@@ -80,7 +80,7 @@ impl Application {
                 .app_data(app_state.clone())
                 .app_data(
                     web::JsonConfig::default()
-                        .limit(8 * 1024 * 1024)
+                        .limit(crate::json_body::MAX_BODY_BYTES)
                         .error_handler(|err, _| {
                             AppError::bad_request(format!(
                                 "The request body is not valid JSON: {}",
@@ -89,6 +89,7 @@ impl Application {
                             .into()
                         }),
                 )
+                .app_data(web::PayloadConfig::new(crate::json_body::MAX_BODY_BYTES))
                 .app_data(web::QueryConfig::default().error_handler(|err, _| {
                     AppError::bad_request(format!(
                         "The query string is not valid: {}",

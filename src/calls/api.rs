@@ -17,6 +17,7 @@ use crate::{
     cases::{rfc3339, view::CaseView},
     db,
     error::{ApiErrorBody, AppError, AppResult},
+    json_body::JsonBody,
     queue::{self, Claim},
     state::AppState,
 };
@@ -100,7 +101,7 @@ pub async fn record_outcome(
     state: web::Data<AppState>,
     staff: ApiStaff,
     path: web::Path<i64>,
-    body: web::Json<OutcomeRequest>,
+    body: JsonBody<OutcomeRequest>,
 ) -> AppResult<HttpResponse> {
     let case_id = path.into_inner();
     let now = state.clock.now();
@@ -130,7 +131,7 @@ pub async fn record_vulnerability(
     state: web::Data<AppState>,
     staff: ApiStaff,
     path: web::Path<i64>,
-    body: web::Json<VulnerabilityRequest>,
+    body: JsonBody<VulnerabilityRequest>,
 ) -> AppResult<HttpResponse> {
     let (case_id, user_id, actor, now) = (
         path.into_inner(),
@@ -172,7 +173,7 @@ pub async fn escalate(
     state: web::Data<AppState>,
     staff: ApiStaff,
     path: web::Path<i64>,
-    body: web::Json<EscalationRequest>,
+    body: JsonBody<EscalationRequest>,
 ) -> AppResult<HttpResponse> {
     let request = body.into_inner();
     if request.kind != "risk_to_life" {
@@ -219,7 +220,7 @@ pub async fn propose_exception(
     state: web::Data<AppState>,
     staff: ApiStaff,
     path: web::Path<i64>,
-    body: web::Json<ExceptionRequest>,
+    body: JsonBody<ExceptionRequest>,
 ) -> AppResult<HttpResponse> {
     let (case_id, user_id, actor, now) = (
         path.into_inner(),
@@ -252,7 +253,7 @@ pub async fn decide_exception(
     state: web::Data<AppState>,
     staff: ApiStaff,
     path: web::Path<i64>,
-    body: web::Json<ExceptionDecision>,
+    body: JsonBody<ExceptionDecision>,
 ) -> AppResult<HttpResponse> {
     let (id, user_id, actor, now) = (
         path.into_inner(),
@@ -282,7 +283,7 @@ pub async fn decide_exception(
 pub async fn write_debrief(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    body: web::Json<DebriefRequest>,
+    body: JsonBody<DebriefRequest>,
 ) -> AppResult<HttpResponse> {
     let (user_id, actor, now) = (staff.user.id, staff.actor(), state.clock.now_naive());
     let request = body.into_inner();

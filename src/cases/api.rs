@@ -12,6 +12,7 @@ use crate::{
     auth::api::ApiClient,
     db,
     error::{ApiErrorBody, AppResult},
+    json_body::JsonBody,
     state::AppState,
 };
 
@@ -79,7 +80,7 @@ pub async fn place_hold(
     state: web::Data<AppState>,
     client: ApiClient,
     path: web::Path<i64>,
-    body: web::Json<hold_requests::HoldRequest>,
+    body: JsonBody<hold_requests::HoldRequest>,
 ) -> AppResult<HttpResponse> {
     let (case_id, client_id, actor, now) = (
         path.into_inner(),

@@ -7,6 +7,7 @@ use crate::{
     auth::api::ApiStaff,
     db,
     error::{ApiErrorBody, AppResult},
+    json_body::JsonBody,
     state::AppState,
 };
 
@@ -27,7 +28,7 @@ pub async fn create_plan(
     state: web::Data<AppState>,
     staff: ApiStaff,
     path: web::Path<i64>,
-    body: web::Json<PlanRequest>,
+    body: JsonBody<PlanRequest>,
 ) -> AppResult<HttpResponse> {
     let case_id = path.into_inner();
     let (user_id, actor, now) = (staff.user.id, staff.actor(), state.clock.now());

@@ -13,6 +13,7 @@ use crate::{
     db,
     domain::Region,
     error::{ApiErrorBody, AppError, AppResult, FieldErrors},
+    json_body::JsonBody,
     state::AppState,
 };
 
@@ -156,7 +157,7 @@ pub async fn get_policy(state: web::Data<AppState>, client: ApiClient) -> AppRes
 pub async fn put_policy(
     state: web::Data<AppState>,
     client: ApiClient,
-    body: web::Json<PolicyBody>,
+    body: JsonBody<PolicyBody>,
 ) -> AppResult<HttpResponse> {
     let policy = body.into_inner().parse().map_err(looser_than_defaults)?;
     let (client_id, actor, now) = (client.client_id, client.actor(), state.clock.now_naive());
@@ -251,7 +252,7 @@ pub async fn put_region_policy(
     state: web::Data<AppState>,
     client: ApiClient,
     region: web::Path<String>,
-    body: web::Json<PolicyBody>,
+    body: JsonBody<PolicyBody>,
 ) -> AppResult<HttpResponse> {
     let region = region_code(&region)?;
     let policy = body.into_inner().parse().map_err(looser_than_defaults)?;

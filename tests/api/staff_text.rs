@@ -78,6 +78,12 @@ async fn a_card_number_in_the_wrong_field_is_not_echoed_back(app: TestApp) {
     let (status, body) = outcome(&app, &token, &call["case"]["id"], sent("seven")).await;
     assert_eq!(status, 422);
     assert!(
+        body["fields"]["script_version_id"][0]
+            .as_str()
+            .is_some_and(|m| m.contains("expected i64")),
+        "the field of the wrong type is named: {body}"
+    );
+    assert!(
         body.to_string().contains("seven"),
         "other mistakes are still quoted: {body}"
     );

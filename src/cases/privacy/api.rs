@@ -12,6 +12,7 @@ use crate::{
     auth::api::ApiClient,
     db,
     error::{ApiErrorBody, AppError, AppResult},
+    json_body::JsonBody,
     state::AppState,
 };
 
@@ -139,7 +140,7 @@ pub async fn get_retention(
 pub async fn put_retention(
     state: web::Data<AppState>,
     client: ApiClient,
-    body: web::Json<Retention>,
+    body: JsonBody<Retention>,
 ) -> AppResult<HttpResponse> {
     let retention_days = body.into_inner().retention_days;
     if retention_days.is_some_and(|d| !(1..=MAX_RETENTION_DAYS).contains(&d)) {

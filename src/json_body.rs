@@ -1,0 +1,135 @@
+//! JSON request bodies for the API. `actix_web::web::Json` answers a field of the wrong type
+//! with the parser's sentence ("invalid type: string, expected i64") and no field; [`JsonBody`]
+//! names the field, as every other check does, so a client's developer sees which one to fix.
+
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::{
+    error::{AppError, AppResult},
+    payment_guard,
+};
+
+/// The largest body the API reads (a batch of referrals is the largest).
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// A JSON request body read as `T`; see the module.
+pub struct JsonBody<T>(pub T);
+
+impl<T> JsonBody<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = body.await.map_err(|e| {
+                AppError::bad_request(format!("The request body could not be read: {e}"))
+            })?;
+            let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+                AppError::bad_request(format!(
+                    "The request body is not valid JSON: {}",
+                    payment_guard::quotable(e.to_string())
+                ))
+            })?;
+            read(value).map(JsonBody)
+        })
+    }
+}
+
+/// `value` as `T`. When it does not fit, the top-level field at fault is found by leaving each
+/// out in turn (only on this error path): the one whose absence changes the error is it.
+pub fn read<T: DeserializeOwned>(value: Value) -> AppResult<T> {
+    let error = match T::deserialize(&value) {
+        Ok(read) => return Ok(read),
+        Err(error) => error.to_string(),
+    };
+    if let Some(field) = error
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        return Err(AppError::field(field, "is required"));
+    }
+    let reason = payment_guard::quotable(error.clone());
+    let at_fault = value.as_object().and_then(|fields| {
+        fields.keys().find(|key| {
+            let mut without = fields.clone();
+            without.remove(key.as_str());
+            match T::deserialize(&Value::Object(without)) {
+                Ok(_) => true,
+                Err(other) => other.to_string() != error,
+            }
+        })
+    });
+    match at_fault {
+        Some(field) => Err(AppError::field(
+            field,
+            format!("could not be read: {reason}"),
+        )),
+        None => Err(AppError::bad_request(format!(
+            "The request body could not be read: {reason}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::json;
+
+    use super::read;
+    use crate::error::AppError;
+
+    #[derive(Deserialize, Debug)]
+    struct Plan {
+        #[allow(dead_code)]
+        amount_minor: i64,
+        #[allow(dead_code)]
+        frequency: String,
+        #[allow(dead_code)]
+        note: Option<String>,
+    }
+
+    fn fields_of(result: Result<Plan, AppError>) -> Vec<(String, Vec<String>)> {
+        match result {
+            Err(AppError::Validation { fields, .. }) => fields.into_iter().collect(),
+            other => panic!("expected field errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_field_of_the_wrong_type_is_named() {
+        let wrong = json!({"amount_minor": "12.50", "frequency": "weekly"});
+        let fields = fields_of(read(wrong));
+        assert_eq!(fields.len(), 1);
+        assert_eq!(fields[0].0, "amount_minor");
+        assert!(fields[0].1[0].contains("expected i64"), "{fields:?}");
+        let optional = json!({"amount_minor": 5, "frequency": "weekly", "note": 7});
+        assert_eq!(fields_of(read(optional))[0].0, "note");
+    }
+
+    #[test]
+    fn a_missing_field_is_required() {
+        let fields = fields_of(read(json!({"frequency": "weekly"})));
+        assert_eq!(
+            fields,
+            [("amount_minor".to_string(), vec!["is required".to_string()])]
+        );
+    }
+
+    #[test]
+    fn a_card_number_sent_as_the_wrong_type_is_not_quoted() {
+        let wrong = json!({"amount_minor": "4111 1111 1111 1111", "frequency": "weekly"});
+        let fields = fields_of(read(wrong));
+        assert!(!fields[0].1[0].contains("4111"), "{fields:?}");
+        assert!(read::<Plan>(json!({"amount_minor": 1, "frequency": "weekly"})).is_ok());
+    }
+}
