@@ -50,21 +50,21 @@ impl HolidayCalendar {
     }
 
     pub fn is_holiday(&self, date: NaiveDate) -> bool {
-        self.extra.contains(&date) || cached_bank_holidays(self.region, date.year()).contains(&date)
+        self.extra.contains(&date) || cached_no_call_days(self.region, date.year()).contains(&date)
     }
 }
 
 type YearCache = HashMap<(HolidayRegion, i32), Arc<BTreeSet<NaiveDate>>>;
 
-/// Bank holidays depend only on region and year, and the rules ask about the same few years
+/// Holidays depend only on region and year, and the rules ask about the same few years
 /// over and over (every claim, every imported row): compute each once per process.
-fn cached_bank_holidays(region: HolidayRegion, year: i32) -> Arc<BTreeSet<NaiveDate>> {
+fn cached_no_call_days(region: HolidayRegion, year: i32) -> Arc<BTreeSet<NaiveDate>> {
     static CACHE: OnceLock<Mutex<YearCache>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
     cache
         .entry((region, year))
-        .or_insert_with(|| Arc::new(bank_holidays(region, year)))
+        .or_insert_with(|| Arc::new(no_call_days(region, year)))
         .clone()
 }
 
@@ -120,7 +120,9 @@ fn with_substitutes(fixed: &[NaiveDate], movable: &[NaiveDate]) -> BTreeSet<Naiv
     taken
 }
 
-pub fn bank_holidays(region: HolidayRegion, year: i32) -> BTreeSet<NaiveDate> {
+/// A nation's fixed-date holidays (which move to a weekday when they fall on a weekend) and its
+/// movable ones; `None` for a region that is not one nation.
+fn nation_days(region: HolidayRegion, year: i32) -> Option<(Vec<NaiveDate>, Vec<NaiveDate>)> {
     let easter = easter_sunday(year);
     let good_friday = easter - Duration::days(2);
     let easter_monday = easter + Duration::days(1);
@@ -128,50 +130,84 @@ pub fn bank_holidays(region: HolidayRegion, year: i32) -> BTreeSet<NaiveDate> {
     let spring = last_monday(year, 5);
     let christmas = [date(year, 12, 25), date(year, 12, 26)];
     match region {
-        HolidayRegion::Elsewhere => BTreeSet::new(),
-        HolidayRegion::UnitedKingdom => [
-            HolidayRegion::EnglandWales,
-            HolidayRegion::Scotland,
-            HolidayRegion::NorthernIreland,
-        ]
-        .into_iter()
-        .flat_map(|nation| bank_holidays(nation, year))
-        .collect(),
-        HolidayRegion::EnglandWales => with_substitutes(
-            &[date(year, 1, 1), christmas[0], christmas[1]],
-            &[
+        HolidayRegion::Elsewhere | HolidayRegion::UnitedKingdom => None,
+        HolidayRegion::EnglandWales => Some((
+            vec![date(year, 1, 1), christmas[0], christmas[1]],
+            vec![
                 good_friday,
                 easter_monday,
                 early_may,
                 spring,
                 last_monday(year, 8),
             ],
-        ),
-        HolidayRegion::Scotland => with_substitutes(
-            &[
+        )),
+        HolidayRegion::Scotland => Some((
+            vec![
                 date(year, 1, 1),
                 date(year, 1, 2),
                 date(year, 11, 30),
                 christmas[0],
                 christmas[1],
             ],
-            &[good_friday, early_may, spring, first_monday(year, 8)],
-        ),
-        HolidayRegion::NorthernIreland => with_substitutes(
-            &[
+            vec![good_friday, early_may, spring, first_monday(year, 8)],
+        )),
+        HolidayRegion::NorthernIreland => Some((
+            vec![
                 date(year, 1, 1),
                 date(year, 3, 17),
                 date(year, 7, 12),
                 christmas[0],
                 christmas[1],
             ],
-            &[
+            vec![
                 good_friday,
                 easter_monday,
                 early_may,
                 spring,
                 last_monday(year, 8),
             ],
-        ),
+        )),
     }
+}
+
+/// Every nation's days for a UK customer whose nation is not known; each nation's own otherwise.
+fn per_nation(
+    region: HolidayRegion,
+    year: i32,
+    days: fn(HolidayRegion, i32) -> BTreeSet<NaiveDate>,
+) -> BTreeSet<NaiveDate> {
+    match region {
+        HolidayRegion::UnitedKingdom => [
+            HolidayRegion::EnglandWales,
+            HolidayRegion::Scotland,
+            HolidayRegion::NorthernIreland,
+        ]
+        .into_iter()
+        .flat_map(|nation| days(nation, year))
+        .collect(),
+        _ => days(region, year),
+    }
+}
+
+/// The bank holidays as published: a fixed date on a weekend is replaced by its substitute day.
+pub fn bank_holidays(region: HolidayRegion, year: i32) -> BTreeSet<NaiveDate> {
+    per_nation(region, year, |region, year| {
+        nation_days(region, year)
+            .map(|(fixed, movable)| with_substitutes(&fixed, &movable))
+            .unwrap_or_default()
+    })
+}
+
+/// The days nobody is called for a holiday: the bank holidays, and the holiday itself when it
+/// falls on a Saturday (a calling day) and a weekday stands in for it, as for Christmas 2027.
+pub fn no_call_days(region: HolidayRegion, year: i32) -> BTreeSet<NaiveDate> {
+    per_nation(region, year, |region, year| {
+        nation_days(region, year)
+            .map(|(fixed, movable)| {
+                let mut days = with_substitutes(&fixed, &movable);
+                days.extend(fixed);
+                days
+            })
+            .unwrap_or_default()
+    })
 }

@@ -129,6 +129,13 @@ fn bank_holidays_differ_by_nation() {
     let ew27 = bank_holidays(HolidayRegion::EnglandWales, 2027);
     let d27 = |m, day| NaiveDate::from_ymd_opt(2027, m, day).unwrap();
     assert!(ew27.contains(&d27(12, 27)) && ew27.contains(&d27(12, 28)));
+    // Nobody is called on Christmas Day itself either, though Saturday is a calling day and the
+    // bank holiday moved (nor on Boxing Day 2026, a Saturday).
+    let calendar = HolidayCalendar::new(HolidayRegion::EnglandWales, []);
+    assert!(!ew27.contains(&d27(12, 25)) && calendar.is_holiday(d27(12, 25)));
+    assert!(calendar.is_holiday(d(12, 26)) && calendar.is_holiday(d(12, 28)));
+    assert!(!calendar.is_holiday(d(12, 24)));
+    assert!(no_call_days(HolidayRegion::UnitedKingdom, 2027).contains(&d27(12, 25)));
 }
 
 #[test]
