@@ -34,6 +34,9 @@ impl Region {
             "scotland" | "gb_sct" => Ok(Region::Scotland),
             "northern_ireland" | "gb_nir" => Ok(Region::NorthernIreland),
             "" => Err("is required".into()),
+            // "UK" is how people write it; GB is its ISO code, under which the country's rules
+            // (a client's policy, extra holidays) are kept and found.
+            "uk" => Ok(Region::Country("GB".into())),
             code if code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()) => {
                 Ok(Region::Country(code.to_uppercase()))
             }
@@ -78,6 +81,8 @@ impl Region {
             Region::England | Region::Wales | Region::Scotland | Region::NorthernIreland => {
                 Some("GB".into())
             }
+            // Cases stored before "UK" was read as GB.
+            Region::Country(code) if code == "UK" => Some("GB".into()),
             Region::Country(_) => None,
             Region::Subdivision(code) => code.split('-').next().map(str::to_string),
         }
@@ -175,6 +180,15 @@ mod tests {
         for abroad in ["IE", "US-FL", "JE"] {
             assert!(!Region::parse(abroad).unwrap().in_uk(), "{abroad}");
         }
+    }
+
+    #[test]
+    fn uk_is_read_as_gb_so_country_rules_reach_every_nation() {
+        assert_eq!(Region::parse("UK").unwrap(), Region::Country("GB".into()));
+        assert_eq!(Region::parse("uk").unwrap().rule_codes(), ["GB"]);
+        assert_eq!(Region::England.rule_codes(), ["england", "GB"]);
+        // A case stored as "UK" before this still finds the rules kept under GB.
+        assert_eq!(Region::Country("UK".into()).rule_codes(), ["UK", "GB"]);
     }
 
     #[test]
