@@ -21,8 +21,18 @@ pub enum Answer {
     NoLongerCurrent,
 }
 
+/// `None` while the plan awaits the customer's answer. A plan whose case was closed because the
+/// customer died is no longer current: a link still in someone's inbox must neither reopen the
+/// case nor count it as re-engaged.
 fn current_status(conn: &mut DbConn, plan_id: i64) -> AppResult<Option<Answer>> {
     let plan = store::find(conn, plan_id)?;
+    let closed_reason: Option<String> = cases_table::table
+        .find(plan.case_id)
+        .select(cases_table::closed_reason)
+        .first(conn)?;
+    if closed_reason.as_deref() == Some("deceased") {
+        return Ok(Some(Answer::NoLongerCurrent));
+    }
     Ok(match plan.status.as_str() {
         "awaiting_confirmation" => None,
         "confirmed" => Some(Answer::AlreadyConfirmed),

@@ -214,3 +214,57 @@ async fn a_client_cannot_lift_a_safety_hold_or_reach_another_cases_hold(app: Tes
     .await;
     assert_eq!(status, 404);
 }
+
+backend_test!(a_death_reported_by_the_client_ends_the_plan_link);
+async fn a_death_reported_by_the_client_ends_the_plan_link(app: TestApp) {
+    let (_, case_id, _) = crate::plans::case_with_plan(&app).await;
+    let token: String = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::plan_links::dsl::*;
+        let n: String = plan_links.select(nonce).first(conn).unwrap();
+        outreach::plans::links::token_for(
+            &app.state.config.session_key,
+            outreach::plans::links::PURPOSE,
+            &n,
+        )
+    });
+    // The client who referred the case reports the death.
+    let client: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::cases::dsl::*;
+        cases
+            .find(case_id.as_i64().unwrap())
+            .select(client_id)
+            .first(conn)
+            .unwrap()
+    });
+    let key = app.client_api_key(client);
+    let holds = format!("/api/v1/cases/{case_id}/holds");
+    let (status, _) = send(&app, &key, &holds, Some(json!({"kind": "deceased"}))).await;
+    assert_eq!(status, 201);
+    // A link still in an inbox neither counts the case as re-engaged nor reopens it.
+    let customer = app.anonymous();
+    for action in ["confirm", "change"] {
+        let answer = customer
+            .post_form(&format!("/p/{token}/{action}"), &[("message", "")])
+            .await;
+        let page = answer.text().await.unwrap();
+        assert!(
+            page.contains("This plan is no longer open"),
+            "{action}: {page}"
+        );
+    }
+    let (status, reason): (String, Option<String>) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::cases::dsl::*;
+        cases
+            .find(case_id.as_i64().unwrap())
+            .select((status, closed_reason))
+            .first(conn)
+            .unwrap()
+    });
+    assert_eq!(
+        (status.as_str(), reason.as_deref()),
+        ("closed", Some("deceased"))
+    );
+}
