@@ -121,3 +121,16 @@ pub fn for_case(conn: &mut DbConn, case_id: i64) -> AppResult<Vec<HoldRow>> {
         ))
         .load(conn)?)
 }
+
+/// Whether a hold stops contact with the case's customer at `now` (placed, not lifted, not
+/// yet run out).
+pub fn any_active(conn: &mut DbConn, case_id: i64, now: NaiveDateTime) -> AppResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        holds::table
+            .filter(holds::case_id.eq(case_id))
+            .filter(holds::lifted_at.is_null())
+            .filter(holds::starts_at.le(now))
+            .filter(holds::ends_at.is_null().or(holds::ends_at.gt(now))),
+    ))
+    .get_result(conn)?)
+}

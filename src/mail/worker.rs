@@ -28,7 +28,7 @@ pub fn deliver_batch(
     let prepared = db::write_transaction(conn, |conn| -> AppResult<Vec<Prepared>> {
         let mut prepared = Vec::with_capacity(rows.len());
         for row in &rows {
-            if compose::to_customer(&row.kind) && outbox::is_suppressed(conn, &row.recipient)? {
+            if compose::to_customer(&row.kind) && withheld(conn, row, now)? {
                 outbox::mark_suppressed(conn, row.id)?;
                 continue;
             }
@@ -65,6 +65,23 @@ pub fn deliver_batch(
         Ok(())
     })?;
     Ok(rows.len())
+}
+
+/// Whether customer mail must not go: the address asked for no more, or a hold now stops all
+/// contact with the customer (a Breathing Space, a death, a request not to be contacted placed
+/// after the message was queued — while SMTP was down, say).
+fn withheld(
+    conn: &mut db::DbConn,
+    row: &outbox::OutboxRow,
+    now: chrono::NaiveDateTime,
+) -> AppResult<bool> {
+    if outbox::is_suppressed(conn, &row.recipient)? {
+        return Ok(true);
+    }
+    match row.case_id {
+        Some(case_id) => crate::cases::holds::any_active(conn, case_id, now),
+        None => Ok(false),
+    }
 }
 
 type Prepared<'a> = (&'a outbox::OutboxRow, Result<render::Rendered, String>);

@@ -242,6 +242,14 @@ async fn a_death_reported_by_the_client_ends_the_plan_link(app: TestApp) {
     let holds = format!("/api/v1/cases/{case_id}/holds");
     let (status, _) = send(&app, &key, &holds, Some(json!({"kind": "deceased"}))).await;
     assert_eq!(status, 201);
+    // The plan e-mail still waiting in the outbox is not sent.
+    crate::plans::drain(&app).await;
+    let statuses: Vec<String> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::outbox::dsl::*;
+        outbox.select(status).load(conn).unwrap()
+    });
+    assert_eq!(statuses, ["suppressed"]);
     // A link still in an inbox neither counts the case as re-engaged nor reopens it.
     let customer = app.anonymous();
     for action in ["confirm", "change"] {
