@@ -143,15 +143,7 @@ async fn a_customer_confirms_their_plan_from_the_email_in_a_real_browser() {
             "WCAG violations on the confirmation page"
         );
     }
-    let (status, reason): (String, Option<String>) = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use outreach::db::schema::cases::dsl::*;
-        cases
-            .find(case_id.as_i64().unwrap())
-            .select((status, closed_reason))
-            .first(conn)
-            .unwrap()
-    });
+    let (status, reason) = crate::plans::case_state(&app, &case_id);
     assert_eq!(
         (status.as_str(), reason.as_deref()),
         ("closed", Some("re_engaged"))

@@ -218,16 +218,7 @@ async fn a_client_cannot_lift_a_safety_hold_or_reach_another_cases_hold(app: Tes
 backend_test!(a_death_reported_by_the_client_ends_the_plan_link);
 async fn a_death_reported_by_the_client_ends_the_plan_link(app: TestApp) {
     let (_, case_id, _) = crate::plans::case_with_plan(&app).await;
-    let token: String = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use outreach::db::schema::plan_links::dsl::*;
-        let n: String = plan_links.select(nonce).first(conn).unwrap();
-        outreach::plans::links::token_for(
-            &app.state.config.session_key,
-            outreach::plans::links::PURPOSE,
-            &n,
-        )
-    });
+    let token = crate::plans::only_plan_link_token(&app);
     // The client who referred the case reports the death.
     let client: i64 = app.with_conn(|conn| {
         use diesel::prelude::*;
@@ -262,15 +253,7 @@ async fn a_death_reported_by_the_client_ends_the_plan_link(app: TestApp) {
             "{action}: {page}"
         );
     }
-    let (status, reason): (String, Option<String>) = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use outreach::db::schema::cases::dsl::*;
-        cases
-            .find(case_id.as_i64().unwrap())
-            .select((status, closed_reason))
-            .first(conn)
-            .unwrap()
-    });
+    let (status, reason) = crate::plans::case_state(&app, &case_id);
     assert_eq!(
         (status.as_str(), reason.as_deref()),
         ("closed", Some("deceased"))

@@ -49,6 +49,20 @@ pub async fn case_with_plan(app: &TestApp) -> (String, Value, Value) {
     (token, case_id, response.json().await.unwrap())
 }
 
+/// The link token of the (only) plan proposed, as the e-mail carries it.
+pub fn only_plan_link_token(app: &TestApp) -> String {
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::plan_links::dsl::*;
+        let n: String = plan_links.select(nonce).first(conn).unwrap();
+        outreach::plans::links::token_for(
+            &app.state.config.session_key,
+            outreach::plans::links::PURPOSE,
+            &n,
+        )
+    })
+}
+
 /// The plan link in a received message.
 pub fn plan_link(data: &str) -> String {
     let start = data.find("/p/").expect("a plan link");
@@ -63,7 +77,8 @@ async fn spawn_with_mail(backend: Backend) -> (TestApp, SmtpSink) {
     (spawn_with(backend, with_smtp(sink.port)).await, sink)
 }
 
-fn case_state(app: &TestApp, case_id: &Value) -> (String, Option<String>) {
+/// The case's status and why it closed, if it did.
+pub fn case_state(app: &TestApp, case_id: &Value) -> (String, Option<String>) {
     app.with_conn(|conn| {
         use diesel::prelude::*;
         use outreach::db::schema::cases::dsl::*;
@@ -221,16 +236,7 @@ async fn mail_waits_while_smtp_is_down_postgres() {
 backend_test!(expired_tampered_and_hammered_links_reveal_nothing);
 async fn expired_tampered_and_hammered_links_reveal_nothing(app: TestApp) {
     let (_, _, _) = case_with_plan(&app).await;
-    let token: String = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use outreach::db::schema::plan_links::dsl::*;
-        let n: String = plan_links.select(nonce).first(conn).unwrap();
-        outreach::plans::links::token_for(
-            &app.state.config.session_key,
-            outreach::plans::links::PURPOSE,
-            &n,
-        )
-    });
+    let token = only_plan_link_token(&app);
     let customer = app.anonymous();
     let mut tampered = token.clone();
     tampered.replace_range(0..1, if tampered.starts_with('A') { "B" } else { "A" });
