@@ -73,6 +73,9 @@ pub struct Config {
     pub link_days: i64,
     /// Requests per minute one address may make to customer link pages.
     pub link_rate_limit: u32,
+    /// When set, `/metrics` answers only `Authorization: Bearer <this>` (for a scraper that
+    /// reaches the service where the public does); unset, it is open, for a private port.
+    pub metrics_token: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -90,6 +93,10 @@ impl fmt::Debug for Config {
             .field("mail_from", &self.mail_from)
             .field("smtp", &self.smtp)
             .field("link_days", &self.link_days)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -223,6 +230,7 @@ impl Config {
             smtp,
             link_days,
             link_rate_limit,
+            metrics_token: var("OUTREACH_METRICS_TOKEN"),
             mail_from: var("OUTREACH_MAIL_FROM")
                 .unwrap_or_else(|| "Outreach <no-reply@outreach.invalid>".into()),
             bind,

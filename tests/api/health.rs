@@ -1,5 +1,5 @@
 use crate::backend_test;
-use crate::helpers::TestApp;
+use crate::helpers::{app::spawn_with, Backend, TestApp};
 
 backend_test!(health_and_readiness_answer);
 async fn health_and_readiness_answer(app: TestApp) {
@@ -108,4 +108,23 @@ async fn readiness_reports_an_unreachable_database() {
     assert_eq!(api.status().as_u16(), 503, "database down is 503, not 500");
     let body: serde_json::Value = api.json().await.unwrap();
     assert_eq!(body["error"], "unavailable");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_answer_only_the_token_when_one_is_set() {
+    let app = spawn_with(Backend::Sqlite, |config| {
+        config.metrics_token = Some("scrape-me".into());
+    })
+    .await;
+    let client = app.api();
+    let metrics = |token: Option<&'static str>| {
+        let mut request = client.get(app.url("/metrics"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(metrics(None).await, 401);
+    assert_eq!(metrics(Some("guess")).await, 401);
+    assert_eq!(metrics(Some("scrape-me")).await, 200);
 }

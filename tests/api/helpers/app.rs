@@ -49,6 +49,7 @@ pub fn test_config(
         smtp: None,
         link_days: 14,
         link_rate_limit: 30,
+        metrics_token: None,
     };
     (config, database)
 }
