@@ -76,6 +76,9 @@ pub struct Config {
     /// When set, `/metrics` answers only `Authorization: Bearer <this>` (for a scraper that
     /// reaches the service where the public does); unset, it is open, for a private port.
     pub metrics_token: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for the customer-link rate
+    /// limit); none by default, so the header is not trusted.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl fmt::Debug for Config {
@@ -93,6 +96,7 @@ impl fmt::Debug for Config {
             .field("mail_from", &self.mail_from)
             .field("smtp", &self.smtp)
             .field("link_days", &self.link_days)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field(
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "<redacted>"),
@@ -134,6 +138,21 @@ fn link_days(value: Option<&str>) -> anyhow::Result<i64> {
         Ok(days @ 1..=90) => Ok(days),
         _ => bail!("OUTREACH_LINK_DAYS must be a number of days from 1 to 90, not {value:?}"),
     }
+}
+
+/// `10.0.0.9, 10.0.0.8` → those addresses.
+fn trusted_proxies(value: Option<&str>) -> anyhow::Result<Vec<std::net::IpAddr>> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            a.parse().map_err(|_| {
+                anyhow::anyhow!("OUTREACH_TRUSTED_PROXIES must list IP addresses, not {a:?}")
+            })
+        })
+        .collect()
 }
 
 fn parse_bool(name: &str, value: &str) -> anyhow::Result<bool> {
@@ -231,6 +250,7 @@ impl Config {
             link_days,
             link_rate_limit,
             metrics_token: var("OUTREACH_METRICS_TOKEN"),
+            trusted_proxies: trusted_proxies(var("OUTREACH_TRUSTED_PROXIES").as_deref())?,
             mail_from: var("OUTREACH_MAIL_FROM")
                 .unwrap_or_else(|| "Outreach <no-reply@outreach.invalid>".into()),
             bind,
@@ -300,6 +320,13 @@ mod tests {
         for bad in ["0", "-3", "91", "999999999999", "two weeks"] {
             assert!(link_days(Some(bad)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn trusted_proxies_are_ip_addresses() {
+        assert!(trusted_proxies(None).unwrap().is_empty());
+        assert_eq!(trusted_proxies(Some("10.0.0.9, ::1")).unwrap().len(), 2);
+        assert!(trusted_proxies(Some("proxy.internal")).is_err());
     }
 
     #[test]

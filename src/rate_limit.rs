@@ -40,9 +40,56 @@ impl RateLimiter {
     }
 }
 
+/// The address a request came from. Behind a reverse proxy every request arrives from the
+/// proxy, so when the peer is one of `trusted_proxies` the address is read from
+/// `X-Forwarded-For` instead: the right-most entry no trusted proxy added (entries to its left
+/// are whatever the client chose to send).
+pub fn client_address(
+    peer: IpAddr,
+    forwarded_for: Option<&str>,
+    trusted_proxies: &[IpAddr],
+) -> IpAddr {
+    if !trusted_proxies.contains(&peer) {
+        return peer;
+    }
+    forwarded_for
+        .into_iter()
+        .flat_map(|header| header.rsplit(','))
+        .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
+        .find(|address| !trusted_proxies.contains(address))
+        .unwrap_or(peer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn behind_a_trusted_proxy_the_forwarded_address_counts() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxies = [ip("10.0.0.9"), ip("10.0.0.8")];
+        let chain = Some("6.6.6.6, 203.0.113.7, 10.0.0.8");
+        // From the proxy: the right-most address no proxy of ours added (6.6.6.6 was sent by
+        // the client itself and could be anything).
+        assert_eq!(
+            client_address(ip("10.0.0.9"), chain, &proxies),
+            ip("203.0.113.7")
+        );
+        // Straight from the internet, the header is the client's own word: ignored.
+        assert_eq!(
+            client_address(ip("198.51.100.1"), chain, &proxies),
+            ip("198.51.100.1")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.9"), None, &proxies),
+            ip("10.0.0.9")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.9"), Some("junk"), &proxies),
+            ip("10.0.0.9")
+        );
+        assert_eq!(client_address(ip("10.0.0.9"), chain, &[]), ip("10.0.0.9"));
+    }
 
     #[test]
     fn addresses_are_limited_separately_and_windows_reset() {

@@ -50,6 +50,7 @@ pub fn test_config(
         link_days: 14,
         link_rate_limit: 30,
         metrics_token: None,
+        trusted_proxies: Vec::new(),
     };
     (config, database)
 }
