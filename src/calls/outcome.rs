@@ -148,12 +148,8 @@ impl OutcomeRequest {
             .as_ref()
             .map(|n| n.trim().to_string())
             .filter(|n| !n.is_empty());
-        if let Some(notes) = &notes {
-            if notes.chars().count() > 4000 {
-                add("notes", "must be at most 4000 characters".into());
-            } else if let Err(finding) = payment_guard::check(notes) {
-                add("notes", finding.message().into());
-            }
+        if let Some(Err(message)) = notes.as_deref().map(|n| payment_guard::check_text(n, 4000)) {
+            add("notes", message);
         }
         let outcome = match self.outcome.trim() {
             "no_answer" => Some(Outcome::NoAnswer),

@@ -24,13 +24,7 @@ fn checked_text(field: &str, text: &str, max: usize) -> AppResult<String> {
     if text.is_empty() {
         return Err(AppError::field(field, "is required"));
     }
-    if text.chars().count() > max {
-        return Err(AppError::field(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-    payment_guard::refuse_in(field, text)?;
+    payment_guard::check_text(text, max).map_err(|message| AppError::field(field, message))?;
     Ok(text.to_string())
 }
 

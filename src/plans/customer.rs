@@ -81,15 +81,8 @@ pub fn request_change(
     now: NaiveDateTime,
 ) -> AppResult<Answer> {
     let message = message.map(str::trim).filter(|m| !m.is_empty());
-    if let Some(text) = message {
-        if text.chars().count() > 2000 {
-            return Err(AppError::field(
-                "message",
-                "must be at most 2000 characters",
-            ));
-        }
-        payment_guard::check(text)
-            .map_err(|finding| AppError::field("message", finding.message()))?;
+    if let Some(Err(refused)) = message.map(|text| payment_guard::check_text(text, 2000)) {
+        return Err(AppError::field("message", refused));
     }
     if let Some(answer) = current_status(conn, plan_id)? {
         return Ok(answer);
