@@ -60,15 +60,9 @@ async fn list_page(
     state: &AppState,
     admin: &Admin,
     csrf: &CsrfToken,
-    refused: Option<(String, crate::error::FieldErrors, ContactForm)>,
+    refused: Option<(String, crate::error::FieldErrors, serde_json::Value)>,
 ) -> AppResult<HttpResponse> {
-    let (errors, typed) = match refused {
-        Some((message, fields, form)) => (
-            Some((message, fields)),
-            crate::calls::pages::typed("contact", &form),
-        ),
-        None => (None, serde_json::json!({})),
-    };
+    let (errors, typed) = crate::calls::pages::split_refused(refused);
     let rows: Vec<ContactRow> = db::run(&state.pool, |conn| {
         Ok(ec::table
             .order((ec::region, ec::id))
@@ -124,7 +118,8 @@ async fn add(
     let region = match form.checked_region() {
         Ok(region) => region,
         Err(AppError::Validation { message, fields }) => {
-            return list_page(&state, &admin, &csrf, Some((message, fields, form))).await;
+            let typed = crate::calls::pages::typed("contact", &form);
+            return list_page(&state, &admin, &csrf, Some((message, fields, typed))).await;
         }
         Err(other) => return Err(other),
     };

@@ -88,7 +88,7 @@ pub async fn queue_screen(
 
 /// A refused form's messages, and what was typed (an empty object when nothing was refused, so
 /// templates can look up `typed.<form>.<field>` either way).
-fn split_refused(
+pub fn split_refused(
     refused: Option<(String, FieldErrors, serde_json::Value)>,
 ) -> (Option<(String, FieldErrors)>, serde_json::Value) {
     match refused {

@@ -9,7 +9,7 @@ use crate::{
         csrf::{CsrfForm, CsrfToken},
         roles::Supervisor,
     },
-    calls::{queries, script, script_store, welfare},
+    calls::{pages::typed, queries, script, script_store, welfare},
     db,
     error::{AppError, AppResult, FieldErrors},
     state::AppState,
@@ -25,20 +25,12 @@ async fn overview(
     overview_page(&state, &sup, &csrf, None).await
 }
 
-/// A follow-up note the checks refused: which follow-up, what was typed, and why.
-struct RefusedNote {
-    follow_up: i64,
-    note: String,
-    message: String,
-    fields: FieldErrors,
-}
-
 /// The overview; a refused follow-up note comes back in its own form, as typed.
 async fn overview_page(
     state: &AppState,
     sup: &Supervisor,
     csrf: &CsrfToken,
-    refused: Option<RefusedNote>,
+    refused: Option<(String, FieldErrors, serde_json::Value)>,
 ) -> AppResult<HttpResponse> {
     let now = state.clock.now_naive();
     // "Today" is the team's day: from UK midnight (an hour before UTC's in summer).
@@ -57,13 +49,7 @@ async fn overview_page(
     })
     .await?;
     let (escalations, follow_ups, debriefs, exceptions, activity, on_break, answers, mail) = data;
-    let (errors, typed) = match refused {
-        Some(r) => (
-            Some((r.message, r.fields)),
-            serde_json::json!({"follow_up": r.follow_up, "note": r.note}),
-        ),
-        None => (None, serde_json::json!({})),
-    };
+    let (errors, typed) = crate::calls::pages::split_refused(refused);
     Page::new("supervisor/overview.html", csrf, Some(&sup.user))
         .with("typed", &typed)
         .with_errors(errors)
@@ -125,26 +111,19 @@ async fn complete_follow_up(
         sup.actor(),
         state.clock.now_naive(),
     );
-    let note = form.note.clone();
+    // Which follow-up's form the note came from, so it comes back in that one.
+    let typed = typed(
+        "follow_up",
+        &serde_json::json!({"id": id, "note": form.note}),
+    );
     let result = db::run_write(&state.pool, move |conn| {
-        welfare::complete_follow_up(conn, actor, user_id, id, &note, now)
+        welfare::complete_follow_up(conn, actor, user_id, id, &form.note, now)
     })
     .await;
     match result {
         Ok(_) => Ok(redirect("/supervisor")),
         Err(AppError::Validation { message, fields }) => {
-            // Payment data is never shown back; anything else is, to put right.
-            let note = match crate::payment_guard::check(&form.note) {
-                Ok(()) => form.note,
-                Err(_) => String::new(),
-            };
-            let refused = RefusedNote {
-                follow_up: id,
-                note,
-                message,
-                fields,
-            };
-            overview_page(&state, &sup, &csrf, Some(refused)).await
+            overview_page(&state, &sup, &csrf, Some((message, fields, typed))).await
         }
         Err(other) => Err(other),
     }
