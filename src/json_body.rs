@@ -34,15 +34,19 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             let bytes = body.await.map_err(|e| {
                 AppError::bad_request(format!("The request body could not be read: {e}"))
             })?;
-            let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-                AppError::bad_request(format!(
-                    "The request body is not valid JSON: {}",
-                    payment_guard::quotable(e.to_string())
-                ))
-            })?;
+            let value: Value = serde_json::from_slice(&bytes).map_err(not_json)?;
             read(value).map(JsonBody)
         })
     }
+}
+
+/// A body that is not JSON, with the parser's reason (never quoting payment data); also what
+/// `web::Json` answers (see `startup`).
+pub fn not_json(reason: impl std::fmt::Display) -> AppError {
+    AppError::bad_request(format!(
+        "The request body is not valid JSON: {}",
+        payment_guard::quotable(reason.to_string())
+    ))
 }
 
 /// `value` as `T`. When it does not fit, the top-level field at fault is found by leaving each

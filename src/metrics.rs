@@ -136,13 +136,8 @@ pub async fn record(
 /// The metrics in Prometheus' text format; see `Config::metrics_token` for who may read them.
 pub async fn serve(state: web::Data<AppState>, req: actix_web::HttpRequest) -> HttpResponse {
     if let Some(expected) = &state.config.metrics_token {
-        let given = req
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or_default();
-        if !crate::auth::tokens::constant_time_eq(expected.as_bytes(), given.trim().as_bytes()) {
+        let given = crate::auth::api::bearer(&req).unwrap_or_default();
+        if !crate::auth::tokens::constant_time_eq(expected.as_bytes(), given.as_bytes()) {
             return HttpResponse::Unauthorized()
                 .insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"))
                 .finish();
