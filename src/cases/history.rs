@@ -5,10 +5,7 @@ use diesel::prelude::*;
 
 use super::{utc, Case};
 use crate::{
-    db::{
-        schema::{contact_attempts, holds},
-        DbConn,
-    },
+    db::{schema::contact_attempts, DbConn},
     error::AppResult,
     scheduling::{ContactHistory, HoldPeriod},
 };
@@ -18,11 +15,7 @@ pub fn load(conn: &mut DbConn, case: &Case) -> AppResult<ContactHistory> {
         .filter(contact_attempts::case_id.eq(case.id))
         .select(contact_attempts::attempted_at)
         .load(conn)?;
-    let active_holds: Vec<(NaiveDateTime, Option<NaiveDateTime>)> = holds::table
-        .filter(holds::case_id.eq(case.id))
-        .filter(holds::lifted_at.is_null())
-        .select((holds::starts_at, holds::ends_at))
-        .load(conn)?;
+    let active_holds = super::holds::not_lifted(conn, case.id)?;
     Ok(assemble(case, attempts, active_holds))
 }
 
@@ -36,12 +29,17 @@ pub fn assemble(
         attempts: attempts.into_iter().map(utc).collect(),
         last_conversation_at: case.last_conversation_at.map(utc),
         callback_at: case.callback_at.map(utc),
-        holds: active_holds
-            .into_iter()
-            .map(|(starts, ends)| HoldPeriod {
-                starts: utc(starts),
-                ends: ends.map(utc),
-            })
-            .collect(),
+        holds: hold_periods(active_holds),
     }
+}
+
+/// Holds not lifted (start, end) as the rules see them.
+pub fn hold_periods(not_lifted: Vec<(NaiveDateTime, Option<NaiveDateTime>)>) -> Vec<HoldPeriod> {
+    not_lifted
+        .into_iter()
+        .map(|(starts, ends)| HoldPeriod {
+            starts: utc(starts),
+            ends: ends.map(utc),
+        })
+        .collect()
 }

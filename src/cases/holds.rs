@@ -122,15 +122,23 @@ pub fn for_case(conn: &mut DbConn, case_id: i64) -> AppResult<Vec<HoldRow>> {
         .load(conn)?)
 }
 
-/// Whether a hold stops contact with the case's customer at `now` (placed, not lifted, not
-/// yet run out).
+/// The case's holds not lifted, as (start, end): what the contact rules weigh.
+pub fn not_lifted(
+    conn: &mut DbConn,
+    case_id: i64,
+) -> AppResult<Vec<(NaiveDateTime, Option<NaiveDateTime>)>> {
+    Ok(holds::table
+        .filter(holds::case_id.eq(case_id))
+        .filter(holds::lifted_at.is_null())
+        .select((holds::starts_at, holds::ends_at))
+        .load(conn)?)
+}
+
+/// Whether a hold stops contact with the case's customer at `now`, as the contact rules judge
+/// it (`HoldPeriod::applies_at`).
 pub fn any_active(conn: &mut DbConn, case_id: i64, now: NaiveDateTime) -> AppResult<bool> {
-    Ok(diesel::select(diesel::dsl::exists(
-        holds::table
-            .filter(holds::case_id.eq(case_id))
-            .filter(holds::lifted_at.is_null())
-            .filter(holds::starts_at.le(now))
-            .filter(holds::ends_at.is_null().or(holds::ends_at.gt(now))),
-    ))
-    .get_result(conn)?)
+    let at = super::utc(now);
+    Ok(super::history::hold_periods(not_lifted(conn, case_id)?)
+        .iter()
+        .any(|hold| hold.applies_at(at)))
 }
