@@ -25,11 +25,14 @@ pub fn assemble(
     attempts: Vec<NaiveDateTime>,
     active_holds: Vec<(NaiveDateTime, Option<NaiveDateTime>)>,
 ) -> ContactHistory {
+    // A last attempt that is not among the recorded ones is a call left with no outcome.
+    let unrecorded_call_at = case.last_attempt_at.filter(|at| !attempts.contains(at));
     ContactHistory {
         attempts: attempts.into_iter().map(utc).collect(),
         last_conversation_at: case.last_conversation_at.map(utc),
         callback_at: case.callback_at.map(utc),
         holds: hold_periods(active_holds),
+        unrecorded_call_at: unrecorded_call_at.map(utc),
     }
 }
 

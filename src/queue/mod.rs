@@ -1,7 +1,9 @@
 //! The call queue: a handler asks for the next call and gets exactly one due case, claimed for a
-//! lease. Nobody else can claim it until the handler records an outcome or the lease runs out.
+//! lease. Nobody else can claim it until the handler records an outcome or the lease runs out
+//! (and then not before the rules allow another call: see `lapsed`).
 
 pub mod breaks;
+pub mod lapsed;
 pub mod store;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -72,6 +74,7 @@ pub fn claim_next(
     let now_naive = now.naive_utc();
     let lease_until = now_naive + lease;
     if promote {
+        lapsed::settle(conn, now, None)?;
         store::promote_due(conn, now_naive)?;
     }
     for _ in 0..MAX_RECHECKS {

@@ -14,7 +14,7 @@ use diesel::{
 use super::Claimed;
 use crate::{
     audit::{self, Actor},
-    cases::{history, Case},
+    cases::{history, utc, Case},
     db::{schema::cases, DbConn},
     error::AppResult,
 };
@@ -28,26 +28,55 @@ struct ClaimedId {
 /// How many waiting cases one promotion moves into the queue; the rest follow on the next claim.
 const PROMOTE_BATCH: i64 = 500;
 
-/// Moves cases whose time has come into the queue: scheduled ones now due, holds that ended,
-/// and claims whose lease ran out. Each part reads its own index (`cases_waiting`, and
-/// `cases_one_claim_per_handler`, one entry per handler on a call).
+/// Moves cases whose time has come into the queue: scheduled ones now due, and holds that ended
+/// (index `cases_waiting`). Claims that ran out are [`super::lapsed`]'s.
 pub fn promote_due(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<usize> {
-    let lock = match conn.backend() {
-        crate::db::Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+    let sql = format!(
+        "UPDATE cases SET status = 'queued', updated_at = $1 WHERE id IN (SELECT id FROM cases \
+         WHERE status IN ('scheduled', 'on_hold') AND next_contact_at <= $1 \
+         ORDER BY next_contact_at LIMIT {PROMOTE_BATCH}{})",
+        skip_locked(conn)
+    );
+    Ok(sql_query(sql).bind::<Timestamp, _>(now).execute(conn)?)
+}
+
+/// Row locks for work any instance may pick up: on PostgreSQL each takes rows no other has
+/// locked; SQLite has one writer at a time anyway.
+fn skip_locked(conn: &DbConn) -> &'static str {
+    match conn.backend() {
+        crate::db::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         crate::db::Backend::Sqlite => "",
-    };
-    let mut promoted = 0;
-    for due in [
-        "status IN ('scheduled', 'on_hold') AND next_contact_at <= $1 ORDER BY next_contact_at",
-        "status = 'claimed' AND claim_expires_at <= $1",
-    ] {
-        let sql = format!(
-            "UPDATE cases SET status = 'queued', claimed_by = NULL, claim_expires_at = NULL, updated_at = $1 \
-             WHERE id IN (SELECT id FROM cases WHERE {due} LIMIT {PROMOTE_BATCH} {lock})"
-        );
-        promoted += sql_query(sql).bind::<Timestamp, _>(now).execute(conn)?;
     }
-    Ok(promoted)
+}
+
+/// Claims whose lease ran out (index `cases_one_claim_per_handler`, one entry per handler on a
+/// call), this handler's only when one is given; locked until the caller's transaction ends.
+pub fn lapsed_claims(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    handler_id: Option<i64>,
+) -> AppResult<Vec<i64>> {
+    let sql = format!(
+        "SELECT id FROM cases WHERE status = 'claimed' AND claim_expires_at <= $1 \
+         AND ($2 IS NULL OR claimed_by = $2) ORDER BY id LIMIT {PROMOTE_BATCH}{}",
+        skip_locked(conn)
+    );
+    let rows: Vec<ClaimedId> = sql_query(sql)
+        .bind::<Timestamp, _>(now)
+        .bind::<Nullable<BigInt>, _>(handler_id)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|row| row.id).collect())
+}
+
+/// Keeps when the handler holding this claim was last seen on it as the case's last attempt
+/// (see `Case::last_attempt_at`): every write while a case is claimed (the claim, each renewal,
+/// what the handler records) sets `updated_at`.
+pub fn keep_unrecorded_call(conn: &mut DbConn, case_id: i64) -> AppResult<()> {
+    diesel::update(cases::table.find(case_id))
+        .filter(cases::status.eq("claimed"))
+        .set(cases::last_attempt_at.eq(cases::updated_at.nullable()))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Claims the highest-priority queued case for `handler_id` until `lease_until`.
@@ -200,7 +229,7 @@ pub fn claim_new(
                 // claimed. Put the latter back and try once more; for the former the caller
                 // answers with the case they now hold.
                 Err(e) if crate::db::violates_unique(&e, ONE_CLAIM_PER_HANDLER) => {
-                    if release_expired_claims(conn, handler_id, now)? == 0 {
+                    if super::lapsed::settle(conn, utc(now), Some(handler_id))? == 0 {
                         return Ok(None);
                     }
                     return claim_new(conn, actor, handler_id, now, lease_until);
@@ -219,7 +248,7 @@ pub fn claim_new(
         }
         DbConn::Sqlite(_) => crate::db::write_transaction(conn, |conn| {
             // Writers take turns on SQLite, so only a claim that ran out can be in the way.
-            release_expired_claims(conn, handler_id, now)?;
+            super::lapsed::settle_within(conn, utc(now), Some(handler_id))?;
             if super::breaks::active_until(conn, handler_id, now)?.is_some()
                 || current_claim(conn, handler_id, now)?.is_some()
             {
@@ -246,26 +275,6 @@ pub fn claim_new(
 
 /// The unique index that keeps a handler to one claimed case (migration 11).
 const ONE_CLAIM_PER_HANDLER: &str = "cases_one_claim_per_handler";
-
-/// Puts this handler's claims whose lease ran out back in the queue (the periodic promotion
-/// does the same for everyone); returns how many.
-pub fn release_expired_claims(
-    conn: &mut DbConn,
-    handler_id: i64,
-    now: NaiveDateTime,
-) -> AppResult<usize> {
-    Ok(diesel::update(cases::table)
-        .filter(cases::status.eq("claimed"))
-        .filter(cases::claimed_by.eq(handler_id))
-        .filter(cases::claim_expires_at.le(now))
-        .set((
-            cases::status.eq("queued"),
-            cases::claimed_by.eq(None::<i64>),
-            cases::claim_expires_at.eq(None::<NaiveDateTime>),
-            cases::updated_at.eq(now),
-        ))
-        .execute(conn)?)
-}
 
 /// The case this handler holds under a live lease, if any.
 pub fn current_claim(

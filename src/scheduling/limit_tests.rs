@@ -169,3 +169,35 @@ fn waits_of_years_are_refused_and_never_overflow_the_calendar() {
         );
     }
 }
+
+#[test]
+fn a_call_left_with_no_outcome_holds_off_the_next_but_is_not_counted_towards_the_cap() {
+    let (tz, hol) = london();
+    // One unanswered call on Monday; on Tuesday at 10:00 a handler's claim ran out mid-call.
+    let history = ContactHistory {
+        attempts: vec![utc(2026, 3, 9, 9, 0)],
+        unrecorded_call_at: Some(utc(2026, 3, 10, 10, 0)),
+        ..Default::default()
+    };
+    let now = utc(2026, 3, 10, 10, 20);
+    // The customer may have been called at 10:00: the next call waits out the 4-hour gap.
+    assert_eq!(
+        at(next_contact(&two_call_cap(), &[tz], &hol, &history, now)),
+        utc(2026, 3, 10, 14, 0)
+    );
+    // Only one call is known to have gone unanswered: the case stays open under a cap of two.
+    assert!(!history.unable_to_contact(two_call_cap().max_total_attempts));
+    // It counts towards the 24-hour limit, as a call would.
+    let one_a_day = ContactPolicy {
+        max_attempts_24_hours: 1,
+        ..Default::default()
+    };
+    let quiet_before = ContactHistory {
+        attempts: vec![],
+        ..history.clone()
+    };
+    assert_eq!(
+        at(next_contact(&one_a_day, &[tz], &hol, &quiet_before, now)),
+        utc(2026, 3, 11, 10, 0)
+    );
+}

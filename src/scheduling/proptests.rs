@@ -81,6 +81,7 @@ proptest! {
         spoke in prop::option::of(0i64..(10 * 24 * 60)),
         callback in prop::option::of(0i64..(5 * 24 * 60)),
         hold in prop::option::of((0i64..(10 * 24 * 60), prop::option::of(1i64..(60 * 24 * 60)))),
+        unrecorded in prop::option::of(0i64..(2 * 24 * 60)),
     ) {
         let zones: Vec<Tz> = std::iter::once(ZONES[zone]).chain(second_zone.map(|z| ZONES[z])).collect();
         let holidays = HolidayCalendar::new(region, []);
@@ -94,7 +95,10 @@ proptest! {
                 starts: now - Duration::minutes(start),
                 ends: len.map(|l| now - Duration::minutes(start) + Duration::minutes(l)),
             }).into_iter().collect(),
+            unrecorded_call_at: unrecorded.map(|o| now - Duration::minutes(o)),
         };
+        // A call that may have happened counts for the gap and the rolling limits.
+        let possible_calls: Vec<_> = attempts.iter().copied().chain(history.unrecorded_call_at).collect();
         match next_contact(&policy, &zones, &holidays, &history, now) {
             NextContact::Exhausted => prop_assert!(attempts.len() as u32 >= policy.max_total_attempts),
             // Open-ended holds, or zones whose hours never meet.
@@ -115,12 +119,12 @@ proptest! {
                 for h in &history.holds {
                     prop_assert!(!(h.starts <= at && h.ends.is_none_or(|e| at < e)), "under a hold");
                 }
-                for a in &attempts {
+                for a in &possible_calls {
                     prop_assert!(*a + Duration::hours(policy.min_hours_between_attempts.into()) <= at || *a > at, "too soon after an attempt");
                 }
-                let in_7 = attempts.iter().filter(|a| **a > at - Duration::days(7) && **a <= at).count() as u32;
+                let in_7 = possible_calls.iter().filter(|a| **a > at - Duration::days(7) && **a <= at).count() as u32;
                 prop_assert!(in_7 < policy.max_attempts_7_days, "7-day limit broken");
-                let in_24 = attempts.iter().filter(|a| **a > at - Duration::hours(24) && **a <= at).count() as u32;
+                let in_24 = possible_calls.iter().filter(|a| **a > at - Duration::hours(24) && **a <= at).count() as u32;
                 prop_assert!(in_24 < policy.max_attempts_24_hours, "24-hour limit broken");
                 if let (None, Some(spoke)) = (history.callback_at, history.last_conversation_at) {
                     prop_assert!(at >= spoke + Duration::days(policy.quiet_days_after_conversation.into()));

@@ -98,6 +98,21 @@ impl TestApp {
         work(&mut conn)
     }
 
+    /// How many audit entries with this action name this case.
+    pub fn audit_count(&self, action: &str, case_id: i64) -> i64 {
+        use diesel::prelude::*;
+        use outreach::db::schema::audit_log;
+        self.with_conn(|conn| {
+            audit_log::table
+                .filter(audit_log::action.eq(action))
+                .filter(audit_log::entity.eq("case"))
+                .filter(audit_log::entity_id.eq(case_id))
+                .count()
+                .get_result(conn)
+                .expect("audit entries counted")
+        })
+    }
+
     /// Runs the `outreach` command line against this app's database.
     pub fn outreach(&self, args: &[&str]) -> std::process::Output {
         std::process::Command::new(env!("CARGO_BIN_EXE_outreach"))

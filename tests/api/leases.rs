@@ -1,0 +1,93 @@
+//! Claims whose lease runs out: the claim ends, and the customer is not rung again inside the
+//! gap between calls (the handler may have called before their browser closed).
+
+use chrono::Duration;
+use serde_json::json;
+
+use crate::backend_test;
+use crate::helpers::TestApp;
+use crate::queue::{next_call, outcome, refer};
+use crate::referrals::{referral, tuesday_morning};
+
+backend_test!(an_expired_lease_ends_the_claim_and_the_next_call_waits_out_the_gap);
+async fn an_expired_lease_ends_the_claim_and_the_next_call_waits_out_the_gap(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Lease Co"));
+    refer(&app, &key, referral("L-1")).await;
+    let (_, a) = app.staff_token("handler");
+    let (_, b) = app.staff_token("handler");
+    let (_, first) = next_call(&app, &a).await;
+    assert_eq!(next_call(&app, &b).await.0, 204);
+    // The first handler's browser closed mid-call: the lease runs out with no outcome. They may
+    // have rung the customer, so nobody else may ring again inside the 4-hour gap.
+    let lapsed = tuesday_morning() + Duration::minutes(16);
+    app.state.clock.pin(lapsed);
+    assert_eq!(next_call(&app, &b).await.0, 204);
+    let (status, _) = outcome(
+        &app,
+        &a,
+        &first["case"]["id"],
+        json!({"outcome": "no_answer"}),
+    )
+    .await;
+    assert_eq!(status, 409, "the first handler's claim ran out");
+    let id = first["case"]["id"].as_i64().unwrap();
+    let case = app.with_conn(|conn| outreach::cases::store::find(conn, id).unwrap());
+    assert_eq!(case.status, "scheduled");
+    assert_eq!(case.claimed_by, None);
+    assert_eq!(
+        case.next_contact_at,
+        Some((tuesday_morning() + Duration::hours(4)).naive_utc())
+    );
+    assert_eq!(app.audit_count("claim_lapsed", id), 1);
+    // Once the gap has passed, the case is anyone's again.
+    app.state.clock.pin(tuesday_morning() + Duration::hours(4));
+    let (status, second) = next_call(&app, &b).await;
+    assert_eq!(status, 200);
+    assert_eq!(second["case"]["id"], first["case"]["id"]);
+}
+
+backend_test!(a_handler_whose_lease_ran_out_claims_again_before_the_queue_catches_up);
+async fn a_handler_whose_lease_ran_out_claims_again_before_the_queue_catches_up(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Lapse Co"));
+    refer(&app, &key, referral("LR-1")).await;
+    refer(&app, &key, referral("LR-2")).await;
+    let (handler, token) = app.staff_token("handler");
+    let (status, first) = next_call(&app, &token).await;
+    assert_eq!(status, 200);
+    // The lease ran out and the periodic promotion has not yet put the case back: the old claim
+    // is still marked, but the handler must get a call, not an error.
+    let later = tuesday_morning() + Duration::minutes(16);
+    let claim = app.with_conn(|conn| {
+        outreach::queue::claim_next(
+            conn,
+            &app.state.reference,
+            outreach::audit::Actor::User(handler),
+            handler,
+            later,
+            Duration::minutes(15),
+            false,
+        )
+        .unwrap()
+    });
+    let outreach::queue::Claim::Claimed(now_held) = claim else {
+        panic!("{claim:?}")
+    };
+    assert_ne!(
+        Some(now_held.case.id),
+        first["case"]["id"].as_i64(),
+        "the lapsed case waits out the gap; the handler gets the other"
+    );
+    let held: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::cases::dsl::*;
+        cases
+            .filter(status.eq("claimed"))
+            .filter(claimed_by.eq(handler))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(held, 1, "one case held, the lapsed claim released");
+}
