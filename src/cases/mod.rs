@@ -114,16 +114,19 @@ impl Case {
     /// and a case that is closed, on hold or with another handler must not be written to as if
     /// it were.
     pub fn ensure_claimed_by(&self, handler_id: i64, now: NaiveDateTime) -> AppResult<()> {
-        let live = self.status == CaseStatus::Claimed.as_str()
-            && self.claimed_by == Some(handler_id)
-            && self.claim_expires_at.is_some_and(|until| until > now);
-        if live {
+        if self.on_a_call(now) && self.claimed_by == Some(handler_id) {
             Ok(())
         } else {
             Err(AppError::Conflict(
                 "This call is not claimed by you (or the claim ran out). Take the next call from the queue first.".into(),
             ))
         }
+    }
+
+    /// A handler holds the case under a live lease: they may be on the phone to the customer.
+    pub fn on_a_call(&self, now: NaiveDateTime) -> bool {
+        self.status == CaseStatus::Claimed.as_str()
+            && self.claim_expires_at.is_some_and(|until| until > now)
     }
 
     /// The customer's own zone.

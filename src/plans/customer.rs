@@ -50,19 +50,31 @@ pub fn confirm(conn: &mut DbConn, plan_id: i64, now: NaiveDateTime) -> AppResult
     }
     let plan = store::find(conn, plan_id)?;
     let before = cases::store::find_locked(conn, plan.case_id)?;
-    diesel::update(cases_table::table.find(plan.case_id))
-        .set((
-            cases_table::status.eq("closed"),
-            cases_table::closed_reason.eq("re_engaged"),
-            // Re-engaged when it first happened (a handler may have recorded it already): the
-            // period a client was told about keeps its count.
-            cases_table::re_engaged_at.eq(before.re_engaged_at.unwrap_or(now)),
-            cases_table::next_contact_at.eq(None::<NaiveDateTime>),
-            cases_table::claimed_by.eq(None::<i64>),
-            cases_table::claim_expires_at.eq(None::<NaiveDateTime>),
-            cases_table::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    // Re-engaged when it first happened (a handler may have recorded it already): the period a
+    // client was told about keeps its count.
+    let re_engaged_at = before.re_engaged_at.unwrap_or(now);
+    if before.on_a_call(now) {
+        // Confirmed while still on the phone to the handler: the call goes on, and the outcome
+        // they record closes the case (`cases::schedule::reschedule`).
+        diesel::update(cases_table::table.find(plan.case_id))
+            .set((
+                cases_table::re_engaged_at.eq(re_engaged_at),
+                cases_table::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    } else {
+        diesel::update(cases_table::table.find(plan.case_id))
+            .set((
+                cases_table::status.eq("closed"),
+                cases_table::closed_reason.eq("re_engaged"),
+                cases_table::re_engaged_at.eq(re_engaged_at),
+                cases_table::next_contact_at.eq(None::<NaiveDateTime>),
+                cases_table::claimed_by.eq(None::<i64>),
+                cases_table::claim_expires_at.eq(None::<NaiveDateTime>),
+                cases_table::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
     let case = cases::store::find(conn, plan.case_id)?;
     audit::record(
         conn,
@@ -98,8 +110,11 @@ pub fn request_change(
         ))
         .execute(conn)?;
     let case = cases::store::find(conn, plan.case_id)?;
-    // The customer asked to talk: a callback even if the case had closed.
-    cases::schedule::reopen(conn, &case, now.and_utc())?;
+    // The customer asked to talk: a callback even if the case had closed. If they asked while
+    // still on the phone to the handler, the call goes on and its outcome settles the case.
+    if !case.on_a_call(now) {
+        cases::schedule::reopen(conn, &case, now.and_utc())?;
+    }
     audit::record(
         conn,
         Actor::Customer,

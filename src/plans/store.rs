@@ -127,6 +127,17 @@ pub fn for_case(conn: &mut DbConn, case_id: i64) -> AppResult<Vec<Plan>> {
         .load(conn)?)
 }
 
+/// Whether the customer has confirmed the case's latest plan.
+pub fn latest_is_confirmed(conn: &mut DbConn, case_id: i64) -> AppResult<bool> {
+    let latest: Option<String> = plans::table
+        .filter(plans::case_id.eq(case_id))
+        .order(plans::version.desc())
+        .select(plans::status)
+        .first(conn)
+        .optional()?;
+    Ok(latest.as_deref() == Some("confirmed"))
+}
+
 /// Plans the customers answered recently (confirmed or asked for a change), newest first.
 pub fn recent_answers(conn: &mut DbConn, limit: i64) -> AppResult<Vec<Plan>> {
     Ok(plans::table

@@ -109,7 +109,9 @@ async fn a_customer_confirms_their_plan_from_the_email_in_a_real_browser() {
     let sink = outreach::mail::catcher::SmtpSink::start();
     let app =
         crate::helpers::app::spawn_with(Backend::Sqlite, crate::plans::with_smtp(sink.port)).await;
-    let (_, case_id, _) = crate::plans::case_with_plan(&app).await;
+    let (token, case_id, _) = crate::plans::case_with_plan(&app).await;
+    let body = serde_json::json!({"outcome": "plan_proposed"});
+    crate::queue::outcome(&app, &token, &case_id, body).await;
     crate::plans::drain(&app).await;
     let parts = outreach::mail::catcher::decoded_parts(&sink.received()[0].data);
     let link = crate::plans::plan_link(&parts[0].1);

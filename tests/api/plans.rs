@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::backend_test;
 use crate::helpers::{app::spawn_with, Backend, TestApp};
-use crate::queue::{next_call, refer};
+use crate::queue::{next_call, outcome, refer};
 use crate::referrals::{referral, tuesday_morning};
 use outreach::mail::catcher::SmtpSink;
 
@@ -92,7 +92,7 @@ pub fn case_state(app: &TestApp, case_id: &Value) -> (String, Option<String>) {
 
 async fn plans_are_emailed_and_confirmed_once(backend: Backend) {
     let (app, sink) = spawn_with_mail(backend).await;
-    let (_, case_id, plan) = case_with_plan(&app).await;
+    let (token, case_id, plan) = case_with_plan(&app).await;
     assert_eq!(plan["status"], "awaiting_confirmation");
     assert_eq!(
         plan["in_words"],
@@ -153,6 +153,11 @@ async fn plans_are_emailed_and_confirmed_once(backend: Backend) {
         .await
         .unwrap()
         .contains("your plan is confirmed"));
+    // Confirmed while still on the phone: the call stays the handler's, and the outcome they
+    // record closes the case as re-engaged.
+    assert_eq!(case_state(&app, &case_id), ("claimed".into(), None));
+    let (status, _) = outcome(&app, &token, &case_id, json!({"outcome": "plan_proposed"})).await;
+    assert_eq!(status, 200);
     assert_eq!(
         case_state(&app, &case_id),
         ("closed".into(), Some("re_engaged".into()))
@@ -275,17 +280,8 @@ async fn expired_tampered_and_hammered_links_reveal_nothing(app: TestApp) {
 
 backend_test!(asking_for_a_change_queues_a_callback_and_refuses_card_numbers);
 async fn asking_for_a_change_queues_a_callback_and_refuses_card_numbers(app: TestApp) {
-    let (_, case_id, _) = case_with_plan(&app).await;
-    let token: String = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use outreach::db::schema::plan_links::dsl::*;
-        let n: String = plan_links.select(nonce).first(conn).unwrap();
-        outreach::plans::links::token_for(
-            &app.state.config.session_key,
-            outreach::plans::links::PURPOSE,
-            &n,
-        )
-    });
+    let (handler, case_id, _) = case_with_plan(&app).await;
+    let token = only_plan_link_token(&app);
     let customer = app.anonymous();
     let card = customer
         .post_form(
@@ -336,6 +332,10 @@ async fn asking_for_a_change_queues_a_callback_and_refuses_card_numbers(app: Tes
     });
     assert_eq!(band, 0, "a callback comes first in the queue");
     assert!(callback.is_some());
+    // Asked while still on the phone: the call stays the handler's, and is the callback.
+    assert_eq!(case_state(&app, &case_id), ("claimed".into(), None));
+    let spoke = json!({"outcome": "spoke_to_customer"});
+    assert_eq!(outcome(&app, &handler, &case_id, spoke).await.0, 200);
     let supervisor = app.login_as("supervisor", None).await;
     let (_, page) = supervisor.get_text("/supervisor").await;
     assert!(page.contains("Fortnightly would suit my pay better"));
