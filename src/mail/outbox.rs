@@ -74,7 +74,7 @@ pub struct OutboxRow {
 }
 
 /// A claimed message stays ours this long; if the sender dies mid-send it is retried after it.
-const SENDING_LEASE_MINUTES: i64 = 5;
+pub const SENDING_LEASE_MINUTES: i64 = 5;
 /// After this many failed attempts a message stops retrying and waits for a person.
 pub const MAX_ATTEMPTS: i32 = 8;
 

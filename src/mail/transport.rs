@@ -13,6 +13,13 @@ use lettre::{
 use super::render::Rendered;
 use crate::config::{Config, SmtpTls};
 
+/// How long one SMTP step (connecting, a command, a write) may take before the send fails.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest one send can take: a connection, its greeting and TLS, then about a dozen
+/// commands and writes, each bounded by [`COMMAND_TIMEOUT`].
+pub const LONGEST_SEND: Duration = Duration::from_secs(15 * COMMAND_TIMEOUT.as_secs());
+
 pub enum Transport {
     Smtp(Box<SmtpTransport>),
     File(FileTransport, PathBuf),
@@ -31,7 +38,7 @@ impl Transport {
                 };
                 let mut builder = builder
                     .port(smtp.port)
-                    .timeout(Some(Duration::from_secs(10)))
+                    .timeout(Some(COMMAND_TIMEOUT))
                     .pool_config(PoolConfig::new().max_size(super::worker::PARALLEL_SENDS as u32));
                 if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
                     builder = builder.credentials(Credentials::new(user.clone(), password.clone()));

@@ -23,6 +23,7 @@ pub fn deliver_batch(
 ) -> AppResult<usize> {
     let now = state.clock.now_naive();
     let rows = outbox::claim_due(conn, now, BATCH)?;
+    let last_start = std::time::Instant::now() + LAST_SEND_START;
     // Composing writes tracked support links; one transaction per batch (not one commit per
     // link) and the same for recording the results.
     let prepared = db::write_transaction(conn, |conn| -> AppResult<Vec<Prepared>> {
@@ -39,7 +40,7 @@ pub fn deliver_batch(
         }
         Ok(prepared)
     })?;
-    let results = send_all(&prepared, &state.config.mail_from, transport);
+    let results = send_all(&prepared, &state.config.mail_from, transport, last_start);
     db::write_transaction(conn, |conn| -> AppResult<()> {
         for ((row, _), result) in prepared.iter().zip(results) {
             let now = state.clock.now_naive();
@@ -86,11 +87,27 @@ fn withheld(
 
 type Prepared<'a> = (&'a outbox::OutboxRow, Result<render::Rendered, String>);
 
-/// Sends prepared messages over up to `PARALLEL_SENDS` connections; results in input order.
+/// No send starts later than this after its batch was claimed, so none is still going when the
+/// batch's lease runs out and another sender, taking the message over, sends it a second time.
+/// What was not started is recorded as failed and retried.
+const LAST_SEND_START: Duration = Duration::from_secs(
+    outbox::SENDING_LEASE_MINUTES as u64 * 60 - super::transport::LONGEST_SEND.as_secs(),
+);
+
+// Sending has at least a minute of each lease (the subtraction above fails to compile if the
+// longest send does not fit in a lease at all).
+const _: () = assert!(LAST_SEND_START.as_secs() >= 60);
+
+/// Why a message waits for the next round.
+const OUT_OF_TIME: &str = "not sent: its batch ran out of time (a slow mail server); will retry";
+
+/// Sends prepared messages over up to `PARALLEL_SENDS` connections, starting none after
+/// `last_start`; results in input order.
 fn send_all(
     prepared: &[Prepared<'_>],
     from: &str,
     transport: &Transport,
+    last_start: std::time::Instant,
 ) -> Vec<Result<(), String>> {
     let chunk = prepared.len().div_ceil(PARALLEL_SENDS).max(1);
     std::thread::scope(|scope| {
@@ -100,6 +117,9 @@ fn send_all(
                 scope.spawn(move || {
                     part.iter()
                         .map(|(row, rendered)| match rendered {
+                            Ok(_) if std::time::Instant::now() > last_start => {
+                                Err(OUT_OF_TIME.to_string())
+                            }
                             Ok(mail) => transport.send(from, &row.recipient, &row.message_id, mail),
                             Err(e) => Err(e.clone()),
                         })
@@ -166,5 +186,59 @@ pub async fn run(state: web::Data<AppState>, transport: Arc<Transport>) {
             tracing::warn!(error = %e, "outbox worker: database unavailable; retrying");
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    fn row(id: i64) -> outbox::OutboxRow {
+        let at = chrono::DateTime::UNIX_EPOCH.naive_utc();
+        outbox::OutboxRow {
+            id,
+            message_id: format!("<{id}@outreach.test>"),
+            kind: "supervisor_alert".into(),
+            case_id: None,
+            recipient: "sup@example.test".into(),
+            payload: "{}".into(),
+            status: "sending".into(),
+            attempts: 0,
+            next_attempt_at: at,
+            last_error: None,
+            sent_at: None,
+            created_at: at,
+        }
+    }
+
+    #[test]
+    fn no_send_starts_once_the_batchs_time_is_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let transport = Transport::File(
+            lettre::FileTransport::new(dir.path()),
+            dir.path().to_path_buf(),
+        );
+        let mail = render::Rendered {
+            subject: "Alert".into(),
+            text: "Text".into(),
+            html: "<p>Text</p>".into(),
+        };
+        let rows = [row(1), row(2)];
+        let prepared: Vec<Prepared<'_>> = rows.iter().map(|r| (r, Ok(mail.clone()))).collect();
+        let from = "outreach@example.test";
+        let written = || std::fs::read_dir(dir.path()).unwrap().count();
+
+        let late = send_all(&prepared, from, &transport, Instant::now());
+        assert_eq!(late, vec![Err(OUT_OF_TIME.to_string()); 2]);
+        assert_eq!(written(), 0, "nothing went out");
+
+        let in_time = Instant::now() + Duration::from_secs(60);
+        assert_eq!(
+            send_all(&prepared, from, &transport, in_time),
+            vec![Ok(()); 2]
+        );
+        assert_eq!(written(), 2);
     }
 }
