@@ -185,7 +185,8 @@ pub fn raise_risk_to_life(
         )?;
     } else {
         // The rules read the new hold from the database; the locked row is still current.
-        cases::schedule::reschedule(conn, &case, now.and_utc())?;
+        let ended = cases::store::keep_possible_call(conn, case.clone(), now)?;
+        cases::schedule::reschedule(conn, &ended, now.and_utc())?;
     }
     let escalation_id: i64 = crate::db::portable::get_result(
         diesel::insert_into(escalations::table)

@@ -107,7 +107,9 @@ pub fn place(
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
     let hold = request.check(now).map_err(AppError::fields)?;
-    let case = &store::find_locked(conn, case.id)?;
+    // Contact stops at once, even on a call under way: that call may have happened.
+    let case = store::find_locked(conn, case.id)?;
+    let case = &store::keep_possible_call(conn, case, now.naive_utc())?;
     let id = holds::place(
         conn,
         holds::NewHold {

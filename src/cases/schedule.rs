@@ -63,15 +63,12 @@ pub fn inputs(conn: &mut DbConn, case: &Case) -> AppResult<RuleInputs> {
 ///
 /// An open case whose customer has confirmed their latest plan closes as re-engaged: they
 /// confirmed while a handler was on the phone to them (`plans::customer::confirm`), and there is
-/// nothing more to call about, unless they asked for a callback or a hold now applies.
+/// nothing more to call about, unless they asked for a callback since.
 pub fn reschedule(conn: &mut DbConn, case: &Case, now: DateTime<Utc>) -> AppResult<()> {
     if case.status == CaseStatus::Closed.as_str() {
         return Ok(());
     }
-    if case.callback_at.is_none()
-        && crate::plans::store::latest_is_confirmed(conn, case.id)?
-        && !super::holds::any_active(conn, case.id, now.naive_utc())?
-    {
+    if case.callback_at.is_none() && crate::plans::store::latest_is_confirmed(conn, case.id)? {
         let band = priority::band(false, case.vulnerable);
         let closed = store::ScheduleUpdate::closed("re_engaged", band);
         return store::apply_schedule(conn, case.id, closed, now.naive_utc());

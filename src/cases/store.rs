@@ -37,7 +37,15 @@ pub fn find_claimed_by(
 ) -> AppResult<Case> {
     let case = find_locked(conn, case_id)?;
     case.ensure_claimed_by(handler_id, now)?;
-    Ok(case)
+    // The handler is on the call now: if the claim later runs out with no outcome, this is
+    // when the customer may last have been called (`keep_possible_call`).
+    diesel::update(cases::table.find(case_id))
+        .set(cases::updated_at.eq(now))
+        .execute(conn)?;
+    Ok(Case {
+        updated_at: now,
+        ..case
+    })
 }
 
 /// A case only if it belongs to `client_id`; another client's case is "not found", never
@@ -86,6 +94,32 @@ impl ScheduleUpdate {
             priority_band,
         }
     }
+}
+
+/// A claim about to end with no outcome recorded (it ran out, or a hold or another member of
+/// staff ended it) may have been a call: when the handler was last seen on it (`now` while the
+/// lease is live; the last write under the claim once it has run out) is kept as the case's last
+/// attempt, which the rules count for the gap between calls and the rolling limits
+/// (`Case::last_attempt_at`). Returns the case as it now stands; one not claimed is unchanged.
+pub fn keep_possible_call(conn: &mut DbConn, case: Case, now: NaiveDateTime) -> AppResult<Case> {
+    if case.status != CaseStatus::Claimed.as_str() {
+        return Ok(case);
+    }
+    let at = if case.on_a_call(now) {
+        now
+    } else {
+        case.updated_at
+    };
+    if case.last_attempt_at.is_some_and(|last| last >= at) {
+        return Ok(case);
+    }
+    diesel::update(cases::table.find(case.id))
+        .set(cases::last_attempt_at.eq(at))
+        .execute(conn)?;
+    Ok(Case {
+        last_attempt_at: Some(at),
+        ..case
+    })
 }
 
 /// Closes `case` for `reason` (and ends any claim on it); a case already closed keeps its reason.

@@ -183,6 +183,22 @@ pub fn mark_failed(
     Ok(updated == 1)
 }
 
+/// Hands back a message this sender claimed but did not try, due now and with no attempt
+/// counted (see [`mark_sent`] for when it is no longer this sender's).
+pub fn release_untried(conn: &mut DbConn, row: &OutboxRow, now: NaiveDateTime) -> AppResult<bool> {
+    let ours = outbox::table
+        .find(row.id)
+        .filter(outbox::status.eq("sending"))
+        .filter(outbox::next_attempt_at.eq(row.next_attempt_at));
+    let updated = diesel::update(ours)
+        .set((
+            outbox::status.eq("pending"),
+            outbox::next_attempt_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
 /// Puts a message that was given up on back in the queue, due now with a fresh set of attempts,
 /// for a supervisor who has had what stopped it put right (the mail server, say). `false` when
 /// it was not given up on: a message still retrying, or sent, stays as it is.

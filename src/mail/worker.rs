@@ -1,7 +1,10 @@
 //! The sender: takes due messages from the outbox, renders and sends them, and records the
 //! result. Runs in every instance that has workers switched on.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use actix_web::web;
 
@@ -21,11 +24,10 @@ pub fn deliver_batch(
     state: &AppState,
     transport: &Transport,
 ) -> AppResult<usize> {
+    let claimed = Instant::now();
     let now = state.clock.now_naive();
     let rows = outbox::claim_due(conn, now, BATCH)?;
-    let last_start = std::time::Instant::now() + LAST_SEND_START;
-    // Composing writes tracked support links; one transaction per batch (not one commit per
-    // link) and the same for recording the results.
+    // Composing writes tracked support links; one transaction per batch, not one commit per link.
     let prepared = db::write_transaction(conn, |conn| -> AppResult<Vec<Prepared>> {
         let mut prepared = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -40,32 +42,61 @@ pub fn deliver_batch(
         }
         Ok(prepared)
     })?;
-    let results = send_all(&prepared, &state.config.mail_from, transport, last_start);
-    db::write_transaction(conn, |conn| -> AppResult<()> {
-        for ((row, _), result) in prepared.iter().zip(results) {
-            let now = state.clock.now_naive();
-            let recorded = match &result {
-                Ok(()) => outbox::mark_sent(conn, row, now)?,
-                Err(error) => {
-                    tracing::warn!(
-                        outbox_id = row.id,
-                        attempts = row.attempts + 1,
-                        error,
-                        "e-mail not sent; will retry"
-                    );
-                    outbox::mark_failed(conn, row, error, now)?
-                }
-            };
-            if !recorded {
-                tracing::warn!(
-                    outbox_id = row.id,
-                    "e-mail outlasted its lease: another sender took it over; its result stands"
-                );
+    // Each result is recorded the moment its send ends, so a message the relay accepted is
+    // marked sent long before its lease could let another sender take it over.
+    let mut first_error = None;
+    send_all(
+        &prepared,
+        &state.config.mail_from,
+        transport,
+        claimed + LAST_SEND_START,
+        |(row, _), result| {
+            if let Err(e) = record(conn, row, &result, state.clock.now_naive()) {
+                first_error.get_or_insert(e);
             }
+        },
+    );
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(rows.len()),
+    }
+}
+
+/// What became of one message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Sent {
+    Yes,
+    Failed(String),
+    /// Not tried: its batch ran out of time.
+    NotTried,
+}
+
+fn record(
+    conn: &mut db::DbConn,
+    row: &outbox::OutboxRow,
+    result: &Sent,
+    now: chrono::NaiveDateTime,
+) -> AppResult<()> {
+    let recorded = match result {
+        Sent::Yes => outbox::mark_sent(conn, row, now)?,
+        Sent::NotTried => outbox::release_untried(conn, row, now)?,
+        Sent::Failed(error) => {
+            tracing::warn!(
+                outbox_id = row.id,
+                attempts = row.attempts + 1,
+                error,
+                "e-mail not sent; will retry"
+            );
+            outbox::mark_failed(conn, row, error, now)?
         }
-        Ok(())
-    })?;
-    Ok(rows.len())
+    };
+    if !recorded {
+        tracing::warn!(
+            outbox_id = row.id,
+            "e-mail outlasted its lease: another sender took it over; its result stands"
+        );
+    }
+    Ok(())
 }
 
 /// Whether customer mail must not go: the address asked for no more, or a hold now stops all
@@ -87,56 +118,62 @@ fn withheld(
 
 type Prepared<'a> = (&'a outbox::OutboxRow, Result<render::Rendered, String>);
 
-/// No send starts later than this after its batch was claimed, so none is still going when the
-/// batch's lease runs out and another sender, taking the message over, sends it a second time.
-/// What was not started is recorded as failed and retried.
+/// No send starts later than this after its batch was claimed, so that even the longest send
+/// ends a minute before the batch's lease runs out and another sender could take the message
+/// over and send it a second time. What was not started goes back, untried.
 const LAST_SEND_START: Duration = Duration::from_secs(
-    outbox::SENDING_LEASE_MINUTES as u64 * 60 - super::transport::LONGEST_SEND.as_secs(),
+    outbox::SENDING_LEASE_MINUTES as u64 * 60 - super::transport::LONGEST_SEND.as_secs() - 60,
 );
 
 // Sending has at least a minute of each lease (the subtraction above fails to compile if the
-// longest send does not fit in a lease at all).
+// longest send and the margin do not fit in a lease at all).
 const _: () = assert!(LAST_SEND_START.as_secs() >= 60);
 
-/// Why a message waits for the next round.
-const OUT_OF_TIME: &str = "not sent: its batch ran out of time (a slow mail server); will retry";
-
 /// Sends prepared messages over up to `PARALLEL_SENDS` connections, starting none after
-/// `last_start`; results in input order.
-fn send_all(
-    prepared: &[Prepared<'_>],
+/// `last_start`, and hands each result to `done` (on the calling thread) as it comes.
+fn send_all<'a>(
+    prepared: &'a [Prepared<'a>],
     from: &str,
     transport: &Transport,
-    last_start: std::time::Instant,
-) -> Vec<Result<(), String>> {
+    last_start: Instant,
+    mut done: impl FnMut(&'a Prepared<'a>, Sent),
+) {
     let chunk = prepared.len().div_ceil(PARALLEL_SENDS).max(1);
+    let (results, finished) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
-        let senders: Vec<_> = prepared
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(row, rendered)| match rendered {
-                            Ok(_) if std::time::Instant::now() > last_start => {
-                                Err(OUT_OF_TIME.to_string())
+        for (part_index, part) in prepared.chunks(chunk).enumerate() {
+            let results = results.clone();
+            scope.spawn(move || {
+                for (i, (row, rendered)) in part.iter().enumerate() {
+                    let sent = match rendered {
+                        Ok(_) if Instant::now() > last_start => Sent::NotTried,
+                        Ok(mail) => {
+                            match transport.send(from, &row.recipient, &row.message_id, mail) {
+                                Ok(()) => Sent::Yes,
+                                Err(e) => Sent::Failed(e),
                             }
-                            Ok(mail) => transport.send(from, &row.recipient, &row.message_id, mail),
-                            Err(e) => Err(e.clone()),
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        senders
-            .into_iter()
-            .zip(prepared.chunks(chunk))
-            .flat_map(|(sender, part)| {
-                sender.join().unwrap_or_else(|_| {
-                    vec![Err("the sender stopped unexpectedly".to_string()); part.len()]
-                })
-            })
-            .collect()
-    })
+                        }
+                        Err(e) => Sent::Failed(e.clone()),
+                    };
+                    // The receiver lives until every sender has finished.
+                    let _ = results.send((part_index * chunk + i, sent));
+                }
+            });
+        }
+        drop(results);
+        let mut reported = vec![false; prepared.len()];
+        for (index, sent) in finished {
+            reported[index] = true;
+            done(&prepared[index], sent);
+        }
+        // A sender that panicked reported nothing more: its messages failed.
+        for (index, _) in reported.iter().enumerate().filter(|(_, r)| !**r) {
+            done(
+                &prepared[index],
+                Sent::Failed("the sender stopped unexpectedly".into()),
+            );
+        }
+    });
 }
 
 /// Sends until nothing is due (tests and the command line use this to drain deterministically).
@@ -229,16 +266,21 @@ mod tests {
         let prepared: Vec<Prepared<'_>> = rows.iter().map(|r| (r, Ok(mail.clone()))).collect();
         let from = "outreach@example.test";
         let written = || std::fs::read_dir(dir.path()).unwrap().count();
+        let send = |last_start| {
+            let mut results = Vec::new();
+            send_all(&prepared, from, &transport, last_start, |(row, _), sent| {
+                results.push((row.id, sent))
+            });
+            results.sort_by_key(|(id, _)| *id);
+            results
+        };
 
-        let late = send_all(&prepared, from, &transport, Instant::now());
-        assert_eq!(late, vec![Err(OUT_OF_TIME.to_string()); 2]);
+        let late = send(Instant::now());
+        assert_eq!(late, [(1, Sent::NotTried), (2, Sent::NotTried)]);
         assert_eq!(written(), 0, "nothing went out");
 
-        let in_time = Instant::now() + Duration::from_secs(60);
-        assert_eq!(
-            send_all(&prepared, from, &transport, in_time),
-            vec![Ok(()); 2]
-        );
+        let in_time = send(Instant::now() + Duration::from_secs(60));
+        assert_eq!(in_time, [(1, Sent::Yes), (2, Sent::Yes)]);
         assert_eq!(written(), 2);
     }
 }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::store;
 use crate::{
     audit::{self, Actor},
-    cases::{self, priority},
+    cases::{self, priority, Case, CaseStatus},
     db::{schema::cases as cases_table, DbConn},
     error::{AppError, AppResult},
     payment_guard,
@@ -21,16 +21,15 @@ pub enum Answer {
     NoLongerCurrent,
 }
 
-/// `None` while the plan awaits the customer's answer. A plan whose case was closed because the
-/// customer died is no longer current: a link still in someone's inbox must neither reopen the
-/// case nor count it as re-engaged.
+/// `None` while the plan awaits the customer's answer. A plan whose customer has died is no
+/// longer current, whatever became of the case before the death was reported: a link still in
+/// someone's inbox must neither reopen the case nor count it as re-engaged.
 fn current_status(conn: &mut DbConn, plan_id: i64) -> AppResult<Option<Answer>> {
     let plan = store::find(conn, plan_id)?;
-    let closed_reason: Option<String> = cases_table::table
-        .find(plan.case_id)
-        .select(cases_table::closed_reason)
-        .first(conn)?;
-    if closed_reason.as_deref() == Some("deceased") {
+    let deceased = cases::holds::for_case(conn, plan.case_id)?
+        .iter()
+        .any(|hold| hold.kind == "deceased" && hold.lifted_at.is_none());
+    if deceased {
         return Ok(Some(Answer::NoLongerCurrent));
     }
     Ok(match plan.status.as_str() {
@@ -40,30 +39,51 @@ fn current_status(conn: &mut DbConn, plan_id: i64) -> AppResult<Option<Answer>> 
     })
 }
 
+/// The plan's case, locked before the plan is written: a handler revising the plan takes them in
+/// that order too, so the two never wait on each other.
+fn locked_case_of(conn: &mut DbConn, plan_id: i64) -> AppResult<Case> {
+    let case_id = store::find(conn, plan_id)?.case_id;
+    cases::store::find_locked(conn, case_id)
+}
+
 /// Confirms once: the plan is confirmed and the case counts as re-engaged.
 pub fn confirm(conn: &mut DbConn, plan_id: i64, now: NaiveDateTime) -> AppResult<Answer> {
+    let case = locked_case_of(conn, plan_id)?;
+    let (case_id, client_id) = (case.id, case.client_id);
     if let Some(answer) = current_status(conn, plan_id)? {
         return Ok(answer);
     }
     if !store::set_confirmed(conn, plan_id, now)? {
         return current_status(conn, plan_id).map(|a| a.unwrap_or(Answer::NoLongerCurrent));
     }
-    let plan = store::find(conn, plan_id)?;
-    let before = cases::store::find_locked(conn, plan.case_id)?;
     // Re-engaged when it first happened (a handler may have recorded it already): the period a
     // client was told about keeps its count.
-    let re_engaged_at = before.re_engaged_at.unwrap_or(now);
-    if before.on_a_call(now) {
-        // Confirmed while still on the phone to the handler: the call goes on, and the outcome
-        // they record closes the case (`cases::schedule::reschedule`).
-        diesel::update(cases_table::table.find(plan.case_id))
+    let re_engaged_at = case.re_engaged_at.unwrap_or(now);
+    let open = case.status != CaseStatus::Closed.as_str();
+    if case.on_a_call(now) {
+        // Confirmed while still on the phone to the handler: the call goes on (and is any
+        // callback they had asked for), and the outcome recorded closes the case
+        // (`cases::schedule::reschedule`).
+        diesel::update(cases_table::table.find(case.id))
             .set((
                 cases_table::re_engaged_at.eq(re_engaged_at),
+                cases_table::callback_at.eq(None::<NaiveDateTime>),
                 cases_table::updated_at.eq(now),
             ))
             .execute(conn)?;
+    } else if open && case.callback_at.is_some() {
+        // They also asked to be called back: that call still happens.
+        diesel::update(cases_table::table.find(case.id))
+            .set(cases_table::re_engaged_at.eq(re_engaged_at))
+            .execute(conn)?;
+        let case = cases::store::keep_possible_call(conn, case, now)?;
+        let case = Case {
+            re_engaged_at: Some(re_engaged_at),
+            ..case
+        };
+        cases::schedule::reschedule(conn, &case, now.and_utc())?;
     } else {
-        diesel::update(cases_table::table.find(plan.case_id))
+        diesel::update(cases_table::table.find(case.id))
             .set((
                 cases_table::status.eq("closed"),
                 cases_table::closed_reason.eq("re_engaged"),
@@ -75,12 +95,10 @@ pub fn confirm(conn: &mut DbConn, plan_id: i64, now: NaiveDateTime) -> AppResult
             ))
             .execute(conn)?;
     }
-    let case = cases::store::find(conn, plan.case_id)?;
     audit::record(
         conn,
         Actor::Customer,
-        audit::Entry::new("plan_confirmed", "case", Some(plan.case_id))
-            .client(Some(case.client_id)),
+        audit::Entry::new("plan_confirmed", "case", Some(case_id)).client(Some(client_id)),
     )?;
     Ok(Answer::Confirmed)
 }
@@ -96,30 +114,35 @@ pub fn request_change(
     if let Some(Err(refused)) = message.map(|text| payment_guard::check_text(text, 2000)) {
         return Err(AppError::field("message", refused));
     }
+    let case = locked_case_of(conn, plan_id)?;
+    let (case_id, client_id) = (case.id, case.client_id);
     if let Some(answer) = current_status(conn, plan_id)? {
         return Ok(answer);
     }
     if !store::set_change_requested(conn, plan_id, message, now)? {
         return Ok(Answer::NoLongerCurrent);
     }
-    let plan = store::find(conn, plan_id)?;
-    diesel::update(cases_table::table.find(plan.case_id))
+    diesel::update(cases_table::table.find(case.id))
         .set((
             cases_table::callback_at.eq(now),
             cases_table::priority_band.eq(priority::CALLBACK),
         ))
         .execute(conn)?;
-    let case = cases::store::find(conn, plan.case_id)?;
     // The customer asked to talk: a callback even if the case had closed. If they asked while
     // still on the phone to the handler, the call goes on and its outcome settles the case.
     if !case.on_a_call(now) {
+        let case = cases::store::keep_possible_call(conn, case, now)?;
+        let case = Case {
+            callback_at: Some(now),
+            priority_band: priority::CALLBACK,
+            ..case
+        };
         cases::schedule::reopen(conn, &case, now.and_utc())?;
     }
     audit::record(
         conn,
         Actor::Customer,
-        audit::Entry::new("plan_change_requested", "case", Some(plan.case_id))
-            .client(Some(case.client_id)),
+        audit::Entry::new("plan_change_requested", "case", Some(case_id)).client(Some(client_id)),
     )?;
     Ok(Answer::ChangeRequested)
 }

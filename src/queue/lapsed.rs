@@ -27,8 +27,8 @@ pub fn settle_within(
 ) -> AppResult<usize> {
     let lapsed = store::lapsed_claims(conn, now.naive_utc(), handler_id)?;
     for &case_id in &lapsed {
-        store::keep_unrecorded_call(conn, case_id)?;
         let case = cases::store::find(conn, case_id)?;
+        let case = cases::store::keep_possible_call(conn, case, now.naive_utc())?;
         schedule::reschedule(conn, &case, now)?;
         audit::record(
             conn,

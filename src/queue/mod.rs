@@ -136,6 +136,7 @@ fn held_or_nothing(
     };
     let case = cases::store::find(conn, case_id)?;
     if reference.rules_for(conn, &case)?.hours_close(now).is_none() {
+        let case = cases::store::keep_possible_call(conn, case, now_naive)?;
         schedule::reschedule(conn, &case, now)?;
         audit::record(
             conn,

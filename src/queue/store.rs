@@ -68,17 +68,6 @@ pub fn lapsed_claims(
     Ok(rows.into_iter().map(|row| row.id).collect())
 }
 
-/// Keeps when the handler holding this claim was last seen on it as the case's last attempt
-/// (see `Case::last_attempt_at`): every write while a case is claimed (the claim, each renewal,
-/// what the handler records) sets `updated_at`.
-pub fn keep_unrecorded_call(conn: &mut DbConn, case_id: i64) -> AppResult<()> {
-    diesel::update(cases::table.find(case_id))
-        .filter(cases::status.eq("claimed"))
-        .set(cases::last_attempt_at.eq(cases::updated_at.nullable()))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// Claims the highest-priority queued case for `handler_id` until `lease_until`.
 pub fn claim_first_queued(
     conn: &mut DbConn,

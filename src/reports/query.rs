@@ -340,7 +340,8 @@ pub struct HandlerRow {
     #[diesel(sql_type = BigInt)]
     pub plans_confirmed: i64,
     /// Customers back in touch with the client in the range whom this handler had spoken to
-    /// before then (one spoken to by two handlers counts for each).
+    /// before then, or proposed the plan to that they then confirmed on the call (one spoken to
+    /// by two handlers counts for each).
     #[diesel(sql_type = BigInt)]
     pub re_engaged: i64,
 }
@@ -358,7 +359,7 @@ pub fn by_handler(conn: &mut DbConn, scope: Scope, period: &Period) -> AppResult
          (SELECT COUNT(DISTINCT a.case_id) FROM contact_attempts a JOIN cases c ON c.id = a.case_id WHERE a.handler_id = u.id AND a.conversation AND a.attempted_at >= {s} AND a.attempted_at < {e} {filter}) AS contacted, \
          (SELECT COUNT(DISTINCT t.case_id) FROM plans t JOIN cases c ON c.id = t.case_id WHERE t.created_by = u.id AND t.created_at >= {s} AND t.created_at < {e} {filter}) AS plans_proposed, \
          (SELECT COUNT(DISTINCT t.case_id) FROM plans t JOIN cases c ON c.id = t.case_id WHERE t.created_by = u.id AND t.confirmed_at >= {s} AND t.confirmed_at < {e} {filter}) AS plans_confirmed, \
-         (SELECT COUNT(DISTINCT a.case_id) FROM contact_attempts a JOIN cases c ON c.id = a.case_id WHERE a.handler_id = u.id AND a.conversation AND c.re_engaged_at >= {s} AND c.re_engaged_at < {e} AND a.attempted_at <= c.re_engaged_at {filter}) AS re_engaged \
+         (SELECT COUNT(DISTINCT a.case_id) FROM contact_attempts a JOIN cases c ON c.id = a.case_id WHERE a.handler_id = u.id AND a.conversation AND c.re_engaged_at >= {s} AND c.re_engaged_at < {e} AND (a.attempted_at <= c.re_engaged_at OR EXISTS (SELECT 1 FROM plans p WHERE p.case_id = c.id AND p.created_by = u.id AND p.created_at <= c.re_engaged_at)) {filter}) AS re_engaged \
          FROM users u WHERE u.role IN ('handler', 'supervisor') ORDER BY u.display_name, u.id"
     );
     Ok(sql_query(sql).load(conn)?)

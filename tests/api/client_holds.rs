@@ -217,9 +217,12 @@ async fn a_client_cannot_lift_a_safety_hold_or_reach_another_cases_hold(app: Tes
 
 backend_test!(a_death_reported_by_the_client_ends_the_plan_link);
 async fn a_death_reported_by_the_client_ends_the_plan_link(app: TestApp) {
-    let (_, case_id, _) = crate::plans::case_with_plan(&app).await;
+    let (handler, case_id, _) = crate::plans::case_with_plan(&app).await;
     let token = crate::plans::only_plan_link_token(&app);
-    // The client who referred the case reports the death.
+    // The call ended with the customer declining; the plan link stays in their inbox.
+    let declined = json!({"outcome": "declined"});
+    crate::queue::outcome(&app, &handler, &case_id, declined).await;
+    // Later the client who referred the case reports the death.
     let client: i64 = app.with_conn(|conn| {
         use diesel::prelude::*;
         use outreach::db::schema::cases::dsl::*;
@@ -256,6 +259,6 @@ async fn a_death_reported_by_the_client_ends_the_plan_link(app: TestApp) {
     let (status, reason) = crate::plans::case_state(&app, &case_id);
     assert_eq!(
         (status.as_str(), reason.as_deref()),
-        ("closed", Some("deceased"))
+        ("closed", Some("declined"))
     );
 }

@@ -22,6 +22,7 @@ mod leases;
 mod link_limits;
 mod openapi;
 mod outbox;
+mod plan_answers;
 mod plan_requests;
 mod plans;
 mod queue;

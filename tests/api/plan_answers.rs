@@ -1,0 +1,66 @@
+//! What the customer's answer to a plan does to their case: given on the phone to the handler,
+//! given later with a callback still wanted, and how the handler is credited for it.
+
+use chrono::NaiveDate;
+use serde_json::json;
+
+use crate::backend_test;
+use crate::helpers::TestApp;
+use crate::plans::{case_state, case_with_plan, only_plan_link_token};
+use crate::queue::outcome;
+
+backend_test!(a_plan_confirmed_after_the_call_keeps_the_callback_the_customer_asked_for);
+async fn a_plan_confirmed_after_the_call_keeps_the_callback_the_customer_asked_for(app: TestApp) {
+    let (handler, case_id, _) = case_with_plan(&app).await;
+    let callback = json!({"outcome": "callback_requested", "callback_at": "2026-03-13T10:00"});
+    assert_eq!(outcome(&app, &handler, &case_id, callback).await.0, 200);
+    let link = only_plan_link_token(&app);
+    app.anonymous()
+        .post_form(&format!("/p/{link}/confirm"), &[])
+        .await;
+    // Re-engaged, and still called back on Friday as they asked.
+    assert_eq!(case_state(&app, &case_id), ("scheduled".into(), None));
+    let (re_engaged, next): (Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>) = app
+        .with_conn(|conn| {
+            use diesel::prelude::*;
+            use outreach::db::schema::cases::dsl::*;
+            cases
+                .find(case_id.as_i64().unwrap())
+                .select((re_engaged_at, next_contact_at))
+                .first(conn)
+                .unwrap()
+        });
+    assert!(re_engaged.is_some());
+    let friday = NaiveDate::from_ymd_opt(2026, 3, 13).unwrap();
+    assert_eq!(next.map(|at| at.date()), Some(friday));
+}
+
+backend_test!(a_handler_is_credited_with_a_plan_the_customer_confirmed_on_their_call);
+async fn a_handler_is_credited_with_a_plan_the_customer_confirmed_on_their_call(app: TestApp) {
+    let (handler, case_id, _) = case_with_plan(&app).await;
+    let link = only_plan_link_token(&app);
+    app.anonymous()
+        .post_form(&format!("/p/{link}/confirm"), &[])
+        .await;
+    let proposed = json!({"outcome": "plan_proposed"});
+    assert_eq!(outcome(&app, &handler, &case_id, proposed).await.0, 200);
+    let whole = outreach::reports::periods::whole(
+        NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+        outreach::reports::periods::REPORT_ZONE,
+    );
+    let rows = app.with_conn(|conn| {
+        outreach::reports::query::by_handler(
+            conn,
+            outreach::reports::query::Scope::AllClients,
+            &whole,
+        )
+        .unwrap()
+    });
+    let credited: Vec<(i64, i64)> = rows
+        .iter()
+        .filter(|row| row.attempted > 0)
+        .map(|row| (row.plans_confirmed, row.re_engaged))
+        .collect();
+    assert_eq!(credited, [(1, 1)], "the handler whose call it was");
+}
