@@ -109,6 +109,26 @@ impl Metrics {
     }
 }
 
+/// A request's method as a label: anyone can send a made-up method, and each would otherwise
+/// become a series of its own, kept for ever.
+fn method_label(method: &actix_web::http::Method) -> String {
+    use actix_web::http::Method;
+    let known = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+    ];
+    if known.contains(method) {
+        method.to_string()
+    } else {
+        "OTHER".to_string()
+    }
+}
+
 /// Records every request under its route pattern; unmatched paths share one label.
 pub async fn record(
     req: ServiceRequest,
@@ -116,7 +136,7 @@ pub async fn record(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let response = next.call(req).await?;
     if let Some(state) = state {
         let route = response

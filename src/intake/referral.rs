@@ -240,6 +240,9 @@ impl ReferralRequest {
                     self.preferred_contact_times.as_deref(),
                 ),
                 ("reference", Some(self.reference.as_str())),
+                // A phone number's shape also fits a sort code and account, or a card.
+                ("phone", phone.as_deref()),
+                ("email", email.as_ref().map(Email::as_str)),
             ]
             .into_iter()
             .filter(|(field, _)| !errors.contains_key(*field)),

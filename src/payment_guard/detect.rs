@@ -90,9 +90,27 @@ pub fn contains_card_number(runs: &DigitRuns) -> bool {
 }
 
 pub(super) fn looks_like_card(digits: &str) -> bool {
-    // Real card numbers never start with 0 and are never a single repeated digit.
+    // Real card numbers are never a single repeated digit.
     let first = digits.as_bytes()[0];
-    first != b'0' && !digits.bytes().all(|d| d == first) && luhn_valid(digits)
+    issued_length(first, digits.len()) && !digits.bytes().all(|d| d == first) && luhn_valid(digits)
+}
+
+/// Whether a card number starting with `first` can have `len` digits, by the card schemes'
+/// ranges: Visa 13, 16 or 19; Amex 15, Diners and JCB 14–19 (all starting 3); Mastercard and
+/// Mir (2, 5), Maestro, Discover, UnionPay and RuPay (5, 6) 12–19; UATP 15 (1); national
+/// schemes 16 (9). Nothing is issued starting 0, 7 (fuel) or 8 (health and telecoms). Without
+/// this a number that merely passes Luhn (one in ten do), such as an international phone
+/// number like +44 7700 900123, would be refused as a card.
+fn issued_length(first: u8, len: usize) -> bool {
+    match first {
+        b'4' => matches!(len, 13 | 16 | 19),
+        b'3' => (14..=19).contains(&len),
+        b'2' => (16..=19).contains(&len),
+        b'5' | b'6' => (12..=19).contains(&len),
+        b'1' => len == 15,
+        b'9' => len == 16,
+        _ => false,
+    }
 }
 
 /// A UK sort code (nn-nn-nn, nn nn nn, or six digits next to the word "sort code") with an

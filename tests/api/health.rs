@@ -21,6 +21,15 @@ async fn metrics_count_requests_by_route_pattern(app: TestApp) {
         .send()
         .await
         .unwrap();
+    // Made-up methods share one label, however many a caller invents.
+    for invented in ["FOO1", "FOO2"] {
+        let method = reqwest::Method::from_bytes(invented.as_bytes()).unwrap();
+        client
+            .request(method, app.url("/healthz"))
+            .send()
+            .await
+            .unwrap();
+    }
     let text = client
         .get(app.url("/metrics"))
         .send()
@@ -40,6 +49,10 @@ async fn metrics_count_requests_by_route_pattern(app: TestApp) {
         "ids must not become labels: {text}"
     );
     assert!(!text.contains("12345"));
+    assert!(
+        text.contains("method=\"OTHER\"") && !text.contains("FOO1"),
+        "{text}"
+    );
     assert!(text.contains("outreach_http_request_duration_seconds_bucket"));
     assert!(text.contains("outreach_db_pool_max_connections 8"));
 }

@@ -15,6 +15,8 @@ async fn bad_referrals_name_every_field_and_payment_data_is_refused(app: TestApp
     bad["amount_owed_minor"] = json!("twelve");
     bad["currency"] = json!("POUNDS");
     bad["notes"] = json!("Paid with card 4111 1111 1111 1111 last time");
+    // Bank details have a phone number's shape: digits, spaces and dashes.
+    bad["phone"] = json!("20-00-00 12345678");
     let response = post(&app, &key, &bad).await;
     assert_eq!(response.status().as_u16(), 422);
     let body: Value = response.json().await.unwrap();
@@ -26,9 +28,14 @@ async fn bad_referrals_name_every_field_and_payment_data_is_refused(app: TestApp
         "amount_owed_minor",
         "currency",
         "notes",
+        "phone",
     ] {
         assert!(body["fields"][field].is_array(), "{field} named in {body}");
     }
+    assert!(body["fields"]["phone"][0]
+        .as_str()
+        .unwrap()
+        .contains("sort code"));
     assert!(body["fields"]["notes"][0]
         .as_str()
         .unwrap()
