@@ -40,6 +40,29 @@ impl RateLimiter {
     }
 }
 
+impl RateLimiter {
+    /// Whether the address is already over its limit in this window, without counting.
+    pub fn exceeded(&self, address: IpAddr) -> bool {
+        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.get(&address).is_some_and(|(start, count)| {
+            Instant::now().duration_since(*start) < self.window && *count >= self.limit
+        })
+    }
+}
+
+/// The address `req` came from (see [`client_address`]).
+pub fn request_address(req: &actix_web::HttpRequest, trusted_proxies: &[IpAddr]) -> IpAddr {
+    let peer = req
+        .peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let forwarded_for = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    client_address(peer, forwarded_for, trusted_proxies)
+}
+
 /// The address a request came from. Behind a reverse proxy every request arrives from the
 /// proxy, so when the peer is one of `trusted_proxies` the address is read from
 /// `X-Forwarded-For` instead: the right-most entry no trusted proxy added (entries to its left
@@ -101,5 +124,16 @@ mod tests {
         assert!(limiter.allow(b));
         std::thread::sleep(Duration::from_millis(60));
         assert!(limiter.allow(a));
+    }
+
+    #[test]
+    fn asking_whether_an_address_is_over_its_limit_does_not_count() {
+        let limiter = RateLimiter::new(2, Duration::from_secs(60));
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        assert!(!limiter.exceeded(a) && !limiter.exceeded(a) && !limiter.exceeded(a));
+        limiter.allow(a);
+        assert!(!limiter.exceeded(a));
+        limiter.allow(a);
+        assert!(limiter.exceeded(a));
     }
 }

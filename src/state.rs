@@ -18,6 +18,8 @@ pub struct AppState {
     pub credentials: crate::auth::api::CredentialCache,
     /// Customer link routes, per address.
     pub link_limiter: crate::rate_limit::RateLimiter,
+    /// Failed sign-ins, per address, across all accounts (credential stuffing).
+    pub login_limiter: crate::rate_limit::RateLimiter,
 }
 
 impl AppState {
@@ -38,6 +40,10 @@ impl AppState {
             reference: Default::default(),
             credentials: crate::reference::TtlMap::new(crate::auth::api::CREDENTIALS_FRESH_FOR),
             link_limiter,
+            login_limiter: crate::rate_limit::RateLimiter::new(
+                crate::auth::login::FAILURES_PER_ADDRESS,
+                crate::auth::login::FAILURE_WINDOW,
+            ),
         }
     }
 }

@@ -25,37 +25,50 @@ pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
+/// One sign-in attempt from `address`. The password is checked against a hash whatever the
+/// account's state (an unknown e-mail against a dummy), so how long the answer takes says
+/// nothing about which accounts exist, are locked or are deactivated.
+/// Failed sign-ins one address may make, across all accounts, in [`FAILURE_WINDOW`] before it
+/// is turned away: generous for an office behind one address, slow for someone trying many
+/// accounts' passwords.
+pub const FAILURES_PER_ADDRESS: u32 = 50;
+pub const FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 pub fn attempt(
     conn: &mut DbConn,
     email: &str,
     password_given: &str,
+    address: &str,
     now: NaiveDateTime,
 ) -> Result<LoginOutcome, AppError> {
     let Some(row) = store::login_row(conn, &normalise_email(email))? else {
         password::verify_against_dummy(password_given);
         return Ok(LoginOutcome::Rejected);
     };
-    if let Some(until) = row.locked_until.filter(|until| *until > now) {
+    let password_matches = password::verify_password(password_given, &row.password_hash);
+    let locked = store::login_locked_until(conn, row.id, address)?.filter(|until| *until > now);
+    if let Some(until) = locked {
         return Ok(LoginOutcome::Locked { until });
     }
-    if !row.active || !password::verify_password(password_given, &row.password_hash) {
-        let failures = store::count_login_failure(conn, row.id)?;
+    if !row.active || !password_matches {
+        let failures = store::count_login_failure(conn, row.id, address)?;
         let locked_until = lockout::locked_until_after(failures, now);
         if let Some(until) = locked_until {
-            store::lock_login(conn, row.id, until)?;
+            store::lock_login(conn, row.id, address, until)?;
         }
         audit::record(
             conn,
             Actor::User(row.id),
-            audit::Entry::new("login_failed", "user", Some(row.id))
-                .detail(format!("consecutive failures: {failures}")),
+            audit::Entry::new("login_failed", "user", Some(row.id)).detail(format!(
+                "consecutive failures from this address: {failures}"
+            )),
         )?;
         return Ok(match locked_until {
             Some(until) => LoginOutcome::Locked { until },
             None => LoginOutcome::Rejected,
         });
     }
-    store::record_login_success(conn, row.id)?;
+    store::record_login_success(conn, row.id, address)?;
     audit::record(
         conn,
         Actor::User(row.id),

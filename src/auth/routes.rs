@@ -59,14 +59,25 @@ async fn login_page(
 #[post("/login")]
 async fn login_submit(
     state: web::Data<AppState>,
+    req: HttpRequest,
     csrf: CsrfToken,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<HttpResponse> {
+    let address = crate::rate_limit::request_address(&req, &state.config.trusted_proxies);
+    if state.login_limiter.exceeded(address) {
+        return Err(crate::error::AppError::TooManyRequests);
+    }
     let email = form.email.clone();
     let password = form.password;
     let st = state.clone();
     let outcome = db::run(&state.pool, move |conn| {
-        let outcome = login::attempt(conn, &email, &password, session::now())?;
+        let outcome = login::attempt(
+            conn,
+            &email,
+            &password,
+            &address.to_string(),
+            session::now(),
+        )?;
         match outcome {
             LoginOutcome::Success { user_id } => {
                 let cookie = session::start(conn, &st, user_id)?;
@@ -85,6 +96,7 @@ async fn login_submit(
             Ok(response)
         }
         Err(failure) => {
+            state.login_limiter.allow(address);
             let message = match failure {
                 LoginOutcome::Locked { until } => {
                     let minutes = ((until - session::now()).num_seconds() + 59) / 60;

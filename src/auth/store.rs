@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::{api::Principal, roles::Role, session::CurrentUser};
 use crate::{
     db::{
-        schema::{api_credentials, sessions, users},
+        schema::{api_credentials, login_failures, sessions, users},
         DbConn,
     },
     error::AppError,
@@ -97,52 +97,75 @@ pub struct LoginRow {
     pub id: i64,
     pub password_hash: String,
     pub active: bool,
-    pub failed_logins: i32,
-    pub locked_until: Option<NaiveDateTime>,
 }
 
 pub fn login_row(conn: &mut DbConn, email: &str) -> Result<Option<LoginRow>, AppError> {
     Ok(users::table
         .filter(users::email.eq(email))
-        .select((
-            users::id,
-            users::password_hash,
-            users::active,
-            users::failed_logins,
-            users::locked_until,
-        ))
+        .select((users::id, users::password_hash, users::active))
         .first(conn)
         .optional()?)
 }
 
-/// Counts one more failed login and returns the count. The increment is one statement, so
-/// guesses sent in parallel each count (reading the count and writing it back let them all see
-/// the same number, and the lockout never came).
-pub fn count_login_failure(conn: &mut DbConn, user_id: i64) -> Result<i32, AppError> {
-    let counted = diesel::update(users::table.find(user_id))
-        .set(users::failed_logins.eq(users::failed_logins + 1))
-        .returning(users::failed_logins);
+/// Until when sign-ins to this account from this address are locked, if they are.
+pub fn login_locked_until(
+    conn: &mut DbConn,
+    user_id: i64,
+    address: &str,
+) -> Result<Option<NaiveDateTime>, AppError> {
+    Ok(login_failures::table
+        .find((user_id, address))
+        .select(login_failures::locked_until)
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()?
+        .flatten())
+}
+
+/// Counts one more failed sign-in to this account from this address and returns the count.
+/// The increment is one statement, so guesses sent in parallel each count (reading the count
+/// and writing it back let them all see the same number, and the lockout never came).
+pub fn count_login_failure(
+    conn: &mut DbConn,
+    user_id: i64,
+    address: &str,
+) -> Result<i32, AppError> {
+    let counted = diesel::insert_into(login_failures::table)
+        .values((
+            login_failures::user_id.eq(user_id),
+            login_failures::address.eq(address),
+            login_failures::failures.eq(1),
+        ))
+        .on_conflict((login_failures::user_id, login_failures::address))
+        .do_update()
+        .set(login_failures::failures.eq(login_failures::failures + 1))
+        .returning(login_failures::failures);
     Ok(crate::db::portable::get_result(counted, conn)?)
 }
 
+/// Locks sign-ins to this account from this address; the account shows its latest lock to
+/// administrators.
 pub fn lock_login(
     conn: &mut DbConn,
     user_id: i64,
+    address: &str,
     locked_until: NaiveDateTime,
 ) -> Result<(), AppError> {
+    diesel::update(login_failures::table.find((user_id, address)))
+        .set(login_failures::locked_until.eq(locked_until))
+        .execute(conn)?;
     diesel::update(users::table.find(user_id))
         .set(users::locked_until.eq(locked_until))
         .execute(conn)?;
     Ok(())
 }
 
-pub fn record_login_success(conn: &mut DbConn, user_id: i64) -> Result<(), AppError> {
-    diesel::update(users::table.find(user_id))
-        .set((
-            users::failed_logins.eq(0),
-            users::locked_until.eq(None::<NaiveDateTime>),
-        ))
-        .execute(conn)?;
+/// A sign-in succeeded: this address starts afresh on this account.
+pub fn record_login_success(
+    conn: &mut DbConn,
+    user_id: i64,
+    address: &str,
+) -> Result<(), AppError> {
+    diesel::delete(login_failures::table.find((user_id, address))).execute(conn)?;
     Ok(())
 }
 

@@ -24,16 +24,7 @@ use crate::{
 };
 
 fn limited(state: &AppState, req: &HttpRequest) -> AppResult<()> {
-    let peer = req
-        .peer_addr()
-        .map(|a| a.ip())
-        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    let forwarded_for = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    let address =
-        crate::rate_limit::client_address(peer, forwarded_for, &state.config.trusted_proxies);
+    let address = crate::rate_limit::request_address(req, &state.config.trusted_proxies);
     if state.link_limiter.allow(address) {
         Ok(())
     } else {

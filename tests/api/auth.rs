@@ -76,14 +76,35 @@ async fn guesses_sent_in_parallel_each_count_towards_the_lockout(app: TestApp) {
     futures_util::future::join_all(guesses).await;
     let failures: i32 = app.with_conn(|conn| {
         use diesel::prelude::*;
-        use outreach::db::schema::users;
-        users::table
-            .filter(users::email.eq(&email))
-            .select(users::failed_logins)
+        use outreach::db::schema::login_failures;
+        login_failures::table
+            .select(login_failures::failures)
             .first(conn)
             .unwrap()
     });
     assert_eq!(failures, 4, "every guess counted");
+}
+
+backend_test!(guesses_from_one_address_do_not_lock_the_owner_out_from_theirs);
+async fn guesses_from_one_address_do_not_lock_the_owner_out_from_theirs(app: TestApp) {
+    use outreach::auth::login::{attempt, LoginOutcome};
+    let (email, password) = app.create_user("supervisor", None);
+    let now = chrono::Utc::now().naive_utc();
+    app.with_conn(|conn| {
+        let mut from =
+            |address: &str, password: &str| attempt(conn, &email, password, address, now).unwrap();
+        for _ in 0..5 {
+            from("203.0.113.9", "guess");
+        }
+        assert!(matches!(
+            from("203.0.113.9", &password),
+            LoginOutcome::Locked { .. }
+        ));
+        assert!(matches!(
+            from("198.51.100.20", &password),
+            LoginOutcome::Success { .. }
+        ));
+    });
 }
 
 backend_test!(forms_without_a_matching_csrf_token_are_refused);

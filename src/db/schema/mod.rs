@@ -28,7 +28,7 @@ diesel::joinable!(case_erasures -> cases (case_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    clients, users, sessions, api_credentials, audit_log, contact_policies, cases, case_erasures,
+    clients, users, login_failures, sessions, api_credentials, audit_log, contact_policies, cases, case_erasures,
     contact_attempts,
     holds, public_holidays, handler_breaks, script_versions, vulnerabilities, escalations,
     follow_ups, debriefs, policy_exceptions, emergency_contacts, outbox, plans, plan_links,

@@ -31,6 +31,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_failures (user_id, address) {
+        user_id -> BigInt,
+        address -> Text,
+        failures -> Integer,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> BigInt,
         token_hash -> Text,
