@@ -117,3 +117,27 @@ pub fn recent(conn: &mut DbConn, limit: i64) -> Result<Vec<AuditRow>, AppError> 
         ))
         .load(conn)?)
 }
+
+/// Records that a page showed these cases' details in a list (an overview of escalations,
+/// exceptions or plan answers): case access is audited, lists included. Nothing when the list
+/// showed no case.
+pub fn cases_listed(
+    conn: &mut DbConn,
+    actor: Actor,
+    page: &str,
+    case_ids: impl IntoIterator<Item = i64>,
+) -> Result<(), AppError> {
+    let mut ids: Vec<i64> = case_ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let listed: Vec<String> = ids.iter().map(i64::to_string).collect();
+    record(
+        conn,
+        actor,
+        Entry::new("cases_listed", "page", None)
+            .detail(format!("{page}: cases {}", listed.join(", "))),
+    )
+}

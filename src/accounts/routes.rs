@@ -52,7 +52,7 @@ async fn users_page(
         .with("users", &users)
         .with("clients", &clients)
         .with("roles", &roles)
-        .with("form", form);
+        .with("form", &crate::payment_guard::form_shown_back(form));
     page.with_errors(errors).render(state)
 }
 
@@ -178,7 +178,7 @@ async fn clients_page(
     let clients = db::run(&state.pool, store::list_clients).await?;
     let page = Page::new("admin/clients.html", csrf, Some(&admin.user))
         .with("clients", &clients)
-        .with("form", form);
+        .with("form", &crate::payment_guard::form_shown_back(form));
     page.with_errors(errors).render(state)
 }
 

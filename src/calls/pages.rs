@@ -60,18 +60,25 @@ pub async fn queue_screen(
     refused: Option<(String, FieldErrors, serde_json::Value)>,
 ) -> AppResult<HttpResponse> {
     let (errors, typed) = split_refused(refused);
-    let (user_id, now) = (staff.id, state.clock.now_naive());
+    let (user_id, now, actor) = (staff.id, state.clock.now_naive(), staff.actor());
     let since = now.date().and_hms_opt(0, 0, 0).unwrap_or(now);
     let (claim, today, on_break, pending) = db::run(&state.pool, move |conn| {
         let claim = match queue::store::current_claim(conn, user_id, now)? {
             Some(id) => Some(cases::store::find(conn, id)?),
             None => None,
         };
+        let pending = welfare::exceptions(conn, false)?;
+        crate::audit::cases_listed(
+            conn,
+            actor,
+            "exceptions awaiting a second person",
+            pending.iter().map(|e| e.case_id),
+        )?;
         Ok((
             claim,
             queries::attempts_by_handler_since(conn, user_id, since)?,
             breaks::active_until(conn, user_id, now)?,
-            welfare::exceptions(conn, false)?,
+            pending,
         ))
     })
     .await?;

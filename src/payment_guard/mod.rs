@@ -83,6 +83,29 @@ pub fn quotable(explanation: String) -> String {
     }
 }
 
+/// What a refused form may show back of a field: the text as typed, or nothing when it holds
+/// payment data (never shown again, as it is never kept).
+pub fn shown_back(text: String) -> String {
+    if check(&text).is_ok() {
+        text
+    } else {
+        String::new()
+    }
+}
+
+/// A refused form as it may be shown back: [`shown_back`] applied to each of its text fields.
+pub fn form_shown_back(form: &impl serde::Serialize) -> serde_json::Value {
+    let mut fields = serde_json::to_value(form).unwrap_or_default();
+    if let serde_json::Value::Object(fields) = &mut fields {
+        for value in fields.values_mut() {
+            if let serde_json::Value::String(text) = value {
+                *text = shown_back(std::mem::take(text));
+            }
+        }
+    }
+    fields
+}
+
 /// The longest telephone number (or "Text SHOUT to 85258") the directory and contacts keep.
 pub const PHONE_MAX_CHARS: usize = 40;
 

@@ -32,11 +32,11 @@ async fn overview_page(
     csrf: &CsrfToken,
     refused: Option<(String, FieldErrors, serde_json::Value)>,
 ) -> AppResult<HttpResponse> {
-    let now = state.clock.now_naive();
+    let (now, actor) = (state.clock.now_naive(), sup.actor());
     // "Today" is the team's day: from UK midnight (an hour before UTC's in summer).
     let since = crate::reports::periods::uk_midnight(state.clock.now());
     let data = db::run(&state.pool, move |conn| {
-        Ok((
+        let data = (
             queries::open_escalations(conn)?,
             queries::open_follow_ups(conn)?,
             queries::recent_debriefs(conn)?,
@@ -45,7 +45,15 @@ async fn overview_page(
             queries::active_breaks(conn, now)?,
             crate::plans::store::recent_answers(conn, 30)?,
             crate::mail::outbox::troubled(conn)?,
-        ))
+        );
+        let (escalations, follow_ups, debriefs, exceptions, _, _, answers, _) = &data;
+        let shown = (escalations.iter().map(|e| e.case_id))
+            .chain(follow_ups.iter().filter_map(|f| f.case_id))
+            .chain(debriefs.iter().filter_map(|d| d.case_id))
+            .chain(exceptions.iter().map(|e| e.case_id))
+            .chain(answers.iter().map(|a| a.case_id));
+        crate::audit::cases_listed(conn, actor, "supervisor overview", shown)?;
+        Ok(data)
     })
     .await?;
     let (escalations, follow_ups, debriefs, exceptions, activity, on_break, answers, mail) = data;
@@ -174,7 +182,9 @@ async fn scripts_page(
         Ok((script_store::current(conn)?, script_store::versions(conn)?))
     })
     .await?;
-    let source = body.unwrap_or(current.1);
+    let source = body
+        .map(crate::payment_guard::shown_back)
+        .unwrap_or(current.1);
     let preview = script::render(current.0, &source, &script::ScriptContext::sample());
     let preview_error = preview.as_ref().err().map(script_problem);
     Page::new("supervisor/scripts.html", csrf, Some(&sup.user))

@@ -63,15 +63,17 @@ struct Typed {
 
 impl Typed {
     fn of(form: &Pairs, which: String) -> Typed {
+        // Payment data typed into any field is not shown back.
+        let shown = |field: &str| crate::payment_guard::shown_back(form.one(field));
         Typed {
             form: which,
-            name: form.one("name"),
+            name: shown("name"),
             helps_with: form.all("helps_with").join(","),
             regions: form.all("regions").join(","),
-            website: form.one("website"),
-            phone: form.one("phone"),
-            opening_hours: form.one("opening_hours"),
-            last_checked_on: form.one("last_checked_on"),
+            website: shown("website"),
+            phone: shown("phone"),
+            opening_hours: shown("opening_hours"),
+            last_checked_on: shown("last_checked_on"),
         }
     }
 }
@@ -118,9 +120,11 @@ fn parse_input(form: &Pairs) -> Result<OrganisationInput, FieldErrors> {
     {
         note("phone", message);
     }
+    let website_typed = form.one("website");
     for (field, finding) in crate::payment_guard::check_fields([
         ("name", Some(&*name)),
         ("opening_hours", Some(&*opening_hours)),
+        ("website", Some(&*website_typed)),
     ]) {
         note(&field, finding.concat());
     }

@@ -88,3 +88,46 @@ async fn a_card_number_in_the_wrong_field_is_not_echoed_back(app: TestApp) {
         "other mistakes are still quoted: {body}"
     );
 }
+
+backend_test!(staff_forms_refusing_payment_data_do_not_show_it_back);
+async fn staff_forms_refusing_payment_data_do_not_show_it_back(app: TestApp) {
+    let card = "4111 1111 1111 1111";
+    let supervisor = app.login_as("supervisor", None).await;
+    let directory = supervisor
+        .post_form(
+            "/support",
+            &[
+                ("name", "Card Help"),
+                ("website", &format!("cardhelp.example/{card}")),
+                ("last_checked_on", "2026-11-20"),
+            ],
+        )
+        .await;
+    assert_eq!(directory.status().as_u16(), 422);
+    let script = supervisor
+        .post_form(
+            "/supervisor/scripts",
+            &[("body", &format!("Read me {card}")), ("action", "preview")],
+        )
+        .await;
+    let admin = app.login_as("admin", None).await;
+    let client = admin
+        .post_form(
+            "/admin/clients",
+            &[
+                ("name", "Card Water"),
+                ("contact_email", "ops@card.example"),
+                ("contact_phone", card),
+            ],
+        )
+        .await;
+    assert_eq!(client.status().as_u16(), 422);
+    for (form, page) in [
+        ("directory", directory.text().await.unwrap()),
+        ("script preview", script.text().await.unwrap()),
+        ("client", client.text().await.unwrap()),
+    ] {
+        // (Not just "4111": a random CSRF token on the page may hold those digits.)
+        assert!(!page.contains(card), "{form} shows the card number back");
+    }
+}
