@@ -123,16 +123,24 @@ pub fn claim_due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> AppResult
         .load(conn)?)
 }
 
+/// The message as this sender claimed it: still `sending` under the lease it set. (A macro: the
+/// query's type is long to spell, and naming it with diesel's `auto_type` makes the compiler
+/// work for minutes.)
+macro_rules! still_ours {
+    ($row:expr) => {
+        outbox::table
+            .find($row.id)
+            .filter(outbox::status.eq("sending"))
+            .filter(outbox::next_attempt_at.eq($row.next_attempt_at))
+    };
+}
+
 /// Records a send; `false` when the row was no longer this sender's to record: only a row still
 /// `sending` under the lease this sender set is. A sender slower than its lease finds another
 /// has taken the row over (and may have sent it, or an erasure withdrawn it), and must not write
 /// its result over theirs.
 pub fn mark_sent(conn: &mut DbConn, row: &OutboxRow, now: NaiveDateTime) -> AppResult<bool> {
-    let ours = outbox::table
-        .find(row.id)
-        .filter(outbox::status.eq("sending"))
-        .filter(outbox::next_attempt_at.eq(row.next_attempt_at));
-    let updated = diesel::update(ours)
+    let updated = diesel::update(still_ours!(row))
         .set((
             outbox::status.eq("sent"),
             outbox::sent_at.eq(now),
@@ -168,11 +176,7 @@ pub fn mark_failed(
     } else {
         "pending"
     };
-    let ours = outbox::table
-        .find(row.id)
-        .filter(outbox::status.eq("sending"))
-        .filter(outbox::next_attempt_at.eq(row.next_attempt_at));
-    let updated = diesel::update(ours)
+    let updated = diesel::update(still_ours!(row))
         .set((
             outbox::status.eq(status),
             outbox::attempts.eq(attempts),
@@ -186,11 +190,7 @@ pub fn mark_failed(
 /// Hands back a message this sender claimed but did not try, due now and with no attempt
 /// counted (see [`mark_sent`] for when it is no longer this sender's).
 pub fn release_untried(conn: &mut DbConn, row: &OutboxRow, now: NaiveDateTime) -> AppResult<bool> {
-    let ours = outbox::table
-        .find(row.id)
-        .filter(outbox::status.eq("sending"))
-        .filter(outbox::next_attempt_at.eq(row.next_attempt_at));
-    let updated = diesel::update(ours)
+    let updated = diesel::update(still_ours!(row))
         .set((
             outbox::status.eq("pending"),
             outbox::next_attempt_at.eq(now),
