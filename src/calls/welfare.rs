@@ -144,7 +144,7 @@ pub fn propose_exception(
 ) -> AppResult<i64> {
     let arrangement = checked_text("arrangement", &request.arrangement, 1000)?;
     let reason = checked_text("reason", &request.reason, 2000)?;
-    let case = cases::store::find_claimed_by(conn, case_id, handler_id, now)?;
+    let case = cases::store::find_claimed_by_on_call(conn, case_id, handler_id, now)?;
     let id = portable::get_result(
         diesel::insert_into(policy_exceptions::table)
             .values((

@@ -37,8 +37,20 @@ pub fn find_claimed_by(
 ) -> AppResult<Case> {
     let case = find_locked(conn, case_id)?;
     case.ensure_claimed_by(handler_id, now)?;
-    // The handler is on the call now: if the claim later runs out with no outcome, this is
-    // when the customer may last have been called (`keep_possible_call`).
+    Ok(case)
+}
+
+/// [`find_claimed_by`] for what a handler records beside the case (a plan, an exception), not
+/// on its row: the case's `updated_at` marks that the handler was on the call now, as every
+/// write to the row does. If the claim later runs out with no outcome, that is when the
+/// customer may last have been called (`keep_possible_call`).
+pub fn find_claimed_by_on_call(
+    conn: &mut DbConn,
+    case_id: i64,
+    handler_id: i64,
+    now: NaiveDateTime,
+) -> AppResult<Case> {
+    let case = find_claimed_by(conn, case_id, handler_id, now)?;
     diesel::update(cases::table.find(case_id))
         .set(cases::updated_at.eq(now))
         .execute(conn)?;

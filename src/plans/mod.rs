@@ -51,7 +51,7 @@ pub fn propose(
     now: DateTime<Utc>,
     link: links::LinkSettings<'_>,
 ) -> AppResult<PlanView> {
-    let case = cases::store::find_claimed_by(conn, case_id, handler_id, now.naive_utc())?;
+    let case = cases::store::find_claimed_by_on_call(conn, case_id, handler_id, now.naive_utc())?;
     let owed = case.money().ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!("case {case_id} has an unknown currency"))
     })?;

@@ -331,7 +331,7 @@ async fn record_support(
     db::run_write(&state.pool, move |conn| {
         let case = crate::cases::store::find_claimed_by(conn, case_id, user_id, now)?;
         diesel::update(cases::table.find(case_id))
-            .set(cases::needs.eq(needs.join(",")))
+            .set((cases::needs.eq(needs.join(",")), cases::updated_at.eq(now)))
             .execute(conn)?;
         store::record_mentions(conn, case_id, user_id, &mentioned, now)?;
         audit::record(

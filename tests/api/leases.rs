@@ -111,3 +111,39 @@ async fn a_plan_confirmed_on_a_call_that_lapsed_closes_the_case_as_re_engaged(ap
         ("closed".into(), Some("re_engaged".into()))
     );
 }
+
+backend_test!(what_a_handler_records_on_a_call_marks_when_the_customer_may_last_have_been_called);
+async fn what_a_handler_records_on_a_call_marks_when_the_customer_may_last_have_been_called(
+    app: TestApp,
+) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Seen Co"));
+    refer(&app, &key, referral("S-1")).await;
+    let (_, token) = app.staff_token("handler");
+    let (_, call) = next_call(&app, &token).await;
+    let id = call["case"]["id"].as_i64().unwrap();
+    // Ten minutes in, the handler proposes a plan; then their browser closes.
+    app.state
+        .clock
+        .pin(tuesday_morning() + Duration::minutes(10));
+    let plan = app
+        .api()
+        .post(app.url(&format!("/api/v1/cases/{id}/plans")))
+        .bearer_auth(&token)
+        .json(&json!({"amount_minor": 500, "currency": "GBP", "frequency": "weekly", "first_payment_on": "2026-03-16", "email": "s@example.org"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plan.status().as_u16(), 201);
+    app.state
+        .clock
+        .pin(tuesday_morning() + Duration::minutes(30));
+    let (_, other) = app.staff_token("handler");
+    assert_eq!(next_call(&app, &other).await.0, 204);
+    let case = app.with_conn(|conn| outreach::cases::store::find(conn, id).unwrap());
+    assert_eq!(
+        case.next_contact_at,
+        Some((tuesday_morning() + Duration::minutes(10) + Duration::hours(4)).naive_utc()),
+        "the gap runs from the plan, the last sign of the call"
+    );
+}
