@@ -84,7 +84,7 @@ pub fn claim_next(
                 held_or_nothing(conn, reference, handler_id, now, lease_until)
             })?;
             match held {
-                // Its hours ended while it was held: back on schedule; look for another case.
+                // The case they held is no longer theirs: look for another.
                 Held::Released => continue,
                 Held::Answer(claim) => return Ok(claim),
             }
@@ -114,7 +114,8 @@ pub fn claim_next(
 
 enum Held {
     Answer(Claim),
-    /// The handler held a case whose contact hours have ended; it went back on schedule.
+    /// The case the handler held is no longer theirs: its contact hours ended (it went back on
+    /// schedule), or the claim ended meanwhile.
     Released,
 }
 
@@ -147,7 +148,11 @@ fn held_or_nothing(
         )?;
         return Ok(Held::Released);
     }
-    store::renew(conn, case_id, handler_id, now_naive, lease_until)?;
+    if !store::renew(conn, case_id, handler_id, now_naive, lease_until)? {
+        // The claim ended between the look-up and the renewal (an outcome from another tab, a
+        // hold): it is not theirs to be handed back; look for another case.
+        return Ok(Held::Released);
+    }
     Ok(Held::Answer(Claim::Claimed(Box::new(Claimed {
         history: history::load(conn, &case)?,
         risk_flagged: crate::support::risk_flagged(conn, case_id)?,
