@@ -98,7 +98,8 @@ pub(super) fn looks_like_card(digits: &str) -> bool {
 /// Whether a card number starting with `first` can have `len` digits, by the card schemes'
 /// ranges: Visa 13, 16 or 19; Amex 15, Diners and JCB 14–19 (all starting 3); Mastercard and
 /// Mir (2, 5), Maestro, Discover, UnionPay and RuPay (5, 6) 12–19; UATP 15 (1); national
-/// schemes 16 (9). Nothing is issued starting 0, 7 (fuel) or 8 (health and telecoms). Without
+/// schemes, RuPay's 81 and 82 ranges and UzCard among them, 16 (8, 9). No payment card starts
+/// with 0, or with 7 (closed-loop fuel cards). Without
 /// this a number that merely passes Luhn (one in ten do), such as an international phone
 /// number like +44 7700 900123, would be refused as a card.
 fn issued_length(first: u8, len: usize) -> bool {
@@ -108,7 +109,7 @@ fn issued_length(first: u8, len: usize) -> bool {
         b'2' => (16..=19).contains(&len),
         b'5' | b'6' => (12..=19).contains(&len),
         b'1' => len == 15,
-        b'9' => len == 16,
+        b'8' | b'9' => len == 16,
         _ => false,
     }
 }

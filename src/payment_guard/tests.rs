@@ -19,6 +19,7 @@ fn card_numbers_in_common_formats_are_refused() {
         "4222222222222",           // Visa, 13
         "6759649826438453",        // Maestro 16
         "6304 0000 0000 0000 018", // Maestro 19
+        "8172 0000 0000 0005",     // RuPay, 81 range
     ];
     for card in cards {
         assert_eq!(finds(card), Some(Finding::CardNumber), "{card}");
