@@ -56,11 +56,15 @@ pub fn request_address(req: &actix_web::HttpRequest, trusted_proxies: &[IpAddr])
         .peer_addr()
         .map(|a| a.ip())
         .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    let forwarded_for = req
+    // A proxy may add its own header line rather than extend the client's: the lines, in order,
+    // are one list.
+    let lines: Vec<&str> = req
         .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    client_address(peer, forwarded_for, trusted_proxies)
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let forwarded_for = (!lines.is_empty()).then(|| lines.join(","));
+    client_address(peer, forwarded_for.as_deref(), trusted_proxies)
 }
 
 /// The address a request came from. Behind a reverse proxy every request arrives from the
@@ -124,6 +128,24 @@ mod tests {
         assert!(limiter.allow(b));
         std::thread::sleep(Duration::from_millis(60));
         assert!(limiter.allow(a));
+    }
+
+    #[test]
+    fn a_proxys_own_header_line_is_read_after_the_clients() {
+        let proxy: IpAddr = "10.0.0.9".parse().unwrap();
+        // The client forged a line; the proxy added its own line with the real address.
+        let req = actix_web::test::TestRequest::default()
+            .peer_addr(std::net::SocketAddr::new(proxy, 443))
+            .append_header(("x-forwarded-for", "203.0.113.66"))
+            .append_header(("x-forwarded-for", "198.51.100.7"))
+            .to_http_request();
+        let expected: IpAddr = "198.51.100.7".parse().unwrap();
+        assert_eq!(request_address(&req, &[proxy]), expected);
+        assert_eq!(
+            request_address(&req, &[]),
+            proxy,
+            "no proxy trusted: the peer"
+        );
     }
 
     #[test]

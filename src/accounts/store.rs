@@ -144,8 +144,9 @@ pub struct UserListItem {
     pub client_name: Option<String>,
 }
 
+/// Every account; `locked_until` only while a sign-in lock still applies.
 pub fn list_users(conn: &mut DbConn) -> AppResult<Vec<UserListItem>> {
-    Ok(users::table
+    let mut users: Vec<UserListItem> = users::table
         .left_join(clients::table)
         .order(users::email.asc())
         .select((
@@ -158,7 +159,12 @@ pub fn list_users(conn: &mut DbConn) -> AppResult<Vec<UserListItem>> {
             users::locked_until,
             clients::name.nullable(),
         ))
-        .load(conn)?)
+        .load(conn)?;
+    let now = chrono::Utc::now().naive_utc();
+    for user in &mut users {
+        user.locked_until = user.locked_until.filter(|until| *until > now);
+    }
+    Ok(users)
 }
 
 #[derive(Queryable, Serialize, Debug, Clone)]

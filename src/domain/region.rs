@@ -106,7 +106,6 @@ impl Region {
             Region::Country(code) => match code.as_str() {
                 "GB" | "UK" | "JE" | "GG" | "IM" => Europe::London,
                 "IE" => Europe::Dublin,
-                "FR" => Europe::Paris,
                 "DE" => Europe::Berlin,
                 "IT" => Europe::Rome,
                 "NL" => Europe::Amsterdam,
@@ -225,7 +224,8 @@ mod tests {
     fn multi_zone_countries_have_no_default_zone() {
         // Spain's Canary Islands are an hour behind Madrid; New Zealand's Chatham Islands 45
         // minutes ahead of Auckland: a guessed zone would call outside the customer's hours.
-        for code in ["US", "ES", "NZ"] {
+        // France's overseas departments (Réunion, Guadeloupe…) are France too.
+        for code in ["US", "ES", "NZ", "FR"] {
             assert!(
                 Region::Country(code.into()).default_timezone().is_none(),
                 "{code}"

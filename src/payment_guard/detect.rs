@@ -73,8 +73,9 @@ pub fn luhn_valid(digits: &str) -> bool {
     !digits.is_empty() && sum.is_multiple_of(10)
 }
 
-/// Card numbers: 12–19 digits passing Luhn, found anywhere inside a longer run too (a card
-/// number written next to other digits is still a card number).
+/// Card numbers: 12–19 digits passing Luhn, as a run of up to 19 digits (or the 15 or 16 it starts
+/// with), or anywhere inside a longer run (a card number written next to other digits is still a
+/// card number).
 pub fn contains_card_number(runs: &DigitRuns) -> bool {
     runs.iter().any(|(_, digits)| {
         let n = digits.len();
@@ -82,7 +83,12 @@ pub fn contains_card_number(runs: &DigitRuns) -> bool {
             return false;
         }
         if n <= 19 {
-            return looks_like_card(digits);
+            // The whole run, or a card of the common lengths (16; Amex 15) with its security
+            // code written straight after it. Not every shorter start: a long reference would
+            // then often pass Luhn somewhere by chance.
+            return [n, 16, 15]
+                .into_iter()
+                .any(|len| len <= n && looks_like_card(&digits[..len]));
         }
         // Long runs: look for any 13–19 digit window that is a card.
         (13..=19).any(|len| (0..=n - len).any(|at| looks_like_card(&digits[at..at + len])))

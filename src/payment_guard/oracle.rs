@@ -56,7 +56,10 @@ pub fn card_number(text: &str) -> bool {
         .iter()
         .any(|(_, _, digits)| match digits.len() {
             0..=11 => false,
-            12..=19 => looks_like_card(digits),
+            // The whole run, or a 15- or 16-digit card with its security code written after it.
+            n @ 12..=19 => [n, 16, 15]
+                .into_iter()
+                .any(|len| len <= n && looks_like_card(&digits[..len])),
             n => {
                 (13..=19).any(|len| (0..=n - len).any(|at| looks_like_card(&digits[at..at + len])))
             }
