@@ -50,6 +50,23 @@ impl RateLimiter {
     }
 }
 
+/// What limits count as one client: an IPv4 address, or an IPv6 address's /64 network (one
+/// host is usually given a whole /64, and could otherwise take a fresh address per request).
+pub fn network_of(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(network))
+        }
+    }
+}
+
+/// The network `req` came from, as limits count it (see [`client_address`] and [`network_of`]).
+pub fn request_network(req: &actix_web::HttpRequest, trusted_proxies: &[IpAddr]) -> IpAddr {
+    network_of(request_address(req, trusted_proxies))
+}
+
 /// The address `req` came from (see [`client_address`]).
 pub fn request_address(req: &actix_web::HttpRequest, trusted_proxies: &[IpAddr]) -> IpAddr {
     let peer = req
@@ -128,6 +145,17 @@ mod tests {
         assert!(limiter.allow(b));
         std::thread::sleep(Duration::from_millis(60));
         assert!(limiter.allow(a));
+    }
+
+    #[test]
+    fn an_ipv6_host_counts_as_its_slash_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        let elsewhere: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(network_of(a), network_of(b));
+        assert_ne!(network_of(a), network_of(elsewhere));
+        let v4: IpAddr = "203.0.113.5".parse().unwrap();
+        assert_eq!(network_of(v4), v4);
     }
 
     #[test]

@@ -63,7 +63,7 @@ async fn login_submit(
     csrf: CsrfToken,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<HttpResponse> {
-    let address = crate::rate_limit::request_address(&req, &state.config.trusted_proxies);
+    let address = crate::rate_limit::request_network(&req, &state.config.trusted_proxies);
     if state.login_limiter.exceeded(address) {
         return Err(crate::error::AppError::TooManyRequests);
     }

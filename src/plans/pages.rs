@@ -24,7 +24,7 @@ use crate::{
 };
 
 fn limited(state: &AppState, req: &HttpRequest) -> AppResult<()> {
-    let address = crate::rate_limit::request_address(req, &state.config.trusted_proxies);
+    let address = crate::rate_limit::request_network(req, &state.config.trusted_proxies);
     if state.link_limiter.allow(address) {
         Ok(())
     } else {
