@@ -5,8 +5,10 @@
 -- import's database work) and each claim another.
 DROP INDEX cases_client;
 
--- The claim queue's keys are unique (the case id is the last column): deduplication can never
--- merge two entries, and trying at every page split is wasted work.
+-- The claim queue's keys end with the case id, so two entries share a key only when one case
+-- has two row versions in the queue (put back after a claim, before vacuum); deduplication
+-- attempted at every page split of an import is almost always wasted work. (Bottom-up deletion
+-- still clears such versions.)
 ALTER INDEX cases_queue SET (deduplicate_items = off);
 
 -- Audit entries arrive in time order, and the only look-up by time is a range (what happened in
