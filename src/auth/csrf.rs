@@ -51,16 +51,27 @@ pub async fn ensure_cookie(
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.call(req).await?;
     if fresh {
-        let cookie = cookies::private_cookie(
-            &state.cookie_key,
-            CSRF_COOKIE,
-            token,
-            state.config.secure_cookies,
-            SameSite::Strict,
-        );
-        response.response_mut().add_cookie(&cookie)?;
+        response
+            .response_mut()
+            .add_cookie(&cookie_for(&state, token))?;
     }
     Ok(response.map_into_left_body())
+}
+
+fn cookie_for(state: &AppState, token: String) -> actix_web::cookie::Cookie<'static> {
+    cookies::private_cookie(
+        &state.cookie_key,
+        CSRF_COOKIE,
+        token,
+        state.config.secure_cookies,
+        SameSite::Strict,
+    )
+}
+
+/// A new token for a browser whose session just began or ended: one learnt before signing in
+/// (or planted in the browser) is worthless after it.
+pub fn renewed_cookie(state: &AppState) -> actix_web::cookie::Cookie<'static> {
+    cookie_for(state, tokens::random_hex(32))
 }
 
 impl FromRequest for CsrfToken {

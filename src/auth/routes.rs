@@ -93,6 +93,9 @@ async fn login_submit(
             let target = safe_next(&form.next).unwrap_or(role.home()).to_string();
             let mut response = redirect(&target);
             response.add_cookie(&cookie).map_err(anyhow::Error::from)?;
+            response
+                .add_cookie(&super::csrf::renewed_cookie(&state))
+                .map_err(anyhow::Error::from)?;
             Ok(response)
         }
         Err(failure) => {
@@ -142,6 +145,9 @@ async fn logout(
     let mut response = redirect("/login");
     response
         .add_cookie(&cookies::removal(SESSION_COOKIE))
+        .map_err(anyhow::Error::from)?;
+    response
+        .add_cookie(&super::csrf::renewed_cookie(&state))
         .map_err(anyhow::Error::from)?;
     Ok(response)
 }

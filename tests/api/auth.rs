@@ -5,9 +5,13 @@ backend_test!(a_user_logs_in_lands_on_their_page_and_logs_out);
 async fn a_user_logs_in_lands_on_their_page_and_logs_out(app: TestApp) {
     let (email, password) = app.create_user("admin", None);
     let session = app.anonymous();
+    let before_login = session.csrf_token().await;
     let response = session.login(&email.to_uppercase(), &password).await;
     assert_eq!(response.status().as_u16(), 303);
     assert_eq!(location(&response), "/admin/users");
+    // A form token learnt (or planted) before signing in is worthless after it.
+    let signed_in = session.csrf_token().await;
+    assert_ne!(signed_in, before_login);
     let cookie = response
         .headers()
         .get_all("set-cookie")
@@ -24,6 +28,11 @@ async fn a_user_logs_in_lands_on_their_page_and_logs_out(app: TestApp) {
 
     let logout = session.post_form("/logout", &[]).await;
     assert_eq!(location(&logout), "/login");
+    assert_ne!(
+        session.csrf_token().await,
+        signed_in,
+        "renewed at logout too"
+    );
     let after = session.get("/admin/users").await;
     assert_eq!(
         after.status().as_u16(),
