@@ -38,9 +38,7 @@ impl RateLimiter {
         entry.1 += 1;
         entry.1 <= self.limit
     }
-}
 
-impl RateLimiter {
     /// Whether the address is already over its limit in this window, without counting.
     pub fn exceeded(&self, address: IpAddr) -> bool {
         let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());

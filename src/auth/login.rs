@@ -25,15 +25,15 @@ pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-/// One sign-in attempt from `address`. The password is checked against a hash whatever the
-/// account's state (an unknown e-mail against a dummy), so how long the answer takes says
-/// nothing about which accounts exist, are locked or are deactivated.
 /// Failed sign-ins one address may make, across all accounts, in [`FAILURE_WINDOW`] before it
 /// is turned away: generous for an office behind one address, slow for someone trying many
 /// accounts' passwords.
 pub const FAILURES_PER_ADDRESS: u32 = 50;
 pub const FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
+/// One sign-in attempt from `address`. The password is checked against a hash whatever the
+/// account's state (an unknown e-mail against a dummy), so the hashing time says nothing about
+/// which accounts exist, are locked or are deactivated.
 pub fn attempt(
     conn: &mut DbConn,
     email: &str,

@@ -228,8 +228,6 @@ pub async fn run(state: web::Data<AppState>, transport: Arc<Transport>) {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Instant;
-
     use super::*;
 
     fn row(id: i64) -> outbox::OutboxRow {

@@ -77,10 +77,6 @@ pub fn confirm(conn: &mut DbConn, plan_id: i64, now: NaiveDateTime) -> AppResult
             .set(cases_table::re_engaged_at.eq(re_engaged_at))
             .execute(conn)?;
         let case = cases::store::keep_possible_call(conn, case, now)?;
-        let case = Case {
-            re_engaged_at: Some(re_engaged_at),
-            ..case
-        };
         cases::schedule::reschedule(conn, &case, now.and_utc())?;
     } else {
         diesel::update(cases_table::table.find(case.id))
