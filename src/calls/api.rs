@@ -13,7 +13,7 @@ use super::{
     welfare::{self, DebriefRequest, ExceptionDecision, ExceptionRequest},
 };
 use crate::{
-    auth::api::ApiStaff,
+    auth::api::{ApiStaff, StaffBearer},
     cases::{rfc3339, view::CaseView},
     db,
     error::{ApiErrorBody, AppError, AppResult},
@@ -43,34 +43,37 @@ pub struct ClaimedCall {
     )
 )]
 #[post("/api/v1/calls/next")]
-pub async fn next_call(state: web::Data<AppState>, staff: ApiStaff) -> AppResult<HttpResponse> {
+pub async fn next_call(state: web::Data<AppState>, bearer: StaffBearer) -> AppResult<HttpResponse> {
     let now = state.clock.now();
-    let promote = state.promotion.due(now);
-    let (handler_id, actor) = (staff.user.id, staff.actor());
-    let handler_name = staff.user.display_name.clone();
-    let reference = state.reference.clone();
-    let (claim, script) = db::run(&state.pool, move |conn| {
-        let reference = reference.as_ref();
-        let lease = chrono::Duration::minutes(queue::DEFAULT_LEASE_MINUTES);
-        let claim = queue::claim_next(conn, reference, actor, handler_id, now, lease, promote)?;
-        let script = match &claim {
-            Claim::Claimed(held) => Some(super::script_store::render_for(
-                conn,
-                reference,
-                &held.case,
-                held.risk_flagged,
-                &handler_name,
-            )?),
-            _ => None,
-        };
-        Ok((claim, script))
-    })
-    .await?;
+    let app = state.clone();
+    let (claim, script) = bearer
+        .run(&state, move |conn, staff| {
+            // Asked only once the token is known good: a stranger's requests must not use up
+            // the promotion's turn.
+            let promote = app.promotion.due(now);
+            let reference = app.reference.as_ref();
+            let lease = chrono::Duration::minutes(queue::DEFAULT_LEASE_MINUTES);
+            let (handler_id, actor) = (staff.user.id, staff.actor());
+            let claim = queue::claim_next(conn, reference, actor, handler_id, now, lease, promote)?;
+            let script = match &claim {
+                Claim::Claimed(held) => Some(super::script_store::script_for(
+                    conn,
+                    reference,
+                    &held.case,
+                    held.risk_flagged,
+                    &staff.user.display_name,
+                )?),
+                _ => None,
+            };
+            Ok((claim, script))
+        })
+        .await?;
+    // Rendered with the connection back in the pool: it is the next handler's turn meanwhile.
     match (claim, script) {
         (Claim::Claimed(held), Some(script)) => Ok(HttpResponse::Ok().json(ClaimedCall {
             lease_expires_at: held.case.claim_expires_at.map(rfc3339),
             case: CaseView::from(&held.case),
-            script,
+            script: script.render()?,
         })),
         (Claim::Claimed(_), None) => Err(AppError::Internal(anyhow::anyhow!(
             "claimed without a script"
@@ -99,18 +102,18 @@ pub async fn next_call(state: web::Data<AppState>, staff: ApiStaff) -> AppResult
 #[post("/api/v1/cases/{id}/outcomes")]
 pub async fn record_outcome(
     state: web::Data<AppState>,
-    staff: ApiStaff,
+    bearer: StaffBearer,
     path: web::Path<i64>,
     body: JsonBody<OutcomeRequest>,
 ) -> AppResult<HttpResponse> {
     let case_id = path.into_inner();
     let now = state.clock.now();
-    let (handler_id, actor) = (staff.user.id, staff.actor());
     let request = body.into_inner();
-    let recorded = db::run_write(&state.pool, move |conn| {
-        record::record_request(conn, actor, handler_id, case_id, &request, now)
-    })
-    .await?;
+    let recorded = bearer
+        .run_write(&state, move |conn, staff| {
+            record::record_request(conn, staff.actor(), staff.user.id, case_id, &request, now)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(CaseView::from(&recorded.case)))
 }
 

@@ -1,5 +1,7 @@
 //! Script versions: each save is a new row; the newest is the script in use.
 
+use std::sync::Arc;
+
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -105,14 +107,29 @@ pub fn context_for(
     })
 }
 
-/// The current script rendered for one case.
-pub fn render_for(
+/// The current script and one case's context: all a rendering needs, gathered on a connection
+/// (from the caches, mostly) so the rendering itself can happen once the connection is back in
+/// the pool.
+pub struct ScriptFor {
+    script: Arc<script::CompiledScript>,
+    context: ScriptContext,
+}
+
+impl ScriptFor {
+    pub fn render(&self) -> AppResult<script::RenderedScript> {
+        self.script.render(&self.context)
+    }
+}
+
+pub fn script_for(
     conn: &mut DbConn,
     reference: &Reference,
     case: &Case,
     risk_flagged: bool,
     handler_name: &str,
-) -> AppResult<script::RenderedScript> {
-    let context = context_for(conn, reference, case, risk_flagged, handler_name)?;
-    reference.script(conn)?.render(&context)
+) -> AppResult<ScriptFor> {
+    Ok(ScriptFor {
+        context: context_for(conn, reference, case, risk_flagged, handler_name)?,
+        script: reference.script(conn)?,
+    })
 }

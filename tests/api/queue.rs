@@ -311,3 +311,48 @@ async fn when_attempts_run_out_the_case_closes_and_one_email_is_queued(app: Test
         "it renders and sends"
     );
 }
+
+backend_test!(a_handlers_calls_need_a_live_handler_token);
+async fn a_handlers_calls_need_a_live_handler_token(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Token Co"));
+    let case = refer(&app, &key, referral("T-1")).await;
+    let no_answer = json!({"outcome": "no_answer"});
+
+    let (status, body) = next_call(&app, "ot_not-a-token-anyone-was-given").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let (status, _) = outcome(&app, "ot_not-a-token", &case["id"], no_answer.clone()).await;
+    assert_eq!(status, 401);
+    let (status, _) = next_call(&app, &key).await;
+    assert_eq!(status, 403, "a client's key is not a handler's token");
+    let (status, _) = outcome(&app, &key, &case["id"], no_answer.clone()).await;
+    assert_eq!(status, 403);
+    let (user_id, revoked) = app.staff_token("handler");
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::api_credentials as c;
+        let credential: i64 = c::table
+            .filter(c::user_id.eq(Some(user_id)))
+            .select(c::id)
+            .first(conn)
+            .unwrap();
+        outreach::accounts::revoke_credential(conn, outreach::audit::Actor::System, credential)
+            .unwrap();
+    });
+    let (status, _) = next_call(&app, &revoked).await;
+    assert_eq!(status, 401, "a revoked token is refused");
+
+    // None of them claimed the case or recorded anything on it.
+    let case_id = case["id"].as_i64().unwrap();
+    assert_eq!(app.audit_count("case_claimed", case_id), 0);
+    let (_, handler) = app.staff_token("handler");
+    let (status, call) = next_call(&app, &handler).await;
+    assert_eq!((status, &call["case"]["id"]), (200, &case["id"]));
+    let (status, recorded) = outcome(&app, &handler, &case["id"], no_answer).await;
+    assert_eq!(status, 200, "{recorded}");
+    assert_eq!(recorded["status"], "scheduled", "{recorded}");
+    assert_eq!(app.audit_count("case_claimed", case_id), 1);
+}
