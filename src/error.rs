@@ -38,6 +38,14 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// This failure again, for each of several requests whose shared work it ended.
+    pub fn for_each_request(&self) -> AppError {
+        match self {
+            AppError::Unavailable => AppError::Unavailable,
+            other => AppError::Internal(anyhow::anyhow!("{other:#}")),
+        }
+    }
+
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         let mut fields = FieldErrors::new();
         fields.insert(field.to_string(), vec![message.into()]);

@@ -16,6 +16,8 @@ pub struct AppState {
     pub reference: std::sync::Arc<crate::reference::Reference>,
     /// Bearer credentials recently verified.
     pub credentials: crate::auth::api::CredentialCache,
+    /// Handlers waiting for their next call, answered in batches.
+    pub next_calls: crate::calls::next_calls::NextCalls,
     /// Customer link routes, per address.
     pub link_limiter: crate::rate_limit::RateLimiter,
     /// Failed sign-ins, per address, across all accounts (credential stuffing).
@@ -39,6 +41,7 @@ impl AppState {
             promotion: Default::default(),
             reference: Default::default(),
             credentials: crate::reference::TtlMap::new(crate::auth::api::CREDENTIALS_FRESH_FOR),
+            next_calls: Default::default(),
             link_limiter,
             login_limiter: crate::rate_limit::RateLimiter::new(
                 crate::auth::login::FAILURES_PER_ADDRESS,

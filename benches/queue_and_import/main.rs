@@ -139,8 +139,14 @@ fn main() {
         &bulk_handlers(&url, "same", total),
         claims_each,
         |conn, user| {
-            queue::store::claim_new(conn, Actor::System, user, now.naive_utc(), lease)
+            let asking = [queue::Asking {
+                actor: Actor::System,
+                handler_id: user,
+            }];
+            queue::store::claim_new(conn, &asking, now.naive_utc(), lease)
                 .unwrap()
+                .pop()
+                .flatten()
                 .is_some()
         },
     );

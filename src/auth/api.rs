@@ -67,6 +67,35 @@ fn look_up(conn: &mut DbConn, state: &AppState, hash: String) -> AppResult<Princ
     Ok(found)
 }
 
+/// Each staff bearer checked: those not remembered, with one query between them (and then
+/// remembered). A refusal is one bearer's answer, not the others'.
+pub fn verify_all(
+    conn: &mut DbConn,
+    state: &AppState,
+    bearers: Vec<StaffBearer>,
+) -> AppResult<Vec<AppResult<ApiStaff>>> {
+    let unknown: Vec<String> = bearers
+        .iter()
+        .filter(|b| b.known.is_none())
+        .map(|b| b.hash.clone())
+        .collect();
+    let found = store::principals_for_tokens(conn, &unknown)?;
+    for (hash, principal) in &found {
+        state.credentials.insert(hash.clone(), principal.clone());
+    }
+    Ok(bearers
+        .into_iter()
+        .map(|bearer| match bearer.known {
+            Some(staff) => Ok(staff),
+            None => found
+                .get(&bearer.hash)
+                .cloned()
+                .ok_or(AppError::Unauthorized)
+                .and_then(ApiStaff::from_principal),
+        })
+        .collect())
+}
+
 fn authenticate(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Principal, AppError>> {
     let found = bearer_hash(req).and_then(|hash| Ok((app_state(req)?, hash)));
     Box::pin(async move {
@@ -195,10 +224,9 @@ impl StaffBearer {
     {
         let app = state.clone();
         db::run(&state.pool, move |conn| {
-            let staff = match self.known {
-                Some(staff) => staff,
-                None => ApiStaff::from_principal(look_up(conn, &app, self.hash)?)?,
-            };
+            let staff = verify_all(conn, &app, vec![self])?
+                .pop()
+                .unwrap_or(Err(AppError::Unauthorized))?;
             work(conn, staff)
         })
         .await

@@ -1,5 +1,7 @@
 //! Database access for logins, sessions and API credentials.
 
+use std::collections::HashMap;
+
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -178,17 +180,30 @@ pub fn principal_for_token(
     conn: &mut DbConn,
     token_hash: &str,
 ) -> Result<Option<Principal>, AppError> {
-    // One round trip: the credential and, for a personal token, its (active) owner.
-    let found: Option<(CredentialOwnerRow, Option<UserTuple>)> = api_credentials::table
+    let mut found = principals_for_tokens(conn, &[token_hash.to_string()])?;
+    Ok(found.remove(token_hash))
+}
+
+/// [`principal_for_token`] for several tokens in one round trip: the credentials and, for
+/// personal tokens, their (active) owners. Tokens that resolve to nobody are left out.
+pub fn principals_for_tokens(
+    conn: &mut DbConn,
+    token_hashes: &[String],
+) -> Result<HashMap<String, Principal>, AppError> {
+    if token_hashes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let found: Vec<(String, CredentialOwnerRow, Option<UserTuple>)> = api_credentials::table
         .left_join(
             users::table.on(users::id
                 .nullable()
                 .eq(api_credentials::user_id)
                 .and(users::active.eq(true))),
         )
-        .filter(api_credentials::token_hash.eq(token_hash))
+        .filter(api_credentials::token_hash.eq_any(token_hashes))
         .filter(api_credentials::revoked_at.is_null())
         .select((
+            api_credentials::token_hash,
             (
                 api_credentials::id,
                 api_credentials::client_id,
@@ -197,23 +212,24 @@ pub fn principal_for_token(
             ),
             USER_COLUMNS.nullable(),
         ))
-        .first(conn)
-        .optional()?;
-    let Some(((credential_id, client_id, user_id, last_used_at), user)) = found else {
-        return Ok(None);
-    };
-    touch_credential(conn, credential_id, last_used_at)?;
-    match (client_id, user_id, user) {
-        (Some(client_id), None, _) => Ok(Some(Principal::Client {
-            credential_id,
-            client_id,
-        })),
-        (None, Some(_), Some(user)) => Ok(Some(Principal::Staff {
-            credential_id,
-            user: to_current_user(user)?,
-        })),
-        _ => Ok(None),
+        .load(conn)?;
+    let mut principals = HashMap::with_capacity(found.len());
+    for (hash, (credential_id, client_id, user_id, last_used_at), user) in found {
+        touch_credential(conn, credential_id, last_used_at)?;
+        let principal = match (client_id, user_id, user) {
+            (Some(client_id), None, _) => Principal::Client {
+                credential_id,
+                client_id,
+            },
+            (None, Some(_), Some(user)) => Principal::Staff {
+                credential_id,
+                user: to_current_user(user)?,
+            },
+            _ => continue,
+        };
+        principals.insert(hash, principal);
     }
+    Ok(principals)
 }
 
 /// Marks a credential used, at most once a minute so busy integrations do not write on every call.

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::{
     emergency::EmergencyContact,
+    next_calls,
     outcome::OutcomeRequest,
     record,
     safeguarding::{self, VulnerabilityRequest},
@@ -18,7 +19,7 @@ use crate::{
     db,
     error::{ApiErrorBody, AppError, AppResult},
     json_body::JsonBody,
-    queue::{self, Claim},
+    queue::Claim,
     state::AppState,
 };
 
@@ -44,30 +45,7 @@ pub struct ClaimedCall {
 )]
 #[post("/api/v1/calls/next")]
 pub async fn next_call(state: web::Data<AppState>, bearer: StaffBearer) -> AppResult<HttpResponse> {
-    let now = state.clock.now();
-    let app = state.clone();
-    let (claim, script) = bearer
-        .run(&state, move |conn, staff| {
-            // Asked only once the token is known good: a stranger's requests must not use up
-            // the promotion's turn.
-            let promote = app.promotion.due(now);
-            let reference = app.reference.as_ref();
-            let lease = chrono::Duration::minutes(queue::DEFAULT_LEASE_MINUTES);
-            let (handler_id, actor) = (staff.user.id, staff.actor());
-            let claim = queue::claim_next(conn, reference, actor, handler_id, now, lease, promote)?;
-            let script = match &claim {
-                Claim::Claimed(held) => Some(super::script_store::script_for(
-                    conn,
-                    reference,
-                    &held.case,
-                    held.risk_flagged,
-                    &staff.user.display_name,
-                )?),
-                _ => None,
-            };
-            Ok((claim, script))
-        })
-        .await?;
+    let next_calls::NextCall { claim, script } = next_calls::ask(&state, bearer).await?;
     // Rendered with the connection back in the pool: it is the next handler's turn meanwhile.
     match (claim, script) {
         (Claim::Claimed(held), Some(script)) => Ok(HttpResponse::Ok().json(ClaimedCall {

@@ -3,6 +3,7 @@
 //! (and then not before the rules allow another call: see `lapsed`).
 
 pub mod breaks;
+mod claim_statement;
 pub mod lapsed;
 pub mod store;
 
@@ -59,6 +60,13 @@ impl PromotionThrottle {
     }
 }
 
+/// A handler asking for their next call.
+#[derive(Clone, Copy, Debug)]
+pub struct Asking {
+    pub actor: Actor,
+    pub handler_id: i64,
+}
+
 /// Claims the next due case for a handler (or returns the one they already hold, renewed).
 /// Manages its own transactions; `promote` says whether to move newly due cases into the queue
 /// first. Policies and calendars come from `reference`; the case and its history are read fresh.
@@ -71,45 +79,106 @@ pub fn claim_next(
     lease: Duration,
     promote: bool,
 ) -> AppResult<Claim> {
+    let asking = [Asking { actor, handler_id }];
+    let mut answers = claim_next_for_each(conn, reference, &asking, now, lease, promote)?;
+    Ok(answers.pop().unwrap_or(Claim::NothingDue))
+}
+
+/// [`claim_next`] for several handlers asking at once, answered in the order asked: each round
+/// claims a case for every handler still waiting with one statement (`store::claim_new`). A
+/// handler asking twice at once is put to the queue once; the other request gets the case they
+/// then hold, as asking again always does.
+pub fn claim_next_for_each(
+    conn: &mut DbConn,
+    reference: &Reference,
+    asking: &[Asking],
+    now: DateTime<Utc>,
+    lease: Duration,
+    promote: bool,
+) -> AppResult<Vec<Claim>> {
     let now_naive = now.naive_utc();
     let lease_until = now_naive + lease;
     if promote {
         lapsed::settle(conn, now, None)?;
         store::promote_due(conn, now_naive)?;
     }
-    for _ in 0..MAX_RECHECKS {
-        let Some(claimed) = store::claim_new(conn, actor, handler_id, now_naive, lease_until)?
-        else {
-            let held = db::write_transaction(conn, |conn| {
-                held_or_nothing(conn, reference, handler_id, now, lease_until)
-            })?;
-            match held {
-                // The case they held is no longer theirs: look for another.
-                Held::Released => continue,
-                Held::Answer(claim) => return Ok(claim),
-            }
-        };
-        let case = &claimed.case;
-        if reference
-            .rules_for(conn, case)?
-            .may_call_now(&claimed.history, now)
-        {
-            return Ok(Claim::Claimed(Box::new(claimed)));
+    let mut answers: Vec<Option<Claim>> = asking.iter().map(|_| None).collect();
+    let mut waiting: Vec<usize> = Vec::with_capacity(asking.len());
+    let mut again_later = Vec::new();
+    for (at, one) in asking.iter().enumerate() {
+        if asking[..at].iter().any(|a| a.handler_id == one.handler_id) {
+            again_later.push(at);
+        } else {
+            waiting.push(at);
         }
-        db::write_transaction(conn, |conn| {
-            schedule::reschedule(conn, case, now)?;
-            audit::record(
-                conn,
-                Actor::System,
-                audit::Entry::new("case_requeued", "case", Some(case.id))
-                    .client(Some(case.client_id))
-                    .detail(
-                        "No longer callable when claimed (hours, holds or limits); rescheduled",
-                    ),
-            )
-        })?;
     }
-    Ok(Claim::NothingDue)
+    for _ in 0..MAX_RECHECKS {
+        if waiting.is_empty() {
+            break;
+        }
+        let round: Vec<Asking> = waiting.iter().map(|&at| asking[at]).collect();
+        let claimed = store::claim_new(conn, &round, now_naive, lease_until)?;
+        let mut still_waiting = Vec::new();
+        for (at, claimed) in waiting.into_iter().zip(claimed) {
+            let handler_id = asking[at].handler_id;
+            let answer = match claimed {
+                Some(claimed) => callable_or_put_back(conn, reference, claimed, now)?,
+                None => match db::write_transaction(conn, |conn| {
+                    held_or_nothing(conn, reference, handler_id, now, lease_until)
+                })? {
+                    // The case they held is no longer theirs: look for another.
+                    Held::Released => None,
+                    Held::Answer(claim) => Some(claim),
+                },
+            };
+            match answer {
+                Some(answer) => answers[at] = Some(answer),
+                None => still_waiting.push(at),
+            }
+        }
+        waiting = still_waiting;
+    }
+    for at in again_later {
+        let handler_id = asking[at].handler_id;
+        let held = db::write_transaction(conn, |conn| {
+            held_or_nothing(conn, reference, handler_id, now, lease_until)
+        })?;
+        if let Held::Answer(claim) = held {
+            answers[at] = Some(claim);
+        }
+    }
+    Ok(answers
+        .into_iter()
+        .map(|answer| answer.unwrap_or(Claim::NothingDue))
+        .collect())
+}
+
+/// A freshly claimed case if the rules allow a call now; otherwise it goes back on schedule
+/// (its hours ended, a hold or a limit since it was queued) and `None`.
+fn callable_or_put_back(
+    conn: &mut DbConn,
+    reference: &Reference,
+    claimed: Claimed,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Claim>> {
+    let case = &claimed.case;
+    if reference
+        .rules_for(conn, case)?
+        .may_call_now(&claimed.history, now)
+    {
+        return Ok(Some(Claim::Claimed(Box::new(claimed))));
+    }
+    db::write_transaction(conn, |conn| {
+        schedule::reschedule(conn, case, now)?;
+        audit::record(
+            conn,
+            Actor::System,
+            audit::Entry::new("case_requeued", "case", Some(case.id))
+                .client(Some(case.client_id))
+                .detail("No longer callable when claimed (hours, holds or limits); rescheduled"),
+        )
+    })?;
+    Ok(None)
 }
 
 enum Held {

@@ -2,19 +2,22 @@
 //! claims with `FOR UPDATE SKIP LOCKED`, so any number of instances can claim at once without two
 //! handlers ever getting the same case; SQLite serialises writers (see `db::write_transaction`).
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::{
-    pg::Pg,
     prelude::*,
-    query_builder::{AstPass, Query, QueryFragment, QueryId},
     sql_query,
-    sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamp},
+    sql_types::{BigInt, Nullable, Timestamp},
 };
 
-use super::Claimed;
+use super::{
+    claim_statement::{ClaimStatement, ClaimedRow},
+    Asking, Claimed,
+};
 use crate::{
-    audit::{self, Actor},
-    cases::{history, utc, Case},
+    audit,
+    cases::{history, utc},
     db::{schema::cases, DbConn},
     error::AppResult,
 };
@@ -107,125 +110,58 @@ pub fn claim_first_queued(
     Ok(claimed.map(|c| c.id))
 }
 
-#[derive(QueryableByName)]
-struct ClaimedRow {
-    #[diesel(embed)]
-    case: Case,
-    #[diesel(sql_type = Array<Timestamp>)]
-    attempt_times: Vec<NaiveDateTime>,
-    #[diesel(sql_type = Array<Timestamp>)]
-    hold_starts: Vec<NaiveDateTime>,
-    #[diesel(sql_type = Array<Nullable<Timestamp>>)]
-    hold_ends: Vec<Option<NaiveDateTime>>,
-    #[diesel(sql_type = Bool)]
-    risk_flagged: bool,
-}
-
-/// The claim as one statement on PostgreSQL: skip a handler on a break or already holding a
-/// case, take the first queued case nobody else has locked, write the audit entry, and return
-/// the case with what the rules and the script need. One round trip, committed on its own, so a
-/// claim holds its row lock for the shortest possible time.
-const CLAIM_POSTGRES: &str = "WITH picked AS ( \
-    SELECT id FROM cases WHERE status = 'queued' \
-    AND NOT EXISTS (SELECT 1 FROM handler_breaks b WHERE b.user_id = $1 AND b.starts_at <= $3 AND b.ends_at > $3) \
-    AND NOT EXISTS (SELECT 1 FROM cases h WHERE h.status = 'claimed' AND h.claimed_by = $1 AND h.claim_expires_at > $3) \
-    ORDER BY priority_band, arrears_since, referred_at, id LIMIT 1 FOR UPDATE SKIP LOCKED), \
-  claimed AS ( \
-    UPDATE cases c SET status = 'claimed', claimed_by = $1, claim_expires_at = $2, next_contact_at = $2, updated_at = $3 \
-    FROM picked WHERE c.id = picked.id RETURNING c.*), \
-  audited AS ( \
-    INSERT INTO audit_log (occurred_at, actor, actor_user_id, action, entity, entity_id, client_id, detail) \
-    SELECT $4, $5, $6, 'case_claimed', 'case', id, client_id, '' FROM claimed) \
-  SELECT claimed.*, \
-    ARRAY(SELECT a.attempted_at FROM contact_attempts a WHERE a.case_id = claimed.id) AS attempt_times, \
-    ARRAY(SELECT h.starts_at FROM holds h WHERE h.case_id = claimed.id AND h.lifted_at IS NULL ORDER BY h.id) AS hold_starts, \
-    ARRAY(SELECT h.ends_at FROM holds h WHERE h.case_id = claimed.id AND h.lifted_at IS NULL ORDER BY h.id) AS hold_ends, \
-    (EXISTS (SELECT 1 FROM holds h WHERE h.case_id = claimed.id AND h.kind = 'risk_to_life') \
-     OR EXISTS (SELECT 1 FROM escalations e WHERE e.case_id = claimed.id AND e.kind = 'risk_to_life')) AS risk_flagged \
-  FROM claimed";
-
-/// `CLAIM_POSTGRES` with its parameters, as a statement diesel prepares once per connection and
-/// then reuses (`sql_query` is never cached): the text never changes, so PostgreSQL need not
-/// parse and plan it again on every claim.
-#[derive(QueryId)]
-struct ClaimStatement {
-    handler_id: i64,
-    lease_until: NaiveDateTime,
-    now: NaiveDateTime,
-    audit_at: NaiveDateTime,
-    actor: String,
-    actor_user_id: Option<i64>,
-}
-
-impl QueryFragment<Pg> for ClaimStatement {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        let mut rest = CLAIM_POSTGRES;
-        while let Some(at) = rest.find('$') {
-            out.push_sql(&rest[..at]);
-            let digits = rest[at + 1..]
-                .bytes()
-                .take_while(u8::is_ascii_digit)
-                .count();
-            match &rest[at + 1..at + 1 + digits] {
-                "1" => out.push_bind_param::<BigInt, _>(&self.handler_id)?,
-                "2" => out.push_bind_param::<Timestamp, _>(&self.lease_until)?,
-                "3" => out.push_bind_param::<Timestamp, _>(&self.now)?,
-                "4" => out.push_bind_param::<Timestamp, _>(&self.audit_at)?,
-                "5" => out.push_bind_param::<Text, _>(&self.actor)?,
-                "6" => out.push_bind_param::<Nullable<BigInt>, _>(&self.actor_user_id)?,
-                other => {
-                    return Err(diesel::result::Error::QueryBuilderError(
-                        format!("the claim statement has no parameter ${other}").into(),
-                    ))
-                }
-            }
-            rest = &rest[at + 1 + digits..];
-        }
-        out.push_sql(rest);
-        Ok(())
-    }
-}
-
-impl Query for ClaimStatement {
-    type SqlType = diesel::sql_types::Untyped;
-}
-
-impl RunQueryDsl<PgConnection> for ClaimStatement {}
-
-/// Claims a new case for a handler who is not on a break and holds none; `None` when they are
-/// on a break, already hold a case, or nothing is queued. Runs in its own transaction.
+/// Claims a new case for each handler asking (distinct handlers, answered in the order asked)
+/// who is not on a break and holds none; `None` for the others, and for those the queue ran out
+/// before. Manages its own transactions.
 pub fn claim_new(
     conn: &mut DbConn,
-    actor: Actor,
-    handler_id: i64,
+    asking: &[Asking],
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
-) -> AppResult<Option<Claimed>> {
-    match conn {
-        DbConn::Postgres(pg) => {
-            let statement = ClaimStatement {
-                handler_id,
-                lease_until,
-                now,
-                audit_at: chrono::Utc::now().naive_utc(),
-                actor: actor.label(),
-                actor_user_id: actor.user_id(),
-            };
-            let row = match statement.get_result::<ClaimedRow>(pg).optional() {
-                Ok(row) => row,
-                // Another claim by this handler committed first (the statement's own check
-                // could not see it yet), or a claim of theirs ran out and is still marked
-                // claimed. Put the latter back and try once more; for the former the caller
-                // answers with the case they now hold.
-                Err(e) if crate::db::violates_unique(&e, ONE_CLAIM_PER_HANDLER) => {
-                    if super::lapsed::settle(conn, utc(now), Some(handler_id))? == 0 {
-                        return Ok(None);
-                    }
-                    return claim_new(conn, actor, handler_id, now, lease_until);
-                }
-                Err(e) => return Err(e.into()),
-            };
-            Ok(row.map(|row| Claimed {
+) -> AppResult<Vec<Option<Claimed>>> {
+    let pg = match conn {
+        _ if asking.is_empty() => return Ok(Vec::new()),
+        DbConn::Postgres(pg) => pg,
+        // Writers take turns on SQLite: one claim at a time is all it can do anyway.
+        DbConn::Sqlite(_) => {
+            return asking
+                .iter()
+                .map(|one| claim_one_sqlite(conn, *one, now, lease_until))
+                .collect()
+        }
+    };
+    let rows = match ClaimStatement::new(asking, now, lease_until).load::<ClaimedRow>(pg) {
+        Ok(rows) => rows,
+        // One of them already holds a case the statement's own check could not see (another
+        // claim of theirs committed first), or holds one that ran out and is still marked
+        // claimed. Each is asked for on their own, which sorts out both.
+        Err(e) if crate::db::violates_unique(&e, ONE_CLAIM_PER_HANDLER) && asking.len() > 1 => {
+            let mut claimed = Vec::with_capacity(asking.len());
+            for one in asking {
+                claimed.extend(claim_new(
+                    conn,
+                    std::slice::from_ref(one),
+                    now,
+                    lease_until,
+                )?);
+            }
+            return Ok(claimed);
+        }
+        // Put back a claim of theirs that ran out and try once more; if none had, they hold a
+        // live one, which the caller answers with.
+        Err(e) if crate::db::violates_unique(&e, ONE_CLAIM_PER_HANDLER) => {
+            if super::lapsed::settle(conn, utc(now), Some(asking[0].handler_id))? == 0 {
+                return Ok(vec![None]);
+            }
+            return claim_new(conn, asking, now, lease_until);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut by_handler: HashMap<i64, Claimed> = rows
+        .into_iter()
+        .filter_map(|row| {
+            let handler = row.case.claimed_by?;
+            let claimed = Claimed {
                 history: history::assemble(
                     &row.case,
                     row.attempt_times,
@@ -233,33 +169,47 @@ pub fn claim_new(
                 ),
                 risk_flagged: row.risk_flagged,
                 case: row.case,
-            }))
-        }
-        DbConn::Sqlite(_) => crate::db::write_transaction(conn, |conn| {
-            // Writers take turns on SQLite, so only a claim that ran out can be in the way.
-            super::lapsed::settle_within(conn, utc(now), Some(handler_id))?;
-            if super::breaks::active_until(conn, handler_id, now)?.is_some()
-                || current_claim(conn, handler_id, now)?.is_some()
-            {
-                return Ok(None);
-            }
-            let Some(case_id) = claim_first_queued(conn, handler_id, now, lease_until)? else {
-                return Ok(None);
             };
-            let case = crate::cases::store::find(conn, case_id)?;
-            audit::record(
-                conn,
-                actor,
-                audit::Entry::new("case_claimed", "case", Some(case_id))
-                    .client(Some(case.client_id)),
-            )?;
-            Ok(Some(Claimed {
-                history: history::load(conn, &case)?,
-                risk_flagged: crate::support::risk_flagged(conn, case_id)?,
-                case,
-            }))
-        }),
-    }
+            Some((handler, claimed))
+        })
+        .collect();
+    Ok(asking
+        .iter()
+        .map(|one| by_handler.remove(&one.handler_id))
+        .collect())
+}
+
+/// One claim on SQLite, in one write transaction.
+fn claim_one_sqlite(
+    conn: &mut DbConn,
+    asking: Asking,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> AppResult<Option<Claimed>> {
+    let Asking { actor, handler_id } = asking;
+    crate::db::write_transaction(conn, |conn| {
+        // Writers take turns on SQLite, so only a claim that ran out can be in the way.
+        super::lapsed::settle_within(conn, utc(now), Some(handler_id))?;
+        if super::breaks::active_until(conn, handler_id, now)?.is_some()
+            || current_claim(conn, handler_id, now)?.is_some()
+        {
+            return Ok(None);
+        }
+        let Some(case_id) = claim_first_queued(conn, handler_id, now, lease_until)? else {
+            return Ok(None);
+        };
+        let case = crate::cases::store::find(conn, case_id)?;
+        audit::record(
+            conn,
+            actor,
+            audit::Entry::new("case_claimed", "case", Some(case_id)).client(Some(case.client_id)),
+        )?;
+        Ok(Some(Claimed {
+            history: history::load(conn, &case)?,
+            risk_flagged: crate::support::risk_flagged(conn, case_id)?,
+            case,
+        }))
+    })
 }
 
 /// The unique index that keeps a handler to one claimed case (migration 11).
@@ -299,32 +249,4 @@ pub fn renew(
         ))
         .execute(conn)?;
     Ok(updated == 1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_claim_statement_binds_every_placeholder_in_order() {
-        let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 10)
-            .unwrap()
-            .and_hms_opt(10, 0, 0)
-            .unwrap();
-        let statement = ClaimStatement {
-            handler_id: 7,
-            lease_until: at,
-            now: at,
-            audit_at: at,
-            actor: "token:3".into(),
-            actor_user_id: None,
-        };
-        let sql = diesel::debug_query::<Pg, _>(&statement).to_string();
-        let placeholders = CLAIM_POSTGRES.matches('$').count();
-        // Every `$n` in the text became its own numbered parameter, the last one included.
-        assert!(sql.contains(&format!("${placeholders}")), "{sql}");
-        assert!(!sql.contains(&format!("${}", placeholders + 1)), "{sql}");
-        assert!(sql.contains("binds: [7, "), "{sql}");
-        assert!(sql.contains("\"token:3\""), "{sql}");
-    }
 }

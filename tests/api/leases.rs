@@ -147,3 +147,76 @@ async fn what_a_handler_records_on_a_call_marks_when_the_customer_may_last_have_
         "the gap runs from the plan, the last sign of the call"
     );
 }
+
+backend_test!(handlers_asking_at_once_are_answered_as_if_one_after_another);
+async fn handlers_asking_at_once_are_answered_as_if_one_after_another(app: TestApp) {
+    use outreach::queue::{Asking, Claim};
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Batch Co"));
+    for (reference, days) in [("BA-1", 10), ("BA-2", 300), ("BA-3", 200), ("BA-4", 100)] {
+        let mut body = referral(reference);
+        body["days_in_arrears"] = days.into();
+        refer(&app, &key, body).await;
+    }
+    let [(first, _), (second, _), (resting, _), (holding, holding_token)] =
+        [(); 4].map(|_| app.staff_token("handler"));
+    let (_, held) = next_call(&app, &holding_token).await;
+    assert_eq!(
+        held["case"]["reference"], "BA-2",
+        "the longest in arrears first"
+    );
+    app.with_conn(|conn| {
+        outreach::queue::breaks::start(conn, resting, tuesday_morning().naive_utc(), 15, "tea")
+            .unwrap()
+    });
+    let asking = [first, resting, holding, second, first].map(|handler_id| Asking {
+        actor: outreach::audit::Actor::User(handler_id),
+        handler_id,
+    });
+    let answers = app.with_conn(|conn| {
+        outreach::queue::claim_next_for_each(
+            conn,
+            &app.state.reference,
+            &asking,
+            tuesday_morning(),
+            Duration::minutes(15),
+            false,
+        )
+        .unwrap()
+    });
+    let claimed_reference = |claim: &Claim| match claim {
+        Claim::Claimed(held) => held.case.reference.clone(),
+        other => format!("{other:?}"),
+    };
+    let answered: Vec<String> = answers.iter().map(claimed_reference).collect();
+    assert_eq!(
+        answered[0], "BA-3",
+        "first to ask, next in arrears: {answered:?}"
+    );
+    assert!(matches!(answers[1], Claim::OnBreak { .. }), "{answered:?}");
+    assert_eq!(
+        answered[2], "BA-2",
+        "a handler on a call gets it back: {answered:?}"
+    );
+    assert_eq!(answered[3], "BA-4", "{answered:?}");
+    assert_eq!(
+        answered[4], "BA-3",
+        "asking twice at once, one case: {answered:?}"
+    );
+    for case in ["BA-2", "BA-3", "BA-4"] {
+        let id: i64 = app.with_conn(|conn| {
+            use diesel::prelude::*;
+            use outreach::db::schema::cases::dsl::*;
+            cases
+                .filter(reference.eq(case))
+                .select(id)
+                .first(conn)
+                .unwrap()
+        });
+        assert_eq!(
+            app.audit_count("case_claimed", id),
+            1,
+            "{case} claimed once"
+        );
+    }
+}
