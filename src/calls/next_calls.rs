@@ -75,28 +75,44 @@ pub async fn ask(state: &web::Data<AppState>, bearer: StaffBearer) -> AppResult<
         .map_err(|_| AppError::Internal(anyhow::anyhow!("a claim batch ended without answering")))?
 }
 
-/// Counts a batch runner out however it ends, so a failure never leaves requests waiting for a
-/// runner that is gone.
-struct RunnerDone(web::Data<AppState>);
+/// A batch runner, counted out when it finds nobody waiting (under the same lock a request
+/// checks the count with, so no request is ever left to a runner on its way out). Should it end
+/// any other way, it is counted out as it goes, and if it was the last, the requests still
+/// waiting are answered with an error instead of waiting for nobody.
+struct Runner {
+    state: web::Data<AppState>,
+    counted_out: bool,
+}
 
-impl Drop for RunnerDone {
+impl Drop for Runner {
     fn drop(&mut self) {
-        self.0.next_calls.waiting().batches_running -= 1;
+        if !self.counted_out {
+            let mut waiting = self.state.next_calls.waiting();
+            waiting.batches_running -= 1;
+            if waiting.batches_running == 0 {
+                waiting.asked.clear();
+            }
+        }
     }
 }
 
 /// Answers batches until nobody is waiting.
 async fn run_batches(state: web::Data<AppState>) {
-    let _done = RunnerDone(state.clone());
+    let mut runner = Runner {
+        state: state.clone(),
+        counted_out: false,
+    };
     loop {
         let batch: Vec<Asked> = {
             let mut waiting = state.next_calls.waiting();
+            if waiting.asked.is_empty() {
+                waiting.batches_running -= 1;
+                runner.counted_out = true;
+                return;
+            }
             let n = waiting.asked.len().min(MAX_BATCH);
             waiting.asked.drain(..n).collect()
         };
-        if batch.is_empty() {
-            return;
-        }
         let (bearers, answers): (Vec<StaffBearer>, Vec<_>) =
             batch.into_iter().map(|a| (a.bearer, a.answer)).unzip();
         let app = state.clone();
@@ -121,6 +137,8 @@ async fn run_batches(state: web::Data<AppState>) {
     }
 }
 
+/// Each request's answer, in order. A refused token is that request's answer alone; so is a
+/// failure after the claims committed (one handler's case, not the others').
 fn answer_all(
     conn: &mut DbConn,
     state: &AppState,
@@ -140,12 +158,15 @@ fn answer_all(
     let promote = !asking.is_empty() && state.promotion.due(now);
     let lease = chrono::Duration::minutes(queue::DEFAULT_LEASE_MINUTES);
     let reference = state.reference.as_ref();
-    let mut claims =
-        queue::claim_next_for_each(conn, reference, &asking, now, lease, promote)?.into_iter();
+    let claims = queue::claim_next_for_each(conn, reference, &asking, now, lease, promote);
+    let mut claims: Box<dyn Iterator<Item = AppResult<Claim>>> = match claims {
+        Ok(claims) => Box::new(claims.into_iter()),
+        Err(e) => Box::new(std::iter::repeat_with(move || Err(e.for_each_request()))),
+    };
     let mut answered = Vec::with_capacity(staff.len());
     for staff in staff {
         answered.push(staff.and_then(|staff| {
-            let claim = claims.next().unwrap_or(Claim::NothingDue);
+            let claim = claims.next().unwrap_or(Ok(Claim::NothingDue))?;
             let script = match &claim {
                 Claim::Claimed(held) => Some(script_for(
                     conn,

@@ -16,7 +16,7 @@ use super::Asking;
 use crate::cases::Case;
 
 /// Skips handlers on a break or already holding a case, takes as many queued cases as there are
-/// handlers left (the first ones nobody else has locked, in priority order: the handler who
+/// handlers asking (the first ones nobody else has locked, in priority order: the handler who
 /// asked first gets the first), writes an audit entry for each claim, and returns each case
 /// with what the rules and the script need. (`OFFSET 0` keeps each handler's checks a look-up
 /// of that handler: joined instead, the plan made while nobody held a case read every claimed
@@ -30,7 +30,8 @@ const CLAIM_POSTGRES: &str = "WITH asking AS ( \
     AND NOT EXISTS (SELECT 1 FROM cases h WHERE h.status = 'claimed' AND h.claimed_by = a.handler AND h.claim_expires_at > $3 OFFSET 0)), \
   picked AS ( \
     SELECT id, row_number() OVER (ORDER BY priority_band, arrears_since, referred_at, id) AS turn \
-    FROM (SELECT id, priority_band, arrears_since, referred_at FROM cases WHERE status = 'queued' \
+    FROM (SELECT id, priority_band, arrears_since, referred_at FROM cases \
+      WHERE status = 'queued' AND EXISTS (SELECT 1 FROM asking) \
       ORDER BY priority_band, arrears_since, referred_at, id \
       LIMIT {handlers} FOR UPDATE SKIP LOCKED) first_queued), \
   claimed AS ( \

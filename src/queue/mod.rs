@@ -81,13 +81,14 @@ pub fn claim_next(
 ) -> AppResult<Claim> {
     let asking = [Asking { actor, handler_id }];
     let mut answers = claim_next_for_each(conn, reference, &asking, now, lease, promote)?;
-    Ok(answers.pop().unwrap_or(Claim::NothingDue))
+    answers.pop().unwrap_or(Ok(Claim::NothingDue))
 }
 
 /// [`claim_next`] for several handlers asking at once, answered in the order asked: each round
 /// claims a case for every handler still waiting with one statement (`store::claim_new`). A
 /// handler asking twice at once is put to the queue once; the other request gets the case they
-/// then hold, as asking again always does.
+/// then hold, as asking again always does. A failure of the claim statement (which commits or
+/// not as a whole) is everyone's; one after it, in one handler's checks, is that handler's.
 pub fn claim_next_for_each(
     conn: &mut DbConn,
     reference: &Reference,
@@ -95,14 +96,14 @@ pub fn claim_next_for_each(
     now: DateTime<Utc>,
     lease: Duration,
     promote: bool,
-) -> AppResult<Vec<Claim>> {
+) -> AppResult<Vec<AppResult<Claim>>> {
     let now_naive = now.naive_utc();
     let lease_until = now_naive + lease;
     if promote {
         lapsed::settle(conn, now, None)?;
         store::promote_due(conn, now_naive)?;
     }
-    let mut answers: Vec<Option<Claim>> = asking.iter().map(|_| None).collect();
+    let mut answers: Vec<Option<AppResult<Claim>>> = asking.iter().map(|_| None).collect();
     let mut waiting: Vec<usize> = Vec::with_capacity(asking.len());
     let mut again_later = Vec::new();
     for (at, one) in asking.iter().enumerate() {
@@ -117,23 +118,36 @@ pub fn claim_next_for_each(
             break;
         }
         let round: Vec<Asking> = waiting.iter().map(|&at| asking[at]).collect();
-        let claimed = store::claim_new(conn, &round, now_naive, lease_until)?;
+        let claimed = match store::claim_new(conn, &round, now_naive, lease_until) {
+            Ok(claimed) => claimed,
+            // Nothing claimed yet: nothing lost.
+            Err(e) if answers.iter().all(Option::is_none) => return Err(e),
+            // Some hold cases from an earlier round: they get them; the rest the failure.
+            Err(e) => {
+                for at in waiting {
+                    answers[at] = Some(Err(e.for_each_request()));
+                }
+                break;
+            }
+        };
         let mut still_waiting = Vec::new();
         for (at, claimed) in waiting.into_iter().zip(claimed) {
             let handler_id = asking[at].handler_id;
             let answer = match claimed {
-                Some(claimed) => callable_or_put_back(conn, reference, claimed, now)?,
-                None => match db::write_transaction(conn, |conn| {
+                Some(claimed) => callable_or_put_back(conn, reference, claimed, now),
+                None => db::write_transaction(conn, |conn| {
                     held_or_nothing(conn, reference, handler_id, now, lease_until)
-                })? {
+                })
+                .map(|held| match held {
                     // The case they held is no longer theirs: look for another.
                     Held::Released => None,
                     Held::Answer(claim) => Some(claim),
-                },
+                }),
             };
             match answer {
-                Some(answer) => answers[at] = Some(answer),
-                None => still_waiting.push(at),
+                Ok(None) => still_waiting.push(at),
+                Ok(Some(claim)) => answers[at] = Some(Ok(claim)),
+                Err(e) => answers[at] = Some(Err(e)),
             }
         }
         waiting = still_waiting;
@@ -142,14 +156,16 @@ pub fn claim_next_for_each(
         let handler_id = asking[at].handler_id;
         let held = db::write_transaction(conn, |conn| {
             held_or_nothing(conn, reference, handler_id, now, lease_until)
-        })?;
-        if let Held::Answer(claim) = held {
-            answers[at] = Some(claim);
-        }
+        });
+        answers[at] = match held {
+            Ok(Held::Answer(claim)) => Some(Ok(claim)),
+            Ok(Held::Released) => None,
+            Err(e) => Some(Err(e)),
+        };
     }
     Ok(answers
         .into_iter()
-        .map(|answer| answer.unwrap_or(Claim::NothingDue))
+        .map(|answer| answer.unwrap_or(Ok(Claim::NothingDue)))
         .collect())
 }
 

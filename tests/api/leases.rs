@@ -183,6 +183,9 @@ async fn handlers_asking_at_once_are_answered_as_if_one_after_another(app: TestA
             false,
         )
         .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect::<Vec<_>>()
     });
     let claimed_reference = |claim: &Claim| match claim {
         Claim::Claimed(held) => held.case.reference.clone(),
