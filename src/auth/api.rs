@@ -1,6 +1,8 @@
 //! Bearer authentication for `/api/`: client API keys and handlers' personal tokens, both stored
 //! only as hashes.
 
+use std::collections::HashMap;
+
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
@@ -60,10 +62,16 @@ fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("state missing")))
 }
 
-/// Looks a credential up, keeping it for `CREDENTIALS_FRESH_FOR` when it is valid.
-fn look_up(conn: &mut DbConn, state: &AppState, hash: String) -> AppResult<Principal> {
-    let found = store::principal_for_token(conn, &hash)?.ok_or(AppError::Unauthorized)?;
-    state.credentials.insert(hash, found.clone());
+/// Looks credentials up, keeping the valid ones for `CREDENTIALS_FRESH_FOR`.
+fn look_up(
+    conn: &mut DbConn,
+    state: &AppState,
+    hashes: &[String],
+) -> AppResult<HashMap<String, Principal>> {
+    let found = store::principals_for_tokens(conn, hashes)?;
+    for (hash, principal) in &found {
+        state.credentials.insert(hash.clone(), principal.clone());
+    }
     Ok(found)
 }
 
@@ -79,10 +87,7 @@ pub fn verify_all(
         .filter(|b| b.known.is_none())
         .map(|b| b.hash.clone())
         .collect();
-    let found = store::principals_for_tokens(conn, &unknown)?;
-    for (hash, principal) in &found {
-        state.credentials.insert(hash.clone(), principal.clone());
-    }
+    let found = look_up(conn, state, &unknown)?;
     Ok(bearers
         .into_iter()
         .map(|bearer| match bearer.known {
@@ -104,7 +109,12 @@ fn authenticate(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Principal, 
             return Ok(principal);
         }
         let app = state.clone();
-        db::run(&state.pool, move |conn| look_up(conn, &app, hash)).await
+        db::run(&state.pool, move |conn| {
+            look_up(conn, &app, std::slice::from_ref(&hash))?
+                .remove(&hash)
+                .ok_or(AppError::Unauthorized)
+        })
+        .await
     })
 }
 
@@ -157,8 +167,8 @@ impl FromRequest for ApiStaff {
         let bearer = StaffBearer::from_request(req, payload).into_inner();
         let state = app_state(req);
         Box::pin(async move {
-            let bearer = bearer?;
-            if let Some(staff) = bearer.known.clone() {
+            let mut bearer = bearer?;
+            if let Some(staff) = bearer.known.take() {
                 return Ok(staff);
             }
             bearer.run(&state?, |_, staff| Ok(staff)).await

@@ -174,18 +174,9 @@ pub fn record_login_success(
 /// (credential id, client id, user id, last used)
 type CredentialOwnerRow = (i64, Option<i64>, Option<i64>, Option<NaiveDateTime>);
 
-/// Resolves a bearer token's hash to who holds it; revoked credentials and inactive users resolve
-/// to nobody.
-pub fn principal_for_token(
-    conn: &mut DbConn,
-    token_hash: &str,
-) -> Result<Option<Principal>, AppError> {
-    let mut found = principals_for_tokens(conn, &[token_hash.to_string()])?;
-    Ok(found.remove(token_hash))
-}
-
-/// [`principal_for_token`] for several tokens in one round trip: the credentials and, for
-/// personal tokens, their (active) owners. Tokens that resolve to nobody are left out.
+/// Resolves bearer tokens' hashes to who holds them, in one round trip: the credentials and, for
+/// personal tokens, their (active) owners. Revoked credentials and inactive users resolve to
+/// nobody, and are left out.
 pub fn principals_for_tokens(
     conn: &mut DbConn,
     token_hashes: &[String],

@@ -158,11 +158,12 @@ fn answer_all(
     let promote = !asking.is_empty() && state.promotion.due(now);
     let lease = chrono::Duration::minutes(queue::DEFAULT_LEASE_MINUTES);
     let reference = state.reference.as_ref();
-    let claims = queue::claim_next_for_each(conn, reference, &asking, now, lease, promote);
-    let mut claims: Box<dyn Iterator<Item = AppResult<Claim>>> = match claims {
-        Ok(claims) => Box::new(claims.into_iter()),
-        Err(e) => Box::new(std::iter::repeat_with(move || Err(e.for_each_request()))),
-    };
+    let mut claims =
+        match queue::claim_next_for_each(conn, reference, &asking, now, lease, promote) {
+            Ok(claims) => claims,
+            Err(e) => asking.iter().map(|_| Err(e.for_each_request())).collect(),
+        }
+        .into_iter();
     let mut answered = Vec::with_capacity(staff.len());
     for staff in staff {
         answered.push(staff.and_then(|staff| {

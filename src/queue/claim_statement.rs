@@ -72,6 +72,9 @@ pub struct ClaimedRow {
 /// claimed case instead of looking each handler up; a limit it cannot read, it takes as a tenth
 /// of the queue.
 pub struct ClaimStatement {
+    /// `CLAIM_POSTGRES` for this many handlers, written once (diesel walks a statement more
+    /// than once per execution: for its cache key, then to send it).
+    sql: String,
     handlers: Vec<i64>,
     lease_until: NaiveDateTime,
     now: NaiveDateTime,
@@ -83,6 +86,7 @@ pub struct ClaimStatement {
 impl ClaimStatement {
     pub fn new(asking: &[Asking], now: NaiveDateTime, lease_until: NaiveDateTime) -> Self {
         ClaimStatement {
+            sql: CLAIM_POSTGRES.replace("{handlers}", &asking.len().to_string()),
             handlers: asking.iter().map(|a| a.handler_id).collect(),
             lease_until,
             now,
@@ -101,8 +105,7 @@ impl QueryId for ClaimStatement {
 
 impl QueryFragment<Pg> for ClaimStatement {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        let sql = CLAIM_POSTGRES.replace("{handlers}", &self.handlers.len().to_string());
-        let mut rest = sql.as_str();
+        let mut rest = self.sql.as_str();
         while let Some(at) = rest.find('$') {
             out.push_sql(&rest[..at]);
             let digits = rest[at + 1..]

@@ -135,14 +135,7 @@ pub fn claim_next_for_each(
             let handler_id = asking[at].handler_id;
             let answer = match claimed {
                 Some(claimed) => callable_or_put_back(conn, reference, claimed, now),
-                None => db::write_transaction(conn, |conn| {
-                    held_or_nothing(conn, reference, handler_id, now, lease_until)
-                })
-                .map(|held| match held {
-                    // The case they held is no longer theirs: look for another.
-                    Held::Released => None,
-                    Held::Answer(claim) => Some(claim),
-                }),
+                None => held_answer(conn, reference, handler_id, now, lease_until),
             };
             match answer {
                 Ok(None) => still_waiting.push(at),
@@ -154,19 +147,30 @@ pub fn claim_next_for_each(
     }
     for at in again_later {
         let handler_id = asking[at].handler_id;
-        let held = db::write_transaction(conn, |conn| {
-            held_or_nothing(conn, reference, handler_id, now, lease_until)
-        });
-        answers[at] = match held {
-            Ok(Held::Answer(claim)) => Some(Ok(claim)),
-            Ok(Held::Released) => None,
-            Err(e) => Some(Err(e)),
-        };
+        answers[at] = held_answer(conn, reference, handler_id, now, lease_until).transpose();
     }
     Ok(answers
         .into_iter()
         .map(|answer| answer.unwrap_or(Ok(Claim::NothingDue)))
         .collect())
+}
+
+/// [`held_or_nothing`] in a write transaction: the answer for a handler given no new case, or
+/// `None` when the case they held is no longer theirs (they may have another).
+fn held_answer(
+    conn: &mut DbConn,
+    reference: &Reference,
+    handler_id: i64,
+    now: DateTime<Utc>,
+    lease_until: NaiveDateTime,
+) -> AppResult<Option<Claim>> {
+    let held = db::write_transaction(conn, |conn| {
+        held_or_nothing(conn, reference, handler_id, now, lease_until)
+    })?;
+    Ok(match held {
+        Held::Released => None,
+        Held::Answer(claim) => Some(claim),
+    })
 }
 
 /// A freshly claimed case if the rules allow a call now; otherwise it goes back on schedule
