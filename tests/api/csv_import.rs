@@ -113,6 +113,34 @@ async fn a_client_uploads_a_csv_keeps_good_rows_and_sees_each_bad_line(app: Test
     assert!(listed >= 1, "showing customers' names is audited");
 }
 
+backend_test!(an_uploaded_file_is_called_longest_in_arrears_first_then_in_file_order);
+// The import stores a file in queue order, not line by line (see `intake::store`): handlers must
+// still be served the longest in arrears first, and cases equal in priority in the file's order.
+async fn an_uploaded_file_is_called_longest_in_arrears_first_then_in_file_order(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let client_id = app.create_client("Order File Co");
+    let session = app.login_as("client", Some(client_id)).await;
+    let file = "reference,name,region,amount_owed_minor,currency,days_in_arrears\n\
+        SHORT-1,Ann,england,100,GBP,10\n\
+        LONG-1,Bea,england,100,GBP,300\n\
+        SHORT-2,Cal,england,100,GBP,10\n\
+        LONG-2,Dee,england,100,GBP,300\n\
+        MID,Eve,england,100,GBP,90\n\
+        LONG-3,Fay,england,100,GBP,300\n";
+    let (status, html) = upload(&session, file).await;
+    assert_eq!(status, 200, "{html}");
+    let mut order = Vec::new();
+    for _ in 0..6 {
+        let (_, token) = app.staff_token("handler");
+        let (_, call) = crate::queue::next_call(&app, &token).await;
+        order.push(call["case"]["reference"].as_str().unwrap().to_string());
+    }
+    assert_eq!(
+        order,
+        ["LONG-1", "LONG-2", "LONG-3", "MID", "SHORT-1", "SHORT-2"]
+    );
+}
+
 backend_test!(uploads_need_a_csrf_token_and_a_client_user);
 async fn uploads_need_a_csrf_token_and_a_client_user(app: TestApp) {
     let client_id = app.create_client("Guarded Upload");
