@@ -17,7 +17,8 @@ use crate::cases::Case;
 
 /// Skips handlers on a break or already holding a case, takes as many queued cases as there are
 /// handlers asking (the first ones nobody else has locked, in priority order: the handler who
-/// asked first gets the first), writes an audit entry for each claim, and returns each case
+/// asked first gets the first; cases equal in priority up to their referral time in the queue
+/// index's order, see migration 25), writes an audit entry for each claim, and returns each case
 /// with what the rules and the script need. (`OFFSET 0` keeps each handler's checks a look-up
 /// of that handler: joined instead, the plan made while nobody held a case read every claimed
 /// case for each of them.) One round trip, committed on its own, so the row
@@ -29,10 +30,10 @@ const CLAIM_POSTGRES: &str = "WITH asking AS ( \
     WHERE NOT EXISTS (SELECT 1 FROM handler_breaks b WHERE b.user_id = a.handler AND b.starts_at <= $3 AND b.ends_at > $3 OFFSET 0) \
     AND NOT EXISTS (SELECT 1 FROM cases h WHERE h.status = 'claimed' AND h.claimed_by = a.handler AND h.claim_expires_at > $3 OFFSET 0)), \
   picked AS ( \
-    SELECT id, row_number() OVER (ORDER BY priority_band, arrears_since, referred_at, id) AS turn \
+    SELECT id, row_number() OVER (ORDER BY priority_band, arrears_since, referred_at) AS turn \
     FROM (SELECT id, priority_band, arrears_since, referred_at FROM cases \
       WHERE status = 'queued' AND EXISTS (SELECT 1 FROM asking) \
-      ORDER BY priority_band, arrears_since, referred_at, id \
+      ORDER BY priority_band, arrears_since, referred_at \
       LIMIT {handlers} FOR UPDATE SKIP LOCKED) first_queued), \
   claimed AS ( \
     UPDATE cases c SET status = 'claimed', claimed_by = asking.handler, claim_expires_at = $2, next_contact_at = $2, updated_at = $3 \

@@ -78,8 +78,9 @@ pub fn claim_first_queued(
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
 ) -> AppResult<Option<i64>> {
+    // Cases equal up to their referral time come in the queue index's order (migration 25).
     const PICK: &str = "SELECT id FROM cases WHERE status = 'queued' \
-                        ORDER BY priority_band, arrears_since, referred_at, id LIMIT 1";
+                        ORDER BY priority_band, arrears_since, referred_at LIMIT 1";
     let claimed: Option<ClaimedId> = match conn {
         DbConn::Postgres(pg) => sql_query(format!(
             "UPDATE cases SET status = 'claimed', claimed_by = $1, claim_expires_at = $2, \

@@ -1,0 +1,2 @@
+DROP INDEX cases_queue;
+CREATE INDEX cases_queue ON cases (priority_band, arrears_since, referred_at, id) WHERE status = 'queued';
