@@ -5,7 +5,10 @@ use diesel::prelude::*;
 
 use super::{utc, Case};
 use crate::{
-    db::{schema::contact_attempts, DbConn},
+    db::{
+        schema::{contact_attempts, unrecorded_calls},
+        DbConn,
+    },
     error::AppResult,
     scheduling::{ContactHistory, HoldPeriod},
 };
@@ -15,24 +18,28 @@ pub fn load(conn: &mut DbConn, case: &Case) -> AppResult<ContactHistory> {
         .filter(contact_attempts::case_id.eq(case.id))
         .select(contact_attempts::attempted_at)
         .load(conn)?;
+    let unrecorded: Vec<NaiveDateTime> = unrecorded_calls::table
+        .filter(unrecorded_calls::case_id.eq(case.id))
+        .select(unrecorded_calls::last_seen_at)
+        .load(conn)?;
     let active_holds = super::holds::not_lifted(conn, case.id)?;
-    Ok(assemble(case, attempts, active_holds))
+    Ok(assemble(case, attempts, unrecorded, active_holds))
 }
 
-/// The history from the case row, its attempt times and its holds not lifted (start, end).
+/// The history from the case row, its recorded attempts, the calls left with no outcome (see
+/// `store::keep_possible_call`) and its holds not lifted (start, end).
 pub fn assemble(
     case: &Case,
     attempts: Vec<NaiveDateTime>,
+    unrecorded_calls: Vec<NaiveDateTime>,
     active_holds: Vec<(NaiveDateTime, Option<NaiveDateTime>)>,
 ) -> ContactHistory {
-    // A last attempt that is not among the recorded ones is a call left with no outcome.
-    let unrecorded_call_at = case.last_attempt_at.filter(|at| !attempts.contains(at));
     ContactHistory {
         attempts: attempts.into_iter().map(utc).collect(),
         last_conversation_at: case.last_conversation_at.map(utc),
         callback_at: case.callback_at.map(utc),
         holds: hold_periods(active_holds),
-        unrecorded_call_at: unrecorded_call_at.map(utc),
+        unrecorded_calls: unrecorded_calls.into_iter().map(utc).collect(),
     }
 }
 

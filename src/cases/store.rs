@@ -5,7 +5,10 @@ use diesel::prelude::*;
 
 use super::{Case, CaseStatus};
 use crate::{
-    db::{schema::cases, DbConn},
+    db::{
+        schema::{cases, unrecorded_calls},
+        DbConn,
+    },
     error::{AppError, AppResult},
 };
 
@@ -110,9 +113,10 @@ impl ScheduleUpdate {
 
 /// A claim about to end with no outcome recorded (it ran out, or a hold or another member of
 /// staff ended it) may have been a call: when the handler was last seen on it (`now` while the
-/// lease is live; the last write under the claim once it has run out) is kept as the case's last
-/// attempt, which the rules count for the gap between calls and the rolling limits
-/// (`Case::last_attempt_at`). Returns the case as it now stands; one not claimed is unchanged.
+/// lease is live; the last write under the claim once it has run out) is kept as an unrecorded
+/// call, which the rules count for the gap between calls and the rolling limits, and as the
+/// case's last attempt (`Case::last_attempt_at`). Returns the case as it now stands; one not
+/// claimed is unchanged.
 pub fn keep_possible_call(conn: &mut DbConn, case: Case, now: NaiveDateTime) -> AppResult<Case> {
     if case.status != CaseStatus::Claimed.as_str() {
         return Ok(case);
@@ -125,6 +129,12 @@ pub fn keep_possible_call(conn: &mut DbConn, case: Case, now: NaiveDateTime) -> 
     if case.last_attempt_at.is_some_and(|last| last >= at) {
         return Ok(case);
     }
+    diesel::insert_into(unrecorded_calls::table)
+        .values((
+            unrecorded_calls::case_id.eq(case.id),
+            unrecorded_calls::last_seen_at.eq(at),
+        ))
+        .execute(conn)?;
     diesel::update(cases::table.find(case.id))
         .set(cases::last_attempt_at.eq(at))
         .execute(conn)?;

@@ -44,6 +44,7 @@ const CLAIM_POSTGRES: &str = "WITH asking AS ( \
     SELECT $4, claimed_for_actor, claimed_for_user, 'case_claimed', 'case', id, client_id, '' FROM claimed) \
   SELECT claimed.*, \
     ARRAY(SELECT a.attempted_at FROM contact_attempts a WHERE a.case_id = claimed.id) AS attempt_times, \
+    ARRAY(SELECT u.last_seen_at FROM unrecorded_calls u WHERE u.case_id = claimed.id) AS unrecorded_times, \
     ARRAY(SELECT h.starts_at FROM holds h WHERE h.case_id = claimed.id AND h.lifted_at IS NULL ORDER BY h.id) AS hold_starts, \
     ARRAY(SELECT h.ends_at FROM holds h WHERE h.case_id = claimed.id AND h.lifted_at IS NULL ORDER BY h.id) AS hold_ends, \
     (EXISTS (SELECT 1 FROM holds h WHERE h.case_id = claimed.id AND h.kind = 'risk_to_life') \
@@ -57,6 +58,8 @@ pub struct ClaimedRow {
     pub case: Case,
     #[diesel(sql_type = Array<Timestamp>)]
     pub attempt_times: Vec<NaiveDateTime>,
+    #[diesel(sql_type = Array<Timestamp>)]
+    pub unrecorded_times: Vec<NaiveDateTime>,
     #[diesel(sql_type = Array<Timestamp>)]
     pub hold_starts: Vec<NaiveDateTime>,
     #[diesel(sql_type = Array<Nullable<Timestamp>>)]

@@ -166,6 +166,7 @@ pub fn claim_new(
                 history: history::assemble(
                     &row.case,
                     row.attempt_times,
+                    row.unrecorded_times,
                     row.hold_starts.into_iter().zip(row.hold_ends).collect(),
                 ),
                 risk_flagged: row.risk_flagged,

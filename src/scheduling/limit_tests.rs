@@ -176,7 +176,7 @@ fn a_call_left_with_no_outcome_holds_off_the_next_but_is_not_counted_towards_the
     // One unanswered call on Monday; on Tuesday at 10:00 a handler's claim ran out mid-call.
     let history = ContactHistory {
         attempts: vec![utc(2026, 3, 9, 9, 0)],
-        unrecorded_call_at: Some(utc(2026, 3, 10, 10, 0)),
+        unrecorded_calls: vec![utc(2026, 3, 10, 10, 0)],
         ..Default::default()
     };
     let now = utc(2026, 3, 10, 10, 20);
@@ -199,5 +199,36 @@ fn a_call_left_with_no_outcome_holds_off_the_next_but_is_not_counted_towards_the
     assert_eq!(
         at(next_contact(&one_a_day, &[tz], &hol, &quiet_before, now)),
         utc(2026, 3, 11, 10, 0)
+    );
+}
+
+#[test]
+fn every_call_left_with_no_outcome_counts_towards_the_seven_day_limit() {
+    let (tz, hol) = london();
+    // Monday to Thursday: four recorded calls, and three more a handler's claim ran out on.
+    let history = ContactHistory {
+        attempts: vec![
+            utc(2026, 3, 9, 9, 0),
+            utc(2026, 3, 10, 9, 0),
+            utc(2026, 3, 11, 9, 0),
+            utc(2026, 3, 12, 9, 0),
+        ],
+        unrecorded_calls: vec![
+            utc(2026, 3, 9, 14, 0),
+            utc(2026, 3, 10, 14, 0),
+            utc(2026, 3, 11, 14, 0),
+        ],
+        ..Default::default()
+    };
+    // Seven possible calls in seven days: the next waits until Monday's first leaves the week.
+    assert_eq!(
+        at(next_contact(
+            &ContactPolicy::default(),
+            &[tz],
+            &hol,
+            &history,
+            utc(2026, 3, 12, 13, 30)
+        )),
+        utc(2026, 3, 16, 9, 0)
     );
 }

@@ -81,7 +81,7 @@ proptest! {
         spoke in prop::option::of(0i64..(10 * 24 * 60)),
         callback in prop::option::of(0i64..(5 * 24 * 60)),
         hold in prop::option::of((0i64..(10 * 24 * 60), prop::option::of(1i64..(60 * 24 * 60)))),
-        unrecorded in prop::option::of(0i64..(2 * 24 * 60)),
+        unrecorded in prop::collection::vec(0i64..(8 * 24 * 60), 0..4),
     ) {
         let zones: Vec<Tz> = std::iter::once(ZONES[zone]).chain(second_zone.map(|z| ZONES[z])).collect();
         let holidays = HolidayCalendar::new(region, []);
@@ -95,10 +95,10 @@ proptest! {
                 starts: now - Duration::minutes(start),
                 ends: len.map(|l| now - Duration::minutes(start) + Duration::minutes(l)),
             }).into_iter().collect(),
-            unrecorded_call_at: unrecorded.map(|o| now - Duration::minutes(o)),
+            unrecorded_calls: unrecorded.iter().map(|o| now - Duration::minutes(*o)).collect(),
         };
         // A call that may have happened counts for the gap and the rolling limits.
-        let possible_calls: Vec<_> = attempts.iter().copied().chain(history.unrecorded_call_at).collect();
+        let possible_calls: Vec<_> = attempts.iter().chain(&history.unrecorded_calls).copied().collect();
         match next_contact(&policy, &zones, &holidays, &history, now) {
             NextContact::Exhausted => prop_assert!(attempts.len() as u32 >= policy.max_total_attempts),
             // Open-ended holds, or zones whose hours never meet.

@@ -29,11 +29,11 @@ pub struct ContactHistory {
     pub callback_at: Option<DateTime<Utc>>,
     /// Holds not lifted.
     pub holds: Vec<HoldPeriod>,
-    /// The last moment a handler was on a call that ended with no outcome recorded (their claim
-    /// ran out: the browser closed mid-call). The customer may have been called then, so it
-    /// counts as an attempt for the gap and the rolling limits; not for the total cap, which
-    /// closes a case only on attempts known to have gone unanswered.
-    pub unrecorded_call_at: Option<DateTime<Utc>>,
+    /// Calls that ended with no outcome recorded (the handler's claim ran out: the browser
+    /// closed mid-call), each at the last moment the handler was seen on it. The customer may
+    /// have been called then, so each counts as an attempt for the gap and the rolling limits;
+    /// not for the total cap, which closes a case only on attempts known to have gone unanswered.
+    pub unrecorded_calls: Vec<DateTime<Utc>>,
 }
 
 impl ContactHistory {
@@ -173,7 +173,7 @@ pub fn next_contact(
         return NextContact::Exhausted;
     }
     let mut attempts = history.attempts.clone();
-    attempts.extend(history.unrecorded_call_at);
+    attempts.extend(history.unrecorded_calls.iter().copied());
     attempts.sort();
     let mut t = now;
     match (history.callback_at, history.last_conversation_at) {

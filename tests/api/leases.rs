@@ -223,3 +223,39 @@ async fn handlers_asking_at_once_are_answered_as_if_one_after_another(app: TestA
         );
     }
 }
+
+backend_test!(calls_left_with_no_outcome_all_count_towards_the_weekly_limit);
+// A case whose claims keep running out (each time, the customer may have been rung) is rung at
+// most 7 times in 7 days, however many of those calls went unrecorded.
+async fn calls_left_with_no_outcome_all_count_towards_the_weekly_limit(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Lapse Co"));
+    let id = refer(&app, &key, referral("L-7")).await["id"]
+        .as_i64()
+        .unwrap();
+    let (_, handler) = app.staff_token("handler");
+    let (_, other) = app.staff_token("handler");
+    let case = || app.with_conn(|conn| outreach::cases::store::find(conn, id).unwrap());
+    let mut lapses = Vec::new();
+    for _ in 0..7 {
+        let due = chrono::DateTime::from_naive_utc_and_offset(
+            case().next_contact_at.unwrap(),
+            chrono::Utc,
+        );
+        app.state.clock.pin(due);
+        let (status, call) = next_call(&app, &handler).await;
+        assert_eq!((status, call["case"]["id"].as_i64()), (200, Some(id)));
+        lapses.push(due);
+        // The lease runs out with no outcome; the next handler asking settles it.
+        app.state.clock.pin(due + Duration::minutes(16));
+        assert_eq!(next_call(&app, &other).await.0, 204);
+        assert_eq!(case().status, "scheduled");
+    }
+    assert_eq!(app.audit_count("claim_lapsed", id), 7);
+    let next = case().next_contact_at.unwrap();
+    assert!(
+        next >= (lapses[0] + Duration::days(7)).naive_utc(),
+        "seven possible calls since {}: the eighth waits until the first is a week old, not {next}",
+        lapses[0]
+    );
+}

@@ -10,7 +10,8 @@ use crate::{
     db::{
         schema::{
             contact_attempts, debriefs, escalations, follow_ups, holds, outbox, plans,
-            policy_exceptions, support_links, support_organisations, vulnerabilities,
+            policy_exceptions, support_links, support_organisations, unrecorded_calls,
+            vulnerabilities,
         },
         DbConn,
     },
@@ -66,6 +67,12 @@ pub fn export(conn: &mut DbConn, case: &Case) -> AppResult<Value> {
             contact_attempts::conversation,
             contact_attempts::notes,
         ))
+        .load(conn)?;
+    // Calls a handler may have made but recorded nothing about (their claim ran out).
+    let unrecorded: Vec<NaiveDateTime> = unrecorded_calls::table
+        .filter(unrecorded_calls::case_id.eq(id))
+        .order(unrecorded_calls::last_seen_at)
+        .select(unrecorded_calls::last_seen_at)
         .load(conn)?;
     let holds: Vec<HoldRow> = holds::table
         .filter(holds::case_id.eq(id))
@@ -140,6 +147,7 @@ pub fn export(conn: &mut DbConn, case: &Case) -> AppResult<Value> {
         "calls": calls.into_iter().map(|(when, outcome, conversation, notes)| json!({
             "attempted_at": at(when), "outcome": outcome, "conversation": conversation, "notes": notes,
         })).collect::<Vec<_>>(),
+        "calls_without_outcome": unrecorded.into_iter().map(at).collect::<Vec<_>>(),
         "holds": holds.into_iter().map(|(kind, starts, ends, lifted, note)| json!({
             "kind": kind, "starts_at": at(starts), "ends_at": maybe(ends), "lifted_at": maybe(lifted), "note": note,
         })).collect::<Vec<_>>(),

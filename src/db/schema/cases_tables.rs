@@ -76,6 +76,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    unrecorded_calls (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     holds (id) {
         id -> BigInt,
         case_id -> BigInt,

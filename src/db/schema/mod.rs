@@ -23,13 +23,14 @@ diesel::joinable!(support_links -> support_organisations (organisation_id));
 diesel::joinable!(cases -> clients (client_id));
 diesel::joinable!(contact_attempts -> cases (case_id));
 diesel::joinable!(contact_attempts -> users (handler_id));
+diesel::joinable!(unrecorded_calls -> cases (case_id));
 diesel::joinable!(holds -> cases (case_id));
 diesel::joinable!(case_erasures -> cases (case_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     clients, users, login_failures, sessions, api_credentials, audit_log, contact_policies, cases, case_erasures,
-    contact_attempts,
+    contact_attempts, unrecorded_calls,
     holds, public_holidays, handler_breaks, script_versions, vulnerabilities, escalations,
     follow_ups, debriefs, policy_exceptions, emergency_contacts, outbox, plans, plan_links,
     email_suppressions, support_organisations, support_links, support_mentions, case_milestones,
