@@ -166,7 +166,14 @@ pub fn lift(
         ));
     }
     let lifted = holds::lift(conn, case.id, hold_id, now.naive_utc())?;
-    schedule::reschedule(conn, case, now)?;
+    // A handler on a call with the customer keeps it (a risk to life raised on the call leaves
+    // them the claim): their outcome reschedules the case, now without this hold. A claim that
+    // ran out ends here, as a call that may have happened.
+    let current = store::find_locked(conn, case.id)?;
+    if !current.on_a_call(now.naive_utc()) {
+        let current = store::keep_possible_call(conn, current, now.naive_utc())?;
+        schedule::reschedule(conn, &current, now)?;
+    }
     let entry = match lifted {
         holds::Lifted::Now => audit::Entry::new("hold_lifted", "case", Some(case.id)),
         holds::Lifted::EndsAt(end) => {

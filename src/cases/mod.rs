@@ -94,8 +94,8 @@ pub struct Case {
     pub attempts_count: i32,
     /// The latest call the customer may have had: the last recorded attempt, or, when later,
     /// the last moment a handler was seen on a call that ended with no outcome (their claim ran
-    /// out; see `queue::lapsed`). The rules treat the latter as an attempt for the gap between
-    /// calls and the rolling limits.
+    /// out; see `queue::lapsed`). The rules count every such call, from `unrecorded_calls`;
+    /// this one keeps a lapse from being kept twice (`store::keep_possible_call`).
     pub last_attempt_at: Option<NaiveDateTime>,
     pub last_conversation_at: Option<NaiveDateTime>,
     pub first_contact_at: Option<NaiveDateTime>,

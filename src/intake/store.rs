@@ -175,8 +175,9 @@ fn copy_chunk_postgres(
     // Written in queue order (the queue index's key; a stable sort, so rows with equal keys keep
     // the file's order). Cases in arrears for different lengths of time belong all over that
     // index: in file order nearly every row lands on another of its pages, sorted neighbours
-    // share them, and the database does about a seventh less work per import (README,
-    // Benchmarks). Ids are given out in this order, so within a chunk they follow the queue.
+    // share them, and an import takes about a tenth less time (README,
+    // Benchmarks). Ids are given out in this order, so within a chunk they follow the queue (on
+    // this path; the rare fallback below keeps the file's order).
     let mut in_queue_order: Vec<&NewCaseRow> = rows.iter().collect();
     in_queue_order.sort_by_key(|row| (row.priority_band, row.arrears_since, row.referred_at));
     for row in in_queue_order {

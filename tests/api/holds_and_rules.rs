@@ -347,3 +347,32 @@ async fn a_claim_is_renewed_for_an_hour_after_contact_hours_end_and_no_longer(ap
     let refused = handler.post_form(&renew, &[]).await;
     assert_eq!(refused.status().as_u16(), 409);
 }
+
+backend_test!(lifting_a_hold_leaves_the_handler_on_the_call_their_claim);
+// A risk to life raised on a call leaves the handler the claim; a supervisor lifting that hold
+// meanwhile must not end it, or what was said on the call could no longer be recorded.
+async fn lifting_a_hold_leaves_the_handler_on_the_call_their_claim(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Lift Co"));
+    let case = refer(&app, &key, referral("LIFT-ON-CALL")).await;
+    let (_, token) = app.staff_token("handler");
+    next_call(&app, &token).await;
+    let escalate = format!("/api/v1/cases/{}/escalations", case["id"]);
+    let (status, _) = post_json(&app, &token, &escalate, json!({"kind": "risk_to_life"})).await;
+    assert_eq!(status, 201);
+    let path = format!("/calls/{}/holds/{}/lift", case["id"], only_hold(&app));
+    let supervisor = app.login_as("supervisor", None).await;
+    assert_eq!(
+        supervisor.post_form(&path, &[]).await.status().as_u16(),
+        303
+    );
+    let (status, recorded) = outcome(
+        &app,
+        &token,
+        &case["id"],
+        json!({"outcome": "spoke_to_customer", "notes": "Safe now; agreed to talk again"}),
+    )
+    .await;
+    assert_eq!(status, 200, "the call is still theirs: {recorded}");
+    assert_eq!(recorded["status"], "scheduled");
+}
