@@ -25,14 +25,7 @@ trap cleanup EXIT
 cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin outreach
 bin="$root/target/release/outreach"
 
-python3 - "$rows" > "$work/referrals.csv" <<'EOF'
-import sys
-regions = ["england", "wales", "scotland", "northern_ireland"]
-print("reference,name,email,phone,region,amount_owed_minor,currency,days_in_arrears,circumstances,timezone")
-for i in range(int(sys.argv[1])):
-    print(f'B-{i:08},Customer {i},c{i}@example.org,07700 9{i % 100000:05},{regions[i % 4]},'
-          f'{1000 + (i * 7919) % 500000},GBP,{i % 720},"Reduced hours, two children",Asia/Tokyo')
-EOF
+python3 "$root/benches/referrals_csv.py" "$rows" Asia/Tokyo > "$work/referrals.csv"
 
 runuser -u postgres -- "$pg/initdb" -D "$work/data" -A trust >/dev/null
 mkdir "$work/out" && chown postgres "$work/out"

@@ -12,14 +12,7 @@ a=$1 b=$2 rounds=${3:-5} rows=${4:-1000000}
 base=${OUTREACH_BENCH_POSTGRES_URL:?set OUTREACH_BENCH_POSTGRES_URL}
 work=$(mktemp -d /tmp/outreach-ab.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-python3 - "$rows" > "$work/referrals.csv" <<'PY'
-import sys
-regions = ["england", "wales", "scotland", "northern_ireland"]
-print("reference,name,email,phone,region,amount_owed_minor,currency,days_in_arrears,circumstances")
-for i in range(int(sys.argv[1])):
-    print(f'B-{i:08},Customer {i},c{i}@example.org,07700 9{i % 100000:05},{regions[i % 4]},'
-          f'{1000 + (i * 7919) % 500000},GBP,{i % 720},"Reduced hours, two children"')
-PY
+python3 "$(dirname "$0")/referrals_csv.py" "$rows" > "$work/referrals.csv"
 busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
 one() { # BINARY LABEL
     local db="outreach_ab_$$" url
