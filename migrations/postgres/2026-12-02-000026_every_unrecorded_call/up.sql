@@ -15,3 +15,10 @@ INSERT INTO unrecorded_calls (case_id, last_seen_at)
 SELECT c.id, c.last_attempt_at FROM cases c
 WHERE c.last_attempt_at IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM contact_attempts a WHERE a.case_id = c.id AND a.attempted_at = c.last_attempt_at);
+
+-- The ones before it, as far as the audit trail tells: each lapse settled before the case's
+-- last attempt, at the time it was settled (at or after the handler was last seen, so never
+-- earlier than the call may have been). The latest is the one above when it was a lapse.
+INSERT INTO unrecorded_calls (case_id, last_seen_at)
+SELECT a.entity_id, a.occurred_at FROM audit_log a JOIN cases c ON c.id = a.entity_id
+WHERE a.action = 'claim_lapsed' AND a.entity = 'case' AND a.occurred_at < c.last_attempt_at;
