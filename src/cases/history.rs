@@ -18,12 +18,19 @@ pub fn load(conn: &mut DbConn, case: &Case) -> AppResult<ContactHistory> {
         .filter(contact_attempts::case_id.eq(case.id))
         .select(contact_attempts::attempted_at)
         .load(conn)?;
-    let unrecorded: Vec<NaiveDateTime> = unrecorded_calls::table
-        .filter(unrecorded_calls::case_id.eq(case.id))
-        .select(unrecorded_calls::last_seen_at)
-        .load(conn)?;
+    let unrecorded = unrecorded_calls_of(conn, case.id)?;
     let active_holds = super::holds::not_lifted(conn, case.id)?;
     Ok(assemble(case, attempts, unrecorded, active_holds))
+}
+
+/// When each call left with no outcome was last seen (see `store::keep_possible_call`), oldest
+/// first.
+pub fn unrecorded_calls_of(conn: &mut DbConn, case_id: i64) -> AppResult<Vec<NaiveDateTime>> {
+    Ok(unrecorded_calls::table
+        .filter(unrecorded_calls::case_id.eq(case_id))
+        .order(unrecorded_calls::last_seen_at)
+        .select(unrecorded_calls::last_seen_at)
+        .load(conn)?)
 }
 
 /// The history from the case row, its recorded attempts, the calls left with no outcome (see

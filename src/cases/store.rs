@@ -116,11 +116,11 @@ impl ScheduleUpdate {
 /// lease is live; the last write under the claim once it has run out) is kept as an unrecorded
 /// call, which the rules count for the gap between calls and the rolling limits, and as the
 /// case's last attempt (`Case::last_attempt_at`). Returns the case as it now stands; one not
-/// claimed is unchanged. The case is read again under a lock: a caller's copy may be stale (an
-/// outcome recorded, or the same lapse kept, by another request meanwhile), and each possible
-/// call must be kept once.
+/// claimed is unchanged. `case` must have been read under its row lock in this transaction
+/// ([`find_locked`], or a claim query's `FOR UPDATE`): a stale copy (an outcome recorded, or the
+/// same lapse kept, by another request meanwhile) would keep a call that was not, or keep one
+/// twice.
 pub fn keep_possible_call(conn: &mut DbConn, case: Case, now: NaiveDateTime) -> AppResult<Case> {
-    let case = find_locked(conn, case.id)?;
     if case.status != CaseStatus::Claimed.as_str() {
         return Ok(case);
     }

@@ -27,6 +27,7 @@ pub fn settle_within(
 ) -> AppResult<usize> {
     let lapsed = store::lapsed_claims(conn, now.naive_utc(), handler_id)?;
     for &case_id in &lapsed {
+        // Locked by `lapsed_claims`: this read is current.
         let case = cases::store::find(conn, case_id)?;
         let case = cases::store::keep_possible_call(conn, case, now.naive_utc())?;
         schedule::reschedule(conn, &case, now)?;

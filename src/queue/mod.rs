@@ -226,6 +226,9 @@ fn held_or_nothing(
     };
     let case = cases::store::find(conn, case_id)?;
     if reference.rules_for(conn, &case)?.hours_close(now).is_none() {
+        // Read again under its lock before ending the claim: an outcome may have been recorded,
+        // or this handler's other request may have ended it, since.
+        let case = cases::store::find_locked(conn, case_id)?;
         let case = cases::store::keep_possible_call(conn, case, now_naive)?;
         schedule::reschedule(conn, &case, now)?;
         audit::record(

@@ -10,8 +10,7 @@ use crate::{
     db::{
         schema::{
             contact_attempts, debriefs, escalations, follow_ups, holds, outbox, plans,
-            policy_exceptions, support_links, support_organisations, unrecorded_calls,
-            vulnerabilities,
+            policy_exceptions, support_links, support_organisations, vulnerabilities,
         },
         DbConn,
     },
@@ -69,11 +68,7 @@ pub fn export(conn: &mut DbConn, case: &Case) -> AppResult<Value> {
         ))
         .load(conn)?;
     // Calls a handler may have made but recorded nothing about (their claim ran out).
-    let unrecorded: Vec<NaiveDateTime> = unrecorded_calls::table
-        .filter(unrecorded_calls::case_id.eq(id))
-        .order(unrecorded_calls::last_seen_at)
-        .select(unrecorded_calls::last_seen_at)
-        .load(conn)?;
+    let unrecorded = crate::cases::history::unrecorded_calls_of(conn, id)?;
     let holds: Vec<HoldRow> = holds::table
         .filter(holds::case_id.eq(id))
         .order(holds::id)
