@@ -1,4 +1,4 @@
-use std::fmt;
+use std::{borrow::Cow, fmt};
 
 use chrono_tz::Tz;
 
@@ -55,12 +55,17 @@ impl Region {
     }
 
     pub fn as_code(&self) -> String {
+        self.code().into_owned()
+    }
+
+    /// [`Self::as_code`] without a copy for the nations (a bulk import asks once a row).
+    pub fn code(&self) -> Cow<'static, str> {
         match self {
-            Region::England => "england".into(),
-            Region::Wales => "wales".into(),
-            Region::Scotland => "scotland".into(),
-            Region::NorthernIreland => "northern_ireland".into(),
-            Region::Country(code) | Region::Subdivision(code) => code.clone(),
+            Region::England => Cow::Borrowed("england"),
+            Region::Wales => Cow::Borrowed("wales"),
+            Region::Scotland => Cow::Borrowed("scotland"),
+            Region::NorthernIreland => Cow::Borrowed("northern_ireland"),
+            Region::Country(code) | Region::Subdivision(code) => Cow::Owned(code.clone()),
         }
     }
 

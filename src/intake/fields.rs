@@ -6,10 +6,20 @@ use serde_json::Value;
 
 use crate::{domain::region::parse_timezone, error::FieldErrors};
 
+/// `str::trim`, without its look at each end character by character when the first and last
+/// bytes are visible ASCII, as in most cells (nothing to trim then): a file's cells are trimmed
+/// a dozen times a row.
+pub(super) fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
 /// The text trimmed, or `None` when nothing is left (kept as it is when already trimmed).
 pub(super) fn non_blank(value: Option<String>) -> Option<String> {
     value
-        .map(|v| match v.trim() {
+        .map(|v| match trim(&v) {
             trimmed if trimmed.len() == v.len() => v,
             trimmed => trimmed.to_string(),
         })

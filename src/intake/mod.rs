@@ -70,27 +70,28 @@ impl Intake {
             self.first_contact_at = Some(now);
         }
         let timezones = referral.zone_names();
-        let region = referral.region.as_code();
+        let region = referral.region.code();
         let known = self
             .first_contact
-            .get(&timezones)
-            .and_then(|by_region| by_region.get(&region));
+            .get(timezones.as_ref())
+            .and_then(|by_region| by_region.get(region.as_ref()));
         let schedule = match known {
             Some(schedule) => *schedule,
             None => {
-                if !self.calendars.contains_key(&region) {
+                if !self.calendars.contains_key(region.as_ref()) {
                     let calendar = cases::policy_store::calendar_for(conn, &region)?;
-                    self.calendars.insert(region.clone(), calendar);
+                    self.calendars.insert(region.to_string(), calendar);
                 }
                 let history = ContactHistory::default();
                 let policy = self.policies.for_region(&region);
                 let zones = referral.zones();
-                let next = next_contact(&policy, &zones, &self.calendars[&region], &history, now);
+                let calendar = &self.calendars[region.as_ref()];
+                let next = next_contact(&policy, &zones, calendar, &history, now);
                 let schedule = decide(next, &history, false, now);
                 self.first_contact
-                    .entry(timezones.clone())
+                    .entry(timezones.to_string())
                     .or_default()
-                    .insert(region.clone(), schedule);
+                    .insert(region.to_string(), schedule);
                 schedule
             }
         };

@@ -1,12 +1,14 @@
 //! A referral as clients send it (API JSON or a CSV row), and its parsed, guaranteed form.
 
+use std::borrow::Cow;
+
 use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::fields::{non_blank, other_zones, parse_phone, whole_number};
+use super::fields::{non_blank, other_zones, parse_phone, trim, whole_number};
 use crate::{
     domain::{region::parse_timezone, Currency, Email, Money, Region},
     error::FieldErrors,
@@ -149,14 +151,18 @@ impl NewReferral {
             .collect()
     }
 
-    /// [`Self::zones`] as a case stores them: names separated by spaces.
-    pub fn zone_names(&self) -> String {
+    /// [`Self::zones`] as a case stores them: names separated by spaces (no copy for the one
+    /// zone most customers have).
+    pub fn zone_names(&self) -> Cow<'static, str> {
+        if self.other_timezones.is_empty() {
+            return Cow::Borrowed(self.timezone.name());
+        }
         let mut names = self.timezone.name().to_string();
         for zone in &self.other_timezones {
             names.push(' ');
             names.push_str(zone.name());
         }
-        names
+        Cow::Owned(names)
     }
 }
 
@@ -169,7 +175,7 @@ impl ReferralRequest {
             ("reference", &self.reference, 100),
             ("name", &self.name, 200),
         ] {
-            if value.trim().is_empty() && !errors.contains_key(field) {
+            if trim(value).is_empty() && !errors.contains_key(field) {
                 errors.insert(
                     field.into(),
                     vec![format!("is required (at most {limit} characters)")],

@@ -1,7 +1,9 @@
 //! Inserting referred cases; a reference the client already sent is skipped, never duplicated.
 
+use std::borrow::Cow;
+
 use chrono::{Duration, NaiveDateTime};
-use diesel::{prelude::*, Insertable};
+use diesel::{connection::SimpleConnection, prelude::*, Insertable};
 
 use super::referral::NewReferral;
 use crate::{
@@ -10,6 +12,8 @@ use crate::{
     error::AppResult,
 };
 
+/// A new case's row. What every new case starts with (not vulnerable, no attempts) is left to the
+/// columns' defaults: a bulk load then sends two values a row fewer.
 #[derive(Insertable, Debug)]
 #[diesel(table_name = cases)]
 pub struct NewCaseRow {
@@ -18,8 +22,8 @@ pub struct NewCaseRow {
     pub customer_name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
-    pub region: String,
-    pub timezone: String,
+    pub region: Cow<'static, str>,
+    pub timezone: Cow<'static, str>,
     pub amount_owed_minor: i64,
     pub currency: &'static str,
     pub days_in_arrears: i32,
@@ -28,11 +32,9 @@ pub struct NewCaseRow {
     pub circumstances: Option<String>,
     pub preferred_contact_times: Option<String>,
     pub status: &'static str,
-    pub vulnerable: bool,
     pub priority_band: i32,
     pub next_contact_at: Option<NaiveDateTime>,
     pub contact_window_end: Option<NaiveDateTime>,
-    pub attempts_count: i32,
     pub referred_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -43,7 +45,7 @@ impl NewCaseRow {
     pub fn new(
         client_id: i64,
         referral: NewReferral,
-        (timezone, region): (String, String),
+        (timezone, region): (Cow<'static, str>, Cow<'static, str>),
         schedule: ScheduleUpdate,
         now: NaiveDateTime,
     ) -> Self {
@@ -63,11 +65,9 @@ impl NewCaseRow {
             circumstances: referral.circumstances,
             preferred_contact_times: referral.preferred_contact_times,
             status: schedule.status.as_str(),
-            vulnerable: false,
             priority_band: schedule.priority_band,
             next_contact_at: schedule.next_contact_at,
             contact_window_end: schedule.contact_window_end,
-            attempts_count: 0,
             referred_at: now,
             updated_at: now,
         }
@@ -93,11 +93,9 @@ impl NewCaseRow {
             cases::circumstances,
             cases::preferred_contact_times,
             cases::status,
-            cases::vulnerable,
             cases::priority_band,
             cases::next_contact_at,
             cases::contact_window_end,
-            cases::attempts_count,
             cases::referred_at,
             cases::updated_at,
         )
@@ -106,7 +104,7 @@ impl NewCaseRow {
     /// This row as one row of a binary `COPY` into [`Self::copy_columns`] (its id comes from
     /// the column's default).
     fn encode(&self, out: &mut BinaryRows) {
-        out.row(22)
+        out.row(20)
             .int8(self.client_id)
             .text(&self.reference)
             .text(&self.customer_name)
@@ -122,11 +120,9 @@ impl NewCaseRow {
             .text_or_null(self.circumstances.as_deref())
             .text_or_null(self.preferred_contact_times.as_deref())
             .text(self.status)
-            .bool(self.vulnerable)
             .int4(self.priority_band)
             .timestamp_or_null(self.next_contact_at)
             .timestamp_or_null(self.contact_window_end)
-            .int4(self.attempts_count)
             .timestamp(self.referred_at)
             .timestamp(self.updated_at);
     }
@@ -187,10 +183,18 @@ fn copy_chunk_postgres(
             .or_default() += 1;
     }
     let stream = stream.finish();
-    diesel::sql_query("SET LOCAL outreach.bulk = 'on'").execute(pg)?;
+    // The statement triggers see the chunk's rows as a table kept in memory up to `work_mem`
+    // and written to a temporary file past it (the default 4 MB holds about 12,000 rows).
+    pg.batch_execute("SET LOCAL outreach.bulk = 'on'; SET LOCAL work_mem = '32MB'")?;
     diesel::copy_from(cases::table)
         .from_raw_data(NewCaseRow::copy_columns(), |out| {
-            out.write_all(&stream)
+            // Each write is one `CopyData` message, which the server reads whole into memory of
+            // its own before taking a row from it: a whole chunk as one message (1.6 MB) cost it
+            // fresh pages to fault in every time, and it could start no row before the last
+            // byte had come.
+            stream
+                .chunks(COPY_MESSAGE_BYTES)
+                .try_for_each(|piece| out.write_all(piece))
                 .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
         })
         .with_format(CopyFormat::Binary)
@@ -211,13 +215,16 @@ fn copy_chunk_postgres(
     Ok(rows.len())
 }
 
+/// The most a `CopyData` message carries: libpq's own output buffer grows to about this.
+const COPY_MESSAGE_BYTES: usize = 64 * 1024;
+
 fn hour_of(at: NaiveDateTime) -> NaiveDateTime {
     use chrono::Timelike;
     at.date().and_hms_opt(at.hour(), 0, 0).unwrap_or(at)
 }
 
 fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> AppResult<usize> {
-    use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Text, Timestamp};
+    use diesel::sql_types::{Array, BigInt, Date, Integer, Nullable, Text, Timestamp};
     if rows.is_empty() {
         return Ok(0);
     }
@@ -229,12 +236,12 @@ fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> 
     let query = diesel::sql_query(
         "INSERT INTO cases (client_id, reference, customer_name, email, phone, region, timezone, \
          amount_owed_minor, currency, days_in_arrears, arrears_since, notes, circumstances, \
-         preferred_contact_times, status, vulnerable, priority_band, next_contact_at, \
-         contact_window_end, attempts_count, referred_at, updated_at) \
+         preferred_contact_times, status, priority_band, next_contact_at, contact_window_end, \
+         referred_at, updated_at) \
          SELECT * FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
          $7::text[], $8::int8[], $9::text[], $10::int4[], $11::date[], $12::text[], $13::text[], \
-         $14::text[], $15::text[], $16::bool[], $17::int4[], $18::timestamp[], $19::timestamp[], \
-         $20::int4[], $21::timestamp[], $22::timestamp[]) \
+         $14::text[], $15::text[], $16::int4[], $17::timestamp[], $18::timestamp[], \
+         $19::timestamp[], $20::timestamp[]) \
          ON CONFLICT (client_id, reference) DO NOTHING",
     )
     .bind::<Array<BigInt>, _>(col(rows, |r| r.client_id))
@@ -242,8 +249,8 @@ fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> 
     .bind::<Array<Text>, _>(col(rows, |r| r.customer_name.as_str()))
     .bind::<Array<Nullable<Text>>, _>(col(rows, |r| r.email.as_deref()))
     .bind::<Array<Nullable<Text>>, _>(col(rows, |r| r.phone.as_deref()))
-    .bind::<Array<Text>, _>(col(rows, |r| r.region.as_str()))
-    .bind::<Array<Text>, _>(col(rows, |r| r.timezone.as_str()))
+    .bind::<Array<Text>, _>(col(rows, |r| r.region.as_ref()))
+    .bind::<Array<Text>, _>(col(rows, |r| r.timezone.as_ref()))
     .bind::<Array<BigInt>, _>(col(rows, |r| r.amount_owed_minor))
     .bind::<Array<Text>, _>(col(rows, |r| r.currency))
     .bind::<Array<Integer>, _>(col(rows, |r| r.days_in_arrears))
@@ -252,11 +259,9 @@ fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> 
     .bind::<Array<Nullable<Text>>, _>(col(rows, |r| r.circumstances.as_deref()))
     .bind::<Array<Nullable<Text>>, _>(col(rows, |r| r.preferred_contact_times.as_deref()))
     .bind::<Array<Text>, _>(col(rows, |r| r.status))
-    .bind::<Array<Bool>, _>(col(rows, |r| r.vulnerable))
     .bind::<Array<Integer>, _>(col(rows, |r| r.priority_band))
     .bind::<Array<Nullable<Timestamp>>, _>(col(rows, |r| r.next_contact_at))
     .bind::<Array<Nullable<Timestamp>>, _>(col(rows, |r| r.contact_window_end))
-    .bind::<Array<Integer>, _>(col(rows, |r| r.attempts_count))
     .bind::<Array<Timestamp>, _>(col(rows, |r| r.referred_at))
     .bind::<Array<Timestamp>, _>(col(rows, |r| r.updated_at));
     Ok(query.execute(pg)?)

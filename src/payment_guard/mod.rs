@@ -47,18 +47,19 @@ impl fmt::Display for Finding {
 /// Checks one piece of free text. `Err` carries the first kind of payment data found.
 pub fn check(text: &str) -> Result<(), Finding> {
     // Every kind needs at least three ASCII digits (a security code has three or four; card,
-    // account and IBAN numbers more): most text has fewer and needs no closer look.
-    let digits = text.bytes().filter(u8::is_ascii_digit).count();
-    if digits < 3 {
+    // account and IBAN numbers more): most text has fewer and needs no closer look. Nor does a
+    // detector whose number cannot begin or be written in this text (`Shape`).
+    let shape = detect::Shape::of(text);
+    if shape.digits < 3 {
         return Ok(());
     }
     // IBANs first: their check is the stricter one, and their digits can pass Luhn by chance.
-    if detect::contains_iban(text) {
+    if shape.may_hold_iban && detect::contains_iban(text) {
         return Err(Finding::Iban);
     }
     // A card number has at least 12 digits, a sort code with its account 14: a name with a
     // number in it, or a reference, has fewer.
-    if digits >= 12 {
+    if shape.digits >= 12 {
         let runs = detect::DigitRuns::of(text);
         if detect::contains_card_number(&runs) {
             return Err(Finding::CardNumber);
@@ -67,7 +68,7 @@ pub fn check(text: &str) -> Result<(), Finding> {
             return Err(Finding::BankAccount);
         }
     }
-    if detect::contains_security_code(text) {
+    if shape.may_hold_security_code && detect::contains_security_code(text) {
         return Err(Finding::SecurityCode);
     }
     Ok(())

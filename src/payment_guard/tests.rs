@@ -163,6 +163,17 @@ fn field_checks_name_each_offending_field() {
     assert!(errors["notes"][0].contains("card number"));
 }
 
+#[test]
+fn a_security_code_written_straight_after_cv2_is_refused() {
+    // The announcer's 2 joins the code's digits: one run of four or five.
+    for text in ["cv2123", "CV21234", "code cv2:123", "cv2 1234"] {
+        assert_eq!(finds(text), Some(Finding::SecurityCode), "{text}");
+    }
+    for text in ["cv212345", "Ref 12345 on 07700 900123", "AB12345678"] {
+        assert_eq!(finds(text), None, "{text}");
+    }
+}
+
 mod agrees_with_the_plain_rules {
     use super::{detect, oracle};
     use crate::payment_guard::check;
@@ -197,6 +208,9 @@ mod agrees_with_the_plain_rules {
             "CVV",
             "cvc",
             "CV2=",
+            "cv2",
+            "123",
+            "12345",
             "csc",
             "security code is ",
             "digits on the back: ",

@@ -8,7 +8,10 @@ use serde_json::Value;
 use super::{line_endings::LfLines, RowError};
 use crate::{
     error::{AppError, AppResult},
-    intake::referral::{NewReferral, ReferralRequest},
+    intake::{
+        fields,
+        referral::{NewReferral, ReferralRequest},
+    },
 };
 
 /// Rows written per transaction: large enough for throughput, small enough that a failure loses
@@ -97,7 +100,7 @@ impl Columns {
     fn cells<'r>(&self, record: &'r csv::StringRecord) -> [Option<&'r str>; KNOWN.len()] {
         self.positions.map(|at| {
             at.and_then(|i| record.get(i))
-                .map(str::trim)
+                .map(fields::trim)
                 .filter(|v| !v.is_empty())
         })
     }
