@@ -8,7 +8,17 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Email, String> {
-        let candidate = raw.trim().to_lowercase();
+        Email::parse_owned(raw.trim().to_string())
+    }
+
+    /// [`Email::parse`] of text already trimmed, lower-cased in place when it is ASCII (as
+    /// addresses nearly always are) instead of copied.
+    pub fn parse_owned(mut candidate: String) -> Result<Email, String> {
+        if candidate.is_ascii() {
+            candidate.make_ascii_lowercase();
+        } else {
+            candidate = candidate.to_lowercase();
+        }
         if candidate.is_empty() {
             return Err("is required".into());
         }

@@ -28,10 +28,11 @@ pub(super) fn non_blank(value: Option<String>) -> Option<String> {
 
 /// A phone number as written (already trimmed), if it is one.
 pub(super) fn parse_phone(raw: String) -> Result<String, String> {
+    // Every character allowed is ASCII, so bytes say the same as characters.
     let allowed = raw
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    let digits = raw.chars().filter(char::is_ascii_digit).count();
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b" +-().".contains(&b));
+    let digits = raw.bytes().filter(u8::is_ascii_digit).count();
     if allowed && (7..=15).contains(&digits) {
         Ok(raw)
     } else {

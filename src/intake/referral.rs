@@ -185,8 +185,8 @@ impl ReferralRequest {
         let mut add =
             |field: &str, message: String| errors.entry(field.into()).or_default().push(message);
 
-        let email =
-            non_blank(self.email).and_then(|e| Email::parse(&e).map_err(|m| add("email", m)).ok());
+        let email = non_blank(self.email)
+            .and_then(|e| Email::parse_owned(e).map_err(|m| add("email", m)).ok());
         let phone =
             non_blank(self.phone).and_then(|p| parse_phone(p).map_err(|m| add("phone", m)).ok());
         let region = Region::parse(&self.region)

@@ -74,7 +74,7 @@ pub fn import<R: Read + Send>(
     // so the parser and the database work at the same time.
     let (sender, receiver) = std::sync::mpsc::sync_channel::<rows::Parsed>(others.len() + 2);
     let chunks = Chunks::new(receiver);
-    let mut report = std::thread::scope(|scope| {
+    let report = std::thread::scope(|scope| {
         scope.spawn(move || rows::parse_chunks(&mut reader, &columns, &sender));
         let helpers: Vec<_> = others
             .iter_mut()
@@ -91,7 +91,12 @@ pub fn import<R: Read + Send>(
             report.absorb(theirs);
         }
         Ok::<ImportReport, AppError>(report)
-    })?;
+    });
+    // Chunks commit without waiting for the disk (`flush`); the report waits for all of them,
+    // and so does an error, for the chunks before it.
+    let on_disk = db::wait_for_commits_on_disk(first);
+    let mut report = report?;
+    on_disk?;
     report.errors.sort_by_key(|e| e.line);
     report.errors.truncate(MAX_LISTED_ERRORS);
     Ok(report)
@@ -170,7 +175,10 @@ fn flush(
         return Ok(());
     }
     let count = batch.len();
-    let created = db::write_transaction(conn, |conn| intake.refer_batch(conn, actor, batch, now))?;
+    let created = db::write_transaction(conn, |conn| {
+        db::commit_without_waiting(conn)?;
+        intake.refer_batch(conn, actor, batch, now)
+    })?;
     report.created += created;
     report.already_present += count - created;
     Ok(())
