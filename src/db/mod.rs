@@ -85,26 +85,14 @@ where
 
 /// Lets the current transaction's commit return before its record is on disk (PostgreSQL's
 /// `synchronous_commit = off` for this transaction alone). Only for work whose result nobody is
-/// told until [`wait_for_commits_on_disk`] has run: a bulk import's chunks, whose waits for the
-/// disk would otherwise leave the cores idle between them. A crash of the database server in
-/// between loses those chunks whole, never part of one. SQLite: no change.
+/// told until a later transaction that writes has committed the ordinary way, which waits for
+/// the log up to its own commit, and so for every commit before it: a bulk import's chunks,
+/// whose waits for the disk would otherwise leave the cores idle between them. A crash of the
+/// database server before that loses such chunks whole, never part of one. SQLite: no change.
 pub fn commit_without_waiting(conn: &mut DbConn) -> diesel::QueryResult<()> {
     use diesel::connection::SimpleConnection;
     match conn {
         DbConn::Postgres(pg) => pg.batch_execute("SET LOCAL synchronous_commit = off"),
-        DbConn::Sqlite(_) => Ok(()),
-    }
-}
-
-/// Returns once every transaction committed so far, on any connection, is on disk: it commits
-/// one that waits for its own record (given a transaction id, so it writes one), and the log is
-/// written in order. SQLite commits are already durable when they return.
-pub fn wait_for_commits_on_disk(conn: &mut DbConn) -> diesel::QueryResult<()> {
-    use diesel::connection::SimpleConnection;
-    match conn {
-        DbConn::Postgres(pg) => pg.batch_execute(
-            "BEGIN; SET LOCAL synchronous_commit = on; SELECT txid_current(); COMMIT",
-        ),
         DbConn::Sqlite(_) => Ok(()),
     }
 }

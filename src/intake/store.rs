@@ -184,7 +184,8 @@ fn copy_chunk_postgres(
     }
     let stream = stream.finish();
     // The statement triggers see the chunk's rows as a table kept in memory up to `work_mem`
-    // and written to a temporary file past it (the default 4 MB holds about 12,000 rows).
+    // and written to a temporary file past it: the default 4 MB holds about 12,000 short rows,
+    // but a chunk whose rows carry long notes would go to disk.
     pg.batch_execute("SET LOCAL outreach.bulk = 'on'; SET LOCAL work_mem = '32MB'")?;
     diesel::copy_from(cases::table)
         .from_raw_data(NewCaseRow::copy_columns(), |out| {

@@ -263,6 +263,26 @@ async fn a_file_of_many_chunks_creates_each_case_once(app: TestApp) {
     });
     assert_eq!(cases, 12_500);
     assert_eq!(referred, 12_500, "the report counts every case once");
+    // Each import's end is audited with what it reported, once both writers are done (this
+    // entry's commit is the one that waits for the disk, for every chunk before it).
+    let ends: Vec<String> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::audit_log;
+        audit_log::table
+            .filter(audit_log::action.eq("import_ended"))
+            .filter(audit_log::client_id.eq(client_id))
+            .order(audit_log::id.asc())
+            .select(audit_log::detail)
+            .load(conn)
+            .unwrap()
+    });
+    assert_eq!(
+        ends,
+        [
+            "12001 rows: 12000 new, 1 already referred, 0 refused",
+            "12500 rows: 500 new, 12000 already referred, 0 refused",
+        ]
+    );
 }
 
 backend_test!(an_import_the_database_refuses_fails_cleanly);

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::Intake;
 use crate::{
-    audit::Actor,
+    audit::{self, Actor},
     db::{self, DbConn},
     error::{AppError, AppResult},
 };
@@ -92,14 +92,41 @@ pub fn import<R: Read + Send>(
         }
         Ok::<ImportReport, AppError>(report)
     });
-    // Chunks commit without waiting for the disk (`flush`); the report waits for all of them,
-    // and so does an error, for the chunks before it.
-    let on_disk = db::wait_for_commits_on_disk(first);
+    // Chunks commit without waiting for the disk (`flush`). Nothing is reported, an error
+    // neither, before the import's end is audited in a transaction that commits the ordinary
+    // way: it waits for the log up to its own commit, and so for every chunk before it.
+    let ended = audit_end(first, client_id, actor, &report);
     let mut report = report?;
-    on_disk?;
+    ended?;
     report.errors.sort_by_key(|e| e.line);
     report.errors.truncate(MAX_LISTED_ERRORS);
     Ok(report)
+}
+
+/// Records how an import ended (each chunk has its own entry too), in a transaction of its
+/// own that waits for the disk; see [`import`].
+fn audit_end(
+    conn: &mut DbConn,
+    client_id: i64,
+    actor: Actor,
+    outcome: &AppResult<ImportReport>,
+) -> AppResult<()> {
+    let detail = match outcome {
+        Ok(report) => format!(
+            "{} rows: {} new, {} already referred, {} refused",
+            report.rows, report.created, report.already_present, report.refused
+        ),
+        Err(_) => "stopped by an error; the chunks before it are kept".to_string(),
+    };
+    db::write_transaction(conn, |conn| {
+        audit::record(
+            conn,
+            actor,
+            audit::Entry::new("import_ended", "client", Some(client_id))
+                .client(Some(client_id))
+                .detail(detail),
+        )
+    })
 }
 
 /// Parsed chunks waiting for a writer.
