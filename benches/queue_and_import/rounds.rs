@@ -50,8 +50,8 @@ pub fn import(
 /// A checkpoint before a timing, so it starts with nothing of earlier work left to write out:
 /// a round's import would otherwise pay for the floor's writes just before it, and for the
 /// previous round's (the checkpoint they bring on falls in the longer timing, the import's).
-/// Each timing still pays for any checkpoint its own writes bring on. Needs a superuser; without
-/// one the timings include that write-back, and this says so.
+/// Each timing still pays for any checkpoint its own writes bring on. Needs a superuser (or the
+/// `pg_checkpoint` role); without one the timings include that write-back, and this says so.
 pub fn checkpoint(url: &str) {
     let done = diesel::PgConnection::establish(url)
         .map_err(|e| e.to_string())
