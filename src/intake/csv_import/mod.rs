@@ -94,7 +94,9 @@ pub fn import<R: Read + Send>(
     });
     // Chunks commit without waiting for the disk (`flush`). Nothing is reported, an error
     // neither, before the import's end is audited in a transaction that commits the ordinary
-    // way: it waits for the log up to its own commit, and so for every chunk before it.
+    // way: it waits for the log up to its own commit, and so for every chunk before it (as
+    // durably as every other write of the service: a server set to `synchronous_commit = off`
+    // waits for none). A writer's panic ends the import as a failure without this entry.
     let ended = audit_end(first, client_id, actor, &report);
     let mut report = report?;
     ended?;
