@@ -62,6 +62,11 @@ impl<'a> Entry<'a> {
         }
     }
 
+    /// An entry about a client itself (its settings, its imports, its portal), scoped to it.
+    pub fn for_client(action: &'a str, client_id: i64) -> Self {
+        Entry::new(action, "client", Some(client_id)).client(Some(client_id))
+    }
+
     pub fn client(mut self, client_id: Option<i64>) -> Self {
         self.client_id = client_id;
         self

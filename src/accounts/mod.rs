@@ -196,9 +196,7 @@ pub fn create_client(
     audit::record(
         conn,
         actor,
-        audit::Entry::new("client_created", "client", Some(id))
-            .client(Some(id))
-            .detail(name),
+        audit::Entry::for_client("client_created", id).detail(name),
     )?;
     Ok(id)
 }

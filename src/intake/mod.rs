@@ -160,8 +160,7 @@ impl Intake {
         audit::record(
             conn,
             actor,
-            audit::Entry::new("cases_imported", "client", Some(self.client_id))
-                .client(Some(self.client_id))
+            audit::Entry::for_client("cases_imported", self.client_id)
                 .detail(format!("{created} new of {count} rows")),
         )?;
         Ok(created)

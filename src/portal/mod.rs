@@ -36,8 +36,7 @@ async fn overview(
         audit::record(
             conn,
             actor,
-            audit::Entry::new("cases_listed", "client", Some(client_id))
-                .client(Some(client_id))
+            audit::Entry::for_client("cases_listed", client_id)
                 .detail(format!("{} most recent cases", cases.len())),
         )?;
         Ok((accounts::store::client(conn, client_id)?, cases))

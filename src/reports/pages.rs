@@ -184,8 +184,7 @@ async fn schedule(
         audit::record(
             conn,
             actor,
-            audit::Entry::new("report_schedule_set", "client", Some(client_id))
-                .client(Some(client_id))
+            audit::Entry::for_client("report_schedule_set", client_id)
                 .detail(frequency.clone().unwrap_or_else(|| "none".into())),
         )
     })

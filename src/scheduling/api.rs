@@ -167,8 +167,7 @@ pub async fn put_policy(
         audit::record(
             conn,
             actor,
-            audit::Entry::new("contact_policy_set", "client", Some(client_id))
-                .client(Some(client_id)),
+            audit::Entry::for_client("contact_policy_set", client_id),
         )
     })
     .await?;
@@ -266,9 +265,7 @@ pub async fn put_region_policy(
         audit::record(
             conn,
             actor,
-            audit::Entry::new("region_contact_policy_set", "client", Some(client_id))
-                .client(Some(client_id))
-                .detail(region),
+            audit::Entry::for_client("region_contact_policy_set", client_id).detail(region),
         )
     })
     .await?;
@@ -301,9 +298,7 @@ pub async fn delete_region_policy(
         audit::record(
             conn,
             actor,
-            audit::Entry::new("region_contact_policy_removed", "client", Some(client_id))
-                .client(Some(client_id))
-                .detail(region),
+            audit::Entry::for_client("region_contact_policy_removed", client_id).detail(region),
         )
     })
     .await?;

@@ -155,8 +155,7 @@ pub async fn put_retention(
         audit::record(
             conn,
             actor,
-            audit::Entry::new("retention_set", "client", Some(client_id))
-                .client(Some(client_id))
+            audit::Entry::for_client("retention_set", client_id)
                 .detail(retention_days.map_or("none".into(), |d| format!("{d} days"))),
         )
     })

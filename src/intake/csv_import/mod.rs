@@ -124,9 +124,7 @@ fn audit_end(
         audit::record(
             conn,
             actor,
-            audit::Entry::new("import_ended", "client", Some(client_id))
-                .client(Some(client_id))
-                .detail(detail),
+            audit::Entry::for_client("import_ended", client_id).detail(detail),
         )
     })
 }
