@@ -26,6 +26,10 @@ mod floors;
 mod rounds;
 use common::{env_or, Stats};
 
+/// The allocator `outreach` itself runs with (`src/main.rs`): the import runs in this process.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn write_csv(path: &std::path::Path, rows: usize) {
     let regions = ["england", "wales", "scotland", "northern_ireland"];
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());

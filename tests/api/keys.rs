@@ -1,7 +1,7 @@
 //! The links between clients, cases, their milestone rows and the handlers holding them hold on
 //! both backends. SQLite declares them as foreign keys; PostgreSQL checks them with triggers
-//! (migrations 17 and 22: once per statement, or only when a case is claimed), and must still
-//! refuse everything a key would.
+//! (migrations 17, 22 and 27: once per statement, or per row only when a case is claimed), and
+//! must still refuse everything a key would.
 
 use diesel::{
     result::{DatabaseErrorKind, Error},
@@ -12,11 +12,23 @@ use outreach::db::DbConn;
 use crate::helpers::{postgres, spawn_app, Backend, TestApp};
 
 fn insert_case(conn: &mut DbConn, client_id: i64, reference: &str) -> Result<usize, Error> {
+    insert_case_as(conn, client_id, reference, "'queued'", "NULL")
+}
+
+/// A case written straight into `status` with `claimed_by` (SQL expressions).
+fn insert_case_as(
+    conn: &mut DbConn,
+    client_id: i64,
+    reference: &str,
+    status: &str,
+    claimed_by: &str,
+) -> Result<usize, Error> {
     sql_query(format!(
         "INSERT INTO cases (client_id, reference, customer_name, region, timezone, amount_owed_minor, \
-         currency, days_in_arrears, arrears_since, status, priority_band, attempts_count, referred_at, updated_at) \
+         currency, days_in_arrears, arrears_since, status, priority_band, attempts_count, referred_at, \
+         updated_at, claimed_by) \
          VALUES ({client_id}, '{reference}', 'Sam Example', 'england', 'Europe/London', 12000, 'GBP', 30, \
-         CURRENT_DATE, 'queued', 0, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+         CURRENT_DATE, {status}, 0, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, {claimed_by})"
     ))
     .execute(conn)
 }
@@ -81,6 +93,17 @@ fn links_hold(app: &TestApp) {
             "a claim by no handler",
         );
         assert_eq!(sql_query(claim_by(handler)).execute(conn).unwrap(), 1);
+        // Written already claimed: checked with the insert (on PostgreSQL, per statement).
+        assert_refused_as_key(
+            insert_case_as(
+                conn,
+                client,
+                "K-3",
+                "'claimed'",
+                &(other + 1000).to_string(),
+            ),
+            "a case written claimed by no handler",
+        );
         let delete_user = |user: i64| sql_query(format!("DELETE FROM users WHERE id = {user}"));
         assert_refused_as_key(
             delete_user(handler).execute(conn),
