@@ -12,23 +12,31 @@ use outreach::db::DbConn;
 use crate::helpers::{postgres, spawn_app, Backend, TestApp};
 
 fn insert_case(conn: &mut DbConn, client_id: i64, reference: &str) -> Result<usize, Error> {
-    insert_case_as(conn, client_id, reference, "'queued'", "NULL")
+    insert_cases(conn, client_id, &[(reference, "queued", None)])
 }
 
-/// A case written straight into `status` with `claimed_by` (SQL expressions).
-fn insert_case_as(
+/// Cases written in one statement, each straight into its `status` and held by `claimed_by`.
+fn insert_cases(
     conn: &mut DbConn,
     client_id: i64,
-    reference: &str,
-    status: &str,
-    claimed_by: &str,
+    cases: &[(&str, &str, Option<i64>)],
 ) -> Result<usize, Error> {
+    let rows: Vec<String> = cases
+        .iter()
+        .map(|(reference, status, claimed_by)| {
+            let claimed_by = claimed_by.map_or("NULL".to_string(), |id| id.to_string());
+            format!(
+                "({client_id}, '{reference}', 'Sam Example', 'england', 'Europe/London', 12000, \
+                 'GBP', 30, CURRENT_DATE, '{status}', 0, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, \
+                 {claimed_by})"
+            )
+        })
+        .collect();
     sql_query(format!(
         "INSERT INTO cases (client_id, reference, customer_name, region, timezone, amount_owed_minor, \
          currency, days_in_arrears, arrears_since, status, priority_band, attempts_count, referred_at, \
-         updated_at, claimed_by) \
-         VALUES ({client_id}, '{reference}', 'Sam Example', 'england', 'Europe/London', 12000, 'GBP', 30, \
-         CURRENT_DATE, {status}, 0, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, {claimed_by})"
+         updated_at, claimed_by) VALUES {}",
+        rows.join(", ")
     ))
     .execute(conn)
 }
@@ -93,16 +101,25 @@ fn links_hold(app: &TestApp) {
             "a claim by no handler",
         );
         assert_eq!(sql_query(claim_by(handler)).execute(conn).unwrap(), 1);
-        // Written already claimed: checked with the insert (on PostgreSQL, per statement).
+        // Written already held (on PostgreSQL checked per statement, not per row): by real
+        // handlers, one of them twice, beside an unheld case, all kept...
+        let held = [
+            ("K-3", "scheduled", Some(handler)),
+            ("K-4", "queued", None),
+            ("K-5", "scheduled", Some(handler)),
+        ];
+        assert_eq!(insert_cases(conn, client, &held).unwrap(), 3);
+        // ...and by a real handler beside a missing one: none of it kept.
         assert_refused_as_key(
-            insert_case_as(
+            insert_cases(
                 conn,
                 client,
-                "K-3",
-                "'claimed'",
-                &(other + 1000).to_string(),
+                &[
+                    ("K-6", "scheduled", Some(handler)),
+                    ("K-7", "scheduled", Some(other + 1000)),
+                ],
             ),
-            "a case written claimed by no handler",
+            "cases written held by a handler and by no handler",
         );
         let delete_user = |user: i64| sql_query(format!("DELETE FROM users WHERE id = {user}"));
         assert_refused_as_key(
@@ -126,7 +143,10 @@ fn links_hold(app: &TestApp) {
             .unwrap()
             .n
     });
-    assert_eq!(cases, 1, "only the case for a real client was kept");
+    assert_eq!(
+        cases, 4,
+        "only the cases for a real client and real handlers were kept"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,7 +3,8 @@
 -- row an import wrote (1.7 % of the database's instructions on an import, callgrind). The
 -- statement check reads the transition table `cases_have_clients` reads already; claims, which
 -- are updates, are still checked by the row trigger. The same rows are refused with the same
--- errors, and the handlers are locked the same way until the insert commits.
+-- error code, and the handlers are locked the same way until the insert commits; a statement
+-- breaking both keys now names the client's first.
 DROP TRIGGER cases_claimed_by_users ON cases;
 CREATE TRIGGER cases_claimed_by_users AFTER UPDATE OF claimed_by ON cases FOR EACH ROW
     WHEN (NEW.claimed_by IS NOT NULL) EXECUTE FUNCTION cases_claimed_by_users();
