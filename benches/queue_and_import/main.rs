@@ -84,9 +84,7 @@ fn main() {
     let mut timings: Vec<rounds::Round> = (1..import_rounds.max(1))
         .map(|round| rounds::on_fresh_database(round, &csv_path, rows, now))
         .collect();
-    rounds::checkpoint(&url);
     let copy_secs = floors::copy_file(&url, &csv_path);
-    rounds::checkpoint(&url);
     let import_secs = {
         let (mut first, mut second) = (pool.get().unwrap(), pool.get().unwrap());
         rounds::import([&mut *first, &mut *second], client_id, &csv_path, rows, now)

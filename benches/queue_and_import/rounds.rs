@@ -4,7 +4,7 @@
 
 use std::{path::Path, time::Instant};
 
-use diesel::{connection::SimpleConnection, Connection};
+use diesel::connection::SimpleConnection;
 use outreach::{audit::Actor, db::DbConn};
 
 use crate::{common, floors};
@@ -22,7 +22,7 @@ impl Round {
 }
 
 /// Imports `csv` as `outreach import` does on PostgreSQL (two writer connections) and returns
-/// the seconds taken; every row must be created.
+/// the seconds taken, from a checkpoint; every row must be created.
 pub fn import(
     writers: [&mut DbConn; 2],
     client_id: i64,
@@ -30,8 +30,9 @@ pub fn import(
     rows: usize,
     now: chrono::DateTime<chrono::Utc>,
 ) -> f64 {
-    let started = Instant::now();
     let [first, second] = writers;
+    checkpoint(first);
+    let started = Instant::now();
     let file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(csv).unwrap());
     let report = outreach::intake::csv_import::import(
         &mut [first, second],
@@ -52,11 +53,9 @@ pub fn import(
 /// previous round's (the checkpoint they bring on falls in the longer timing, the import's).
 /// Each timing still pays for any checkpoint its own writes bring on. Needs a superuser (or the
 /// `pg_checkpoint` role); without one the timings include that write-back, and this says so.
-pub fn checkpoint(url: &str) {
-    let done = diesel::PgConnection::establish(url)
-        .map_err(|e| e.to_string())
-        .and_then(|mut conn| conn.batch_execute("CHECKPOINT").map_err(|e| e.to_string()));
-    if let Err(e) = done {
+/// Each timed step ([`import`], [`floors::copy_file`]) takes one on its own connection.
+pub fn checkpoint(conn: &mut impl SimpleConnection) {
+    if let Err(e) = conn.batch_execute("CHECKPOINT") {
         eprintln!("no checkpoint before a timing ({e}): it includes earlier work's write-back");
     }
 }
@@ -74,9 +73,7 @@ pub fn on_fresh_database(
     outreach::db::migrate::run_pending(&mut first).unwrap();
     let client_id =
         outreach::accounts::create_client(&mut first, Actor::System, "Round", None, None).unwrap();
-    checkpoint(&database.url);
     let copy = floors::copy_file(&database.url, csv);
-    checkpoint(&database.url);
     let import = import([&mut first, &mut second], client_id, csv, rows, now);
     Round { copy, import }
 }
