@@ -5,7 +5,7 @@
 //! Optional: OUTREACH_BENCH_ROWS (default 1000000), OUTREACH_BENCH_HANDLERS (default 32),
 //! OUTREACH_BENCH_CLAIMS_PER_HANDLER (default 500), OUTREACH_BENCH_SECONDS (the handler loop,
 //! default 10), OUTREACH_BENCH_POOL_SIZE (the service's connections, default 4),
-//! OUTREACH_BENCH_IMPORT_ROUNDS (imports, each beside its own floor, default 3).
+//! OUTREACH_BENCH_IMPORT_ROUNDS (imports, each between two floors of its own, default 5).
 
 use std::{
     io::Write,
@@ -80,27 +80,27 @@ fn main() {
     };
     // Rounds on databases of their own first, then the last on the benchmark's database (whose
     // million cases the claims below use).
-    let import_rounds: usize = env_or("OUTREACH_BENCH_IMPORT_ROUNDS", 3);
+    let import_rounds: usize = env_or("OUTREACH_BENCH_IMPORT_ROUNDS", 5);
     let mut timings: Vec<rounds::Round> = (1..import_rounds.max(1))
         .map(|round| rounds::on_fresh_database(round, &csv_path, rows, now))
         .collect();
-    let copy_secs = floors::copy_file(&url, &csv_path);
+    let copy_before = floors::copy_file(&url, &csv_path);
     let import_secs = {
         let (mut first, mut second) = (pool.get().unwrap(), pool.get().unwrap());
         rounds::import([&mut *first, &mut *second], client_id, &csv_path, rows, now)
     };
-    timings.push(rounds::Round {
-        copy: copy_secs,
-        import: import_secs,
-    });
     let tables_floor = floors::ServiceTables::export(&url, dir.path());
-    // Let the database settle before timing claims, as it would in service: vacuum and analyse
-    // the freshly loaded tables now (autovacuum would otherwise start on them in the middle of
-    // the claim runs), and write out the pages that dirtied (needs a superuser; skipped if not).
+    // Let the database settle before the floor after the import and before timing claims, as it
+    // would in service: vacuum and analyse the freshly loaded tables now (autovacuum would
+    // otherwise start on them in the middle of those timings), and write out the pages that
+    // dirtied (needs a superuser; skipped if not).
     let mut settle = PgConnection::establish(&url).unwrap();
-    settle
-        .batch_execute("VACUUM (ANALYZE) cases, case_milestones")
-        .unwrap();
+    rounds::settle(&mut settle);
+    timings.push(rounds::Round {
+        copy_before,
+        import: import_secs,
+        copy_after: floors::copy_file(&url, &csv_path),
+    });
     if let Err(e) = settle.batch_execute("CHECKPOINT") {
         eprintln!("no checkpoint before the claims ({e}); their figures include that write-back");
     }
@@ -210,23 +210,25 @@ fn main() {
     let tables_secs = tables_floor.load(client_id, dir.path());
 
     println!("\nOutreach benchmark — PostgreSQL, {rows} cases, {handlers} concurrent handlers\n");
-    println!("| round | `outreach import` (parse, guard, schedule, insert) | PostgreSQL `\\copy` of the same file just before (floor) | import rate / COPY rate |\n| --- | --- | --- | --- |");
+    println!("| round | `outreach import` (parse, guard, schedule, insert) | PostgreSQL `\\copy` of the same file just before, just after (floor: their mean) | import rate / COPY rate |\n| --- | --- | --- | --- |");
     for (i, round) in timings.iter().enumerate() {
         println!(
-            "| {} | {:.1} s ({:.0} rows/s) | {:.1} s ({:.0} rows/s) | {:.2} |",
+            "| {} | {:.2} s ({:.0} rows/s) | {:.2} s, {:.2} s: {:.2} s ({:.0} rows/s) | {:.3} |",
             i + 1,
             round.import,
             rows as f64 / round.import,
-            round.copy,
-            rows as f64 / round.copy,
+            round.copy_before,
+            round.copy_after,
+            round.copy(),
+            rows as f64 / round.copy(),
             round.ratio()
         );
     }
     println!(
-        "\n{rows} rows. Median import rate / COPY rate = {:.2} (target ≥ 0.25); median import {:.1} s, median floor {:.1} s.",
+        "\n{rows} rows. Median import rate / COPY rate = {:.3} (target ≥ 0.25); median import {:.2} s, median floor {:.2} s.",
         rounds::median(timings.iter().map(rounds::Round::ratio).collect()),
         rounds::median(timings.iter().map(|r| r.import).collect()),
-        rounds::median(timings.iter().map(|r| r.copy).collect()),
+        rounds::median(timings.iter().map(rounds::Round::copy).collect()),
     );
     println!(
         "PostgreSQL `\\copy` of the last round's imported rows into a fresh `cases` table: {tables_secs:.1} s; that round's import rate / this = {:.2}\n",
