@@ -173,3 +173,92 @@ async fn postgres_keeps_cases_tied_to_clients_and_milestones_to_cases() {
         );
     });
 }
+
+/// A case as a bulk load writes it, for `client_id`.
+fn bulk_row(client_id: i64, reference: &str) -> outreach::intake::store::NewCaseRow {
+    let now = chrono::Utc::now().naive_utc();
+    outreach::intake::store::NewCaseRow {
+        client_id,
+        reference: reference.to_string(),
+        customer_name: "Sam Example".to_string(),
+        email: None,
+        phone: None,
+        region: "england".into(),
+        timezone: "Europe/London".into(),
+        amount_owed_minor: 12000,
+        currency: "GBP",
+        days_in_arrears: 30,
+        arrears_since: now.date(),
+        notes: None,
+        circumstances: None,
+        preferred_contact_times: None,
+        status: "queued",
+        priority_band: 0,
+        next_contact_at: None,
+        contact_window_end: None,
+        referred_at: now,
+        updated_at: now,
+    }
+}
+
+/// The one number `sql` selects, as `n`.
+fn count(conn: &mut DbConn, sql: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    sql_query(sql).get_result::<Count>(conn).unwrap().n
+}
+
+fn referred_count(conn: &mut DbConn, client_id: i64) -> i64 {
+    count(
+        conn,
+        &format!(
+            "SELECT COALESCE(SUM(n), 0)::BIGINT AS n FROM milestone_counts \
+             WHERE client_id = {client_id} AND measure = 'referred'"
+        ),
+    )
+}
+
+/// Bulk loads on PostgreSQL: a load for no client is refused whole, as the key would, and each
+/// new case is counted as referred once — by the load itself on the `COPY` path, by the statement
+/// trigger on the fallback for a chunk repeating a reference and on an ordinary insert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_bulk_loads_check_their_client_and_count_their_cases() {
+    if !postgres::available() {
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    let client = app.create_client("Bulk Utility");
+    app.with_conn(|conn| {
+        use outreach::intake::store::insert_many;
+        let missing = [
+            bulk_row(client + 1000, "B-1"),
+            bulk_row(client + 1000, "B-2"),
+        ];
+        match insert_many(conn, &missing) {
+            Err(e) => assert!(
+                format!("{e:?}").contains("cases_client_id_fkey"),
+                "refused as the key would: {e:?}"
+            ),
+            Ok(n) => panic!("{n} cases written for no client"),
+        }
+        let first = [bulk_row(client, "B-1"), bulk_row(client, "B-2")];
+        assert_eq!(insert_many(conn, &first).unwrap(), 2, "the COPY path");
+        assert_eq!(referred_count(conn, client), 2);
+        let again = [bulk_row(client, "B-2"), bulk_row(client, "B-3")];
+        assert_eq!(insert_many(conn, &again).unwrap(), 1, "the fallback path");
+        assert_eq!(referred_count(conn, client), 3, "only the new case counted");
+        assert_eq!(insert_case(conn, client, "B-4").unwrap(), 1);
+        assert_eq!(referred_count(conn, client), 4);
+        let stored = count(
+            conn,
+            &format!(
+                "SELECT COUNT(*) AS n FROM cases WHERE client_id IN ({client}, {})",
+                client + 1000
+            ),
+        );
+        assert_eq!(stored, 4, "nothing of the refused load stayed");
+    });
+}
