@@ -4,10 +4,14 @@
 //! must still refuse everything a key would.
 
 use diesel::{
+    prelude::*,
     result::{DatabaseErrorKind, Error},
-    sql_query, RunQueryDsl,
+    sql_query,
 };
-use outreach::db::DbConn;
+use outreach::db::{
+    schema::{cases, milestone_counts},
+    DbConn,
+};
 
 use crate::helpers::{postgres, spawn_app, Backend, TestApp};
 
@@ -132,17 +136,7 @@ fn links_hold(app: &TestApp) {
             "a handler holding none can go"
         );
     });
-    let cases: i64 = app.with_conn(|conn| {
-        #[derive(diesel::QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        sql_query("SELECT COUNT(*) AS n FROM cases")
-            .get_result::<Count>(conn)
-            .unwrap()
-            .n
-    });
+    let cases: i64 = app.with_conn(|conn| cases::table.count().get_result(conn).unwrap());
     assert_eq!(
         cases, 4,
         "only the cases for a real client and real handlers were kept"
@@ -201,24 +195,14 @@ fn bulk_row(client_id: i64, reference: &str) -> outreach::intake::store::NewCase
     }
 }
 
-/// The one number `sql` selects, as `n`.
-fn count(conn: &mut DbConn, sql: &str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    sql_query(sql).get_result::<Count>(conn).unwrap().n
-}
-
 fn referred_count(conn: &mut DbConn, client_id: i64) -> i64 {
-    count(
-        conn,
-        &format!(
-            "SELECT COALESCE(SUM(n), 0)::BIGINT AS n FROM milestone_counts \
-             WHERE client_id = {client_id} AND measure = 'referred'"
-        ),
-    )
+    let counted: Vec<i64> = milestone_counts::table
+        .filter(milestone_counts::client_id.eq(client_id))
+        .filter(milestone_counts::measure.eq("referred"))
+        .select(milestone_counts::n)
+        .load(conn)
+        .unwrap();
+    counted.iter().sum()
 }
 
 /// Bulk loads on PostgreSQL: a load for no client is refused whole, as the key would, and each
@@ -252,13 +236,11 @@ async fn postgres_bulk_loads_check_their_client_and_count_their_cases() {
         assert_eq!(referred_count(conn, client), 3, "only the new case counted");
         assert_eq!(insert_case(conn, client, "B-4").unwrap(), 1);
         assert_eq!(referred_count(conn, client), 4);
-        let stored = count(
-            conn,
-            &format!(
-                "SELECT COUNT(*) AS n FROM cases WHERE client_id IN ({client}, {})",
-                client + 1000
-            ),
-        );
+        let stored: i64 = cases::table
+            .filter(cases::client_id.eq_any([client, client + 1000]))
+            .count()
+            .get_result(conn)
+            .unwrap();
         assert_eq!(stored, 4, "nothing of the refused load stayed");
     });
 }
