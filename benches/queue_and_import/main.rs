@@ -84,23 +84,20 @@ fn main() {
     let mut timings: Vec<rounds::Round> = (1..import_rounds.max(1))
         .map(|round| rounds::on_fresh_database(round, &csv_path, rows, now))
         .collect();
-    let copy_before = floors::copy_file(&url, &csv_path);
-    let import_secs = {
-        let (mut first, mut second) = (pool.get().unwrap(), pool.get().unwrap());
-        rounds::import([&mut *first, &mut *second], client_id, &csv_path, rows, now)
-    };
-    let tables_floor = floors::ServiceTables::export(&url, dir.path());
-    // Let the database settle before the floor after the import and before timing claims, as it
-    // would in service: vacuum and analyse the freshly loaded tables now (autovacuum would
-    // otherwise start on them in the middle of those timings), and write out the pages that
-    // dirtied (needs a superuser; skipped if not).
+    // The database settles before the floor after the import and before the claims are timed, as
+    // it would in service: the freshly loaded tables vacuumed and analysed now (autovacuum would
+    // otherwise start on them in the middle of those timings), and the pages that dirtied written
+    // out (needs a superuser; skipped if not).
     let mut settle = PgConnection::establish(&url).unwrap();
-    rounds::settle(&mut settle);
-    timings.push(rounds::Round {
-        copy_before,
-        import: import_secs,
-        copy_after: floors::copy_file(&url, &csv_path),
+    let last = rounds::between_floors(&url, &csv_path, || {
+        let (mut first, mut second) = (pool.get().unwrap(), pool.get().unwrap());
+        let seconds = rounds::import([&mut *first, &mut *second], client_id, &csv_path, rows, now);
+        rounds::settle(&mut settle);
+        seconds
     });
+    let import_secs = last.import;
+    timings.push(last);
+    let tables_floor = floors::ServiceTables::export(&url, dir.path());
     if let Err(e) = settle.batch_execute("CHECKPOINT") {
         eprintln!("no checkpoint before the claims ({e}); their figures include that write-back");
     }

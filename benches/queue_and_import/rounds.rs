@@ -89,14 +89,22 @@ pub fn on_fresh_database(
     outreach::db::migrate::run_pending(&mut first).unwrap();
     let client_id =
         outreach::accounts::create_client(&mut first, Actor::System, "Round", None, None).unwrap();
-    let copy_before = floors::copy_file(&database.url, csv);
-    let import = import([&mut first, &mut second], client_id, csv, rows, now);
-    settle(&mut first);
-    let copy_after = floors::copy_file(&database.url, csv);
+    between_floors(&database.url, csv, || {
+        let seconds = import([&mut first, &mut second], client_id, csv, rows, now);
+        settle(&mut first);
+        seconds
+    })
+}
+
+/// A round on the database at `url`: the floor, `import` (which returns the seconds it timed
+/// and leaves the database settled), the floor again.
+pub fn between_floors(url: &str, csv: &Path, import: impl FnOnce() -> f64) -> Round {
+    let copy_before = floors::copy_file(url, csv);
+    let import = import();
     Round {
         copy_before,
         import,
-        copy_after,
+        copy_after: floors::copy_file(url, csv),
     }
 }
 
