@@ -1,15 +1,18 @@
 //! The import's floors: what PostgreSQL's own `COPY` takes, timed through `psql`.
 
-use std::{path::Path, time::Instant};
+use std::path::Path;
 
 use diesel::{connection::SimpleConnection, Connection, PgConnection};
 use outreach::audit::Actor;
 
-use crate::common;
+use crate::{
+    common,
+    stopwatch::{Stopwatch, Timing},
+};
 
-/// Runs `psql` against `url` with `args`, stopping at the first error; returns the seconds taken.
-fn psql(url: &str, args: &[&str]) -> f64 {
-    let started = Instant::now();
+/// Runs `psql` against `url` with `args`, stopping at the first error, and times it.
+fn psql(url: &str, args: &[&str]) -> Timing {
+    let stopwatch = Stopwatch::start();
     let status = std::process::Command::new("/usr/lib/postgresql/15/bin/psql")
         .arg(url)
         .args(["-q", "-v", "ON_ERROR_STOP=1"])
@@ -17,12 +20,12 @@ fn psql(url: &str, args: &[&str]) -> f64 {
         .status()
         .unwrap();
     assert!(status.success(), "psql {args:?}");
-    started.elapsed().as_secs_f64()
+    stopwatch.stop()
 }
 
 /// The first floor: `\copy` of the same file into a plain table of its columns, timed from a
 /// checkpoint. The table is dropped afterwards, so the floor can be taken again beside it.
-pub fn copy_file(url: &str, csv: &Path) -> f64 {
+pub fn copy_file(url: &str, csv: &Path) -> Timing {
     let mut conn = PgConnection::establish(url).unwrap();
     conn.batch_execute(
         "CREATE TABLE copy_floor (reference TEXT, name TEXT, email TEXT, phone TEXT, region TEXT, \
@@ -30,7 +33,7 @@ pub fn copy_file(url: &str, csv: &Path) -> f64 {
     )
     .unwrap();
     crate::rounds::checkpoint(&mut conn);
-    let seconds = psql(
+    let timing = psql(
         url,
         &[
             "-c",
@@ -38,7 +41,7 @@ pub fn copy_file(url: &str, csv: &Path) -> f64 {
         ],
     );
     conn.batch_execute("DROP TABLE copy_floor").unwrap();
-    seconds
+    timing
 }
 
 /// The second floor: what PostgreSQL itself takes to store the imported rows where the service
@@ -94,6 +97,6 @@ impl ServiceTables {
             ),
         )
         .unwrap();
-        psql(&url, &["-f", &script.display().to_string()])
+        psql(&url, &["-f", &script.display().to_string()]).seconds
     }
 }

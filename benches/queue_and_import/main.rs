@@ -24,6 +24,7 @@ use outreach::{audit::Actor, db, queue};
 mod common;
 mod floors;
 mod rounds;
+mod stopwatch;
 use common::{env_or, Stats};
 
 /// The allocator `outreach` itself runs with (`src/main.rs`): the import runs in this process.
@@ -91,11 +92,11 @@ fn main() {
     let mut settle = PgConnection::establish(&url).unwrap();
     let last = rounds::between_floors(&url, &csv_path, || {
         let (mut first, mut second) = (pool.get().unwrap(), pool.get().unwrap());
-        let seconds = rounds::import([&mut *first, &mut *second], client_id, &csv_path, rows, now);
+        let timing = rounds::import([&mut *first, &mut *second], client_id, &csv_path, rows, now);
         rounds::settle(&mut settle);
-        seconds
+        timing
     });
-    let import_secs = last.import;
+    let import_secs = last.import.seconds;
     timings.push(last);
     let tables_floor = floors::ServiceTables::export(&url, dir.path());
     if let Err(e) = settle.batch_execute("CHECKPOINT") {
@@ -207,24 +208,27 @@ fn main() {
     let tables_secs = tables_floor.load(client_id, dir.path());
 
     println!("\nOutreach benchmark — PostgreSQL, {rows} cases, {handlers} concurrent handlers\n");
-    println!("| round | `outreach import` (parse, guard, schedule, insert) | PostgreSQL `\\copy` of the same file just before, just after (floor: their mean) | import rate / COPY rate |\n| --- | --- | --- | --- |");
+    println!("| round | `outreach import` (parse, guard, schedule, insert) | PostgreSQL `\\copy` of the same file just before, just after (floor: their mean) | import rate / COPY rate | cores stolen by the host: import; floors |\n| --- | --- | --- | --- | --- |");
     for (i, round) in timings.iter().enumerate() {
         println!(
-            "| {} | {:.2} s ({:.0} rows/s) | {:.2} s, {:.2} s: {:.2} s ({:.0} rows/s) | {:.3} |",
+            "| {} | {:.2} s ({:.0} rows/s) | {:.2} s, {:.2} s: {:.2} s ({:.0} rows/s) | {:.3} | {}; {}, {} |",
             i + 1,
-            round.import,
-            rows as f64 / round.import,
-            round.copy_before,
-            round.copy_after,
+            round.import.seconds,
+            rows as f64 / round.import.seconds,
+            round.copy_before.seconds,
+            round.copy_after.seconds,
             round.copy(),
             rows as f64 / round.copy(),
-            round.ratio()
+            round.ratio(),
+            round.import.steal_percent(),
+            round.copy_before.steal_percent(),
+            round.copy_after.steal_percent(),
         );
     }
     println!(
         "\n{rows} rows. Median import rate / COPY rate = {:.3} (target ≥ 0.25); median import {:.2} s, median floor {:.2} s.",
         rounds::median(timings.iter().map(rounds::Round::ratio).collect()),
-        rounds::median(timings.iter().map(|r| r.import).collect()),
+        rounds::median(timings.iter().map(|r| r.import.seconds).collect()),
         rounds::median(timings.iter().map(rounds::Round::copy).collect()),
     );
     println!(

@@ -4,44 +4,47 @@
 //! the bare `\copy` just before its import and again just after it, once the import's table has
 //! settled, and compares the import with the mean of the two; the medians are reported.
 
-use std::{path::Path, time::Instant};
+use std::path::Path;
 
 use diesel::connection::SimpleConnection;
 use outreach::{audit::Actor, db::DbConn};
 
-use crate::{common, floors};
+use crate::{
+    common, floors,
+    stopwatch::{Stopwatch, Timing},
+};
 
-/// One round's timings, in seconds.
+/// One round's timings.
 pub struct Round {
-    pub copy_before: f64,
-    pub import: f64,
-    pub copy_after: f64,
+    pub copy_before: Timing,
+    pub import: Timing,
+    pub copy_after: Timing,
 }
 
 impl Round {
     /// The floor beside the import: the mean of the two taken either side of it.
     pub fn copy(&self) -> f64 {
-        (self.copy_before + self.copy_after) / 2.0
+        (self.copy_before.seconds + self.copy_after.seconds) / 2.0
     }
 
     /// Import rate / `COPY` rate.
     pub fn ratio(&self) -> f64 {
-        self.copy() / self.import
+        self.copy() / self.import.seconds
     }
 }
 
-/// Imports `csv` as `outreach import` does on PostgreSQL (two writer connections) and returns
-/// the seconds taken, from a checkpoint; every row must be created.
+/// Imports `csv` as `outreach import` does on PostgreSQL (two writer connections) and times it
+/// from a checkpoint; every row must be created.
 pub fn import(
     writers: [&mut DbConn; 2],
     client_id: i64,
     csv: &Path,
     rows: usize,
     now: chrono::DateTime<chrono::Utc>,
-) -> f64 {
+) -> Timing {
     let [first, second] = writers;
     checkpoint(first);
-    let started = Instant::now();
+    let stopwatch = Stopwatch::start();
     let file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(csv).unwrap());
     let report = outreach::intake::csv_import::import(
         &mut [first, second],
@@ -52,9 +55,9 @@ pub fn import(
         |_| {},
     )
     .unwrap();
-    let seconds = started.elapsed().as_secs_f64();
+    let timing = stopwatch.stop();
     assert_eq!(report.created, rows, "{:?}", report.errors.first());
-    seconds
+    timing
 }
 
 /// A checkpoint before a timing, so it starts with nothing of earlier work left to write out:
@@ -90,15 +93,15 @@ pub fn on_fresh_database(
     let client_id =
         outreach::accounts::create_client(&mut first, Actor::System, "Round", None, None).unwrap();
     between_floors(&database.url, csv, || {
-        let seconds = import([&mut first, &mut second], client_id, csv, rows, now);
+        let timing = import([&mut first, &mut second], client_id, csv, rows, now);
         settle(&mut first);
-        seconds
+        timing
     })
 }
 
-/// A round on the database at `url`: the floor, `import` (which returns the seconds it timed
-/// and leaves the database settled), the floor again.
-pub fn between_floors(url: &str, csv: &Path, import: impl FnOnce() -> f64) -> Round {
+/// A round on the database at `url`: the floor, `import` (which returns what it timed and
+/// leaves the database settled), the floor again.
+pub fn between_floors(url: &str, csv: &Path, import: impl FnOnce() -> Timing) -> Round {
     let copy_before = floors::copy_file(url, csv);
     let import = import();
     Round {
