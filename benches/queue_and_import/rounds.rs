@@ -1,5 +1,5 @@
-//! The import beside its floor, in rounds. This machine's speed drifts by half within minutes (the
-//! hypervisor takes a changing share of its cores: `vmstat`'s `st`) and the floor takes one to
+//! The import beside its floor, in rounds. This machine's speed drifts by half within minutes
+//! (with and without the hypervisor taking cores: see `stopwatch`) and the floor takes one to
 //! three seconds, so one pair of timings can land either side of the target: each round times
 //! the bare `\copy` just before its import and again just after it, once the import's table has
 //! settled, and compares the import with the mean of the two; the medians are reported.

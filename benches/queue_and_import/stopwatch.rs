@@ -4,8 +4,9 @@
 //! `/proc/stat`, `st` in `vmstat`) passes on the wall clock while nothing of ours runs. A step
 //! that keeps both cores busy (the import: two database writers and the parser) loses about that
 //! share of its speed; one that keeps a single core busy (`\copy`) loses much less, since the
-//! other core is there to make up for it. So the import's ratio to `COPY` falls whenever steal
-//! rises, and a table of ratios means little without it.
+//! other core is there to make up for it. Steal is one reason the ratio to `COPY` moves from run
+//! to run (the machine's speed drifts without it too, README, Benchmarks); printed beside each
+//! timing, it shows which.
 
 use std::time::Instant;
 
