@@ -208,7 +208,7 @@ fn main() {
     let tables_secs = tables_floor.load(client_id, dir.path());
 
     println!("\nOutreach benchmark — PostgreSQL, {rows} cases, {handlers} concurrent handlers\n");
-    println!("| round | `outreach import` (parse, guard, schedule, insert) | PostgreSQL `\\copy` of the same file just before, just after (floor: their mean) | import rate / COPY rate | cores stolen by the host: import; floors |\n| --- | --- | --- | --- | --- |");
+    println!("| round | `outreach import` (parse, guard, schedule, insert) | PostgreSQL `\\copy` of the same file just before, just after (floor: their mean) | import rate / COPY rate | share of the machine the host took (steal): import; floors |\n| --- | --- | --- | --- | --- |");
     for (i, round) in timings.iter().enumerate() {
         println!(
             "| {} | {:.2} s ({:.0} rows/s) | {:.2} s, {:.2} s: {:.2} s ({:.0} rows/s) | {:.3} | {}; {}, {} |",
