@@ -50,7 +50,7 @@ impl Stopwatch {
 }
 
 /// The whole machine's CPU time so far, in clock ticks (the `cpu` line of `/proc/stat`).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy)]
 struct CpuTicks {
     total: u64,
     steal: u64,

@@ -252,14 +252,9 @@ async fn a_file_of_many_chunks_creates_each_case_once(app: TestApp) {
     );
     let (cases, referred): (i64, i64) = app.with_conn(|conn| {
         use diesel::prelude::*;
-        use outreach::db::schema::{cases, milestone_counts};
+        use outreach::db::schema::cases;
         let cases = cases::table.count().get_result(conn).unwrap();
-        let counted: Vec<i64> = milestone_counts::table
-            .filter(milestone_counts::measure.eq("referred"))
-            .select(milestone_counts::n)
-            .load(conn)
-            .unwrap();
-        (cases, counted.iter().sum())
+        (cases, crate::helpers::referred_count(conn, client_id))
     });
     assert_eq!(cases, 12_500);
     assert_eq!(referred, 12_500, "the report counts every case once");

@@ -8,12 +8,9 @@ use diesel::{
     result::{DatabaseErrorKind, Error},
     sql_query,
 };
-use outreach::db::{
-    schema::{cases, milestone_counts},
-    DbConn,
-};
+use outreach::db::{schema::cases, DbConn};
 
-use crate::helpers::{postgres, spawn_app, Backend, TestApp};
+use crate::helpers::{postgres, referred_count, spawn_app, Backend, TestApp};
 
 fn insert_case(conn: &mut DbConn, client_id: i64, reference: &str) -> Result<usize, Error> {
     insert_cases(conn, client_id, &[(reference, "queued", None)])
@@ -193,16 +190,6 @@ fn bulk_row(client_id: i64, reference: &str) -> outreach::intake::store::NewCase
         referred_at: now,
         updated_at: now,
     }
-}
-
-fn referred_count(conn: &mut DbConn, client_id: i64) -> i64 {
-    let counted: Vec<i64> = milestone_counts::table
-        .filter(milestone_counts::client_id.eq(client_id))
-        .filter(milestone_counts::measure.eq("referred"))
-        .select(milestone_counts::n)
-        .load(conn)
-        .unwrap();
-    counted.iter().sum()
 }
 
 /// Bulk loads on PostgreSQL: a load for no client is refused whole, as the key would, and each

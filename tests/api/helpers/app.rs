@@ -83,6 +83,19 @@ pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> T
     }
 }
 
+/// How many of a client's cases the reports count as referred (the hourly shards summed).
+pub fn referred_count(conn: &mut DbConn, client_id: i64) -> i64 {
+    use diesel::prelude::*;
+    use outreach::db::schema::milestone_counts;
+    let counted: Vec<i64> = milestone_counts::table
+        .filter(milestone_counts::client_id.eq(client_id))
+        .filter(milestone_counts::measure.eq("referred"))
+        .select(milestone_counts::n)
+        .load(conn)
+        .expect("referrals counted");
+    counted.iter().sum()
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)

@@ -5,7 +5,7 @@ pub mod browser;
 pub mod postgres;
 pub mod session;
 
-pub use app::{spawn_app, Backend, TestApp};
+pub use app::{referred_count, spawn_app, Backend, TestApp};
 pub use session::Session;
 
 /// Declares a test that runs once per backend: `<name>::sqlite` and `<name>::postgres`.
