@@ -280,43 +280,94 @@ async fn a_file_of_many_chunks_creates_each_case_once(app: TestApp) {
     );
 }
 
+/// Runs an import of `source` on a connection of its own (set up by `prepare`) and on a thread
+/// of its own, so that a hung import fails the test instead of hanging it; the cases it created.
+fn import_within_a_minute(
+    app: &TestApp,
+    client_id: i64,
+    source: impl std::io::Read + Send + 'static,
+    prepare: impl FnOnce(&mut outreach::db::DbConn) + Send + 'static,
+) -> Result<usize, String> {
+    let url = app.state.config.database_url.clone();
+    let (done, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut conn = outreach::db::pool::establish(&url).unwrap();
+        prepare(&mut conn);
+        let outcome = outreach::intake::csv_import::import(
+            &mut [&mut conn],
+            client_id,
+            outreach::audit::Actor::System,
+            source,
+            tuesday_morning(),
+            |_| {},
+        )
+        .map(|report| report.created)
+        .map_err(|e| format!("{e:#}"));
+        let _ = done.send(outcome);
+    });
+    outcome
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the import ended instead of hanging")
+}
+
+/// A header and `rows` good rows of a referrals file.
+fn good_rows(rows: usize) -> String {
+    std::iter::once(
+        "reference,name,region,amount_owed_minor,currency,days_in_arrears\n".to_string(),
+    )
+    .chain((0..rows).map(|i| format!("RO-{i:05},Customer {i},england,1000,GBP,10\n")))
+    .collect()
+}
+
 backend_test!(an_import_the_database_refuses_fails_cleanly);
 // The writer fails on its first chunk while the parser still has most of the file to read: the
 // import must end with the error (not wait forever for a writer) and keep nothing.
 async fn an_import_the_database_refuses_fails_cleanly(app: TestApp) {
     let client_id = app.create_client("Read Only Co");
-    let url = app.state.config.database_url.clone();
-    let file: String = std::iter::once(
-        "reference,name,region,amount_owed_minor,currency,days_in_arrears\n".to_string(),
-    )
-    .chain((0..25_000).map(|i| format!("RO-{i:05},Customer {i},england,1000,GBP,10\n")))
-    .collect();
-    // A thread of its own, so that a hung import fails the test instead of hanging it.
-    let (done, outcome) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use diesel::connection::SimpleConnection;
-        let mut conn = outreach::db::pool::establish(&url).unwrap();
-        let read_only = match conn.backend() {
-            outreach::db::Backend::Postgres => "SET default_transaction_read_only = on",
-            outreach::db::Backend::Sqlite => "PRAGMA query_only = ON",
-        };
-        conn.batch_execute(read_only).unwrap();
-        let outcome = outreach::intake::csv_import::import(
-            &mut [&mut conn],
-            client_id,
-            outreach::audit::Actor::System,
-            file.as_bytes(),
-            tuesday_morning(),
-            |_| {},
-        )
-        .map(|report| report.created);
-        let _ = done.send(outcome);
-    });
-    let outcome = outcome
-        .recv_timeout(std::time::Duration::from_secs(60))
-        .expect("the import ended instead of hanging");
+    let outcome = import_within_a_minute(
+        &app,
+        client_id,
+        std::io::Cursor::new(good_rows(25_000)),
+        |conn| {
+            use diesel::connection::SimpleConnection;
+            let read_only = match conn.backend() {
+                outreach::db::Backend::Postgres => "SET default_transaction_read_only = on",
+                outreach::db::Backend::Sqlite => "PRAGMA query_only = ON",
+            };
+            conn.batch_execute(read_only).unwrap();
+        },
+    );
     assert!(outcome.is_err(), "{outcome:?}");
     assert_eq!(case_count(&app), 0);
+}
+
+/// The bytes of a file, then a read that fails every time it is tried (a disk or a network
+/// share gone part way through).
+struct GoneAfter(std::io::Cursor<String>);
+
+impl std::io::Read for GoneAfter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.0.read(buf)? {
+            0 => Err(std::io::Error::other("input/output error")),
+            n => Ok(n),
+        }
+    }
+}
+
+backend_test!(a_file_that_stops_being_readable_ends_the_import_with_an_error);
+// The import must stop and say the file could not be read, not list the failure as one more
+// refused row and report the file as read to its end. The rows before the failure are kept, as
+// any import keeps its good rows.
+async fn a_file_that_stops_being_readable_ends_the_import_with_an_error(app: TestApp) {
+    let client_id = app.create_client("Flaky Share Co");
+    let source = GoneAfter(std::io::Cursor::new(good_rows(7_000)));
+    let outcome = import_within_a_minute(&app, client_id, source, |_| {});
+    let error = outcome.expect_err("the import failed");
+    assert!(
+        error.contains("could not be read past line") && error.contains("input/output error"),
+        "{error}"
+    );
+    assert_eq!(case_count(&app), 7_000);
 }
 
 backend_test!(a_file_of_mostly_bad_rows_lists_the_first_thousand_and_counts_the_rest);

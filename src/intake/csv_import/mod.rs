@@ -75,7 +75,7 @@ pub fn import<R: Read + Send>(
     let (sender, receiver) = std::sync::mpsc::sync_channel::<rows::Parsed>(others.len() + 2);
     let chunks = Chunks::new(receiver);
     let report = std::thread::scope(|scope| {
-        scope.spawn(move || rows::parse_chunks(&mut reader, &columns, &sender));
+        let reading = scope.spawn(move || rows::parse_chunks(&mut reader, &columns, &sender));
         let helpers: Vec<_> = others
             .iter_mut()
             .map(|conn| {
@@ -90,6 +90,11 @@ pub fn import<R: Read + Send>(
                 .map_err(|_| AppError::Internal(anyhow::anyhow!("an import writer panicked")))??;
             report.absorb(theirs);
         }
+        // Without this, a file that stopped being readable would look like one that ended there.
+        reading
+            .join()
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("the import's reader panicked")))?
+            .map_err(|unreadable| AppError::Internal(anyhow::anyhow!("{unreadable}")))?;
         Ok::<ImportReport, AppError>(report)
     });
     // Chunks commit without waiting for the disk (`flush`). Nothing is reported, an error

@@ -160,12 +160,16 @@ fn first_line<R: Read>(reader: &csv::Reader<R>, raw: &csv::ByteRecord) -> u64 {
     reader.position().line().saturating_sub(inside + 1)
 }
 
-/// Reads the rest of the file, sending each full chunk (and the last) to the writers.
+/// Reads the rest of the file, sending each full chunk (and the last) to the writers. A chunk is
+/// full with [`CHUNK`] good rows, or as many refused ones (a file of the wrong shape then does not
+/// pile up a reason for each of its million rows here; the report keeps the first ones).
+/// Stops at the first failure to read the file itself (the disk or the connection under it,
+/// not its content: reading on would only fail again), after sending the rows before it.
 pub(super) fn parse_chunks<R: Read>(
     reader: &mut csv::Reader<R>,
     columns: &Columns,
     sender: &std::sync::mpsc::SyncSender<Parsed>,
-) {
+) -> Result<(), Unreadable> {
     let mut raw = csv::ByteRecord::new();
     let fresh = || Parsed {
         referrals: Vec::with_capacity(CHUNK),
@@ -205,6 +209,12 @@ pub(super) fn parse_chunks<R: Read>(
                 }
                 true
             }
+            Err(e) if e.is_io_error() => {
+                let line = reader.position().line();
+                // The rows before it still go to the writers (good rows are kept).
+                let _ = sender.send(parsed);
+                return Err(Unreadable { line, cause: e });
+            }
             Err(e) => {
                 parsed.rows += 1;
                 parsed.errors.push(RowError {
@@ -214,14 +224,33 @@ pub(super) fn parse_chunks<R: Read>(
                 true
             }
         };
-        if !more || parsed.referrals.len() == CHUNK {
+        if !more || parsed.referrals.len() == CHUNK || parsed.errors.len() == CHUNK {
             parsed.bytes_read = reader.position().byte();
             let full = std::mem::replace(&mut parsed, fresh());
             // The writer has stopped (a database error): nothing more to do here.
             if sender.send(full).is_err() || !more {
-                return;
+                return Ok(());
             }
         }
+    }
+}
+
+/// The file stopped being readable part way (see [`parse_chunks`]).
+#[derive(Debug)]
+pub(super) struct Unreadable {
+    /// The line the reader had reached.
+    pub line: u64,
+    pub cause: csv::Error,
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the file could not be read past line {} ({}). The rows before it were imported; \
+             run the import again once the file can be read: rows already stored are skipped",
+            self.line, self.cause
+        )
     }
 }
 
@@ -233,7 +262,7 @@ mod tests {
     fn refused_lines(file: &[u8]) -> Vec<u64> {
         let (mut reader, columns) = open(file).unwrap();
         let (sender, receiver) = std::sync::mpsc::sync_channel(8);
-        parse_chunks(&mut reader, &columns, &sender);
+        parse_chunks(&mut reader, &columns, &sender).unwrap();
         drop(sender);
         receiver
             .iter()
@@ -261,6 +290,21 @@ mod tests {
         let unterminated = b"reference,name,region,amount_owed_minor,currency,days_in_arrears\n\
             R-1,,england,100,GBP,3\n\nR-2,,england,100,GBP,3";
         assert_eq!(refused_lines(unterminated), [2, 4]);
+    }
+
+    #[test]
+    fn refused_rows_go_to_the_writers_a_chunk_at_a_time() {
+        let mut file =
+            b"reference,name,region,amount_owed_minor,currency,days_in_arrears\n".to_vec();
+        for i in 0..=CHUNK {
+            file.extend_from_slice(format!("R-{i},,england,100,GBP,3\n").as_bytes());
+        }
+        let (mut reader, columns) = open(file.as_slice()).unwrap();
+        let (sender, receiver) = std::sync::mpsc::sync_channel(8);
+        parse_chunks(&mut reader, &columns, &sender).unwrap();
+        drop(sender);
+        let refused: Vec<usize> = receiver.iter().map(|parsed| parsed.errors.len()).collect();
+        assert_eq!(refused, [CHUNK, 1]);
     }
 
     #[test]
