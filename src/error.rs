@@ -181,9 +181,22 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 AppError::Conflict("That already exists.".into())
             }
+            // Free text refuses NUL field by field (`payment_guard`); any other text that carries
+            // one (a search, a login name) is refused whole here instead of failing as ours.
+            Error::DatabaseError(_, ref info) if nul_in_text(info.message()) => {
+                AppError::Validation {
+                    message: "Text may not contain a NUL character.".into(),
+                    fields: FieldErrors::new(),
+                }
+            }
             other => AppError::Internal(anyhow::Error::new(other).context("database query")),
         }
     }
+}
+
+/// PostgreSQL's refusal of a NUL byte in a text value (its SQLSTATE 22021 is not kept by diesel).
+fn nul_in_text(message: &str) -> bool {
+    message.starts_with("invalid byte sequence for encoding") && message.ends_with("0x00")
 }
 
 /// Field messages from `validator`, in the shape every error uses.

@@ -3,7 +3,8 @@
 //! business in any text we store; refusing them keeps the service outside card-data audit scope.
 //!
 //! The guard is pure: it sees text, says what it found, and never echoes the digits back (its
-//! findings name a kind, not a value, so nothing of the number reaches a log).
+//! findings name a kind, not a value, so nothing of the number reaches a log). Its field checks
+//! also refuse control characters, which no free-text field may hold either.
 
 mod detect;
 
@@ -107,6 +108,27 @@ pub fn form_shown_back(form: &impl serde::Serialize) -> serde_json::Value {
     fields
 }
 
+/// The message for text holding a control character (see [`control_character`]).
+pub const CONTROL_CHARACTER: &str =
+    "contains a control character (such as NUL), which text cannot hold here: remove it";
+
+/// Whether `text` holds a control character other than a tab or a line break: nothing a person
+/// types, but what pasting from a binary file or a terminal brings along. PostgreSQL cannot store
+/// a NUL in text at all, and the rest would reach exports and e-mails. Checked with payment data
+/// by the functions below, so every free-text field refuses them with its own message.
+pub fn control_character(text: &str) -> bool {
+    text.bytes()
+        .any(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+}
+
+/// The field's message for `text`, if it is refused: a control character, or payment data.
+fn refusal(text: &str) -> Option<&'static str> {
+    if control_character(text) {
+        return Some(CONTROL_CHARACTER);
+    }
+    check(text).err().map(Finding::message)
+}
+
 /// The longest telephone number (or "Text SHOUT to 85258") the directory and contacts keep.
 pub const PHONE_MAX_CHARS: usize = 40;
 
@@ -116,12 +138,14 @@ pub fn check_text(text: &str, max_chars: usize) -> Result<(), String> {
     if text.chars().count() > max_chars {
         return Err(format!("must be at most {max_chars} characters"));
     }
-    check(text).map_err(|finding| finding.message().to_string())
+    refusal(text).map_or(Ok(()), |message| Err(message.to_string()))
 }
 
 /// Checks one field's text, refusing it as that field's error (a 422 naming it).
 pub fn refuse_in(field: &str, text: &str) -> crate::error::AppResult<()> {
-    check(text).map_err(|finding| crate::error::AppError::field(field, finding.message()))
+    refusal(text).map_or(Ok(()), |message| {
+        Err(crate::error::AppError::field(field, message))
+    })
 }
 
 /// Checks named fields and collects a message per offending field, for a 422.
@@ -131,8 +155,8 @@ pub fn check_fields<'a>(
     fields
         .into_iter()
         .filter_map(|(name, text)| {
-            let finding = check(text?).err()?;
-            Some((name.to_string(), vec![finding.message().to_string()]))
+            let message = refusal(text?)?;
+            Some((name.to_string(), vec![message.to_string()]))
         })
         .collect()
 }

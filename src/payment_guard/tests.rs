@@ -249,3 +249,17 @@ mod agrees_with_the_plain_rules {
         }
     }
 }
+
+#[test]
+fn fields_refuse_control_characters_but_keep_tabs_and_line_breaks() {
+    for text in ["Ann\0", "a\u{1b}[31m", "bell\u{7}"] {
+        assert!(control_character(text), "{text:?}");
+        assert_eq!(check_text(text, 100), Err(CONTROL_CHARACTER.to_string()));
+        let refused = check_fields([("name", Some(text))]);
+        assert_eq!(refused["name"], [CONTROL_CHARACTER]);
+    }
+    for text in ["two\nlines\r\n", "a\tb", "Zoë Ångström", ""] {
+        assert!(!control_character(text), "{text:?}");
+        assert_eq!(check_text(text, 100), Ok(()));
+    }
+}

@@ -56,6 +56,22 @@ async fn wrong_passwords_are_refused_without_saying_which_part_was_wrong(app: Te
     assert!(text_b.contains("do not match an account"));
 }
 
+backend_test!(a_login_name_with_a_nul_is_refused_not_failed);
+// Not a free-text field the guard sees: PostgreSQL refuses the NUL when the name is looked up,
+// and that is the sender's mistake (422), not the service failing (500).
+async fn a_login_name_with_a_nul_is_refused_not_failed(app: TestApp) {
+    let response = app
+        .anonymous()
+        .login("ann\0@example.test", "whatever")
+        .await;
+    assert!(
+        [401, 422].contains(&response.status().as_u16()),
+        "{}",
+        response.status()
+    );
+    assert!(!response.text().await.unwrap().contains("byte sequence"));
+}
+
 backend_test!(repeated_failures_lock_the_account_even_for_the_right_password);
 async fn repeated_failures_lock_the_account_even_for_the_right_password(app: TestApp) {
     let (email, password) = app.create_user("handler", None);

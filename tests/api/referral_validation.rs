@@ -99,3 +99,63 @@ async fn values_of_the_wrong_type_are_named_with_the_other_mistakes(app: TestApp
         "Each referral must be a JSON object."
     );
 }
+
+backend_test!(text_with_a_nul_is_refused_by_field_in_a_batch_and_in_a_file);
+// PostgreSQL cannot store a NUL in text; SQLite would. Either way it is the field's mistake,
+// named like any other, and the rest of a batch or file goes ahead.
+async fn text_with_a_nul_is_refused_by_field_in_a_batch_and_in_a_file(app: TestApp) {
+    app.state.clock.pin(crate::referrals::tuesday_morning());
+    let client_id = app.create_client("Binary Paste Co");
+    let key = app.client_api_key(client_id);
+    let mut bad = referral("NUL-2");
+    bad["name"] = json!("Ann\u{0}Example");
+    bad["notes"] = json!("copied from a terminal \u{1b}[0m");
+    let response = post(
+        &app,
+        &key,
+        &json!([referral("NUL-1"), bad, referral("NUL-3")]),
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let answer: Value = response.json().await.unwrap();
+    let statuses: Vec<&Value> = answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["status"])
+        .collect();
+    assert_eq!(statuses, [201, 422, 201]);
+    let fields = &answer["results"][1]["error"]["fields"];
+    for field in ["name", "notes"] {
+        assert!(
+            fields[field][0]
+                .as_str()
+                .unwrap()
+                .contains("control character"),
+            "{field} in {fields}"
+        );
+    }
+
+    let file = "reference,name,region,amount_owed_minor,currency,days_in_arrears,notes\n\
+                F-1,Bea,england,100,GBP,3,\n\
+                F-2,Cy,england,100,GBP,3,\"pasted\0here\"\n\
+                F-3,Di,england,100,GBP,3,\n";
+    let report = app.with_conn(|conn| {
+        outreach::intake::csv_import::import(
+            &mut [conn],
+            client_id,
+            outreach::audit::Actor::System,
+            file.as_bytes(),
+            crate::referrals::tuesday_morning(),
+            |_| {},
+        )
+        .unwrap()
+    });
+    assert_eq!((report.created, report.refused), (2, 1));
+    assert_eq!(report.errors[0].line, 3);
+    assert!(report.errors[0].reasons[0].starts_with("notes contains a control character"));
+    assert_eq!(
+        app.with_conn(|conn| crate::helpers::referred_count(conn, client_id)),
+        4
+    );
+}
