@@ -79,6 +79,9 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` names the client (for the customer-link rate
     /// limit); none by default, so the header is not trusted.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How often an open call page renews its handler's claim: a third of the lease, so two
+    /// renewals in a row may fail (a dropped connection) before the claim runs out.
+    pub call_renew_every: std::time::Duration,
 }
 
 impl fmt::Debug for Config {
@@ -265,6 +268,9 @@ impl Config {
             run_workers,
             http_workers,
             secure_cookies,
+            call_renew_every: std::time::Duration::from_secs(
+                crate::queue::DEFAULT_LEASE_MINUTES.unsigned_abs() * 60 / 3,
+            ),
         })
     }
 

@@ -111,6 +111,10 @@ impl Application {
             app.configure(health::configure)
                 .route("/metrics", web::get().to(metrics::serve))
                 .route("/static/app.css", web::get().to(pages::stylesheet))
+                .route(
+                    "/static/keep-call.js",
+                    web::get().to(pages::keep_call_script),
+                )
                 .configure(auth::routes::configure)
                 .configure(accounts::routes::configure)
                 .configure(crate::portal::configure)

@@ -28,8 +28,51 @@ pub struct ClaimedCall {
     pub case: CaseView,
     /// The script rendered for this case; read `no_payment_statement` first.
     pub script: super::script::RenderedScript,
-    /// The claim lasts until then unless renewed (asking for the next call again renews it).
+    /// The claim lasts until then unless renewed: `POST /api/v1/calls/{id}/renew` while the call
+    /// goes on. (Asking for the next call again also renews it, while the customer's contact
+    /// hours last; once they have ended, that asks for another case and this one goes back on
+    /// schedule.)
     pub lease_expires_at: Option<String>,
+}
+
+/// A renewed claim.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct RenewedClaim {
+    /// UTC, RFC 3339: the claim lasts until then unless renewed again.
+    pub lease_expires_at: String,
+}
+
+/// Keeps this handler's claim on a call still going on, as the call page does while open: for
+/// another lease from now, and for up to an hour after the customer's contact hours end so a
+/// call begun in them can be finished and its outcome recorded.
+#[utoipa::path(
+    tag = "calls",
+    params(("id" = i64, Path, description = "Case id")),
+    responses(
+        (status = 200, description = "Renewed", body = RenewedClaim),
+        (status = 401, description = "Missing or unknown token", body = ApiErrorBody),
+        (status = 403, description = "Not a handler's token", body = ApiErrorBody),
+        (status = 404, description = "No such case", body = ApiErrorBody),
+        (status = 409, description = "The claim is no longer this handler's, or the contact hours ended over an hour ago", body = ApiErrorBody),
+    )
+)]
+#[post("/api/v1/calls/{id}/renew")]
+pub async fn renew_call(
+    state: web::Data<AppState>,
+    bearer: StaffBearer,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let (case_id, now) = (path.into_inner(), state.clock.now());
+    let reference = state.reference.clone();
+    let lease = chrono::Duration::minutes(crate::queue::DEFAULT_LEASE_MINUTES);
+    let until = bearer
+        .run_write(&state, move |conn, staff| {
+            crate::queue::renew_call(conn, &reference, staff.user.id, case_id, now, lease)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(RenewedClaim {
+        lease_expires_at: rfc3339(until),
+    }))
 }
 
 /// Claims the next due call (or returns the one this handler already holds).
@@ -277,6 +320,7 @@ pub async fn write_debrief(
 
 pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(next_call)
+        .service(renew_call)
         .service(record_outcome)
         .service(record_vulnerability)
         .service(escalate)

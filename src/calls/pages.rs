@@ -17,7 +17,7 @@ use crate::{
         session::CurrentUser,
         Role,
     },
-    cases::{self, holds, Case},
+    cases::{self, holds, rfc3339, Case},
     db,
     error::{AppError, AppResult, FieldErrors},
     queue::{self, breaks, Claim},
@@ -248,6 +248,10 @@ pub async fn call_screen(
         .with("hold_kinds", &cases::hold_requests::KINDS)
         .with("statement", &crate::plans::statement::form_sections())
         .with("typed", &typed)
+        .with(
+            "renew_every_seconds",
+            &state.config.call_renew_every.as_secs(),
+        )
         .with_errors(errors)
         .render(state)
 }
@@ -343,32 +347,28 @@ async fn post_outcome(
     .await
 }
 
+/// Keeps the claim on the call shown. The form's button reloads the page; the page's own script
+/// asks for JSON (`Accept: application/json`) while it is open, and is told when the claim now
+/// runs out (or, as JSON too, why it could not be kept).
 #[post("/calls/{id}/renew")]
 async fn renew(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<i64>,
+    request: actix_web::HttpRequest,
     _form: CsrfForm<serde::de::IgnoredAny>,
 ) -> AppResult<HttpResponse> {
     let case_id = path.into_inner();
     let (user_id, now) = (staff.id, state.clock.now());
     let reference = state.reference.clone();
-    let renewed = db::run(&state.pool, move |conn| {
-        let case = cases::store::find(conn, case_id)?;
-        if !reference.rules_for(conn, &case)?.call_may_continue(now) {
-            return Err(AppError::Conflict(
-                "Their contact hours ended over an hour ago: the claim is not renewed, and the case goes back on schedule when it runs out.".into(),
-            ));
-        }
-        let now = now.naive_utc();
-        queue::store::renew(conn, case_id, user_id, now, now + lease())
+    let until = db::run(&state.pool, move |conn| {
+        queue::renew_call(conn, &reference, user_id, case_id, now, lease())
     })
     .await?;
-    if !renewed {
-        return Err(AppError::Conflict(
-            "This call is no longer yours: the claim ran out. Take the next call from the queue."
-                .into(),
-        ));
+    if crate::web::wants_json(&request) {
+        return Ok(HttpResponse::Ok().json(super::api::RenewedClaim {
+            lease_expires_at: rfc3339(until),
+        }));
     }
     Ok(redirect(&format!("/calls/{case_id}")))
 }

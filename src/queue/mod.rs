@@ -13,13 +13,41 @@ use crate::{
     audit::{self, Actor},
     cases::{self, history, schedule, Case},
     db::{self, DbConn},
-    error::AppResult,
+    error::{AppError, AppResult},
     reference::Reference,
     scheduling::ContactHistory,
 };
 
 /// How long a claim lasts unless renewed (the call page renews it while open).
 pub const DEFAULT_LEASE_MINUTES: i64 = 15;
+
+/// Extends the claim a handler holds on a call still going on (the call page while open, or a
+/// telephony system): by `lease` from `now`, for up to an hour after the customer's contact
+/// hours end ([`crate::scheduling::rules::CALL_OVERRUN_MINUTES`]) so a call begun in them can be
+/// finished and recorded. Returns when the claim now runs out.
+pub fn renew_call(
+    conn: &mut DbConn,
+    reference: &Reference,
+    handler_id: i64,
+    case_id: i64,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> AppResult<NaiveDateTime> {
+    let case = cases::store::find(conn, case_id)?;
+    if !reference.rules_for(conn, &case)?.call_may_continue(now) {
+        return Err(AppError::Conflict(
+            "Their contact hours ended over an hour ago: the claim is not renewed, and the case goes back on schedule when it runs out.".into(),
+        ));
+    }
+    let lease_until = now.naive_utc() + lease;
+    if !store::renew(conn, case_id, handler_id, now.naive_utc(), lease_until)? {
+        return Err(AppError::Conflict(
+            "This call is no longer yours: the claim ran out. Take the next call from the queue."
+                .into(),
+        ));
+    }
+    Ok(lease_until)
+}
 
 /// Queued cases found no longer callable (their hours ended while they waited) are put back
 /// on schedule; one request re-checks at most this many before answering "nothing due".

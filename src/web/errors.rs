@@ -1,5 +1,5 @@
 //! Turns errors on page routes into HTML: a login redirect for 401, a friendly page otherwise.
-//! `/api/` keeps the JSON body the error type produced.
+//! `/api/` (and a page's script asking for JSON) keeps the JSON body the error type produced.
 
 use actix_web::{
     body::{BoxBody, EitherBody, MessageBody},
@@ -16,7 +16,9 @@ pub fn html_errors<B: MessageBody + 'static>(
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let info = res.response().extensions().get::<ErrorInfo>().cloned();
     let path = res.request().path().to_string();
-    let (Some(info), false) = (info, path.starts_with("/api/")) else {
+    // `/api/`, and a page's own script asking for JSON, keep the error's JSON body.
+    let json = path.starts_with("/api/") || super::wants_json(res.request());
+    let (Some(info), false) = (info, json) else {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     };
     let status = res.status();

@@ -1,5 +1,5 @@
 //! Server-rendered pages: the page builder every page handler uses, redirects, the HTML error
-//! page, and the stylesheet.
+//! page, and the files served as they are (stylesheet, the call page's script).
 
 pub mod errors;
 
@@ -78,6 +78,15 @@ pub fn render_html(state: &AppState, template: &str, context: &tera::Context) ->
         .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering {template}: {e:?}")))
 }
 
+/// Whether a page route's caller asked for JSON (a page's own script), not for a page.
+pub fn wants_json(request: &actix_web::HttpRequest) -> bool {
+    request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.starts_with("application/json"))
+}
+
 /// 303 See Other: after a form post, the browser fetches the target with GET.
 pub fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -86,10 +95,21 @@ pub fn redirect(to: &str) -> HttpResponse {
 }
 
 const STYLESHEET: &str = include_str!("../../templates/static/app.css");
+const KEEP_CALL_SCRIPT: &str = include_str!("../../templates/static/keep-call.js");
+
+/// A file built into the service, cached by browsers for an hour.
+fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(body)
+}
 
 pub async fn stylesheet() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(STYLESHEET)
+    asset("text/css; charset=utf-8", STYLESHEET)
+}
+
+/// The call page's script that keeps the handler's claim while the page is open.
+pub async fn keep_call_script() -> HttpResponse {
+    asset("text/javascript; charset=utf-8", KEEP_CALL_SCRIPT)
 }

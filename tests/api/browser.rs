@@ -1,4 +1,4 @@
-use crate::helpers::{browser::Browser, spawn_app, Backend};
+use crate::helpers::{app::spawn_with, browser::Browser, spawn_app, Backend, TestApp};
 
 /// A person signs in through the real login page in headless Chromium.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -39,16 +39,7 @@ async fn a_handler_takes_a_call_and_books_a_callback_in_a_real_browser() {
     app.state.clock.pin(crate::referrals::tuesday_morning());
     let key = app.client_api_key(app.create_client("Browser Water"));
     crate::queue::refer(&app, &key, crate::referrals::referral("WEB-1")).await;
-    let (email, password) = app.create_user("handler", None);
-
-    browser.goto(&app.url("/login")).await;
-    browser.fill("#email", &email).await;
-    browser.fill("#password", &password).await;
-    browser.click("#sign-in").await;
-    assert!(browser.wait_for_url("/queue").await.ends_with("/queue"));
-    browser.click("#next-call").await;
-    let url = browser.wait_for_url("/calls/").await;
-    assert!(url.contains("/calls/"), "on the call screen: {url}");
+    take_the_next_call_as_a_new_handler(&browser, &app).await;
     let statement = browser.text("#no-payment").await;
     assert!(
         statement.starts_with("I'm not calling to take a payment"),
@@ -96,6 +87,69 @@ async fn a_handler_takes_a_call_and_books_a_callback_in_a_real_browser() {
         "2026-03-11 18:30:00",
         "18:30 London time in March is 18:30 UTC"
     );
+    browser.quit().await;
+}
+
+/// Signs a new handler in and takes the next call, ending on its call screen.
+async fn take_the_next_call_as_a_new_handler(browser: &Browser, app: &TestApp) {
+    let (email, password) = app.create_user("handler", None);
+    browser.goto(&app.url("/login")).await;
+    browser.fill("#email", &email).await;
+    browser.fill("#password", &password).await;
+    browser.click("#sign-in").await;
+    assert!(browser.wait_for_url("/queue").await.ends_with("/queue"));
+    browser.click("#next-call").await;
+    let url = browser.wait_for_url("/calls/").await;
+    assert!(url.contains("/calls/"), "on the call screen: {url}");
+}
+
+/// A call can outlast a lease: the open call page renews the handler's claim by itself, and
+/// says so plainly once it can no longer be kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_call_page_keeps_the_handlers_claim_in_a_real_browser() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    // The page renews every second here (a third of the lease, five minutes, in service).
+    let app = spawn_with(Backend::Sqlite, |config| {
+        config.call_renew_every = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let morning = crate::referrals::tuesday_morning();
+    app.state.clock.pin(morning);
+    let key = app.client_api_key(app.create_client("Long Calls Water"));
+    crate::queue::refer(&app, &key, crate::referrals::referral("KEEP-1")).await;
+    take_the_next_call_as_a_new_handler(&browser, &app).await;
+    let claim_ends = || -> Option<chrono::DateTime<chrono::Utc>> {
+        app.with_conn(|conn| {
+            use diesel::prelude::*;
+            use outreach::db::schema::cases::dsl::*;
+            let at: Option<chrono::NaiveDateTime> =
+                cases.select(claim_expires_at).first(conn).unwrap();
+            at.map(|at| at.and_utc())
+        })
+    };
+    assert_eq!(claim_ends(), Some(morning + chrono::Duration::minutes(15)));
+
+    // Ten minutes into the call the page has renewed the claim for another fifteen.
+    app.state.clock.pin(morning + chrono::Duration::minutes(10));
+    let renewed = morning + chrono::Duration::minutes(25);
+    for _ in 0..100 {
+        if claim_ends() == Some(renewed) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(claim_ends(), Some(renewed));
+    let status = browser.wait_for_text("#lease-status", "kept until").await;
+    assert!(status.contains("kept until"), "{status}");
+
+    // Past the claim's end (the page was asleep, say) it cannot be kept, and the page says why.
+    app.state.clock.pin(morning + chrono::Duration::minutes(40));
+    let status = browser
+        .wait_for_text("#lease-status", "no longer yours")
+        .await;
+    assert!(status.contains("no longer yours"), "{status}");
     browser.quit().await;
 }
 

@@ -348,6 +348,46 @@ async fn a_claim_is_renewed_for_an_hour_after_contact_hours_end_and_no_longer(ap
     assert_eq!(refused.status().as_u16(), 409);
 }
 
+backend_test!(a_telephony_system_keeps_a_call_going_past_the_end_of_contact_hours);
+// Over the API as on the page: a call begun at 19:58 may be kept, and its outcome recorded, for
+// an hour after the hours end; asking for the next call instead would end it (see above).
+async fn a_telephony_system_keeps_a_call_going_past_the_end_of_contact_hours(app: TestApp) {
+    let evening = tuesday_morning() + Duration::hours(9) + Duration::minutes(58);
+    app.state.clock.pin(evening);
+    let key = app.client_api_key(app.create_client("Phone System Co"));
+    let case = refer(&app, &key, referral("T-1")).await;
+    let (_, token) = app.staff_token("handler");
+    let (status, claimed) = next_call(&app, &token).await;
+    assert_eq!((status, &claimed["case"]["id"]), (200, &case["id"]));
+    let renew = format!("/api/v1/calls/{}/renew", case["id"]);
+
+    let (_, someone_else) = app.staff_token("handler");
+    let (status, _) = post_json(&app, &someone_else, &renew, json!({})).await;
+    assert_eq!(status, 409, "only the handler holding the call keeps it");
+    for minutes in [7, 20, 34, 48, 57] {
+        app.state.clock.pin(evening + Duration::minutes(minutes));
+        let (status, renewed) = post_json(&app, &token, &renew, json!({})).await;
+        assert_eq!(status, 200, "{renewed}");
+        let until = (evening + Duration::minutes(minutes + 15))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        assert_eq!(renewed["lease_expires_at"], until.as_str());
+    }
+    // 21:01: not renewed any further, but the claim runs to 21:10, time to record the outcome.
+    app.state.clock.pin(evening + Duration::minutes(63));
+    let (status, refused) = post_json(&app, &token, &renew, json!({})).await;
+    assert_eq!(status, 409);
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("over an hour ago"),
+        "{refused}"
+    );
+    let (status, recorded) =
+        outcome(&app, &token, &case["id"], json!({"outcome": "no_answer"})).await;
+    assert_eq!(status, 200, "{recorded}");
+}
+
 backend_test!(lifting_a_hold_leaves_the_handler_on_the_call_their_claim);
 // A risk to life raised on a call leaves the handler the claim; a supervisor lifting that hold
 // meanwhile must not end it, or what was said on the call could no longer be recorded.

@@ -51,6 +51,7 @@ pub fn test_config(
         link_rate_limit: 30,
         metrics_token: None,
         trusted_proxies: Vec::new(),
+        call_renew_every: std::time::Duration::from_secs(300),
     };
     (config, database)
 }

@@ -141,6 +141,20 @@ impl Browser {
         url
     }
 
+    /// Waits (up to 10 s) until the text of the element `css` contains `fragment`; returns the
+    /// text it ended with.
+    pub async fn wait_for_text(&self, css: &str, fragment: &str) -> String {
+        let mut text = String::new();
+        for _ in 0..100 {
+            text = self.text(css).await;
+            if text.contains(fragment) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        text
+    }
+
     async fn find(&self, css: &str) -> String {
         let found = self
             .call(
