@@ -168,15 +168,16 @@ fn copy_chunk_postgres(
     }
     let mut stream = BinaryRows::with_capacity(rows.len() * 320);
     let mut per_hour: std::collections::BTreeMap<(i64, NaiveDateTime), i64> = Default::default();
-    // Written in queue order (the queue index's key; a stable sort, so rows with equal keys keep
-    // the file's order). Cases in arrears for different lengths of time belong all over that
-    // index: in file order nearly every row lands on another of its pages, sorted neighbours
-    // share them, and an import takes about a tenth less time (README,
-    // Benchmarks). Ids are given out in this order, so within a chunk they follow the queue (on
-    // this path; the rare fallback below keeps the file's order).
-    let mut in_queue_order: Vec<&NewCaseRow> = rows.iter().collect();
-    in_queue_order.sort_by_key(|row| (row.priority_band, row.arrears_since, row.referred_at));
-    for row in in_queue_order {
+    // Written in reference order (the unique index's), as the fallback below writes too. Two
+    // writers storing the same references (a file repeating an earlier chunk's rows, in another
+    // order) then meet them in the same order: one waits for the other to commit and skips what
+    // it stored, and neither can wait on the other in a circle, which PostgreSQL would end as a
+    // deadlock, failing the import. Neighbouring references share the unique index's pages, the
+    // costlier index to write; queue order (the claim queue index's) measured no faster
+    // (README, Benchmarks). Ids are given out in this order.
+    let mut in_reference_order: Vec<&NewCaseRow> = rows.iter().collect();
+    in_reference_order.sort_unstable_by(|a, b| a.reference.cmp(&b.reference));
+    for row in in_reference_order {
         row.encode(&mut stream);
         *per_hour
             .entry((row.client_id, hour_of(row.referred_at)))
@@ -229,8 +230,12 @@ fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> 
     if rows.is_empty() {
         return Ok(0);
     }
-    fn col<'a, T>(rows: &'a [NewCaseRow], f: impl Fn(&'a NewCaseRow) -> T) -> Vec<T> {
-        rows.iter().map(f).collect()
+    // In reference order, as `COPY` writes (see `copy_chunk_postgres`).
+    let mut in_reference_order: Vec<&NewCaseRow> = rows.iter().collect();
+    in_reference_order.sort_unstable_by(|a, b| a.reference.cmp(&b.reference));
+    let rows = in_reference_order.as_slice();
+    fn col<'a, T>(rows: &[&'a NewCaseRow], f: impl Fn(&'a NewCaseRow) -> T) -> Vec<T> {
+        rows.iter().map(|row| f(row)).collect()
     }
     // The statement trigger counts the new cases' referrals (migration 22): this path is the rare
     // one (a chunk repeating a reference), so it need not count them itself as `COPY` does.

@@ -421,3 +421,41 @@ async fn the_upload_limit_counts_the_whole_form_not_each_field(app: TestApp) {
     assert_eq!(status, 200, "a small extra field is read past");
     assert_eq!(case_count(&app), 3);
 }
+
+/// Two writers on PostgreSQL, as `outreach import` runs there, taking 5,000-row chunks of a file
+/// in which every other chunk repeats the one before it in reverse (a client's export appended
+/// to itself, sorted the other way). Writers storing one reference set from opposite ends would
+/// each wait on the other's uncommitted references, and PostgreSQL would end the import with a
+/// deadlock. (Whether two such chunks overlap in time depends on the moment; twenty pairs make it
+/// likely.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_writers_meeting_on_the_same_references_both_finish() {
+    const PAIRS: usize = 20;
+    if !crate::helpers::postgres::available() {
+        return;
+    }
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Postgres).await;
+    let client_id = app.create_client("Appended Export Co");
+    let row = |pair: usize, i: usize| format!("TW{pair}-{i:05},Customer {i},england,1000,GBP,10\n");
+    let mut file =
+        String::from("reference,name,region,amount_owed_minor,currency,days_in_arrears\n");
+    for pair in 0..PAIRS {
+        file.extend((0..5_000).map(|i| row(pair, i)));
+        file.extend((0..5_000).rev().map(|i| row(pair, i)));
+    }
+    let report = app.with_conn(|first| {
+        let mut second = app.conn();
+        outreach::intake::csv_import::import(
+            &mut [first, &mut second],
+            client_id,
+            outreach::audit::Actor::System,
+            file.as_bytes(),
+            tuesday_morning(),
+            |_| {},
+        )
+    });
+    let report = report.expect("the import finished");
+    let half = 5_000 * PAIRS;
+    assert_eq!((report.created, report.already_present), (half, half));
+    assert_eq!(case_count(&app), half as i64);
+}
