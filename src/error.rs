@@ -82,13 +82,24 @@ impl AppError {
         }
     }
 
-    /// The JSON body this error answers with.
+    /// The JSON body this error answers with. Messages that quote what was sent pass the
+    /// payment-data guard on the way out ([`crate::payment_guard::quotable`]), so a card number
+    /// typed into the wrong field is not echoed back.
     pub fn body(&self) -> ApiErrorBody {
+        let quotable = crate::payment_guard::quotable;
         ApiErrorBody {
             error: self.code().into(),
-            message: self.public_message(),
+            message: quotable(self.public_message()),
             fields: match self {
-                AppError::Validation { fields, .. } if !fields.is_empty() => Some(fields.clone()),
+                AppError::Validation { fields, .. } if !fields.is_empty() => Some(
+                    fields
+                        .iter()
+                        .map(|(field, messages)| {
+                            let messages = messages.iter().cloned().map(quotable).collect();
+                            (field.clone(), messages)
+                        })
+                        .collect(),
+                ),
                 _ => None,
             },
             request_id: crate::telemetry::current_request_id(),

@@ -159,3 +159,23 @@ async fn text_with_a_nul_is_refused_by_field_in_a_batch_and_in_a_file(app: TestA
         4
     );
 }
+
+backend_test!(a_card_number_in_a_field_that_quotes_its_value_is_not_echoed);
+// A zone name that is not one is quoted back to help the sender, unless it is payment data.
+async fn a_card_number_in_a_field_that_quotes_its_value_is_not_echoed(app: TestApp) {
+    let key = app.client_api_key(app.create_client("Wrong Column Co"));
+    let mut bad = referral("ECHO-1");
+    bad["other_timezones"] = json!(["Europe/Paris", "4111 1111 1111 1111"]);
+    let response = post(&app, &key, &bad).await;
+    assert_eq!(response.status().as_u16(), 422);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("other_timezones"), "{body}");
+    assert!(!body.contains("4111"), "{body}");
+    let mut misspelt = referral("ECHO-2");
+    misspelt["other_timezones"] = json!(["Europe/Pariss"]);
+    let body = post(&app, &key, &misspelt).await.text().await.unwrap();
+    assert!(
+        body.contains("Europe/Pariss"),
+        "an ordinary mistake is quoted: {body}"
+    );
+}

@@ -191,9 +191,16 @@ pub(super) fn parse_chunks<R: Read>(
                             Ok(referral) => parsed.referrals.push(referral),
                             Err(fields) => parsed.errors.push(RowError {
                                 line,
+                                // Shown in the portal and printed by the command: nothing
+                                // of a card or bank number is quoted back.
                                 reasons: fields
                                     .into_iter()
-                                    .map(|(f, m)| format!("{f} {}", m.join(", ")))
+                                    .map(|(f, m)| {
+                                        crate::payment_guard::quotable(format!(
+                                            "{f} {}",
+                                            m.join(", ")
+                                        ))
+                                    })
                                     .collect(),
                             }),
                         }
