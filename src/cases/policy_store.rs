@@ -98,18 +98,18 @@ pub fn save_policy(
         contact_policies::max_total_attempts.eq(policy.max_total_attempts as i32),
         contact_policies::updated_at.eq(now),
     );
-    let updated = diesel::update(contact_policies::table.find((client_id, region)))
-        .set(values.clone())
-        .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(contact_policies::table)
-            .values((
-                contact_policies::client_id.eq(client_id),
-                contact_policies::region.eq(region),
-                values,
-            ))
-            .execute(conn)?;
-    }
+    // One statement: two first saves at once (two instances) must not both find no row and
+    // both insert, the second then failing on the key.
+    let upsert = diesel::insert_into(contact_policies::table)
+        .values((
+            contact_policies::client_id.eq(client_id),
+            contact_policies::region.eq(region),
+            values.clone(),
+        ))
+        .on_conflict((contact_policies::client_id, contact_policies::region))
+        .do_update()
+        .set(values);
+    crate::db::portable::execute(upsert, conn)?;
     Ok(())
 }
 

@@ -1,9 +1,11 @@
 //! The small escape hatch for statements the two backends spell differently. `MultiConnection`
-//! covers the common subset; `RETURNING` is not in it, so inserts that need the new row's id
-//! run on the concrete connection.
+//! covers the common subset; `RETURNING` and `ON CONFLICT` are not in it, so statements using
+//! them run on the concrete connection.
 
 use diesel::{
-    query_dsl::LoadQuery, result::QueryResult, PgConnection, RunQueryDsl, SqliteConnection,
+    query_dsl::{methods::ExecuteDsl, LoadQuery},
+    result::QueryResult,
+    PgConnection, RunQueryDsl, SqliteConnection,
 };
 
 use super::DbConn;
@@ -17,5 +19,16 @@ where
     match conn {
         DbConn::Postgres(pg) => RunQueryDsl::get_result(query, pg),
         DbConn::Sqlite(sqlite) => RunQueryDsl::get_result(query, sqlite),
+    }
+}
+
+/// Runs a statement (an upsert, say) on whichever backend this connection is; the rows it wrote.
+pub fn execute<Q>(query: Q, conn: &mut DbConn) -> QueryResult<usize>
+where
+    Q: ExecuteDsl<PgConnection> + ExecuteDsl<SqliteConnection>,
+{
+    match conn {
+        DbConn::Postgres(pg) => ExecuteDsl::execute(query, pg),
+        DbConn::Sqlite(sqlite) => ExecuteDsl::execute(query, sqlite),
     }
 }

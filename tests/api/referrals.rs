@@ -213,6 +213,29 @@ async fn a_client_may_tighten_its_contact_policy_but_not_loosen_it(app: TestApp)
     );
 }
 
+backend_test!(first_policies_saved_at_once_are_all_accepted);
+// Two first saves at once (a deployment script run twice, two instances) both find no policy
+// yet: each must be stored, the later winning, not one refused as a duplicate.
+async fn first_policies_saved_at_once_are_all_accepted(app: TestApp) {
+    let key = app.client_api_key(app.create_client("Twice Co"));
+    let url = app.url("/api/v1/contact-policy");
+    let saves = (0..8).map(|i| {
+        app.api()
+            .put(&url)
+            .bearer_auth(&key)
+            .json(&json!({"max_attempts_7_days": 6 - i % 2}))
+            .send()
+    });
+    for answer in futures_util::future::join_all(saves).await {
+        assert_eq!(answer.unwrap().status().as_u16(), 200);
+    }
+    let policy = app.get_json("/api/v1/contact-policy", &key).await;
+    assert!(
+        [5, 6].contains(&policy["max_attempts_7_days"].as_i64().unwrap()),
+        "{policy}"
+    );
+}
+
 backend_test!(a_stricter_rule_for_one_region_applies_to_its_customers_only);
 async fn a_stricter_rule_for_one_region_applies_to_its_customers_only(app: TestApp) {
     // Tuesday 19:30 in New York (EDT): inside the defaults, past a 19:00 end.
