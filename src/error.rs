@@ -31,6 +31,12 @@ pub enum AppError {
     Conflict(String),
     #[error("too many requests")]
     TooManyRequests,
+    /// A request body over the limit: 413.
+    #[error("{0}")]
+    TooLarge(String),
+    /// A body in a format the route does not read (JSON sent as something else): 415.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("the database is unavailable")]
     Unavailable,
     #[error(transparent)]
@@ -77,6 +83,8 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::Conflict(_) => "conflict",
             AppError::TooManyRequests => "rate_limited",
+            AppError::TooLarge(_) => "too_large",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Unavailable => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -112,7 +120,9 @@ impl AppError {
             AppError::Validation { message, .. } => message.clone(),
             AppError::Unauthorized | AppError::LoginRequired => "Please sign in first.".into(),
             AppError::Forbidden => "You do not have access to this.".into(),
-            AppError::Conflict(message) => message.clone(),
+            AppError::Conflict(message)
+            | AppError::TooLarge(message)
+            | AppError::UnsupportedMediaType(message) => message.clone(),
             AppError::TooManyRequests => {
                 "Too many attempts. Please wait a little and try again.".into()
             }
@@ -128,7 +138,7 @@ impl AppError {
 #[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct ApiErrorBody {
     /// Machine-readable kind: `validation`, `not_found`, `unauthorized`, `forbidden`, `conflict`,
-    /// `rate_limited`, `unavailable` or `internal`.
+    /// `rate_limited`, `too_large`, `unsupported_media_type`, `unavailable` or `internal`.
     pub error: String,
     /// A sentence for people.
     pub message: String,
@@ -157,6 +167,8 @@ impl ResponseError for AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

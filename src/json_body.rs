@@ -2,7 +2,7 @@
 //! with the parser's sentence ("invalid type: string, expected i64") and no field; [`JsonBody`]
 //! names the field, as every other check does, so a client's developer sees which one to fix.
 
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, http::StatusCode, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -32,12 +32,38 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let bytes = body.await.map_err(|e| {
-                AppError::bad_request(format!("The request body could not be read: {e}"))
+                if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+                    too_large()
+                } else {
+                    AppError::bad_request(format!("The request body could not be read: {e}"))
+                }
             })?;
             let value: Value = serde_json::from_slice(&bytes).map_err(not_json)?;
             read(value).map(JsonBody)
         })
     }
+}
+
+/// What `web::Json` answers when it cannot read a body (see `startup`): a body over the limit
+/// (413) or not sent as JSON (415) said as such, anything else as [`not_json`].
+pub fn unreadable_json(error: actix_web::error::JsonPayloadError) -> AppError {
+    use actix_web::error::{JsonPayloadError, PayloadError};
+    match error {
+        JsonPayloadError::Overflow { .. }
+        | JsonPayloadError::OverflowKnownLength { .. }
+        | JsonPayloadError::Payload(PayloadError::Overflow) => too_large(),
+        JsonPayloadError::ContentType => AppError::UnsupportedMediaType(
+            "Send the body as JSON, with Content-Type: application/json.".into(),
+        ),
+        other => not_json(other),
+    }
+}
+
+fn too_large() -> AppError {
+    AppError::TooLarge(format!(
+        "The request body is larger than {} MB: send fewer referrals per request, or import a CSV file.",
+        MAX_BODY_BYTES / (1024 * 1024)
+    ))
 }
 
 /// A body that is not JSON, with the parser's reason (never quoting payment data); also what

@@ -81,7 +81,7 @@ impl Application {
                 .app_data(
                     web::JsonConfig::default()
                         .limit(crate::json_body::MAX_BODY_BYTES)
-                        .error_handler(|err, _| crate::json_body::not_json(err).into()),
+                        .error_handler(|err, _| crate::json_body::unreadable_json(err).into()),
                 )
                 .app_data(web::PayloadConfig::new(crate::json_body::MAX_BODY_BYTES))
                 .app_data(web::QueryConfig::default().error_handler(|err, _| {

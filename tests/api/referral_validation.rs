@@ -179,3 +179,36 @@ async fn a_card_number_in_a_field_that_quotes_its_value_is_not_echoed(app: TestA
         "an ordinary mistake is quoted: {body}"
     );
 }
+
+backend_test!(a_body_too_large_or_not_sent_as_json_gets_its_own_status);
+// Integrators tell these apart by status: 413 (send less), 415 (say it is JSON), 422 (fix it).
+async fn a_body_too_large_or_not_sent_as_json_gets_its_own_status(app: TestApp) {
+    let key = app.client_api_key(app.create_client("Big Batch Co"));
+    let send = |path: &str, content_type: &str, body: String| {
+        app.api()
+            .post(app.url(path))
+            .bearer_auth(&key)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let huge = format!("[{}]", vec!["{\"notes\": \"padding\"}"; 500_000].join(","));
+    let answer = send("/api/v1/referrals", "application/json", huge)
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 413);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body["error"], "too_large");
+    let answer = send(
+        "/api/v1/referrals",
+        "text/plain",
+        referral("CT-1").to_string(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status().as_u16(), 415);
+    let answer = send("/api/v1/referrals", "application/json", "{nope".into())
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 422);
+}
