@@ -77,11 +77,8 @@ impl HoldRequest {
             .as_deref()
             .map(str::trim)
             .filter(|n| !n.is_empty());
-        if note.is_some_and(|n| n.chars().count() > MAX_NOTE) {
-            add("note", format!("must be at most {MAX_NOTE} characters"));
-        }
-        if let Some(Err(finding)) = note.map(payment_guard::check) {
-            add("note", finding.message().into());
+        if let Some(Err(message)) = note.map(|n| payment_guard::check_text(n, MAX_NOTE)) {
+            add("note", message);
         }
         match (kind, starts_at) {
             (Some(kind), Some(starts_at)) if errors.is_empty() => Ok(CheckedHold {

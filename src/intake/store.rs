@@ -155,7 +155,8 @@ fn insert_many_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> A
 /// The unique index on a client's references.
 const ONE_CASE_PER_REFERENCE: &str = "cases_client_id_reference_key";
 
-/// The rows as one binary `COPY` stream, then the referral counts per hour. The per-row trigger
+/// The rows as one binary `COPY` stream ([`in_reference_order`]), then the referral counts per
+/// hour. The per-row trigger
 /// that would count each case stands aside (`outreach.bulk`). No milestone rows: a case gets
 /// one when it reaches its first milestone (migration 21).
 fn copy_chunk_postgres(
@@ -168,16 +169,7 @@ fn copy_chunk_postgres(
     }
     let mut stream = BinaryRows::with_capacity(rows.len() * 320);
     let mut per_hour: std::collections::BTreeMap<(i64, NaiveDateTime), i64> = Default::default();
-    // Written in reference order (the unique index's), as the fallback below writes too. Two
-    // writers storing the same references (a file repeating an earlier chunk's rows, in another
-    // order) then meet them in the same order: one waits for the other to commit and skips what
-    // it stored, and neither can wait on the other in a circle, which PostgreSQL would end as a
-    // deadlock, failing the import. Neighbouring references share the unique index's pages, the
-    // costlier index to write; queue order (the claim queue index's) measured no faster
-    // (README, Benchmarks). Ids are given out in this order.
-    let mut in_reference_order: Vec<&NewCaseRow> = rows.iter().collect();
-    in_reference_order.sort_unstable_by(|a, b| a.reference.cmp(&b.reference));
-    for row in in_reference_order {
+    for row in in_reference_order(rows) {
         row.encode(&mut stream);
         *per_hour
             .entry((row.client_id, hour_of(row.referred_at)))
@@ -217,6 +209,19 @@ fn copy_chunk_postgres(
     Ok(rows.len())
 }
 
+/// A chunk's rows in the order both bulk paths store them: by reference (the unique index's
+/// order), rows sharing one in the file's order, so the first of them is the one kept, as on
+/// SQLite. Two writers storing the same references (a file repeating an earlier chunk's rows,
+/// in another order) then meet them in the same order: one waits for the other to commit and
+/// skips what it stored, and neither can wait on the other in a circle, which PostgreSQL would
+/// end as a deadlock, failing the import. Ids are given out in this order. (Queue order, the
+/// claim queue index's, measured no faster: README, Benchmarks.)
+fn in_reference_order(rows: &[NewCaseRow]) -> Vec<&NewCaseRow> {
+    let mut sorted: Vec<&NewCaseRow> = rows.iter().collect();
+    sorted.sort_by(|a, b| a.reference.cmp(&b.reference));
+    sorted
+}
+
 /// The most a `CopyData` message carries: libpq's own output buffer grows to about this.
 const COPY_MESSAGE_BYTES: usize = 64 * 1024;
 
@@ -230,10 +235,8 @@ fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> 
     if rows.is_empty() {
         return Ok(0);
     }
-    // In reference order, as `COPY` writes (see `copy_chunk_postgres`).
-    let mut in_reference_order: Vec<&NewCaseRow> = rows.iter().collect();
-    in_reference_order.sort_unstable_by(|a, b| a.reference.cmp(&b.reference));
-    let rows = in_reference_order.as_slice();
+    let rows = in_reference_order(rows);
+    let rows = rows.as_slice();
     fn col<'a, T>(rows: &[&'a NewCaseRow], f: impl Fn(&'a NewCaseRow) -> T) -> Vec<T> {
         rows.iter().map(|row| f(row)).collect()
     }

@@ -117,8 +117,8 @@ pub const CONTROL_CHARACTER: &str =
 /// a NUL in text at all, and the rest would reach exports and e-mails. Checked with payment data
 /// by the functions below, so every free-text field refuses them with its own message.
 pub fn control_character(text: &str) -> bool {
-    text.bytes()
-        .any(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
 /// The field's message for `text`, if it is refused: a control character, or payment data.

@@ -252,7 +252,13 @@ mod agrees_with_the_plain_rules {
 
 #[test]
 fn fields_refuse_control_characters_but_keep_tabs_and_line_breaks() {
-    for text in ["Ann\0", "a\u{1b}[31m", "bell\u{7}"] {
+    for text in [
+        "Ann\0",
+        "a\u{1b}[31m",
+        "bell\u{7}",
+        "del\u{7f}",
+        "csi\u{9b}31m",
+    ] {
         assert!(control_character(text), "{text:?}");
         assert_eq!(check_text(text, 100), Err(CONTROL_CHARACTER.to_string()));
         let refused = check_fields([("name", Some(text))]);

@@ -1,6 +1,7 @@
 // Keeps the handler's claim on the call shown while its page is open. A claim is a lease: it
 // runs out unless renewed, and an outcome recorded after that is refused, so a long call would
-// lose what the handler typed. The page renews it every third of the lease (the interval comes
+// lose what the handler typed. The page renews it as it opens (it may be reopened late in a
+// lease, from another page of the call) and then every third of the lease (the interval comes
 // from the server, on the form). Without script, the form's "Keep this call" button does it.
 (function () {
   "use strict";
@@ -10,14 +11,29 @@
   if (!status || !(every > 0) || !window.fetch) {
     return;
   }
-  // After a failed attempt (the network, not a refusal) it tries again sooner: the lease still
-  // has time left, and a refusal is final.
+  // A failure that may pass (the network, a busy or restarting service) is tried again sooner:
+  // the lease still has time left. A refusal (the claim is no longer this handler's, or the
+  // hours ended over an hour ago) is final.
   var retry = Math.min(every, 30000);
 
   function say(text, alarm) {
     status.textContent = text;
     status.setAttribute("role", alarm ? "alert" : "status");
     status.className = alarm ? "field-error" : "";
+  }
+
+  function kept(body) {
+    var until = new Date(body.lease_expires_at).toLocaleTimeString([], {
+      hour: "2-digit",
+      minute: "2-digit"
+    });
+    say("This call stays yours while this page is open (kept until " + until + ").", false);
+    window.setTimeout(renew, every);
+  }
+
+  function tryAgain() {
+    say("This call could not be kept just now (the connection or the service): trying again.", true);
+    window.setTimeout(renew, retry);
   }
 
   function renew() {
@@ -28,24 +44,21 @@
       credentials: "same-origin"
     })
       .then(function (response) {
+        var passing = response.status >= 500 || response.status === 429;
+        if (passing) {
+          tryAgain();
+          return;
+        }
         return response.json().then(function (body) {
-          if (!response.ok) {
+          if (response.ok) {
+            kept(body);
+          } else {
             say(body.message || "This call could not be kept.", true);
-            return;
           }
-          var until = new Date(body.lease_expires_at).toLocaleTimeString([], {
-            hour: "2-digit",
-            minute: "2-digit"
-          });
-          say("This call stays yours while this page is open (kept until " + until + ").", false);
-          window.setTimeout(renew, every);
         });
       })
-      .catch(function () {
-        say("Outreach could not be reached to keep this call: check the connection. Trying again.", true);
-        window.setTimeout(renew, retry);
-      });
+      .catch(tryAgain);
   }
 
-  window.setTimeout(renew, every);
+  renew();
 })();

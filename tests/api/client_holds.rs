@@ -35,12 +35,18 @@ async fn a_breathing_space_notice_from_the_client_stops_calls_at_once(app: TestA
         &app,
         &key,
         &holds,
-        Some(json!({"kind": "holiday", "starts_at": "soon"})),
+        Some(json!({"kind": "holiday", "starts_at": "soon", "note": "from\u{0}a file"})),
     )
     .await;
     assert_eq!(status, 422);
     assert!(
         body["fields"]["kind"].is_array() && body["fields"]["starts_at"].is_array(),
+        "{body}"
+    );
+    assert!(
+        body["fields"]["note"][0]
+            .as_str()
+            .is_some_and(|m| m.contains("control character")),
         "{body}"
     );
 

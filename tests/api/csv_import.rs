@@ -459,3 +459,36 @@ async fn two_writers_meeting_on_the_same_references_both_finish() {
     assert_eq!((report.created, report.already_present), (half, half));
     assert_eq!(case_count(&app), half as i64);
 }
+
+backend_test!(a_reference_twice_in_one_file_keeps_its_first_row);
+// On either database, whichever path stores the chunk (on PostgreSQL the repeat sends it down
+// the fallback path): the row kept is the file's first, and the repeat counts as already sent.
+async fn a_reference_twice_in_one_file_keeps_its_first_row(app: TestApp) {
+    let client_id = app.create_client("Twice Listed Co");
+    let file = "reference,name,region,amount_owed_minor,currency,days_in_arrears\n\
+                DUP-2,Second Ref,england,100,GBP,3\n\
+                DUP-1,First Row,england,100,GBP,3\n\
+                DUP-1,Later Row,england,999,GBP,3\n";
+    let report = app.with_conn(|conn| {
+        outreach::intake::csv_import::import(
+            &mut [conn],
+            client_id,
+            outreach::audit::Actor::System,
+            file.as_bytes(),
+            tuesday_morning(),
+            |_| {},
+        )
+        .unwrap()
+    });
+    assert_eq!((report.created, report.already_present), (2, 1));
+    let kept: (String, i64) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::cases::dsl::*;
+        cases
+            .filter(reference.eq("DUP-1"))
+            .select((customer_name, amount_owed_minor))
+            .first(conn)
+            .unwrap()
+    });
+    assert_eq!(kept, ("First Row".to_string(), 100));
+}

@@ -219,6 +219,7 @@ pub(super) fn parse_chunks<R: Read>(
             Err(e) if e.is_io_error() => {
                 let line = reader.position().line();
                 // The rows before it still go to the writers (good rows are kept).
+                parsed.bytes_read = reader.position().byte();
                 let _ = sender.send(parsed);
                 return Err(Unreadable { line, cause: e });
             }
