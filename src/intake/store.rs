@@ -140,23 +140,49 @@ pub fn insert_one(conn: &mut DbConn, row: &NewCaseRow) -> AppResult<Option<i64>>
 
 /// A chunk of new cases on PostgreSQL. The fast path streams them with `COPY`, which cannot skip
 /// a reference the client already sent: a chunk holding one fails on the unique index, nothing
-/// of it stays, and it is redone with `INSERT … ON CONFLICT DO NOTHING`. Each attempt runs in a
-/// savepoint inside the caller's transaction, so a failed `COPY` leaves nothing behind (and its
-/// `SET LOCAL` goes with it).
+/// of it stays, and it is redone with `INSERT … ON CONFLICT DO NOTHING`. So is a chunk whose
+/// `COPY` failed in a way that may pass ([`may_pass`]): two writers storing the same references
+/// in opposite orders (a file that repeats a chunk's rows, in another order) wait on each other,
+/// and PostgreSQL ends one of them as a deadlock. The redo stores them in reference order, so two
+/// redos never wait on each other in a circle; it is tried again while it fails that way, up to
+/// [`ATTEMPTS`] times. Each attempt runs in a savepoint inside the caller's transaction, so a
+/// failed one leaves nothing behind (its `SET LOCAL` and its locks go with it).
 fn insert_many_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> AppResult<usize> {
-    match pg.transaction(|pg| copy_chunk_postgres(pg, rows)) {
-        Err(e) if crate::db::violates_unique(&e, ONE_CASE_PER_REFERENCE) => {
-            pg.transaction(|pg| insert_chunk_postgres(pg, rows))
-        }
-        result => Ok(result?),
+    let mut failed = match pg.transaction(|pg| copy_chunk_postgres(pg, rows)) {
+        Err(e) if crate::db::violates_unique(&e, ONE_CASE_PER_REFERENCE) || may_pass(&e) => e,
+        result => return Ok(result?),
+    };
+    for _ in 0..ATTEMPTS {
+        failed = match pg.transaction(|pg| insert_chunk_postgres(pg, rows)) {
+            Err(e) if may_pass(&e) => e,
+            result => return Ok(result?),
+        };
     }
+    Err(failed.into())
+}
+
+/// How many times a chunk is redone after failures that may pass (see [`insert_many_postgres`]).
+const ATTEMPTS: usize = 3;
+
+/// A failure the same statement may not meet again: a deadlock (SQLSTATE 40P01) or a
+/// serialization failure. diesel keeps no SQLSTATE and passes a deadlock on as a failure of
+/// unknown kind, which is matched here rather than its message (a server may translate it):
+/// a failure of that kind that is not transient fails every attempt and is reported as it was.
+fn may_pass(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    matches!(
+        error,
+        Error::DatabaseError(
+            DatabaseErrorKind::Unknown | DatabaseErrorKind::SerializationFailure,
+            _
+        )
+    )
 }
 
 /// The unique index on a client's references.
 const ONE_CASE_PER_REFERENCE: &str = "cases_client_id_reference_key";
 
-/// The rows as one binary `COPY` stream ([`in_reference_order`]), then the referral counts per
-/// hour. The per-row trigger
+/// The rows as one binary `COPY` stream, then the referral counts per hour. The per-row trigger
 /// that would count each case stands aside (`outreach.bulk`). No milestone rows: a case gets
 /// one when it reaches its first milestone (migration 21).
 fn copy_chunk_postgres(
@@ -169,7 +195,13 @@ fn copy_chunk_postgres(
     }
     let mut stream = BinaryRows::with_capacity(rows.len() * 320);
     let mut per_hour: std::collections::BTreeMap<(i64, NaiveDateTime), i64> = Default::default();
-    for row in in_reference_order(rows) {
+    // Written in queue order (the claim queue index's key; a stable sort, so rows with equal
+    // keys keep the file's order): cases in arrears for different lengths of time belong all
+    // over that index, and sorted neighbours share its pages (README, Benchmarks: reference
+    // order measured about 3 % slower). Ids are given out in this order.
+    let mut in_queue_order: Vec<&NewCaseRow> = rows.iter().collect();
+    in_queue_order.sort_by_key(|row| (row.priority_band, row.arrears_since, row.referred_at));
+    for row in in_queue_order {
         row.encode(&mut stream);
         *per_hour
             .entry((row.client_id, hour_of(row.referred_at)))
@@ -209,13 +241,10 @@ fn copy_chunk_postgres(
     Ok(rows.len())
 }
 
-/// A chunk's rows in the order both bulk paths store them: by reference (the unique index's
-/// order), rows sharing one in the file's order, so the first of them is the one kept, as on
-/// SQLite. Two writers storing the same references (a file repeating an earlier chunk's rows,
-/// in another order) then meet them in the same order: one waits for the other to commit and
-/// skips what it stored, and neither can wait on the other in a circle, which PostgreSQL would
-/// end as a deadlock, failing the import. Ids are given out in this order. (Queue order, the
-/// claim queue index's, measured no faster: README, Benchmarks.)
+/// A chunk's rows as the redo stores them (see [`insert_many_postgres`]): by reference, the
+/// unique index's order, so two writers redoing chunks that share references meet them in the
+/// same order (one waits for the other and skips what it stored); rows sharing one keep the
+/// file's order, so the first of them is the one kept, as on SQLite.
 fn in_reference_order(rows: &[NewCaseRow]) -> Vec<&NewCaseRow> {
     let mut sorted: Vec<&NewCaseRow> = rows.iter().collect();
     sorted.sort_by(|a, b| a.reference.cmp(&b.reference));
@@ -230,7 +259,10 @@ fn hour_of(at: NaiveDateTime) -> NaiveDateTime {
     at.date().and_hms_opt(at.hour(), 0, 0).unwrap_or(at)
 }
 
-fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> AppResult<usize> {
+fn insert_chunk_postgres(
+    pg: &mut diesel::PgConnection,
+    rows: &[NewCaseRow],
+) -> diesel::QueryResult<usize> {
     use diesel::sql_types::{Array, BigInt, Date, Integer, Nullable, Text, Timestamp};
     if rows.is_empty() {
         return Ok(0);
@@ -273,7 +305,7 @@ fn insert_chunk_postgres(pg: &mut diesel::PgConnection, rows: &[NewCaseRow]) -> 
     .bind::<Array<Nullable<Timestamp>>, _>(col(rows, |r| r.contact_window_end))
     .bind::<Array<Timestamp>, _>(col(rows, |r| r.referred_at))
     .bind::<Array<Timestamp>, _>(col(rows, |r| r.updated_at));
-    Ok(query.execute(pg)?)
+    query.execute(pg)
 }
 
 /// Inserts many cases; returns how many were new. PostgreSQL takes a chunk as one statement;
