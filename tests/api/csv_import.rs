@@ -1,3 +1,5 @@
+use outreach::intake::csv_import::ImportReport;
+
 use crate::backend_test;
 use crate::helpers::TestApp;
 use crate::referrals::tuesday_morning;
@@ -44,6 +46,21 @@ async fn upload_with(
         .unwrap();
     let status = response.status().as_u16();
     (status, response.text().await.unwrap())
+}
+
+/// Imports `file` for the client on one connection, as the portal does, on Tuesday morning.
+pub fn import_file(app: &TestApp, client_id: i64, file: &str) -> ImportReport {
+    app.with_conn(|conn| {
+        outreach::intake::csv_import::import(
+            &mut [conn],
+            client_id,
+            outreach::audit::Actor::System,
+            file.as_bytes(),
+            tuesday_morning(),
+            |_| {},
+        )
+        .expect("the import finished")
+    })
 }
 
 fn case_count(app: &TestApp) -> i64 {
@@ -469,17 +486,7 @@ async fn a_reference_twice_in_one_file_keeps_its_first_row(app: TestApp) {
                 DUP-2,Second Ref,england,100,GBP,3\n\
                 DUP-1,First Row,england,100,GBP,3\n\
                 DUP-1,Later Row,england,999,GBP,3\n";
-    let report = app.with_conn(|conn| {
-        outreach::intake::csv_import::import(
-            &mut [conn],
-            client_id,
-            outreach::audit::Actor::System,
-            file.as_bytes(),
-            tuesday_morning(),
-            |_| {},
-        )
-        .unwrap()
-    });
+    let report = import_file(&app, client_id, file);
     assert_eq!((report.created, report.already_present), (2, 1));
     let kept: (String, i64) = app.with_conn(|conn| {
         use diesel::prelude::*;

@@ -140,17 +140,7 @@ async fn text_with_a_nul_is_refused_by_field_in_a_batch_and_in_a_file(app: TestA
                 F-1,Bea,england,100,GBP,3,\n\
                 F-2,Cy,england,100,GBP,3,\"pasted\0here\"\n\
                 F-3,Di,england,100,GBP,3,\n";
-    let report = app.with_conn(|conn| {
-        outreach::intake::csv_import::import(
-            &mut [conn],
-            client_id,
-            outreach::audit::Actor::System,
-            file.as_bytes(),
-            crate::referrals::tuesday_morning(),
-            |_| {},
-        )
-        .unwrap()
-    });
+    let report = crate::csv_import::import_file(&app, client_id, file);
     assert_eq!((report.created, report.refused), (2, 1));
     assert_eq!(report.errors[0].line, 3);
     assert!(report.errors[0].reasons[0].starts_with("notes contains a control character"));
