@@ -41,12 +41,16 @@ pub fn context(conn: &mut DbConn, state: &AppState, row: &OutboxRow) -> AppResul
         None => None,
     };
     if let Some(case) = &case {
+        context.insert("case_id", &case.id);
+    }
+    // What a customer's message says to them. Only for theirs: composing it records the support
+    // links it carries as sent by e-mail, and a supervisor's alert about the case sends none.
+    if let Some(case) = case.as_ref().filter(|_| to_customer(&row.kind)) {
         context.insert("first_name", case.first_name());
         context.insert(
             "client",
             &crate::accounts::store::client_contact(conn, case.client_id)?,
         );
-        context.insert("case_id", &case.id);
         let directory = state.reference.directory(conn)?;
         let support = crate::support::for_customer(
             conn,

@@ -248,3 +248,45 @@ async fn closed_cases_are_erased_when_the_clients_retention_period_ends(app: Tes
     let again = app.with_conn(|conn| outreach::cases::privacy::apply_retention(conn, now).unwrap());
     assert_eq!(again, 0, "erased once");
 }
+
+/// A supervisor's alert about a case is staff mail: sending it records no support links as
+/// e-mailed to the customer (who got nothing), and the client's export of what is held about the
+/// customer lists neither it nor the supervisor's address.
+async fn staff_alerts_are_not_the_customers_mail(backend: crate::helpers::Backend) {
+    let sink = outreach::mail::catcher::SmtpSink::start();
+    let app = crate::helpers::app::spawn_with(backend, crate::plans::with_smtp(sink.port)).await;
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Alert Co"));
+    let case = refer(&app, &key, referral("AL-1")).await;
+    app.create_user("supervisor", None);
+    let (_, token) = app.staff_token("handler");
+    let escalate = format!("/api/v1/cases/{}/escalations", case["id"]);
+    let (status, _) =
+        crate::calls::post_json(&app, &token, &escalate, json!({"kind": "risk_to_life"})).await;
+    assert_eq!(status, 201);
+    assert_eq!(crate::plans::drain(&app).await, 1);
+    assert_eq!(sink.received().len(), 1, "the supervisor was alerted");
+    let links: i64 = app.with_conn(|conn| {
+        outreach::db::schema::support_links::table
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(links, 0, "no support link went to the customer");
+    let path = format!("/api/v1/cases/{}/export", case["id"]);
+    let (status, export) = call(&app, &key, "GET", &path, Value::Null).await;
+    assert_eq!(status, 200, "{export}");
+    assert_eq!(export["emails"], json!([]), "{export}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_alerts_are_not_the_customers_mail_sqlite() {
+    staff_alerts_are_not_the_customers_mail(crate::helpers::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_alerts_are_not_the_customers_mail_postgres() {
+    if crate::helpers::postgres::available() {
+        staff_alerts_are_not_the_customers_mail(crate::helpers::Backend::Postgres).await;
+    }
+}

@@ -124,8 +124,11 @@ pub fn export(conn: &mut DbConn, case: &Case) -> AppResult<Value> {
             support_links::first_opened_at,
         ))
         .load(conn)?;
+    // The customer's own messages: a supervisor's alert about the case is staff mail, to staff
+    // addresses, and no part of what is held about the customer's contact.
     let emails: Vec<EmailRow> = outbox::table
         .filter(outbox::case_id.eq(id))
+        .filter(outbox::kind.ne(crate::mail::outbox::kind::SUPERVISOR_ALERT))
         .order(outbox::id)
         .select((
             outbox::kind,
