@@ -243,16 +243,18 @@ pub fn is_suppressed(conn: &mut DbConn, email: &str) -> AppResult<bool> {
     .get_result(conn)?)
 }
 
+/// Stops e-mail to `email`. One statement, so a second "stop" at the same moment (a double
+/// click, another instance) finds the first's row instead of failing on it.
 pub fn suppress(conn: &mut DbConn, email: &str, now: NaiveDateTime) -> AppResult<()> {
     use crate::db::schema::email_suppressions;
-    if !is_suppressed(conn, email)? {
-        diesel::insert_into(email_suppressions::table)
-            .values((
-                email_suppressions::email.eq(email.to_lowercase()),
-                email_suppressions::created_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
+    let insert = diesel::insert_into(email_suppressions::table)
+        .values((
+            email_suppressions::email.eq(email.to_lowercase()),
+            email_suppressions::created_at.eq(now),
+        ))
+        .on_conflict(email_suppressions::email)
+        .do_nothing();
+    crate::db::portable::execute(insert, conn)?;
     Ok(())
 }
 

@@ -64,8 +64,10 @@ pub fn check_range(
     to: Option<NaiveDate>,
 ) -> Result<(NaiveDate, NaiveDate), FieldErrors> {
     let mut errors = FieldErrors::new();
-    // chrono reads "+262142-12-31" as a date; a day past it does not exist.
-    let four_digit_year = |d: &NaiveDate| (1000..=9999).contains(&d.year());
+    // chrono reads "+262142-12-31" as a date; a day past it does not exist. A range runs to the
+    // midnight after its last day, which must have a four-digit year too (PostgreSQL reads no
+    // "+10000-01-01"): so nothing after 9998.
+    let four_digit_year = |d: &NaiveDate| (1000..=9998).contains(&d.year());
     for (field, date) in [("from", from), ("to", to)] {
         if date.is_some_and(|d| !four_digit_year(&d)) {
             errors.insert(field.into(), vec!["must be a date, YYYY-MM-DD".into()]);

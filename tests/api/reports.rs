@@ -388,6 +388,17 @@ async fn no_client_can_read_another_clients_figures(app: TestApp) {
     assert_eq!(bad.status().as_u16(), 422);
     let body: Value = bad.json().await.unwrap();
     assert!(body["fields"]["group_by"].is_array());
+    // The range's end is the midnight after its last day: 31 December 9999 has none to read.
+    let far = app
+        .api()
+        .get(app.url("/api/v1/reports/re-engagement?from=9999-12-01&to=9999-12-31"))
+        .bearer_auth(&b_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(far.status().as_u16(), 422);
+    let body: Value = far.json().await.unwrap();
+    assert!(body["fields"]["to"].is_array(), "{body}");
     let supervisor = app.login_as("supervisor", None).await;
     let (status, page) = supervisor
         .get_text("/supervisor/reports?from=2026-01-01&to=2026-03-31")
