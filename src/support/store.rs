@@ -170,7 +170,13 @@ pub fn record_mentions(
     organisation_ids: &[i64],
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    for organisation_id in organisation_ids {
+    // The form lists the directory's organisations; an id it does not hold (a form sent by hand,
+    // an organisation removed meanwhile) names nothing to record.
+    let known: Vec<i64> = orgs::table
+        .filter(orgs::id.eq_any(organisation_ids))
+        .select(orgs::id)
+        .load(conn)?;
+    for organisation_id in &known {
         diesel::insert_into(support_mentions::table)
             .values((
                 support_mentions::case_id.eq(case_id),

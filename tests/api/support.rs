@@ -149,3 +149,32 @@ async fn customers_are_offered_the_services_of_their_own_nation(app: TestApp) {
         );
     }
 }
+
+backend_test!(a_mention_of_an_organisation_not_in_the_directory_is_ignored);
+// The call page lists the directory; an id it does not hold (a form sent by hand) records
+// nothing, and the rest of the form is kept, instead of failing the whole form.
+async fn a_mention_of_an_organisation_not_in_the_directory_is_ignored(app: TestApp) {
+    app.state.clock.pin(crate::referrals::tuesday_morning());
+    let key = app.client_api_key(app.create_client("Mentions Co"));
+    let case = crate::queue::refer(&app, &key, crate::referrals::referral("MEN-1")).await;
+    let handler = app.login_as("handler", None).await;
+    handler.post_form("/queue/next", &[]).await;
+    let known: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::support_organisations::dsl::*;
+        support_organisations.select(id).first(conn).unwrap()
+    });
+    let sent = handler
+        .post_form(
+            &format!("/calls/{}/support", case["id"]),
+            &[("mentioned", &known.to_string()), ("mentioned", "999999")],
+        )
+        .await;
+    assert_eq!(sent.status().as_u16(), 303);
+    let recorded: Vec<i64> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::support_mentions::dsl::*;
+        support_mentions.select(organisation_id).load(conn).unwrap()
+    });
+    assert_eq!(recorded, [known]);
+}
