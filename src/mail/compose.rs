@@ -67,10 +67,25 @@ pub fn context(conn: &mut DbConn, state: &AppState, row: &OutboxRow) -> AppResul
             let plan_id = payload["plan_id"].as_i64().unwrap_or_default();
             let link_id = payload["link_id"].as_i64().unwrap_or_default();
             let plan = plans::store::find(conn, plan_id)?;
-            let token = links::token_of(conn, &state.config.session_key, link_id)?;
+            let (token, expires_at) = links::token_of(conn, &state.config.session_key, link_id)?;
+            // Said as the link's own last day, in the customer's zone: a message sent late (after
+            // a mail outage, requeued) must not promise the days the link had when it was made,
+            // and one whose link has run out is not sent at all.
+            if expires_at <= state.clock.now_naive() {
+                return Err(AppError::Conflict(
+                    "its plan link ran out before it could be sent".into(),
+                ));
+            }
+            let zone = case
+                .as_ref()
+                .map_or(chrono_tz::Europe::London, |case| case.tz());
+            let last_day = expires_at.and_utc().with_timezone(&zone);
             context.insert("plan_in_words", &plan.in_words());
             context.insert("plan_url", &format!("{}/p/{token}", state.config.base_url));
-            context.insert("link_days", &state.config.link_days);
+            context.insert(
+                "link_until",
+                &last_day.format("%A %-d %B, %H:%M %Z").to_string(),
+            );
         }
         kind::CLIENT_REPORT => {
             for key in ["client", "period", "from", "to", "totals"] {

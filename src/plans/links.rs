@@ -69,12 +69,17 @@ pub fn create(
 }
 
 /// The token of an existing link, for the e-mail.
-pub fn token_of(conn: &mut DbConn, secret: &[u8], link_id: i64) -> AppResult<String> {
-    let nonce: String = plan_links::table
+/// A link's token (derived again from the server secret, never stored) and when it expires.
+pub fn token_of(
+    conn: &mut DbConn,
+    secret: &[u8],
+    link_id: i64,
+) -> AppResult<(String, NaiveDateTime)> {
+    let (nonce, expires_at): (String, NaiveDateTime) = plan_links::table
         .find(link_id)
-        .select(plan_links::nonce)
+        .select((plan_links::nonce, plan_links::expires_at))
         .first(conn)?;
-    Ok(token_for(secret, PURPOSE, &nonce))
+    Ok((token_for(secret, PURPOSE, &nonce), expires_at))
 }
 
 pub enum LinkState {

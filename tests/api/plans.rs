@@ -128,6 +128,10 @@ async fn plans_are_emailed_and_confirmed_once(backend: Backend) {
         assert!(body.contains("We will never ask for card or bank details by e-mail."));
         assert!(body.contains("StepChange"));
         assert!(body.contains("/unsubscribe/"), "{body}");
+        assert!(
+            body.contains("works until Tuesday 24 March, 10:00 GMT"),
+            "the link's last day, in the customer's time: {body}"
+        );
     }
     assert!(html.contains("Confirm my plan"));
 
@@ -224,6 +228,40 @@ async fn smtp_down_then_back(backend: Backend) {
         1,
         "delivered once SMTP is back, and only once"
     );
+}
+
+/// A plan e-mail that could not go before its link ran out (a long mail outage, a failed message
+/// requeued late) is not sent with a dead link: it fails, saying why, for a supervisor to see.
+async fn a_plan_email_whose_link_ran_out_is_not_sent(backend: Backend) {
+    let (app, sink) = spawn_with_mail(backend).await;
+    case_with_plan(&app).await;
+    app.state
+        .clock
+        .pin(tuesday_morning() + Duration::days(14) + Duration::minutes(1));
+    drain(&app).await;
+    assert!(sink.received().is_empty(), "nothing sent");
+    let (status, error): (String, Option<String>) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::outbox::dsl::*;
+        outbox.select((status, last_error)).first(conn).unwrap()
+    });
+    assert_ne!(status, "sent");
+    assert!(
+        error.as_deref().is_some_and(|e| e.contains("ran out")),
+        "{error:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_email_whose_link_ran_out_is_not_sent_sqlite() {
+    a_plan_email_whose_link_ran_out_is_not_sent(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_email_whose_link_ran_out_is_not_sent_postgres() {
+    if crate::helpers::postgres::available() {
+        a_plan_email_whose_link_ran_out_is_not_sent(Backend::Postgres).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
