@@ -64,9 +64,9 @@ pub async fn renew_call(
 ) -> AppResult<HttpResponse> {
     let (case_id, now) = (path.into_inner(), state.clock.now());
     let reference = state.reference.clone();
-    let lease = chrono::Duration::minutes(crate::queue::DEFAULT_LEASE_MINUTES);
     let until = bearer
         .run_write(&state, move |conn, staff| {
+            let lease = crate::queue::lease();
             crate::queue::renew_call(conn, &reference, staff.user.id, case_id, now, lease)
         })
         .await?;

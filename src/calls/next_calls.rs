@@ -156,7 +156,7 @@ fn answer_all(
         .collect();
     // Asked only for known handlers: strangers' requests must not use up the promotion's turn.
     let promote = !asking.is_empty() && state.promotion.due(now);
-    let lease = chrono::Duration::minutes(queue::DEFAULT_LEASE_MINUTES);
+    let lease = queue::lease();
     let reference = state.reference.as_ref();
     let mut claims =
         match queue::claim_next_for_each(conn, reference, &asking, now, lease, promote) {

@@ -2,7 +2,7 @@
 //! functions as the JSON API.
 
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -24,10 +24,6 @@ use crate::{
     state::AppState,
     web::{redirect, Page},
 };
-
-fn lease() -> Duration {
-    Duration::minutes(queue::DEFAULT_LEASE_MINUTES)
-}
 
 #[derive(Deserialize, Default)]
 pub struct QueueQuery {
@@ -114,7 +110,15 @@ async fn take_next(
     let promote = state.promotion.due(now);
     let reference = state.reference.clone();
     let claim = db::run(&state.pool, move |conn| {
-        queue::claim_next(conn, &reference, actor, user_id, now, lease(), promote)
+        queue::claim_next(
+            conn,
+            &reference,
+            actor,
+            user_id,
+            now,
+            queue::lease(),
+            promote,
+        )
     })
     .await?;
     Ok(match claim {
@@ -362,7 +366,7 @@ async fn renew(
     let (user_id, now) = (staff.id, state.clock.now());
     let reference = state.reference.clone();
     let until = db::run(&state.pool, move |conn| {
-        queue::renew_call(conn, &reference, user_id, case_id, now, lease())
+        queue::renew_call(conn, &reference, user_id, case_id, now, queue::lease())
     })
     .await?;
     if crate::web::wants_json(&request) {

@@ -76,9 +76,9 @@ pub(super) fn other_zones(names: &[String]) -> Result<Vec<Tz>, String> {
     }
     let mut zones: Vec<Tz> = Vec::with_capacity(names.len());
     for name in names {
-        // The name is quoted back, unless it holds payment data (typed into the wrong field).
-        let zone = parse_timezone(name)
-            .map_err(|m| crate::payment_guard::quotable(format!("{name} {m}")))?;
+        // The name is quoted back; an answer passes the payment-data guard on its way out
+        // (`AppError::body`, and each refused CSV row's reasons).
+        let zone = parse_timezone(name).map_err(|m| format!("{name} {m}"))?;
         if !zones.contains(&zone) {
             zones.push(zone);
         }

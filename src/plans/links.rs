@@ -68,8 +68,7 @@ pub fn create(
     )?)
 }
 
-/// The token of an existing link, for the e-mail.
-/// A link's token (derived again from the server secret, never stored) and when it expires.
+/// An existing link's token, for the e-mail (derived again from the server secret, never stored) and when it expires.
 pub fn token_of(
     conn: &mut DbConn,
     secret: &[u8],

@@ -21,6 +21,11 @@ use crate::{
 /// How long a claim lasts unless renewed (the call page renews it while open).
 pub const DEFAULT_LEASE_MINUTES: i64 = 15;
 
+/// [`DEFAULT_LEASE_MINUTES`] as a duration: what every claim and renewal is given.
+pub fn lease() -> Duration {
+    Duration::minutes(DEFAULT_LEASE_MINUTES)
+}
+
 /// Extends the claim a handler holds on a call still going on (the call page while open, or a
 /// telephony system): by `lease` from `now`, for up to an hour after the customer's contact
 /// hours end ([`crate::scheduling::rules::CALL_OVERRUN_MINUTES`]) so a call begun in them can be

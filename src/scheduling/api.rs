@@ -83,11 +83,9 @@ impl PolicyBody {
                         .position(|d| name.trim().eq_ignore_ascii_case(d))
                     {
                         Some(i) => days[i] = true,
-                        None => errors.entry("weekdays".into()).or_default().push(
-                            crate::payment_guard::quotable(format!(
-                                "{name:?} is not a day: use mon, tue, wed, thu, fri or sat"
-                            )),
-                        ),
+                        None => errors.entry("weekdays".into()).or_default().push(format!(
+                            "{name:?} is not a day: use mon, tue, wed, thu, fri or sat"
+                        )),
                     }
                 }
                 days
