@@ -8,6 +8,21 @@ pub mod session;
 pub use app::{referred_count, spawn_app, Backend, TestApp};
 pub use session::Session;
 
+/// Whether `text` shows the test card number (4111 1111 1111 1111), whole or its digits in
+/// groups. Looking for "4111" alone is not enough: pages carry random hex (form tokens,
+/// support-link codes) in which those four digits turn up by chance.
+pub fn shows_test_card(text: &str) -> bool {
+    [
+        "4111 1111",
+        "1111 1111",
+        "41111111",
+        "11111111",
+        "4111-1111",
+    ]
+    .iter()
+    .any(|shape| text.contains(shape))
+}
+
 /// Declares a test that runs once per backend: `<name>::sqlite` and `<name>::postgres`.
 /// The PostgreSQL run is skipped (and says so) when `OUTREACH_TEST_POSTGRES_URL` is unset,
 /// unless `OUTREACH_TEST_REQUIRE_POSTGRES=1`, in which case a missing database fails it.
