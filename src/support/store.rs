@@ -104,6 +104,8 @@ pub fn set_retired(conn: &mut DbConn, id: i64, retired: bool) -> AppResult<()> {
 }
 
 /// The tracked link for this case, organisation and channel (one per combination, reused).
+/// Two compositions at once may both find none: the unique key keeps the first one stored, and
+/// both then hand out its code.
 pub fn link_code(
     conn: &mut DbConn,
     case_id: i64,
@@ -111,28 +113,36 @@ pub fn link_code(
     channel: &str,
     now: NaiveDateTime,
 ) -> AppResult<String> {
-    let existing: Option<String> = support_links::table
-        .filter(support_links::case_id.eq(case_id))
-        .filter(support_links::organisation_id.eq(organisation_id))
-        .filter(support_links::channel.eq(channel))
-        .select(support_links::code)
-        .first(conn)
-        .optional()?;
-    if let Some(code) = existing {
+    let stored = |conn: &mut DbConn| {
+        support_links::table
+            .filter(support_links::case_id.eq(case_id))
+            .filter(support_links::organisation_id.eq(organisation_id))
+            .filter(support_links::channel.eq(channel))
+            .select(support_links::code)
+            .first::<String>(conn)
+            .optional()
+    };
+    if let Some(code) = stored(conn)? {
         return Ok(code);
     }
-    let code = tokens::random_hex(8);
-    diesel::insert_into(support_links::table)
+    let insert = diesel::insert_into(support_links::table)
         .values((
-            support_links::code.eq(&code),
+            support_links::code.eq(tokens::random_hex(8)),
             support_links::case_id.eq(case_id),
             support_links::organisation_id.eq(organisation_id),
             support_links::channel.eq(channel),
             support_links::created_at.eq(now),
             support_links::opens.eq(0),
         ))
-        .execute(conn)?;
-    Ok(code)
+        .on_conflict((
+            support_links::case_id,
+            support_links::organisation_id,
+            support_links::channel,
+        ))
+        .do_nothing();
+    crate::db::portable::execute(insert, conn)?;
+    // Stored just now, or by whoever got there first; gone only if the case was erased meanwhile.
+    stored(conn)?.ok_or(AppError::NotFound)
 }
 
 /// Counts a click and says where to send the customer; `None` for an unknown code.
@@ -140,23 +150,23 @@ pub fn open_link(conn: &mut DbConn, code: &str, now: NaiveDateTime) -> AppResult
     if code.len() > 32 {
         return Ok(None);
     }
-    let found: Option<(i64, Option<NaiveDateTime>, i32, Option<String>)> = support_links::table
+    let found: Option<(i64, Option<NaiveDateTime>, Option<String>)> = support_links::table
         .inner_join(orgs::table)
         .filter(support_links::code.eq(code))
         .select((
             support_links::id,
             support_links::first_opened_at,
-            support_links::opens,
             orgs::website,
         ))
         .first(conn)
         .optional()?;
-    let Some((id, first_opened, opens, website)) = found else {
+    let Some((id, first_opened, website)) = found else {
         return Ok(None);
     };
+    // Counted in the statement, so two clicks at once are two opens.
     diesel::update(support_links::table.find(id))
         .set((
-            support_links::opens.eq(opens + 1),
+            support_links::opens.eq(support_links::opens + 1),
             support_links::first_opened_at.eq(first_opened.or(Some(now))),
         ))
         .execute(conn)?;

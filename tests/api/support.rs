@@ -1,5 +1,5 @@
 use crate::backend_test;
-use crate::helpers::{session::location, TestApp};
+use crate::helpers::{postgres, session::location, spawn_app, Backend, TestApp};
 
 backend_test!(supervisors_maintain_the_directory_and_handlers_cannot);
 async fn supervisors_maintain_the_directory_and_handlers_cannot(app: TestApp) {
@@ -177,4 +177,48 @@ async fn a_mention_of_an_organisation_not_in_the_directory_is_ignored(app: TestA
         support_mentions.select(organisation_id).load(conn).unwrap()
     });
     assert_eq!(recorded, [known]);
+}
+
+/// Two e-mails composed at once for one case (two instances' mail workers) hand out the same
+/// tracked link for an organisation, and the client's report counts it once. The first
+/// composition is held open while the second runs: it waits on the first's entry in the unique
+/// key, then reuses its code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_compositions_at_once_share_one_tracked_link() {
+    use diesel::{connection::SimpleConnection, prelude::*};
+    use outreach::db::schema::{support_links, support_organisations};
+    use outreach::support::store::link_code;
+    if !postgres::available() {
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    let key = app.client_api_key(app.create_client("Twin Mail Co"));
+    let case = crate::queue::refer(&app, &key, crate::referrals::referral("TWIN-1")).await;
+    let case_id = case["id"].as_i64().unwrap();
+    let organisation: i64 = app.with_conn(|conn| {
+        support_organisations::table
+            .select(support_organisations::id)
+            .first(conn)
+            .unwrap()
+    });
+    let now = chrono::Utc::now().naive_utc();
+    let mut first = app.conn();
+    first.batch_execute("BEGIN").unwrap();
+    let first_code = link_code(&mut first, case_id, organisation, "email", now).unwrap();
+    let pool = app.state.pool.clone();
+    let second = std::thread::spawn(move || {
+        let mut conn = pool.get().unwrap();
+        link_code(&mut conn, case_id, organisation, "email", now).unwrap()
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    first.batch_execute("COMMIT").unwrap();
+    assert_eq!(second.join().unwrap(), first_code);
+    let links: i64 = app.with_conn(|conn| {
+        support_links::table
+            .filter(support_links::case_id.eq(case_id))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(links, 1);
 }
