@@ -1,6 +1,10 @@
-//! CSRF protection for every form: a random token in a private (encrypted, SameSite=Strict)
+//! CSRF protection for every form: a random token in a private (encrypted, SameSite=Lax)
 //! cookie, repeated in a hidden field. A cross-site page can neither read the cookie nor forge
-//! its encryption, so it cannot produce a matching pair.
+//! its encryption, so it cannot produce a matching pair. Lax, not Strict: a browser leaves a
+//! Strict cookie off a link followed from another site (a supervisor alert read in webmail), the
+//! service then minted a new token over it, and every form already open in another tab — the
+//! call page renewing its claim — was refused as expired. Lax still keeps it off cross-site
+//! POSTs.
 
 use actix_web::{
     body::MessageBody,
@@ -64,7 +68,7 @@ fn cookie_for(state: &AppState, token: String) -> actix_web::cookie::Cookie<'sta
         CSRF_COOKIE,
         token,
         state.config.secure_cookies,
-        SameSite::Strict,
+        SameSite::Lax,
     )
 }
 

@@ -153,6 +153,48 @@ async fn an_open_call_page_keeps_the_handlers_claim_in_a_real_browser() {
     browser.quit().await;
 }
 
+/// A handler who follows a link into Outreach from another site (a supervisor alert in webmail,
+/// a chat message) keeps the forms already open: their call page's token still matches. The
+/// form cookie was `SameSite=Strict`, left off such a navigation, so the service minted a new
+/// one over it and the open call page's next renewal was refused as an expired form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arriving_from_another_site_keeps_the_open_forms_working_in_a_real_browser() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await;
+    app.state.clock.pin(crate::referrals::tuesday_morning());
+    let key = app.client_api_key(app.create_client("Cross Site Water"));
+    crate::queue::refer(&app, &key, crate::referrals::referral("SITE-1")).await;
+    take_the_next_call_as_a_new_handler(&browser, &app).await;
+    let call_page = browser.current_url().await;
+    let token = browser
+        .execute("return document.querySelector('#renew-form input[name=csrf_token]').value")
+        .await;
+    let token = token.as_str().unwrap().to_string();
+
+    let elsewhere = format!(
+        "data:text/html,<a id=\"outreach\" href=\"{}\">Open Outreach</a>",
+        app.url("/queue")
+    );
+    browser.goto(&elsewhere).await;
+    browser.click("#outreach").await;
+    assert!(browser.wait_for_url("/queue").await.ends_with("/queue"));
+
+    // What the call page, still open in its own tab, sends when it next renews the claim.
+    let renewal = browser
+        .execute_async(&format!(
+            "const done = arguments[arguments.length - 1];
+             fetch('{call_page}/renew', {{method: 'POST', credentials: 'same-origin',
+                 headers: {{Accept: 'application/json'}},
+                 body: new URLSearchParams({{csrf_token: '{token}'}})}})
+               .then(r => done(r.status), () => done(0));"
+        ))
+        .await;
+    assert_eq!(renewal, serde_json::json!(200));
+    browser.quit().await;
+}
+
 /// The customer's journey in a real browser: the e-mailed link opens the plan page, which passes
 /// an axe-core WCAG 2.2 AA check at phone size; confirming re-engages the case.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
