@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::{error::FieldErrors, payment_guard, scheduling::rules::local_to_utc};
+use crate::{cases::holds, error::FieldErrors, payment_guard, scheduling::rules::local_to_utc};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -195,7 +195,8 @@ impl OutcomeRequest {
                 let starts_on = hold.and_then(|h| h.starts_on).unwrap_or(today);
                 // A moratorium starts the day after the creditor is told, so a start a few days
                 // ahead is real; contact stops now either way (the hold starts at once).
-                let (earliest, latest) = (today - Duration::days(365), today + Duration::days(14));
+                let latest = today + Duration::days(holds::BREATHING_SPACE_NOTICE_AHEAD_DAYS);
+                let earliest = today - Duration::days(365);
                 match hold.and_then(|h| h.kind) {
                     Some(_) if !(earliest..=latest).contains(&starts_on) => {
                         add(

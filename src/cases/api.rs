@@ -132,8 +132,9 @@ pub async fn list_holds(
 /// Lifts a hold (a dispute resolved, a Breathing Space cancelled); the case is scheduled again
 /// under the rules. For a mental-health crisis Breathing Space this records that treatment
 /// ended: the protection runs 30 more days (`ends_at`), and a second lift is a 409. Holds staff
-/// placed for the customer's safety (risk to life, escalated vulnerability) are a 409 too: only
-/// an Outreach supervisor lifts those.
+/// placed for the customer's safety (risk to life, escalated vulnerability), and a "do not
+/// contact" the customer asked Outreach for, are a 409 too: only an Outreach supervisor lifts
+/// those.
 #[utoipa::path(
     tag = "holds",
     params(
@@ -144,7 +145,7 @@ pub async fn list_holds(
         (status = 200, description = "Lifted; the case and its holds", body = CaseHolds),
         (status = 401, description = "Missing or unknown API key", body = ApiErrorBody),
         (status = 404, description = "No such case or hold for this client", body = ApiErrorBody),
-        (status = 409, description = "Treatment's end was already recorded, or staff placed this hold for the customer's safety", body = ApiErrorBody),
+        (status = 409, description = "Treatment's end was already recorded, or staff placed this hold for the customer's safety or at their request", body = ApiErrorBody),
     )
 )]
 #[post("/api/v1/cases/{id}/holds/{hold_id}/lift")]

@@ -32,7 +32,8 @@ pub struct HoldRequest {
     /// `deceased` (also closes the case) or `do_not_contact`; all but the first last until lifted.
     #[serde(default)]
     pub kind: String,
-    /// When it began, RFC 3339 (default now): a Breathing Space notice gives its start date.
+    /// When it began, RFC 3339 (default now). A Breathing Space notice gives its start, which may
+    /// be up to 14 days ahead: contact stops at once, and the 60 days run from that start.
     pub starts_at: Option<String>,
     pub note: Option<String>,
 }
@@ -55,11 +56,25 @@ impl HoldRequest {
         if kind.is_none() {
             add("kind", format!("must be one of {}", KINDS.join(", ")));
         }
+        // A Breathing Space notice may give a start a few days ahead (see the constant); any
+        // other hold starts when it is placed or earlier.
+        let breathing_space = kind.is_some_and(|k| k.starts_with("breathing_space"));
+        let ahead = Duration::days(match breathing_space {
+            true => holds::BREATHING_SPACE_NOTICE_AHEAD_DAYS,
+            false => 0,
+        });
         let starts_at = match self.starts_at.as_deref().map(str::trim) {
             None | Some("") => Some(now),
             Some(raw) => match DateTime::parse_from_rfc3339(raw) {
-                Ok(at) if at > now => {
-                    add("starts_at", "must not be in the future".into());
+                Ok(at) if at > now + ahead => {
+                    let message = match breathing_space {
+                        true => format!(
+                            "must be at most {} days ahead",
+                            holds::BREATHING_SPACE_NOTICE_AHEAD_DAYS
+                        ),
+                        false => "must not be in the future".into(),
+                    };
+                    add("starts_at", message);
                     None
                 }
                 Ok(at) => Some(at.with_timezone(&Utc)),
@@ -81,9 +96,11 @@ impl HoldRequest {
             add("note", message);
         }
         match (kind, starts_at) {
+            // Contact stops at once even when the notice's start is ahead; the 60 days run
+            // from the start it gives.
             (Some(kind), Some(starts_at)) if errors.is_empty() => Ok(CheckedHold {
                 kind,
-                starts_at: starts_at.naive_utc(),
+                starts_at: starts_at.min(now).naive_utc(),
                 ends_at: (kind == "breathing_space")
                     .then(|| (starts_at + Duration::days(holds::BREATHING_SPACE_DAYS)).naive_utc()),
                 note: note.map(str::to_string),
@@ -146,7 +163,9 @@ pub enum Lifter {
 /// Lifts one of `case`'s holds and schedules the case again under the rules (a closed case stays
 /// closed). For a mental-health crisis Breathing Space this records that treatment ended: the
 /// protection runs 30 more days. `NotFound` for a hold of another case. A client may not lift
-/// what staff placed for the customer's safety (risk to life, escalated vulnerability).
+/// what staff placed for the customer's safety (risk to life, escalated vulnerability), nor a
+/// "do not contact" the customer asked Outreach for; it may lift a Breathing Space or dispute
+/// staff recorded, as the creditor learns when those end.
 pub fn lift(
     conn: &mut DbConn,
     actor: Actor,
@@ -155,10 +174,18 @@ pub fn lift(
     hold_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<holds::Lifted> {
-    let kind = holds::kind_of(conn, case.id, hold_id)?.ok_or(AppError::NotFound)?;
+    let (kind, placed_by_staff) = holds::placed(conn, case.id, hold_id)?
+        .map(|(kind, by)| (kind, by.is_some()))
+        .ok_or(AppError::NotFound)?;
     if who == Lifter::Client && !KINDS.contains(&kind.as_str()) {
         return Err(AppError::Conflict(
             "Outreach staff placed this hold for the customer's safety: only an Outreach supervisor can lift it."
+                .into(),
+        ));
+    }
+    if who == Lifter::Client && placed_by_staff && kind == "do_not_contact" {
+        return Err(AppError::Conflict(
+            "The customer asked Outreach not to contact them: only an Outreach supervisor can lift this hold."
                 .into(),
         ));
     }
@@ -219,6 +246,35 @@ mod tests {
             let hold = request(open_ended, None, None).check(now()).unwrap();
             assert_eq!((hold.starts_at, hold.ends_at), (now().naive_utc(), None));
         }
+    }
+
+    #[test]
+    fn a_breathing_space_starting_tomorrow_stops_contact_today_and_runs_from_tomorrow() {
+        let tomorrow = Utc.with_ymd_and_hms(2026, 3, 11, 0, 0, 0).unwrap();
+        let hold = request("breathing_space", Some("2026-03-11T00:00:00Z"), None)
+            .check(now())
+            .unwrap();
+        assert_eq!(hold.starts_at, now().naive_utc());
+        assert_eq!(
+            hold.ends_at,
+            Some((tomorrow + Duration::days(60)).naive_utc())
+        );
+        let crisis = request(
+            "breathing_space_mental_health",
+            Some("2026-03-24T10:00:00Z"),
+            None,
+        );
+        assert_eq!(crisis.check(now()).unwrap().starts_at, now().naive_utc());
+        let too_far = request("breathing_space", Some("2026-03-24T10:00:01Z"), None);
+        assert_eq!(
+            too_far.check(now()).unwrap_err()["starts_at"],
+            ["must be at most 14 days ahead"]
+        );
+        let dispute = request("dispute", Some("2026-03-11T00:00:00Z"), None);
+        assert_eq!(
+            dispute.check(now()).unwrap_err()["starts_at"],
+            ["must not be in the future"]
+        );
     }
 
     #[test]

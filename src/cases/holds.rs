@@ -11,6 +11,9 @@ use crate::{
 
 /// Standard Breathing Space moratorium.
 pub const BREATHING_SPACE_DAYS: i64 = 60;
+/// How far ahead a Breathing Space may start: a moratorium starts the day after the creditor is
+/// told, so a notice passed on at once gives a start a day or so ahead. Contact stops at once.
+pub const BREATHING_SPACE_NOTICE_AHEAD_DAYS: i64 = 14;
 
 /// A mental-health crisis Breathing Space: open-ended while treatment lasts.
 pub const MENTAL_HEALTH_BREATHING_SPACE: &str = "breathing_space_mental_health";
@@ -52,12 +55,17 @@ pub fn place(conn: &mut DbConn, hold: NewHold<'_>, now: NaiveDateTime) -> AppRes
     Ok(crate::db::portable::get_result(insert, conn)?)
 }
 
-/// A hold's kind, if `hold_id` is one of `case_id`'s holds.
-pub fn kind_of(conn: &mut DbConn, case_id: i64, hold_id: i64) -> AppResult<Option<String>> {
+/// A hold's kind and who placed it (`None`: the client, or the system), if `hold_id` is one of
+/// `case_id`'s holds.
+pub fn placed(
+    conn: &mut DbConn,
+    case_id: i64,
+    hold_id: i64,
+) -> AppResult<Option<(String, Option<i64>)>> {
     Ok(holds::table
         .find(hold_id)
         .filter(holds::case_id.eq(case_id))
-        .select(holds::kind)
+        .select((holds::kind, holds::created_by))
         .first(conn)
         .optional()?)
 }

@@ -268,3 +268,52 @@ async fn a_death_reported_by_the_client_ends_the_plan_link(app: TestApp) {
         ("closed", Some("declined"))
     );
 }
+
+backend_test!(a_client_cannot_lift_a_do_not_contact_the_customer_asked_outreach_for);
+/// The customer told Outreach never to call again and a supervisor recorded it: the client who
+/// referred them cannot lift that; a "do not contact" the client placed itself it can (above).
+async fn a_client_cannot_lift_a_do_not_contact_the_customer_asked_outreach_for(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Eager Water"));
+    let case = refer(&app, &key, referral("ASKED-1")).await;
+    let supervisor = app.login_as("supervisor", None).await;
+    let placed = supervisor
+        .post_form(
+            &format!("/calls/{}/holds", case["id"]),
+            &[
+                ("kind", "do_not_contact"),
+                ("starts_at", ""),
+                ("note", "Asked us never to call again"),
+            ],
+        )
+        .await;
+    assert_eq!(placed.status().as_u16(), 303);
+    let holds = format!("/api/v1/cases/{}/holds", case["id"]);
+    let (_, listed) = send(&app, &key, &holds, None).await;
+    let hold = listed["holds"][0]["id"].as_i64().unwrap();
+    let (status, body) = send(&app, &key, &format!("{holds}/{hold}/lift"), Some(json!({}))).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("asked Outreach"));
+    let (_, still) = send(&app, &key, &holds, None).await;
+    assert_eq!(still["case"]["next_contact_at"], Value::Null);
+}
+
+backend_test!(a_breathing_space_starting_tomorrow_stops_calls_today);
+/// A moratorium starts the day after the creditor is told: the client passes the notice on at
+/// once, with tomorrow's start. Contact stops now; the 60 days run from tomorrow.
+async fn a_breathing_space_starting_tomorrow_stops_calls_today(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Prompt Water"));
+    let case = refer(&app, &key, referral("BS-AHEAD")).await;
+    let holds = format!("/api/v1/cases/{}/holds", case["id"]);
+    let tomorrow = (tuesday_morning() + Duration::days(1)).date_naive();
+    let starts = format!("{tomorrow}T00:00:00Z");
+    let notice = json!({"kind": "breathing_space", "starts_at": starts});
+    let (status, body) = send(&app, &key, &holds, Some(notice)).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["case"]["status"], "on_hold");
+    let ends = format!("{}T00:00:00Z", tomorrow + Duration::days(60));
+    assert_eq!(body["holds"][0]["ends_at"], ends.as_str());
+    let (_, token) = app.staff_token("handler");
+    assert_eq!(next_call(&app, &token).await.0, 204, "no call today");
+}
