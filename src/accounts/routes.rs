@@ -43,13 +43,18 @@ async fn users_page(
     form: &UserForm,
     errors: Option<(String, FieldErrors)>,
 ) -> AppResult<HttpResponse> {
-    let (users, clients) = db::run(&state.pool, |conn| {
-        Ok((store::list_users(conn)?, store::list_clients(conn)?))
+    let (users, clients, tokens) = db::run(&state.pool, |conn| {
+        Ok((
+            store::list_users(conn)?,
+            store::list_clients(conn)?,
+            store::personal_tokens(conn)?,
+        ))
     })
     .await?;
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
     let page = Page::new("admin/users.html", csrf, Some(&admin.user))
         .with("users", &users)
+        .with("tokens", &tokens)
         .with("clients", &clients)
         .with("roles", &roles)
         .with("form", &crate::payment_guard::form_shown_back(form));

@@ -270,3 +270,20 @@ pub fn client_keys(conn: &mut DbConn, client_id: i64) -> AppResult<Vec<Credentia
         .select(CREDENTIAL_COLUMNS)
         .load(conn)?)
 }
+
+/// A personal API token, with whose it is (for the users page, where it can be revoked).
+#[derive(Queryable, Serialize, Debug)]
+pub struct PersonalTokenItem {
+    pub owner: String,
+    #[diesel(embed)]
+    pub credential: CredentialListItem,
+}
+
+/// Every personal token, newest first.
+pub fn personal_tokens(conn: &mut DbConn) -> AppResult<Vec<PersonalTokenItem>> {
+    Ok(api_credentials::table
+        .inner_join(users::table.on(api_credentials::user_id.eq(users::id.nullable())))
+        .order(api_credentials::id.desc())
+        .select((users::email, CREDENTIAL_COLUMNS))
+        .load(conn)?)
+}

@@ -149,3 +149,45 @@ async fn a_deactivated_user_is_signed_out_at_once(app: TestApp) {
     let again = app.anonymous().login(&email, &password).await;
     assert_eq!(again.status().as_u16(), 401);
 }
+
+backend_test!(a_leaked_personal_token_is_revoked_from_the_users_page);
+/// A handler's personal token (a telephony system's) is listed with its owner and can be revoked
+/// there, without deactivating the handler.
+async fn a_leaked_personal_token_is_revoked_from_the_users_page(app: TestApp) {
+    let (email, _) = app.create_user("handler", None);
+    let user_id: i64 =
+        app.with_conn(|conn| outreach::accounts::store::user_id_by_email(conn, &email).unwrap());
+    let admin = app.login_as("admin", None).await;
+    let issued = admin
+        .post_form(
+            &format!("/admin/users/{user_id}/tokens"),
+            &[("label", "Telephony")],
+        )
+        .await;
+    let token = secret_on(&issued.text().await.unwrap());
+    let me = |token: String| {
+        let request = app.api().get(app.url("/api/v1/me")).bearer_auth(token);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(me(token.clone()).await, 200);
+
+    let (_, page) = admin.get_text("/admin/users").await;
+    let listed = page.split("<h2>Personal API tokens</h2>").nth(1).unwrap();
+    assert!(
+        listed.contains(&email) && listed.contains("Telephony"),
+        "{listed}"
+    );
+    assert!(!page.contains(&token), "the token is never shown again");
+    let action = listed
+        .split("action=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    assert!(action.ends_with("/revoke"), "{action}");
+    let revoked = admin.post_form(&action, &[("back", "/admin/users")]).await;
+    assert_eq!(location(&revoked), "/admin/users");
+    assert_eq!(me(token).await, 401);
+    let (_, page) = admin.get_text("/admin/users").await;
+    assert!(page.contains("Revoked"));
+}
