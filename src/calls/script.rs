@@ -185,10 +185,47 @@ impl CompiledScript {
     }
 }
 
-/// Checks a script can be saved: the statement first, and a template that renders.
+/// Checks a script can be saved: the statement first, and a template that renders for the
+/// sample case and for sparser real ones. A case may match no organisation, or only ones
+/// without a phone number or website: a script that failed for those (`support_organisations.3`,
+/// a filter over a missing phone) would leave the handler who claimed such a case with no script.
 pub fn validate(source: &str) -> AppResult<()> {
     crate::payment_guard::refuse_in("body", source)?;
-    render(0, source, &ScriptContext::sample()).map(|_| ())
+    let script = CompiledScript::new(0, source)?;
+    script.render(&ScriptContext::sample())?;
+    let bare = SupportOrganisation {
+        id: 0,
+        name: "Citizens Advice".into(),
+        phone: None,
+        website: None,
+    };
+    for (organisations, case) in [
+        (vec![], "no support organisations"),
+        (
+            vec![bare],
+            "a support organisation with no phone number or website",
+        ),
+    ] {
+        let sparse = ScriptContext {
+            support_organisations: organisations,
+            ..ScriptContext::sample()
+        };
+        script.render(&sparse).map_err(|error| match error {
+            AppError::Validation {
+                message,
+                mut fields,
+            } => {
+                for messages in fields.values_mut() {
+                    for text in messages.iter_mut() {
+                        text.push_str(&format!(" (for a customer with {case})"));
+                    }
+                }
+                AppError::Validation { message, fields }
+            }
+            other => other,
+        })?;
+    }
+    Ok(())
 }
 
 pub fn render(version_id: i64, source: &str, context: &ScriptContext) -> AppResult<RenderedScript> {
@@ -255,6 +292,29 @@ mod tests {
             validate(&vague).is_err(),
             "the statement must actually say it"
         );
+    }
+
+    #[test]
+    fn a_script_that_fails_for_a_sparser_case_is_refused_when_saved() {
+        let statement = format!("{BLOCK_OPEN}I'm not calling to take a payment.{BLOCK_CLOSE}");
+        for (body, case) in [
+            (
+                "Try {{ support_organisations.3.name }}.",
+                "no support organisations",
+            ),
+            (
+                "{% for o in support_organisations %}{{ o.website | upper }}{% endfor %}",
+                "no phone number or website",
+            ),
+        ] {
+            let err = validate(&format!("{statement} {body}")).unwrap_err();
+            assert!(
+                matches!(err, AppError::Validation { ref fields, .. } if fields["body"][0].contains(case)),
+                "{err:?}"
+            );
+        }
+        let guarded = "{% for o in support_organisations %}{{ o.name }}{% if o.website %} ({{ o.website | upper }}){% endif %}{% endfor %}";
+        assert!(validate(&format!("{statement} {guarded}")).is_ok());
     }
 
     #[test]
