@@ -98,23 +98,18 @@ async fn login_submit(
                 .map_err(anyhow::Error::from)?;
             Ok(response)
         }
-        Err(failure) => {
+        Err(_rejected_or_locked) => {
             state.login_limiter.allow(address);
-            let message = match failure {
-                LoginOutcome::Locked { until } => {
-                    let minutes = ((until - session::now()).num_seconds() + 59) / 60;
-                    format!(
-                        "Too many failed attempts. Please try again in {} minute{}.",
-                        minutes.max(1),
-                        if minutes > 1 { "s" } else { "" }
-                    )
-                }
-                _ => "That e-mail address and password do not match an account.".to_string(),
-            };
+            // One message whether the account is locked or the details are wrong: a lockout
+            // says nothing to a guesser about which e-mail addresses have accounts (an unknown
+            // address is never locked), and a locked account refuses even its right password.
+            let message = "That e-mail address and password do not match an account, or sign-in \
+                           to it is paused for a few minutes after repeated failed attempts. \
+                           Please check them and try again shortly.";
             let mut response = Page::new("login.html", &csrf, None)
                 .with("next", &form.next)
                 .with("email", &form.email)
-                .with("error", &message)
+                .with("error", message)
                 .render(&state)?;
             *response.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
             Ok(response)
