@@ -110,7 +110,7 @@ fn main() {
         plans::links::LinkSettings::of(&state.config),
     )
     .unwrap();
-    let (token, _) = plans::links::token_of(&mut conn, &state.config.session_key, 1).unwrap();
+    let (token, _) = plans::links::token_of(&mut conn, &state.config.link_secrets(), 1).unwrap();
     for i in 1..=messages {
         let case =
             outreach::cases::store::find_by_reference(&mut conn, client_id, &format!("L-{i}"))

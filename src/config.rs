@@ -52,8 +52,12 @@ pub struct Config {
     pub database_url: String,
     pub demo: bool,
     pub environment: Environment,
-    /// 64 bytes: signs and encrypts cookies.
+    /// 64 bytes: signs and encrypts cookies, and derives e-mailed links.
     pub session_key: Vec<u8>,
+    /// Keys this one replaced (`OUTREACH_PREVIOUS_SESSION_KEYS`): links already e-mailed, or
+    /// queued, under one of them keep working. Cookies are not read with them: a rotation signs
+    /// everyone out.
+    pub previous_session_keys: Vec<Vec<u8>>,
     /// Public base URL used in e-mailed links.
     pub base_url: String,
     pub pool_size: u32,
@@ -93,6 +97,10 @@ impl fmt::Debug for Config {
             .field("demo", &self.demo)
             .field("environment", &self.environment)
             .field("session_key", &"<redacted>")
+            .field(
+                "previous_session_keys",
+                &format!("<{} redacted>", self.previous_session_keys.len()),
+            )
             .field("base_url", &self.base_url)
             .field("pool_size", &self.pool_size)
             .field("run_workers", &self.run_workers)
@@ -184,12 +192,19 @@ impl Config {
             None => environment == Environment::Development,
         };
         let session_key = match var("OUTREACH_SESSION_KEY") {
-            Some(encoded) => decode_key(&encoded)?,
+            Some(encoded) => decode_key("OUTREACH_SESSION_KEY", &encoded)?,
             None if environment == Environment::Production => {
                 bail!("OUTREACH_SESSION_KEY is required in production (64 random bytes, base64)")
             }
             None => load_or_create_dev_key(&data_dir)?,
         };
+        let previous_session_keys = var("OUTREACH_PREVIOUS_SESSION_KEYS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|encoded| !encoded.is_empty())
+            .map(|encoded| decode_key("OUTREACH_PREVIOUS_SESSION_KEYS", encoded))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let base_url = var("OUTREACH_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
         let pool_size = var("OUTREACH_DB_POOL_SIZE")
             .map(|v| v.parse().context("OUTREACH_DB_POOL_SIZE must be a number"))
@@ -262,6 +277,7 @@ impl Config {
             demo: demo && environment == Environment::Development,
             environment,
             session_key,
+            previous_session_keys,
             base_url,
             pool_size,
             db_timeout: std::time::Duration::from_secs(db_timeout_secs),
@@ -274,17 +290,25 @@ impl Config {
         })
     }
 
+    /// Every key an e-mailed link may have been derived from: the current one first.
+    pub fn link_secrets(&self) -> Vec<&[u8]> {
+        std::iter::once(&self.session_key)
+            .chain(&self.previous_session_keys)
+            .map(Vec::as_slice)
+            .collect()
+    }
+
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
     }
 }
 
-fn decode_key(encoded: &str) -> anyhow::Result<Vec<u8>> {
+fn decode_key(name: &str, encoded: &str) -> anyhow::Result<Vec<u8>> {
     let key = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
-        .context("OUTREACH_SESSION_KEY must be base64")?;
+        .with_context(|| format!("{name} must be base64"))?;
     if key.len() < 64 {
-        bail!("OUTREACH_SESSION_KEY must decode to at least 64 bytes");
+        bail!("{name} must decode to at least 64 bytes");
     }
     Ok(key)
 }
@@ -294,7 +318,7 @@ fn load_or_create_dev_key(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>>
         .with_context(|| format!("creating data directory {}", data_dir.display()))?;
     let path = data_dir.join("session.key");
     if let Ok(existing) = std::fs::read_to_string(&path) {
-        return decode_key(&existing);
+        return decode_key("the development session key", &existing);
     }
     let key = crate::auth::tokens::random_bytes(64);
     let encoded = base64::engine::general_purpose::STANDARD.encode(&key);
@@ -337,6 +361,6 @@ mod tests {
 
     #[test]
     fn short_session_keys_are_refused() {
-        assert!(decode_key("c2hvcnQ=").is_err());
+        assert!(decode_key("OUTREACH_SESSION_KEY", "c2hvcnQ=").is_err());
     }
 }

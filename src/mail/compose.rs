@@ -67,7 +67,7 @@ pub fn context(conn: &mut DbConn, state: &AppState, row: &OutboxRow) -> AppResul
             let plan_id = payload["plan_id"].as_i64().unwrap_or_default();
             let link_id = payload["link_id"].as_i64().unwrap_or_default();
             let plan = plans::store::find(conn, plan_id)?;
-            let (token, expires_at) = links::token_of(conn, &state.config.session_key, link_id)?;
+            let (token, expires_at) = links::token_of(conn, &state.config.link_secrets(), link_id)?;
             // Said as the link's own last day, in the customer's zone: a message sent late (after
             // a mail outage, requeued) must not promise the days the link had when it was made,
             // and one whose link has run out is not sent at all.

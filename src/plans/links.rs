@@ -68,17 +68,34 @@ pub fn create(
     )?)
 }
 
-/// An existing link's token, for the e-mail (derived again from the server secret, never stored) and when it expires.
+/// An existing link's token, for the e-mail, and when it expires. The token is derived again
+/// (never stored) from whichever of `secrets` made it: a link created before the key was rotated
+/// still goes out working. A conflict, saying so, if none of them did.
 pub fn token_of(
     conn: &mut DbConn,
-    secret: &[u8],
+    secrets: &[&[u8]],
     link_id: i64,
 ) -> AppResult<(String, NaiveDateTime)> {
-    let (nonce, expires_at): (String, NaiveDateTime) = plan_links::table
+    let (nonce, stored_hash, expires_at): (String, String, NaiveDateTime) = plan_links::table
         .find(link_id)
-        .select((plan_links::nonce, plan_links::expires_at))
+        .select((
+            plan_links::nonce,
+            plan_links::token_hash,
+            plan_links::expires_at,
+        ))
         .first(conn)?;
-    Ok((token_for(secret, PURPOSE, &nonce), expires_at))
+    secrets
+        .iter()
+        .map(|secret| token_for(secret, PURPOSE, &nonce))
+        .find(|token| tokens::hash_token(token) == stored_hash)
+        .map(|token| (token, expires_at))
+        .ok_or_else(|| {
+            crate::error::AppError::Conflict(
+                "its plan link was made with a session key no longer configured \
+                 (list it in OUTREACH_PREVIOUS_SESSION_KEYS)"
+                    .into(),
+            )
+        })
 }
 
 pub enum LinkState {

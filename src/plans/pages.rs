@@ -229,8 +229,12 @@ async fn unsubscribe(
         let Some(row) = outbox::find(conn, id)? else {
             return Ok(false);
         };
-        let expected = compose::unsubscribe_token(&st.config.session_key, &row);
-        if !crate::auth::tokens::constant_time_eq(expected.as_bytes(), token.as_bytes()) {
+        // Any key a link may have been made with (a rotation leaves old e-mails working).
+        let genuine = st.config.link_secrets().into_iter().any(|secret| {
+            let expected = compose::unsubscribe_token(secret, &row);
+            crate::auth::tokens::constant_time_eq(expected.as_bytes(), token.as_bytes())
+        });
+        if !genuine {
             return Ok(false);
         }
         db::write_transaction(conn, |conn| {

@@ -424,3 +424,78 @@ async fn stopping_emails_takes_effect_at_once(app: TestApp) {
     });
     assert_eq!(statuses, ["sent", "suppressed"]);
 }
+
+/// The service's key is rotated (`OUTREACH_SESSION_KEY` replaced, the old one listed in
+/// `OUTREACH_PREVIOUS_SESSION_KEYS`) while a plan e-mail waits in the outbox and an earlier
+/// e-mail's "stop e-mails" link sits in the customer's inbox: both still work. Without the old
+/// key listed, the waiting e-mail is not sent with a dead link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_made_before_the_key_was_rotated_keep_working() {
+    for listed in [true, false] {
+        let old_key = outreach::auth::tokens::random_bytes(64);
+        let previous = if listed {
+            vec![old_key.clone()]
+        } else {
+            vec![]
+        };
+        let sink = SmtpSink::start();
+        let app = spawn_with(Backend::Sqlite, move |config| {
+            with_smtp(sink.port)(config);
+            config.previous_session_keys = previous;
+        })
+        .await;
+        case_with_plan(&app).await;
+        // The waiting e-mail's link was made under the old key.
+        let (link_nonce, message_id): (String, String) = app.with_conn(|conn| {
+            use diesel::prelude::*;
+            use outreach::db::schema::{outbox, plan_links};
+            let link_nonce: String = plan_links::table
+                .select(plan_links::nonce)
+                .first(conn)
+                .unwrap();
+            let old_token = outreach::plans::links::token_for(
+                &old_key,
+                outreach::plans::links::PURPOSE,
+                &link_nonce,
+            );
+            diesel::update(plan_links::table)
+                .set(plan_links::token_hash.eq(outreach::auth::tokens::hash_token(&old_token)))
+                .execute(conn)
+                .unwrap();
+            (
+                link_nonce,
+                outbox::table
+                    .select(outbox::message_id)
+                    .first(conn)
+                    .unwrap(),
+            )
+        });
+        drain(&app).await;
+        let customer = app.anonymous();
+        let stop = outreach::plans::links::token_for(&old_key, "unsubscribe", &message_id);
+        let stopped = customer
+            .post_form(&format!("/unsubscribe/1/{stop}"), &[])
+            .await;
+        let mail = sink.received();
+        if !listed {
+            assert!(mail.is_empty(), "not sent with a link that cannot work");
+            assert_eq!(stopped.status().as_u16(), 404);
+            continue;
+        }
+        assert_eq!(mail.len(), 1);
+        let link = plan_link(&mail[0].data);
+        let old_token = outreach::plans::links::token_for(
+            &old_key,
+            outreach::plans::links::PURPOSE,
+            &link_nonce,
+        );
+        assert_eq!(link, format!("/p/{old_token}"));
+        let (status, page) = customer.get_text(&link).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(stopped
+            .text()
+            .await
+            .unwrap()
+            .contains("You will not get more e-mails"));
+    }
+}

@@ -39,6 +39,7 @@ pub fn test_config(
         demo: false,
         environment: Environment::Development,
         session_key: outreach::auth::tokens::random_bytes(64),
+        previous_session_keys: Vec::new(),
         base_url: String::new(),
         pool_size: 8,
         db_timeout: std::time::Duration::from_secs(5),
