@@ -45,13 +45,17 @@ impl Frequency {
         }
     }
 
-    /// The same payments as a monthly amount (52 weeks and 26 fortnights to the year).
+    /// The same payments as a monthly amount (52 weeks and 26 fortnights to the year), to the
+    /// nearest minor unit, halves up: £12.50 a week is £54.17 a month (£54.1666…), as the
+    /// customer working it out would say, not £54.16.
     pub fn monthly_equivalent(self, amount_minor: i64) -> i64 {
-        match self {
-            Frequency::Weekly => amount_minor * 52 / 12,
-            Frequency::Fortnightly => amount_minor * 26 / 12,
-            Frequency::Monthly => amount_minor,
-        }
+        let per_year = match self {
+            Frequency::Weekly => 52,
+            Frequency::Fortnightly => 26,
+            Frequency::Monthly => return amount_minor,
+        };
+        let monthly = (i128::from(amount_minor) * per_year * 2 + 12) / 24;
+        i64::try_from(monthly).unwrap_or(i64::MAX)
     }
 }
 
@@ -284,11 +288,11 @@ mod tests {
         .unwrap();
         let a = terms.affordability();
         assert_eq!(
-            a.chosen_monthly_minor, 5416,
-            "£12.50 a week is £54.16 a month"
+            a.chosen_monthly_minor, 5417,
+            "£12.50 a week is £54.17 a month"
         );
         assert_eq!(a.disposable_monthly_minor, Some(5000));
-        assert!(a.warning.unwrap().contains("£54.16 a month"));
+        assert!(a.warning.unwrap().contains("£54.17 a month"));
         assert_eq!(terms.amount.minor, 1250, "never overridden");
     }
 
@@ -296,5 +300,10 @@ mod tests {
     fn monthly_equivalents() {
         assert_eq!(Frequency::Fortnightly.monthly_equivalent(2600), 5633);
         assert_eq!(Frequency::Monthly.monthly_equivalent(5000), 5000);
+        // To the nearest penny, halves up: 3p a fortnight is 6.5p a month, 7p; 1p a week is
+        // 4.33p, 4p; 2p a week is 8.67p, 9p.
+        assert_eq!(Frequency::Fortnightly.monthly_equivalent(3), 7);
+        assert_eq!(Frequency::Weekly.monthly_equivalent(1), 4);
+        assert_eq!(Frequency::Weekly.monthly_equivalent(2), 9);
     }
 }
