@@ -12,26 +12,43 @@ use std::{
 pub struct RateLimiter {
     limit: u32,
     window: Duration,
-    seen: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    seen: Mutex<Seen>,
 }
+
+/// The addresses counted, and the size at which the next sweep of finished windows happens.
+struct Seen {
+    counts: HashMap<IpAddr, (Instant, u32)>,
+    sweep_at: usize,
+}
+
+/// Addresses held before finished windows are swept out.
+const FIRST_SWEEP: usize = 100_000;
 
 impl RateLimiter {
     pub fn new(limit: u32, window: Duration) -> Self {
         RateLimiter {
             limit,
             window,
-            seen: Mutex::new(HashMap::new()),
+            seen: Mutex::new(Seen {
+                counts: HashMap::new(),
+                sweep_at: FIRST_SWEEP,
+            }),
         }
     }
 
     /// Counts a request; false when the address is over its limit for this window.
     pub fn allow(&self, address: IpAddr) -> bool {
         let now = Instant::now();
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        if seen.len() > 100_000 {
-            seen.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+        let mut guard = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let Seen { counts, sweep_at } = &mut *guard;
+        if counts.len() > *sweep_at {
+            counts.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+            // The next sweep waits until the map has doubled again: with more live addresses
+            // than the first threshold (a flood from many networks) sweeping on every request
+            // would cost the whole map each time, under the lock every request takes.
+            *sweep_at = FIRST_SWEEP.max(counts.len() * 2);
         }
-        let entry = seen.entry(address).or_insert((now, 0));
+        let entry = counts.entry(address).or_insert((now, 0));
         if now.duration_since(entry.0) >= self.window {
             *entry = (now, 0);
         }
@@ -42,7 +59,7 @@ impl RateLimiter {
     /// Whether the address is already over its limit in this window, without counting.
     pub fn exceeded(&self, address: IpAddr) -> bool {
         let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        seen.get(&address).is_some_and(|(start, count)| {
+        seen.counts.get(&address).is_some_and(|(start, count)| {
             Instant::now().duration_since(*start) < self.window && *count >= self.limit
         })
     }
@@ -172,6 +189,17 @@ mod tests {
             proxy,
             "no proxy trusted: the peer"
         );
+    }
+
+    #[test]
+    fn finished_windows_are_swept_once_the_map_doubles_not_on_every_request() {
+        let limiter = RateLimiter::new(5, Duration::from_secs(60));
+        for n in 0..(FIRST_SWEEP as u32 + 10) {
+            limiter.allow(IpAddr::from(n.to_be_bytes()));
+        }
+        let seen = limiter.seen.lock().unwrap();
+        assert_eq!(seen.counts.len(), FIRST_SWEEP + 10, "every window still open");
+        assert_eq!(seen.sweep_at, 2 * (FIRST_SWEEP + 1));
     }
 
     #[test]
