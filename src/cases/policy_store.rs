@@ -39,12 +39,11 @@ fn policy_of(row: &PolicyRow) -> ContactPolicy {
         quiet_days_after_conversation: (*quiet).max(0) as u32,
         max_total_attempts: (*cap).max(1) as u32,
     };
-    // A stored policy that is somehow looser than the law is never applied.
-    if policy.check_not_looser_than(&defaults).is_ok() {
-        policy
-    } else {
-        defaults
-    }
+    // A stored policy is never applied looser than the defaults (a row saved under older,
+    // looser defaults, or edited by hand). Each part is held to them on its own: replacing the
+    // whole policy with the defaults would drop the parts that are stricter (a client's 10:00 to
+    // 16:00 on weekdays would become 08:00 to 20:00 with Saturdays, because its cap was too high).
+    policy.strictest(&defaults)
 }
 
 /// The client's general policy (the defaults when it has none) and its tighter regional ones.
@@ -130,4 +129,31 @@ pub fn calendar_for(conn: &mut DbConn, region: &str) -> AppResult<HolidayCalenda
         .select(public_holidays::holiday_date)
         .load(conn)?;
     Ok(HolidayCalendar::new(HolidayRegion::of(&parsed), extra))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_policy_looser_in_one_part_keeps_its_stricter_parts() {
+        let defaults = ContactPolicy::default();
+        let row: PolicyRow = (
+            GENERAL.into(),
+            10 * 60,
+            16 * 60,
+            "1111100".into(),
+            defaults.max_attempts_7_days as i32,
+            defaults.max_attempts_24_hours as i32,
+            defaults.min_hours_between_attempts as i32,
+            defaults.quiet_days_after_conversation as i32,
+            defaults.max_total_attempts as i32 + 2,
+        );
+        let applied = policy_of(&row);
+        assert_eq!(applied.max_total_attempts, defaults.max_total_attempts);
+        assert_eq!(applied.earliest, minute_to_time(10 * 60));
+        assert_eq!(applied.latest, minute_to_time(16 * 60));
+        assert_eq!(applied.weekdays_code(), "1111100");
+        assert!(applied.check_not_looser_than(&defaults).is_ok());
+    }
 }
