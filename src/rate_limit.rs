@@ -198,7 +198,11 @@ mod tests {
             limiter.allow(IpAddr::from(n.to_be_bytes()));
         }
         let seen = limiter.seen.lock().unwrap();
-        assert_eq!(seen.counts.len(), FIRST_SWEEP + 10, "every window still open");
+        assert_eq!(
+            seen.counts.len(),
+            FIRST_SWEEP + 10,
+            "every window still open"
+        );
         assert_eq!(seen.sweep_at, 2 * (FIRST_SWEEP + 1));
     }
 

@@ -19,7 +19,16 @@ use serde::de::DeserializeOwned;
 use super::{cookies, tokens};
 use crate::{error::AppError, state::AppState};
 
-pub const CSRF_COOKIE: &str = "outreach_csrf";
+pub const CSRF_COOKIE: cookies::CookieName = cookies::CookieName {
+    plain: "outreach_csrf",
+    host_only: "__Host-outreach_csrf",
+};
+
+/// The form cookie's value, if the request carries one that decrypts.
+fn cookie_token(req: &HttpRequest, state: &AppState) -> Option<String> {
+    let name = CSRF_COOKIE.get(state.config.secure_cookies);
+    cookies::read_private(req, &state.cookie_key, name)
+}
 pub const CSRF_FIELD: &str = "csrf_token";
 /// Forms larger than this are refused (uploads use their own limit).
 const FORM_LIMIT: usize = 256 * 1024;
@@ -47,7 +56,7 @@ pub async fn ensure_cookie(
             .await
             .map(ServiceResponse::map_into_left_body);
     }
-    let existing = cookies::read_private(req.request(), &state.cookie_key, CSRF_COOKIE);
+    let existing = cookie_token(req.request(), &state);
     let (token, fresh) = match existing {
         Some(token) => (token, false),
         None => (tokens::random_hex(32), true),
@@ -65,7 +74,7 @@ pub async fn ensure_cookie(
 fn cookie_for(state: &AppState, token: String) -> actix_web::cookie::Cookie<'static> {
     cookies::private_cookie(
         &state.cookie_key,
-        CSRF_COOKIE,
+        CSRF_COOKIE.get(state.config.secure_cookies),
         token,
         state.config.secure_cookies,
         SameSite::Lax,
@@ -109,7 +118,7 @@ pub fn token_matches(cookie_token: Option<&str>, submitted: Option<&str>) -> boo
 /// Checks a token submitted some other way than a urlencoded form (e.g. a multipart upload).
 pub fn verify(req: &HttpRequest, submitted: Option<&str>) -> Result<(), AppError> {
     let state = state_of(req)?;
-    let expected = cookies::read_private(req, &state.cookie_key, CSRF_COOKIE);
+    let expected = cookie_token(req, &state);
     if token_matches(expected.as_deref(), submitted) {
         Ok(())
     } else {
@@ -140,7 +149,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .iter()
                 .find(|(k, _)| k == CSRF_FIELD)
                 .map(|(_, v)| v.as_str());
-            let expected = cookies::read_private(&req, &state.cookie_key, CSRF_COOKIE);
+            let expected = cookie_token(&req, &state);
             if !token_matches(expected.as_deref(), submitted) {
                 return Err(AppError::bad_request(
                     "This form has expired. Please go back, reload the page and try again.",

@@ -139,7 +139,10 @@ async fn logout(
     }
     let mut response = redirect("/login");
     response
-        .add_cookie(&cookies::removal(SESSION_COOKIE))
+        .add_cookie(&cookies::removal(
+            SESSION_COOKIE.get(state.config.secure_cookies),
+            state.config.secure_cookies,
+        ))
         .map_err(anyhow::Error::from)?;
     response
         .add_cookie(&super::csrf::renewed_cookie(&state))

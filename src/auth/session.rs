@@ -13,7 +13,10 @@ use serde::Serialize;
 use super::{cookies, roles::Role, store, tokens};
 use crate::{db, error::AppError, state::AppState};
 
-pub const SESSION_COOKIE: &str = "outreach_session";
+pub const SESSION_COOKIE: cookies::CookieName = cookies::CookieName {
+    plain: "outreach_session",
+    host_only: "__Host-outreach_session",
+};
 pub const SESSION_LIFETIME_HOURS: i64 = 12;
 
 #[derive(Clone, Debug, Serialize)]
@@ -52,7 +55,7 @@ pub fn start(
     )?;
     Ok(cookies::private_cookie(
         &state.cookie_key,
-        SESSION_COOKIE,
+        SESSION_COOKIE.get(state.config.secure_cookies),
         token,
         state.config.secure_cookies,
         SameSite::Lax,
@@ -61,7 +64,8 @@ pub fn start(
 
 /// The raw session token from the request's cookie, if it decrypts.
 pub fn token(req: &HttpRequest, state: &AppState) -> Option<String> {
-    cookies::read_private(req, &state.cookie_key, SESSION_COOKIE)
+    let name = SESSION_COOKIE.get(state.config.secure_cookies);
+    cookies::read_private(req, &state.cookie_key, name)
 }
 
 impl FromRequest for CurrentUser {

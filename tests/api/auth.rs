@@ -312,3 +312,27 @@ async fn a_deactivated_handlers_token_stops_working_at_once(app: TestApp) {
         "the token was verified a moment ago, yet deactivation takes effect at once"
     );
 }
+
+/// Served over HTTPS (`OUTREACH_SECURE_COOKIES`), the cookies are `__Host-` ones: a browser takes
+/// them only from this host, Secure, for the whole site, so a sibling subdomain or a plain-HTTP
+/// page cannot plant a form cookie whose token it knows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_https_the_cookies_cannot_be_planted_from_elsewhere() {
+    let app = crate::helpers::app::spawn_with(crate::helpers::Backend::Sqlite, |config| {
+        config.secure_cookies = true;
+    })
+    .await;
+    let page = app.api().get(app.url("/login")).send().await.unwrap();
+    let cookies: Vec<String> = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let form_cookie = cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-outreach_csrf="))
+        .unwrap_or_else(|| panic!("{cookies:?}"));
+    assert!(form_cookie.contains("Secure") && form_cookie.contains("Path=/"));
+    assert!(!form_cookie.contains("Domain"));
+}
