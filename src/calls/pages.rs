@@ -138,12 +138,14 @@ struct CallScreen {
     /// When the customer's contact hours close, in their time; `None` once they have closed
     /// (the page then says not to start a call).
     call_before: Option<String>,
+    /// The callback the customer asked for, in their time, while one is booked.
+    callback_local: Option<String>,
     script: super::script::RenderedScript,
     attempts: Vec<queries::AttemptItem>,
     holds: Vec<holds::HoldRow>,
     vulnerabilities: Vec<queries::VulnerabilityItem>,
     support: Vec<super::script::SupportOrganisation>,
-    plans: Vec<crate::plans::store::Plan>,
+    plans: Vec<crate::plans::store::ListedPlan>,
     mine: bool,
 }
 
@@ -176,8 +178,15 @@ fn load_screen(
             .format("%H:%M %Z")
             .to_string()
     });
+    let callback_local = case.callback_at.map(|at| {
+        at.and_utc()
+            .with_timezone(&case.tz())
+            .format("%A %-d %B, %H:%M (%Z)")
+            .to_string()
+    });
     Ok(CallScreen {
         call_before,
+        callback_local,
         // Their own zone in full, then any other zone they may be in.
         local_time: case
             .zones()

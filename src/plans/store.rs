@@ -119,12 +119,33 @@ pub fn find(conn: &mut DbConn, plan_id: i64) -> AppResult<Plan> {
         .first(conn)?)
 }
 
-pub fn for_case(conn: &mut DbConn, case_id: i64) -> AppResult<Vec<Plan>> {
-    Ok(plans::table
-        .filter(plans::case_id.eq(case_id))
-        .order(plans::version.desc())
-        .select(Plan::as_select())
-        .load(conn)?)
+/// A plan as staff pages list it: the stored row and its terms in words ("£12.50 every week,
+/// starting Monday 16 March"), which a handler may read out; never the minor units.
+#[derive(Debug, Serialize)]
+pub struct ListedPlan {
+    #[serde(flatten)]
+    pub plan: Plan,
+    pub in_words: String,
+}
+
+fn listed(plans: Vec<Plan>) -> Vec<ListedPlan> {
+    plans
+        .into_iter()
+        .map(|plan| ListedPlan {
+            in_words: plan.in_words(),
+            plan,
+        })
+        .collect()
+}
+
+pub fn for_case(conn: &mut DbConn, case_id: i64) -> AppResult<Vec<ListedPlan>> {
+    Ok(listed(
+        plans::table
+            .filter(plans::case_id.eq(case_id))
+            .order(plans::version.desc())
+            .select(Plan::as_select())
+            .load(conn)?,
+    ))
 }
 
 /// Whether the customer has confirmed the case's latest plan.
@@ -139,13 +160,15 @@ pub fn latest_is_confirmed(conn: &mut DbConn, case_id: i64) -> AppResult<bool> {
 }
 
 /// Plans the customers answered recently (confirmed or asked for a change), newest first.
-pub fn recent_answers(conn: &mut DbConn, limit: i64) -> AppResult<Vec<Plan>> {
-    Ok(plans::table
-        .filter(plans::status.eq_any(["confirmed", "change_requested"]))
-        .order(plans::id.desc())
-        .limit(limit)
-        .select(Plan::as_select())
-        .load(conn)?)
+pub fn recent_answers(conn: &mut DbConn, limit: i64) -> AppResult<Vec<ListedPlan>> {
+    Ok(listed(
+        plans::table
+            .filter(plans::status.eq_any(["confirmed", "change_requested"]))
+            .order(plans::id.desc())
+            .limit(limit)
+            .select(Plan::as_select())
+            .load(conn)?,
+    ))
 }
 
 pub fn set_confirmed(conn: &mut DbConn, plan_id: i64, now: NaiveDateTime) -> AppResult<bool> {

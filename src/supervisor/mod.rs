@@ -51,7 +51,7 @@ async fn overview_page(
             .chain(follow_ups.iter().filter_map(|f| f.case_id))
             .chain(debriefs.iter().filter_map(|d| d.case_id))
             .chain(exceptions.iter().map(|e| e.case_id))
-            .chain(answers.iter().map(|a| a.case_id));
+            .chain(answers.iter().map(|a| a.plan.case_id));
         crate::audit::cases_listed(conn, actor, "supervisor overview", shown)?;
         Ok(data)
     })

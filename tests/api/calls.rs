@@ -401,3 +401,79 @@ async fn admins_maintain_the_emergency_numbers_handlers_are_shown(app: TestApp) 
         "{services:?}"
     );
 }
+
+backend_test!(
+    the_call_screen_shows_plans_in_words_the_callback_in_their_time_and_forms_to_the_handler_only
+);
+/// What a handler reads out is in words, never minor units; a booked callback shows in the
+/// customer's time; a supervisor looking at the case sees no forms that only the handler on the
+/// call can use (they answered 409 and lost what was typed).
+async fn the_call_screen_shows_plans_in_words_the_callback_in_their_time_and_forms_to_the_handler_only(
+    app: TestApp,
+) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Words Water"));
+    let case = refer(&app, &key, referral("W-1")).await;
+    let handler = app.login_as("handler", None).await;
+    let call_page = format!("/calls/{}", case["id"]);
+    assert_eq!(
+        location(&handler.post_form("/queue/next", &[]).await),
+        call_page
+    );
+    let (_, page) = handler.get_text(&call_page).await;
+    assert!(
+        page.contains(r#"<option value="">Choose what happened</option>"#),
+        "no outcome is chosen for the handler"
+    );
+    let plan = handler
+        .post_form(
+            &format!("{call_page}/plans"),
+            &[
+                ("amount", "12.50"),
+                ("frequency", "weekly"),
+                ("first_payment_on", "2026-03-16"),
+                ("email", "ann@example.org"),
+            ],
+        )
+        .await;
+    assert!(plan.status().is_success() || plan.status().is_redirection());
+    let (_, page) = handler.get_text(&call_page).await;
+    assert!(
+        page.contains("Plan v1: £12.50 every week, starting Monday 16 March"),
+        "{page}"
+    );
+    assert!(!page.contains("1250 GBP"));
+
+    // The customer asks for a call back at 18:30 their time (London, GMT in March).
+    let booked = handler
+        .post_form(
+            &format!("{call_page}/outcome"),
+            &[
+                ("outcome", "callback_requested"),
+                ("callback_at", "2026-03-11T18:30"),
+            ],
+        )
+        .await;
+    assert!(location(&booked).starts_with("/queue"));
+    let supervisor = app.login_as("supervisor", None).await;
+    let (status, page) = supervisor.get_text(&call_page).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Wednesday 11 March, 18:30 (GMT)"),
+        "the callback in their time: {page}"
+    );
+    assert!(page.contains(r#"id="viewing-only""#));
+    for handler_only in [
+        "plan-form",
+        "support-form",
+        "outcome-form",
+        "/vulnerability",
+    ] {
+        assert!(
+            !page.contains(handler_only),
+            "{handler_only} shown to a supervisor"
+        );
+    }
+    let (_, supervisor_page) = supervisor.get_text("/supervisor").await;
+    assert!(!supervisor_page.contains("1250 GBP"));
+}
