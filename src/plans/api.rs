@@ -18,6 +18,7 @@ use crate::{
     request_body = PlanRequest,
     responses(
         (status = 201, description = "Recorded; awaiting the customer's confirmation", body = PlanView),
+        (status = 200, description = "The same terms sent again within ten minutes, before the customer answered: the plan already recorded (no second e-mail)", body = PlanView),
         (status = 401, description = "Missing or unknown token", body = ApiErrorBody),
         (status = 404, description = "No such case", body = ApiErrorBody),
         (status = 422, description = "Amount, frequency, date or e-mail need correcting", body = ApiErrorBody),
@@ -34,7 +35,7 @@ pub async fn create_plan(
     let (user_id, actor, now) = (staff.user.id, staff.actor(), state.clock.now());
     let st = state.clone();
     let request = body.into_inner();
-    let plan = db::run_write(&state.pool, move |conn| {
+    let (plan, new) = db::run_write(&state.pool, move |conn| {
         super::propose(
             conn,
             actor,
@@ -46,7 +47,10 @@ pub async fn create_plan(
         )
     })
     .await?;
-    Ok(HttpResponse::Created().json(plan))
+    Ok(match new {
+        true => HttpResponse::Created().json(plan),
+        false => HttpResponse::Ok().json(plan),
+    })
 }
 
 pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -40,8 +40,14 @@ pub struct PlanView {
     pub affordability: Option<Affordability>,
 }
 
+/// How long the same proposal sent again counts as a repeat of the first (see
+/// `store::repeat_of`): long enough for a double click, a refreshed page or a client's retry.
+const REPEAT_WINDOW_MINUTES: i64 = 10;
+
 /// Records a new plan version, supersedes the previous one, and queues the confirmation e-mail
-/// in the same transaction.
+/// in the same transaction; says whether it is new. The same terms sent again by the same
+/// handler shortly after, before the customer answered, are the plan already recorded: a second
+/// version would send a second e-mail and make the first e-mail's link "no longer current".
 pub fn propose(
     conn: &mut DbConn,
     actor: Actor,
@@ -50,7 +56,7 @@ pub fn propose(
     request: PlanRequest,
     now: DateTime<Utc>,
     link: links::LinkSettings<'_>,
-) -> AppResult<PlanView> {
+) -> AppResult<(PlanView, bool)> {
     let case = cases::store::find_claimed_by_on_call(conn, case_id, handler_id, now.naive_utc())?;
     let owed = case.money().ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!("case {case_id} has an unknown currency"))
@@ -58,6 +64,10 @@ pub fn propose(
     let today = now.with_timezone(&case.tz()).date_naive();
     let terms = request.parse(owed, today).map_err(AppError::fields)?;
     let affordability = terms.affordability();
+    let since = now.naive_utc() - chrono::Duration::minutes(REPEAT_WINDOW_MINUTES);
+    if let Some(plan) = store::repeat_of(conn, case_id, handler_id, &terms, since)? {
+        return Ok((store::view(&plan, Some(affordability)), false));
+    }
     let plan = store::insert_version(conn, case_id, handler_id, &terms, now.naive_utc())?;
     let link = links::create(conn, link.secret, plan.id, now.naive_utc(), link.days)?;
     outbox::enqueue(
@@ -75,5 +85,5 @@ pub fn propose(
             .client(Some(case.client_id))
             .detail(format!("version {}", plan.version)),
     )?;
-    Ok(store::view(&plan, Some(affordability)))
+    Ok((store::view(&plan, Some(affordability)), true))
 }

@@ -343,7 +343,7 @@ async fn propose_from_call(
     })
     .await;
     match result {
-        Ok(plan) => Page::new("calls/plan_recorded.html", &csrf, Some(&staff.user))
+        Ok((plan, _)) => Page::new("calls/plan_recorded.html", &csrf, Some(&staff.user))
             .with("plan", &plan)
             .render(&state),
         Err(AppError::Validation { message, fields }) => {

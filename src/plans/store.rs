@@ -67,6 +67,48 @@ pub fn view(plan: &Plan, affordability: Option<Affordability>) -> PlanView {
     }
 }
 
+fn stored_income_expenditure(terms: &PlanTerms) -> Option<String> {
+    terms
+        .income_expenditure
+        .as_ref()
+        .map(|ie| serde_json::to_string(ie).unwrap_or_default())
+}
+
+/// Whether `plan` records exactly `terms`.
+pub fn same_terms(plan: &Plan, terms: &PlanTerms) -> bool {
+    plan.amount_minor == terms.amount.minor
+        && plan.currency == terms.amount.currency.code()
+        && plan.frequency == terms.frequency.as_str()
+        && plan.first_payment_on == terms.first_payment_on
+        && plan.email == terms.email.as_str()
+        && plan.income_expenditure == stored_income_expenditure(terms)
+        && plan.affordability_note.as_deref() == terms.affordability_note.as_deref()
+}
+
+/// The case's latest plan, if `handler_id` proposed it since `since` with exactly `terms` and the
+/// customer has not answered yet: the same proposal sent again (a double click, a page
+/// refreshed, a request retried), not a new one.
+pub fn repeat_of(
+    conn: &mut DbConn,
+    case_id: i64,
+    handler_id: i64,
+    terms: &PlanTerms,
+    since: NaiveDateTime,
+) -> AppResult<Option<Plan>> {
+    let latest: Option<Plan> = plans::table
+        .filter(plans::case_id.eq(case_id))
+        .order(plans::version.desc())
+        .select(Plan::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(latest.filter(|plan| {
+        plan.status == "awaiting_confirmation"
+            && plan.created_by == handler_id
+            && plan.created_at >= since
+            && same_terms(plan, terms)
+    }))
+}
+
 /// Inserts the next version; earlier versions still awaiting the customer are superseded.
 pub fn insert_version(
     conn: &mut DbConn,
@@ -86,10 +128,7 @@ pub fn insert_version(
     )
     .set(plans::status.eq("superseded"))
     .execute(conn)?;
-    let income_expenditure = terms
-        .income_expenditure
-        .as_ref()
-        .map(|ie| serde_json::to_string(ie).unwrap_or_default());
+    let income_expenditure = stored_income_expenditure(terms);
     let id: i64 = portable::get_result(
         diesel::insert_into(plans::table)
             .values((

@@ -499,3 +499,64 @@ async fn links_made_before_the_key_was_rotated_keep_working() {
             .contains("You will not get more e-mails"));
     }
 }
+
+backend_test!(the_same_plan_sent_twice_is_one_plan_and_one_email);
+/// A double click on "Record plan and e-mail it", a refreshed page, or a client retrying its
+/// request: one plan, one e-mail, whose link stays current. Different terms are a new version.
+async fn the_same_plan_sent_twice_is_one_plan_and_one_email(app: TestApp) {
+    let counts = |case_id: &Value| -> (i64, i64) {
+        let case_id = case_id.as_i64().unwrap();
+        app.with_conn(|conn| {
+            use diesel::prelude::*;
+            use outreach::db::schema::{outbox, plans};
+            (
+                plans::table
+                    .filter(plans::case_id.eq(case_id))
+                    .count()
+                    .get_result(conn)
+                    .unwrap(),
+                outbox::table
+                    .filter(outbox::case_id.eq(case_id))
+                    .count()
+                    .get_result(conn)
+                    .unwrap(),
+            )
+        })
+    };
+    // Through the API, retried.
+    let (token, case_id, first) = case_with_plan(&app).await;
+    let same = json!({"amount_minor": 1250, "currency": "GBP", "frequency": "weekly", "first_payment_on": "2026-03-16", "email": "ann@example.org"});
+    let path = format!("/api/v1/cases/{case_id}/plans");
+    let again = crate::calls::post_json(&app, &token, &path, same).await;
+    assert_eq!(again.0, 200, "{}", again.1);
+    assert_eq!(again.1["id"], first["id"]);
+    assert_eq!(counts(&case_id), (1, 1), "one plan, one e-mail queued");
+    let fortnightly = json!({"amount_minor": 2500, "currency": "GBP", "frequency": "fortnightly", "first_payment_on": "2026-03-16", "email": "ann@example.org"});
+    let changed = crate::calls::post_json(&app, &token, &path, fortnightly).await;
+    assert_eq!(changed.0, 201);
+    assert_eq!(changed.1["version"], 2);
+    assert_eq!(counts(&case_id), (2, 2));
+
+    // On the call page, submitted twice.
+    let key = app.client_api_key(app.create_client("Double Click Water"));
+    let case = refer(&app, &key, referral("DC-1")).await;
+    let handler = app.login_as("handler", None).await;
+    let call_page = format!("/calls/{}", case["id"]);
+    assert_eq!(
+        crate::helpers::session::location(&handler.post_form("/queue/next", &[]).await),
+        call_page
+    );
+    let form = [
+        ("amount", "12.50"),
+        ("frequency", "weekly"),
+        ("first_payment_on", "2026-03-16"),
+        ("email", "ann@example.org"),
+    ];
+    for _ in 0..2 {
+        let recorded = handler
+            .post_form(&format!("{call_page}/plans"), &form)
+            .await;
+        assert_eq!(recorded.status().as_u16(), 200);
+    }
+    assert_eq!(counts(&case["id"]), (1, 1));
+}
