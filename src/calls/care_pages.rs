@@ -1,7 +1,7 @@
 //! The call screen's safeguarding and welfare forms: vulnerability, risk to life, exceptions and
 //! debriefs. Validation failures re-render the call screen with the messages.
 
-use actix_web::{post, web, HttpResponse};
+use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
 use super::{
@@ -100,16 +100,33 @@ async fn post_risk_to_life(
         safeguarding::raise_risk_to_life(conn, actor, user_id, case_id, note.as_deref(), now)
     })
     .await;
-    let state_ref = &state;
-    or_rerender(&state, (&staff, &csrf), case_id, typed, result, |numbers| {
-        Page::new("calls/emergency.html", &csrf, Some(&staff.user))
-            .with("contacts", &numbers.contacts)
-            .with("in_uk", &numbers.in_uk)
-            .with("region", &numbers.region)
-            .with("case_id", &case_id)
-            .render(state_ref)
+    // The numbers are a page of their own, so refreshing it does not raise the alarm again.
+    or_rerender(&state, (&staff, &csrf), case_id, typed, result, |_| {
+        Ok(redirect(&format!("/calls/{case_id}/emergency")))
     })
     .await
+}
+
+/// The emergency numbers for where the customer is, after a risk to life was raised.
+#[get("/calls/{id}/emergency")]
+async fn emergency_numbers(
+    state: web::Data<AppState>,
+    staff: Staff,
+    csrf: CsrfToken,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let case_id = path.into_inner();
+    let numbers = db::run(&state.pool, move |conn| {
+        let case = cases::store::find(conn, case_id)?;
+        super::emergency::numbers_for(conn, &case.region)
+    })
+    .await?;
+    Page::new("calls/emergency.html", &csrf, Some(&staff.user))
+        .with("contacts", &numbers.contacts)
+        .with("in_uk", &numbers.in_uk)
+        .with("region", &numbers.region)
+        .with("case_id", &case_id)
+        .render(&state)
 }
 
 #[derive(Deserialize, serde::Serialize, Default)]
@@ -284,6 +301,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(place_hold)
         .service(post_vulnerability)
         .service(post_risk_to_life)
+        .service(emergency_numbers)
         .service(post_exception)
         .service(post_decision)
         .service(post_debrief)

@@ -149,6 +149,9 @@ pub fn record_vulnerability(
 /// e-mail, and the handler gets the emergency numbers for the customer's region. Unlike what is
 /// recorded about a call, any staff member may raise it on any case, on a call or after one:
 /// a hold only stops contact, and a worry about someone's life must never wait for a claim.
+/// How long the same person raising a risk to life again counts as the alarm already raised.
+const RAISED_AGAIN_MINUTES: i64 = 10;
+
 pub fn raise_risk_to_life(
     conn: &mut DbConn,
     actor: Actor,
@@ -161,6 +164,20 @@ pub fn raise_risk_to_life(
         return Err(AppError::field("note", message));
     }
     let case = cases::store::find_locked(conn, case_id)?;
+    // The same person raising it again for the case within minutes, while it is still open (a
+    // double click, a refreshed page, a retried request), is the alarm already raised: not a
+    // second hold, escalation and round of supervisor e-mails.
+    let already_raised: i64 = escalations::table
+        .filter(escalations::case_id.eq(case_id))
+        .filter(escalations::kind.eq("risk_to_life"))
+        .filter(escalations::raised_by.eq(staff_id))
+        .filter(escalations::raised_at.ge(now - chrono::Duration::minutes(RAISED_AGAIN_MINUTES)))
+        .filter(escalations::resolved_at.is_null())
+        .count()
+        .get_result(conn)?;
+    if already_raised > 0 {
+        return emergency::numbers_for(conn, &case.region);
+    }
     holds::place(
         conn,
         holds::NewHold {

@@ -477,3 +477,44 @@ async fn the_call_screen_shows_plans_in_words_the_callback_in_their_time_and_for
     let (_, supervisor_page) = supervisor.get_text("/supervisor").await;
     assert!(!supervisor_page.contains("1250 GBP"));
 }
+
+backend_test!(raising_a_risk_to_life_twice_is_one_alarm);
+/// A double click on "Risk to life", or the numbers page refreshed: one hold, one escalation,
+/// one e-mail per supervisor; the numbers are shown each time.
+async fn raising_a_risk_to_life_twice_is_one_alarm(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Twice Water"));
+    let case = refer(&app, &key, referral("TWICE-1")).await;
+    app.create_user("supervisor", None);
+    let handler = app.login_as("handler", None).await;
+    let call_page = format!("/calls/{}", case["id"]);
+    assert_eq!(
+        location(&handler.post_form("/queue/next", &[]).await),
+        call_page
+    );
+    for _ in 0..2 {
+        let raised = handler
+            .post_form(&format!("{call_page}/risk-to-life"), &[("note", "")])
+            .await;
+        let numbers = location(&raised);
+        assert_eq!(numbers, format!("{call_page}/emergency"));
+        for _ in 0..2 {
+            let (status, page) = handler.get_text(&numbers).await;
+            assert_eq!(status, 200);
+            assert!(page.contains("999"), "{page}");
+        }
+    }
+    let (escalations, alerts): (i64, i64) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::{escalations, outbox};
+        (
+            escalations::table.count().get_result(conn).unwrap(),
+            outbox::table
+                .filter(outbox::kind.eq("supervisor_alert"))
+                .count()
+                .get_result(conn)
+                .unwrap(),
+        )
+    });
+    assert_eq!((escalations, alerts), (1, 1));
+}

@@ -54,8 +54,10 @@ async fn customers_abroad_get_their_own_country_s_numbers_never_the_uk_s(app: Te
     let response = handler
         .post_form(&format!("/calls/{france}/risk-to-life"), &[("note", "")])
         .await;
-    assert_eq!(response.status().as_u16(), 200);
-    let page = response.text().await.unwrap();
+    let numbers = location(&response);
+    assert_eq!(numbers, format!("/calls/{france}/emergency"));
+    let (status, page) = handler.get_text(&numbers).await;
+    assert_eq!(status, 200);
     assert!(page.contains("id=\"outside-uk\""), "{page}");
     assert!(page.contains("id=\"no-local-numbers\"") && !page.contains("<strong>999</strong>"));
 
