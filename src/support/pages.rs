@@ -339,9 +339,11 @@ async fn record_support(
             actor,
             audit::Entry::new("support_recorded", "case", Some(case_id))
                 .client(Some(case.client_id))
+                // Counts only: what a customer needs help with (mental health, gambling) is
+                // special-category data, kept on the case, never in the widely read trail.
                 .detail(format!(
                     "needs: {}; mentioned: {}",
-                    needs.join(", "),
+                    needs.len(),
                     mentioned.len()
                 )),
         )

@@ -290,3 +290,72 @@ async fn staff_alerts_are_not_the_customers_mail_postgres() {
         staff_alerts_are_not_the_customers_mail(crate::helpers::Backend::Postgres).await;
     }
 }
+
+backend_test!(erasure_removes_what_the_customer_needed_help_with_and_keeps_staff_alerts);
+/// What a customer needed help with (gambling, mental health) is special-category data: the
+/// organisations mentioned on the call go with the erasure, and the audit trail names no need.
+/// A supervisor's alert raised just before the erasure still reaches the supervisors.
+async fn erasure_removes_what_the_customer_needed_help_with_and_keeps_staff_alerts(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Careful Gas"));
+    let case = refer(&app, &key, referral("NEEDS-1")).await;
+    app.create_user("supervisor", None);
+    let handler = app.login_as("handler", None).await;
+    let call_page = format!("/calls/{}", case["id"]);
+    handler.post_form("/queue/next", &[]).await;
+    let organisation: i64 = app.with_conn(|conn| {
+        use outreach::db::schema::support_organisations as orgs;
+        orgs::table
+            .filter(orgs::name.eq("GamCare"))
+            .select(orgs::id)
+            .first(conn)
+            .unwrap()
+    });
+    let recorded = handler
+        .post_form(
+            &format!("{call_page}/support"),
+            &[
+                ("needs", "gambling"),
+                ("mentioned", &organisation.to_string()),
+            ],
+        )
+        .await;
+    assert!(recorded.status().is_redirection());
+    let raised = handler
+        .post_form(&format!("{call_page}/risk-to-life"), &[("note", "")])
+        .await;
+    assert!(raised.status().is_redirection());
+    let export_path = format!("/api/v1/cases/{}/export", case["id"]);
+    let (_, export) = call(&app, &key, "GET", &export_path, Value::Null).await;
+    assert_eq!(
+        export["support_mentioned_on_calls"][0]["organisation"], "GamCare",
+        "the customer's copy lists what was mentioned: {export}"
+    );
+
+    let erase = format!("/api/v1/cases/{}/erase", case["id"]);
+    assert_eq!(call(&app, &key, "POST", &erase, json!({})).await.0, 200);
+    let (mentions, trail, alerts): (i64, Vec<String>, Vec<(String, String)>) =
+        app.with_conn(|conn| {
+            use outreach::db::schema::{audit_log, support_mentions};
+            (
+                support_mentions::table.count().get_result(conn).unwrap(),
+                audit_log::table
+                    .select(audit_log::detail)
+                    .load(conn)
+                    .unwrap(),
+                outbox::table
+                    .filter(outbox::kind.eq("supervisor_alert"))
+                    .select((outbox::status, outbox::recipient))
+                    .load(conn)
+                    .unwrap(),
+            )
+        });
+    assert_eq!(mentions, 0);
+    assert!(
+        trail.iter().all(|detail| !detail.contains("gambling")),
+        "{trail:?}"
+    );
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].0, "pending", "the supervisors' alert still goes");
+    assert!(alerts[0].1.contains('@'), "{alerts:?}");
+}

@@ -9,8 +9,8 @@ use crate::{
     cases::{store, Case, CaseStatus},
     db::{
         schema::{
-            case_erasures, cases, contact_attempts, debriefs, escalations, follow_ups, holds,
-            outbox, plan_links, plans, policy_exceptions, vulnerabilities,
+            audit_log, case_erasures, cases, contact_attempts, debriefs, escalations, follow_ups,
+            holds, outbox, plan_links, plans, policy_exceptions, support_mentions, vulnerabilities,
         },
         DbConn,
     },
@@ -105,14 +105,27 @@ fn erase_locked(
             plans::change_message.eq(None::<String>),
         ))
         .execute(conn)?;
+    // Which organisations were mentioned says what the customer needed help with.
+    diesel::delete(support_mentions::table.filter(support_mentions::case_id.eq(id)))
+        .execute(conn)?;
+    // Entries written before the trail kept counts only named the needs.
     diesel::update(
-        outbox::table
-            .filter(outbox::case_id.eq(id))
-            .filter(outbox::status.eq_any(["pending", "sending"])),
+        audit_log::table
+            .filter(audit_log::entity.eq("case"))
+            .filter(audit_log::entity_id.eq(id))
+            .filter(audit_log::action.eq("support_recorded")),
     )
-    .set(outbox::status.eq("suppressed"))
+    .set(audit_log::detail.eq(ERASED))
     .execute(conn)?;
-    diesel::update(outbox::table.filter(outbox::case_id.eq(id)))
+    // The customer's mail only: a supervisor's alert about the case goes to staff, carries ids
+    // alone, and must still reach them (a risk to life raised just before the erasure).
+    let customers_mail = outbox::table
+        .filter(outbox::case_id.eq(id))
+        .filter(outbox::kind.ne(crate::mail::outbox::kind::SUPERVISOR_ALERT));
+    diesel::update(customers_mail.filter(outbox::status.eq_any(["pending", "sending"])))
+        .set(outbox::status.eq("suppressed"))
+        .execute(conn)?;
+    diesel::update(customers_mail)
         .set((
             outbox::recipient.eq(""),
             outbox::payload.eq("{}"),

@@ -10,7 +10,8 @@ use crate::{
     db::{
         schema::{
             contact_attempts, debriefs, escalations, follow_ups, holds, outbox, plans,
-            policy_exceptions, support_links, support_organisations, vulnerabilities,
+            policy_exceptions, support_links, support_mentions, support_organisations,
+            vulnerabilities,
         },
         DbConn,
     },
@@ -124,6 +125,15 @@ pub fn export(conn: &mut DbConn, case: &Case) -> AppResult<Value> {
             support_links::first_opened_at,
         ))
         .load(conn)?;
+    let mentioned: Vec<(String, NaiveDateTime)> = support_mentions::table
+        .inner_join(
+            support_organisations::table
+                .on(support_organisations::id.eq(support_mentions::organisation_id)),
+        )
+        .filter(support_mentions::case_id.eq(id))
+        .order(support_mentions::id)
+        .select((support_organisations::name, support_mentions::created_at))
+        .load(conn)?;
     // The customer's own messages: a supervisor's alert about the case is staff mail, to staff
     // addresses, and no part of what is held about the customer's contact.
     let emails: Vec<EmailRow> = outbox::table
@@ -163,6 +173,9 @@ pub fn export(conn: &mut DbConn, case: &Case) -> AppResult<Value> {
         "staff_records": staff_records(conn, id)?,
         "support_links": support.into_iter().map(|(organisation, channel, sent, opened)| json!({
             "organisation": organisation, "sent_by": channel, "sent_at": at(sent), "first_opened_at": maybe(opened),
+        })).collect::<Vec<_>>(),
+        "support_mentioned_on_calls": mentioned.into_iter().map(|(organisation, when)| json!({
+            "organisation": organisation, "mentioned_at": at(when),
         })).collect::<Vec<_>>(),
         "emails": emails.into_iter().map(|(kind, to, status, queued, sent)| json!({
             "kind": kind, "to": to, "status": status, "queued_at": at(queued), "sent_at": maybe(sent),
