@@ -43,25 +43,6 @@ pub fn context(conn: &mut DbConn, state: &AppState, row: &OutboxRow) -> AppResul
     if let Some(case) = &case {
         context.insert("case_id", &case.id);
     }
-    // What a customer's message says to them. Only for theirs: composing it records the support
-    // links it carries as sent by e-mail, and a supervisor's alert about the case sends none.
-    if let Some(case) = case.as_ref().filter(|_| to_customer(&row.kind)) {
-        context.insert("first_name", case.first_name());
-        context.insert(
-            "client",
-            &crate::accounts::store::client_contact(conn, case.client_id)?,
-        );
-        let directory = state.reference.directory(conn)?;
-        let support = crate::support::for_customer(
-            conn,
-            &directory,
-            case,
-            "email",
-            &state.config.base_url,
-            state.clock.now_naive(),
-        )?;
-        context.insert("support", &support);
-    }
     match row.kind.as_str() {
         kind::PLAN_CONFIRMATION => {
             let plan_id = payload["plan_id"].as_i64().unwrap_or_default();
@@ -102,6 +83,27 @@ pub fn context(conn: &mut DbConn, state: &AppState, row: &OutboxRow) -> AppResul
             );
         }
         _ => {}
+    }
+    // What a customer's message says to them. Only for theirs: composing it records the support
+    // links it carries as sent by e-mail, and a supervisor's alert about the case sends none.
+    // Last, once the message is known to be sendable (a plan link that ran out fails it above),
+    // so links are not recorded as sent in a message that never goes.
+    if let Some(case) = case.as_ref().filter(|_| to_customer(&row.kind)) {
+        context.insert("first_name", case.first_name());
+        context.insert(
+            "client",
+            &crate::accounts::store::client_contact(conn, case.client_id)?,
+        );
+        let directory = state.reference.directory(conn)?;
+        let support = crate::support::for_customer(
+            conn,
+            &directory,
+            case,
+            "email",
+            &state.config.base_url,
+            state.clock.now_naive(),
+        )?;
+        context.insert("support", &support);
     }
     Ok(context)
 }

@@ -250,6 +250,14 @@ async fn a_plan_email_whose_link_ran_out_is_not_sent(backend: Backend) {
         error.as_deref().is_some_and(|e| e.contains("ran out")),
         "{error:?}"
     );
+    let links: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        outreach::db::schema::support_links::table
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(links, 0, "no support link counted as sent in it");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
