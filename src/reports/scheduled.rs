@@ -64,7 +64,7 @@ pub fn enqueue_due(conn: &mut DbConn, today: NaiveDate, now: NaiveDateTime) -> A
         if last.as_deref() == Some(label.as_str()) {
             continue;
         }
-        queued += crate::db::write_transaction(conn, |conn| -> AppResult<usize> {
+        let result = crate::db::write_transaction(conn, |conn| -> AppResult<usize> {
             let claimed = diesel::update(clients::table.find(client_id))
                 .filter(
                     clients::last_report_period
@@ -91,7 +91,13 @@ pub fn enqueue_due(conn: &mut DbConn, today: NaiveDate, now: NaiveDateTime) -> A
                 now,
             )?;
             Ok(1)
-        })?;
+        });
+        // One client's failure (its transaction rolled back, the period unclaimed, so the next
+        // run tries it again) does not hold up the reports of the clients after it.
+        match result {
+            Ok(n) => queued += n,
+            Err(error) => tracing::error!(client_id, %error, "scheduled report not queued"),
+        }
     }
     Ok(queued)
 }
