@@ -351,7 +351,15 @@ async fn post_outcome(
     let typed = typed("outcome", &form);
     let request = form.into_request();
     let result = db::run_write(&state.pool, move |conn| {
-        record::record_request(conn, actor, user_id, case_id, &request, now)
+        match record::record_request(conn, actor, user_id, case_id, &request, now) {
+            // Sent twice: the first copy recorded it and ended the claim. Not an error to show.
+            Err(AppError::Conflict(_))
+                if record::just_recorded(conn, case_id, user_id, &request.outcome, now)? =>
+            {
+                Ok(())
+            }
+            other => other.map(|_| ()),
+        }
     })
     .await;
     or_rerender(&state, (&staff, &csrf), case_id, typed, result, |_| {

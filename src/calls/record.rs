@@ -59,6 +59,29 @@ pub fn record_request(
     record(conn, actor, handler_id, case_id, report, now)
 }
 
+/// How long after recording an outcome the same outcome sent again counts as a repeat.
+const REPEAT_SECONDS: i64 = 120;
+
+/// Whether `handler_id` recorded `outcome` for the case moments ago: the same form sent twice (a
+/// double click, a refresh), whose second copy finds the claim already ended by the first.
+pub fn just_recorded(
+    conn: &mut DbConn,
+    case_id: i64,
+    handler_id: i64,
+    outcome: &str,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let since = now.naive_utc() - chrono::Duration::seconds(REPEAT_SECONDS);
+    let found: i64 = contact_attempts::table
+        .filter(contact_attempts::case_id.eq(case_id))
+        .filter(contact_attempts::handler_id.eq(handler_id))
+        .filter(contact_attempts::outcome.eq(outcome.trim()))
+        .filter(contact_attempts::recorded_at.ge(since))
+        .count()
+        .get_result(conn)?;
+    Ok(found > 0)
+}
+
 pub fn record(
     conn: &mut DbConn,
     actor: Actor,

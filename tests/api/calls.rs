@@ -518,3 +518,36 @@ async fn raising_a_risk_to_life_twice_is_one_alarm(app: TestApp) {
     });
     assert_eq!((escalations, alerts), (1, 1));
 }
+
+backend_test!(an_outcome_sent_twice_is_recorded_once_and_not_shown_as_an_error);
+/// A double click on "Record outcome": the second copy finds the claim ended by the first. The
+/// handler is taken on to the queue as for the first, not shown "not claimed by you"; one attempt
+/// is recorded. A different outcome sent afterwards is still refused.
+async fn an_outcome_sent_twice_is_recorded_once_and_not_shown_as_an_error(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Twice Gas"));
+    let case = refer(&app, &key, referral("OUT-2")).await;
+    let handler = app.login_as("handler", None).await;
+    let call_page = format!("/calls/{}", case["id"]);
+    handler.post_form("/queue/next", &[]).await;
+    let form = [("outcome", "no_answer"), ("notes", "Rang out")];
+    for _ in 0..2 {
+        let sent = handler
+            .post_form(&format!("{call_page}/outcome"), &form)
+            .await;
+        assert_eq!(location(&sent), "/queue?notice=recorded");
+    }
+    let attempts: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::contact_attempts;
+        contact_attempts::table.count().get_result(conn).unwrap()
+    });
+    assert_eq!(attempts, 1);
+    let other = handler
+        .post_form(
+            &format!("{call_page}/outcome"),
+            &[("outcome", "spoke_to_customer")],
+        )
+        .await;
+    assert_eq!(other.status().as_u16(), 409);
+}
