@@ -115,6 +115,10 @@ impl Application {
                     "/static/keep-call.js",
                     web::get().to(pages::keep_call_script),
                 )
+                .route(
+                    "/static/form-errors.js",
+                    web::get().to(pages::form_errors_script),
+                )
                 .configure(auth::routes::configure)
                 .configure(accounts::routes::configure)
                 .configure(crate::portal::configure)

@@ -96,6 +96,7 @@ pub fn redirect(to: &str) -> HttpResponse {
 
 const STYLESHEET: &str = include_str!("../../templates/static/app.css");
 const KEEP_CALL_SCRIPT: &str = include_str!("../../templates/static/keep-call.js");
+const FORM_ERRORS_SCRIPT: &str = include_str!("../../templates/static/form-errors.js");
 
 /// A file built into the service, cached by browsers for an hour.
 fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
@@ -112,4 +113,9 @@ pub async fn stylesheet() -> HttpResponse {
 /// The call page's script that keeps the handler's claim while the page is open.
 pub async fn keep_call_script() -> HttpResponse {
     asset("text/javascript; charset=utf-8", KEEP_CALL_SCRIPT)
+}
+
+/// Every page's script that takes a refused form's reader to its mistakes.
+pub async fn form_errors_script() -> HttpResponse {
+    asset("text/javascript; charset=utf-8", FORM_ERRORS_SCRIPT)
 }

@@ -195,6 +195,49 @@ async fn arriving_from_another_site_keeps_the_open_forms_working_in_a_real_brows
     browser.quit().await;
 }
 
+/// A refused form takes its reader to the mistakes: the summary has the focus (a screen reader
+/// reads it first), its link names the field by its label and goes to it, and the field is
+/// marked invalid and described by its message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_form_leads_to_its_mistakes_in_a_real_browser() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await;
+    app.state.clock.pin(crate::referrals::tuesday_morning());
+    let key = app.client_api_key(app.create_client("Clear Errors Water"));
+    crate::queue::refer(&app, &key, crate::referrals::referral("ERR-1")).await;
+    take_the_next_call_as_a_new_handler(&browser, &app).await;
+    browser.fill("#amount", "twelve").await;
+    browser.click("#record-plan").await;
+    browser
+        .wait_for_text(".error-summary", "There is a problem")
+        .await;
+    let state = browser
+        .execute(
+            "const amount = document.getElementById('amount');
+             const link = document.querySelector('.error-summary a');
+             return {
+               focused: document.activeElement.className,
+               invalid: amount.getAttribute('aria-invalid'),
+               described: amount.getAttribute('aria-describedby'),
+               link: link.textContent,
+               target: link.getAttribute('href'),
+             };",
+        )
+        .await;
+    assert_eq!(state["focused"], "error-summary", "{state}");
+    assert_eq!(state["invalid"], "true", "{state}");
+    assert_eq!(state["described"], "amount_minor-error", "{state}");
+    let link = state["link"].as_str().unwrap();
+    assert!(
+        link.starts_with("Amount the customer chose (GBP): "),
+        "{link}"
+    );
+    assert_eq!(state["target"], "#amount");
+    browser.quit().await;
+}
+
 /// The customer's journey in a real browser: the e-mailed link opens the plan page, which passes
 /// an axe-core WCAG 2.2 AA check at phone size; confirming re-engages the case.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
