@@ -153,6 +153,16 @@ pub fn resolve_escalation(
         .execute(conn)?)
 }
 
+/// Whether the escalation is resolved; `None` if there is no such escalation.
+pub fn escalation_resolved(conn: &mut DbConn, id: i64) -> AppResult<Option<bool>> {
+    let resolved_at: Option<Option<NaiveDateTime>> = escalations::table
+        .find(id)
+        .select(escalations::resolved_at)
+        .first(conn)
+        .optional()?;
+    Ok(resolved_at.map(|at| at.is_some()))
+}
+
 #[derive(Queryable, Serialize, Debug)]
 pub struct FollowUpItem {
     pub id: i64,

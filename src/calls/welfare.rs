@@ -64,7 +64,19 @@ pub fn complete_follow_up(
         ))
         .execute(conn)?;
     if updated == 0 {
-        return Err(AppError::NotFound);
+        // Sent twice (a double click, a refresh): done already, by this supervisor, is done.
+        let completed_by: Option<i64> = follow_ups::table
+            .find(id)
+            .select(follow_ups::completed_by)
+            .first(conn)
+            .optional()?
+            .ok_or(AppError::NotFound)?;
+        return match completed_by {
+            Some(by) if by == supervisor_id => Ok(()),
+            _ => Err(AppError::Conflict(
+                "Another supervisor has already recorded this follow-up.".into(),
+            )),
+        };
     }
     audit::record(
         conn,
@@ -242,13 +254,41 @@ pub fn review_exception(
         ))
         .execute(conn)?;
     if updated == 0 {
-        return Err(AppError::NotFound);
+        // Sent twice (a double click, a refresh): this supervisor's own review is done.
+        return match refusal_of_review(conn, supervisor_id, exception_id)? {
+            Some(refusal) => Err(refusal),
+            None => Ok(()),
+        };
     }
     audit::record(
         conn,
         actor,
         audit::Entry::new("exception_reviewed", "policy_exception", Some(exception_id)),
     )
+}
+
+/// Why a review was not recorded, in the supervisor's terms; `None` when it needs none (their
+/// own review is already recorded).
+fn refusal_of_review(
+    conn: &mut DbConn,
+    supervisor_id: i64,
+    exception_id: i64,
+) -> AppResult<Option<AppError>> {
+    let (status, reviewed_by): (String, Option<i64>) = policy_exceptions::table
+        .find(exception_id)
+        .select((policy_exceptions::status, policy_exceptions::reviewed_by))
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)?;
+    let conflict = |message: &str| Some(AppError::Conflict(message.into()));
+    Ok(match reviewed_by {
+        Some(by) if by == supervisor_id => None,
+        Some(_) => conflict("Another supervisor has already reviewed this arrangement."),
+        None if status == "proposed" => conflict("This arrangement has not been decided yet."),
+        None => {
+            conflict("A review is a third person's look: you proposed or decided this arrangement.")
+        }
+    })
 }
 
 #[derive(Queryable, Serialize, Debug)]
@@ -260,6 +300,10 @@ pub struct ExceptionItem {
     pub status: String,
     pub proposed_by_name: String,
     pub created_at: NaiveDateTime,
+    /// Who proposed and who decided it: neither may decide or review their own (the pages
+    /// offer those buttons to others only).
+    pub proposed_by: i64,
+    pub decided_by: Option<i64>,
 }
 
 /// Exceptions in a state: `proposed` (awaiting a second handler) or unreviewed decisions.
@@ -274,6 +318,8 @@ pub fn exceptions(conn: &mut DbConn, awaiting_review: bool) -> AppResult<Vec<Exc
             policy_exceptions::status,
             users::display_name,
             policy_exceptions::created_at,
+            policy_exceptions::proposed_by,
+            policy_exceptions::decided_by,
         ))
         .order(policy_exceptions::id.desc())
         .limit(100)

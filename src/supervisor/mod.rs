@@ -87,7 +87,11 @@ async fn resolve(
     );
     db::run_write(&state.pool, move |conn| {
         if queries::resolve_escalation(conn, id, user_id, now)? == 0 {
-            return Err(AppError::NotFound);
+            // Sent twice (a double click, a refresh): resolved already is what was asked.
+            return match queries::escalation_resolved(conn, id)? {
+                Some(true) => Ok(()),
+                Some(false) | None => Err(AppError::NotFound),
+            };
         }
         crate::audit::record(
             conn,

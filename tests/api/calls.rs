@@ -346,6 +346,17 @@ async fn an_abusive_call_asks_a_supervisor_to_follow_up(app: TestApp) {
         )
         .await;
     assert_eq!(location(&done), "/supervisor");
+    // Sent twice (a double click): recorded is recorded; another supervisor is told it is done.
+    let again = supervisor
+        .post_form(
+            &complete,
+            &[("note", "Talked it through; took 20 minutes off")],
+        )
+        .await;
+    assert_eq!(location(&again), "/supervisor");
+    let other = app.login_as("supervisor", None).await;
+    let late = other.post_form(&complete, &[("note", "Rang them")]).await;
+    assert_eq!(late.status().as_u16(), 409);
     let (_, page) = supervisor.get_text("/supervisor").await;
     assert!(
         !page.contains("Call ended because of abuse"),
@@ -517,6 +528,27 @@ async fn raising_a_risk_to_life_twice_is_one_alarm(app: TestApp) {
         )
     });
     assert_eq!((escalations, alerts), (1, 1));
+    // A supervisor resolves it; sent twice (a double click), it is resolved, not "not found".
+    let id: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::escalations;
+        escalations::table
+            .select(escalations::id)
+            .first(conn)
+            .unwrap()
+    });
+    let supervisor = app.login_as("supervisor", None).await;
+    let resolve = format!("/supervisor/escalations/{id}/resolve");
+    for _ in 0..2 {
+        assert_eq!(
+            location(&supervisor.post_form(&resolve, &[]).await),
+            "/supervisor"
+        );
+    }
+    let missing = supervisor
+        .post_form("/supervisor/escalations/999999/resolve", &[])
+        .await;
+    assert_eq!(missing.status().as_u16(), 404);
 }
 
 backend_test!(an_outcome_sent_twice_is_recorded_once_and_not_shown_as_an_error);

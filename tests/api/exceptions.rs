@@ -83,7 +83,48 @@ async fn a_supervisor_does_not_review_an_exception_they_decided(app: TestApp) {
     let same = app.anonymous();
     assert_eq!(same.login(&email, &password).await.status().as_u16(), 303);
     let review = format!("/supervisor/exceptions/{}/review", created["id"]);
-    assert_eq!(same.post_form(&review, &[]).await.status().as_u16(), 404);
+    let (_, page) = same.get_text("/supervisor").await;
+    assert!(
+        !page.contains(&review) && page.contains("Proposed or decided by you"),
+        "not offered to the decider"
+    );
+    let refused = same.post_form(&review, &[]).await;
+    assert_eq!(refused.status().as_u16(), 409);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("you proposed or decided"));
     let other = app.login_as("supervisor", None).await;
-    assert_eq!(other.post_form(&review, &[]).await.status().as_u16(), 303);
+    assert!(other.get_text("/supervisor").await.1.contains(&review));
+    // Sent twice (a double click): reviewed is reviewed, not "we could not find that".
+    for _ in 0..2 {
+        assert_eq!(other.post_form(&review, &[]).await.status().as_u16(), 303);
+    }
+}
+
+backend_test!(the_proposer_is_not_offered_their_own_exception_to_decide);
+async fn the_proposer_is_not_offered_their_own_exception_to_decide(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Flex Three"));
+    let case = refer(&app, &key, referral("X-3")).await;
+    let proposer = app.login_as("handler", None).await;
+    proposer.post_form("/queue/next", &[]).await;
+    let proposed = proposer
+        .post_form(
+            &format!("/calls/{}/exceptions", case["id"]),
+            &[
+                ("arrangement", "Pause contact for 100 days"),
+                ("reason", "Surgery"),
+            ],
+        )
+        .await;
+    assert!(proposed.status().is_redirection());
+    let (_, mine) = proposer.get_text("/queue").await;
+    assert!(mine.contains("Pause contact for 100 days"), "{mine}");
+    assert!(mine.contains("Yours: a second handler decides"));
+    assert!(!mine.contains("/decision"));
+    let second = app.login_as("handler", None).await;
+    let (_, theirs) = second.get_text("/queue").await;
+    assert!(theirs.contains("/decision"), "{theirs}");
 }
