@@ -202,13 +202,24 @@ async fn scripts_page(
         .render(state)
 }
 
+#[derive(Deserialize)]
+pub struct ScriptsQuery {
+    /// The version just saved, to say so (the save redirects here).
+    saved: Option<i64>,
+}
+
 #[get("/supervisor/scripts")]
 async fn scripts(
     state: web::Data<AppState>,
     sup: Supervisor,
     csrf: CsrfToken,
+    query: web::Query<ScriptsQuery>,
 ) -> AppResult<HttpResponse> {
-    scripts_page(&state, &sup, &csrf, None, "", None).await
+    let notice = match query.saved {
+        Some(id) => format!("Saved as version {id}. New calls use it from now on."),
+        None => String::new(),
+    };
+    scripts_page(&state, &sup, &csrf, None, &notice, None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -246,17 +257,8 @@ async fn save_script(
     .await;
     state.reference.forget_script();
     match saved {
-        Ok(id) => {
-            scripts_page(
-                &state,
-                &sup,
-                &csrf,
-                None,
-                &format!("Saved as version {id}. New calls use it from now on."),
-                None,
-            )
-            .await
-        }
+        // A page of its own, so a refresh does not save the script again as another version.
+        Ok(id) => Ok(redirect(&format!("/supervisor/scripts?saved={id}"))),
         Err(err @ AppError::Validation { .. }) => {
             let message = script_problem(&err);
             scripts_page(&state, &sup, &csrf, Some(form.body), "", Some(message)).await
