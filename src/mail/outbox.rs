@@ -90,6 +90,22 @@ pub fn claim_due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> AppResult
     use diesel::sql_types::{BigInt, Timestamp};
     let lease = now + chrono::Duration::minutes(SENDING_LEASE_MINUTES);
     let ids: Vec<i64> = crate::db::write_transaction(conn, |conn| -> AppResult<Vec<i64>> {
+        // A lease that ran out is an attempt that never reported (its sender crashed or hung):
+        // counted, so a message that stops its sender every time is given up on like one that
+        // fails, not retried every few minutes for ever.
+        let stalled = outbox::table
+            .filter(outbox::status.eq("sending"))
+            .filter(outbox::next_attempt_at.le(now));
+        diesel::update(stalled)
+            .set(outbox::attempts.eq(outbox::attempts + 1))
+            .execute(conn)?;
+        diesel::update(stalled.filter(outbox::attempts.ge(MAX_ATTEMPTS)))
+            .set((
+                outbox::status.eq("failed"),
+                outbox::last_error
+                    .eq("its sender stopped while sending it, each time it was tried"),
+            ))
+            .execute(conn)?;
         let ids: Vec<ClaimedId> = match conn {
             DbConn::Postgres(pg) => diesel::sql_query(
                 "UPDATE outbox SET status = 'sending', next_attempt_at = $2 WHERE id IN \
@@ -140,14 +156,24 @@ macro_rules! still_ours {
 /// has taken the row over (and may have sent it, or an erasure withdrawn it), and must not write
 /// its result over theirs.
 pub fn mark_sent(conn: &mut DbConn, row: &OutboxRow, now: NaiveDateTime) -> AppResult<bool> {
+    let sent = (
+        outbox::status.eq("sent"),
+        outbox::sent_at.eq(now),
+        outbox::last_error.eq(None::<String>),
+    );
     let updated = diesel::update(still_ours!(row))
-        .set((
-            outbox::status.eq("sent"),
-            outbox::sent_at.eq(now),
-            outbox::last_error.eq(None::<String>),
-        ))
+        .set(sent.clone())
         .execute(conn)?;
-    Ok(updated == 1)
+    // Withdrawn while this sender had it (an erasure, "stop e-mails", a hold): the relay had
+    // already taken it, so it went, and the record says so rather than "never sent".
+    let withdrawn_in_flight = outbox::table
+        .find(row.id)
+        .filter(outbox::status.eq("suppressed"))
+        .filter(outbox::next_attempt_at.eq(row.next_attempt_at));
+    let delivered_anyway = diesel::update(withdrawn_in_flight)
+        .set(sent)
+        .execute(conn)?;
+    Ok(updated + delivered_anyway == 1)
 }
 
 pub fn mark_suppressed(conn: &mut DbConn, id: i64) -> AppResult<()> {

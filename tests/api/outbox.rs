@@ -88,3 +88,47 @@ async fn a_supervisor_sends_a_given_up_e_mail_again(app: TestApp) {
     let handler = app.login_as("handler", None).await;
     assert_eq!(handler.post_form(&retry, &[]).await.status().as_u16(), 403);
 }
+
+backend_test!(a_message_that_stops_its_sender_every_time_is_given_up_on);
+/// A sender that crashes or hangs on a message never reports; its lease runs out and another
+/// takes it. Each lapsed lease counts as an attempt, so the outbox gives up on it as on one that
+/// fails, instead of trying it every few minutes for ever.
+async fn a_message_that_stops_its_sender_every_time_is_given_up_on(app: TestApp) {
+    let start = tuesday_morning().naive_utc();
+    app.with_conn(|conn| {
+        queue_alert(conn, start);
+        let mut at = start;
+        for _ in 0..mail::MAX_ATTEMPTS {
+            assert_eq!(mail::claim_due(conn, at, 10).unwrap().len(), 1);
+            at += Duration::minutes(mail::SENDING_LEASE_MINUTES + 1);
+        }
+        assert!(mail::claim_due(conn, at, 10).unwrap().is_empty());
+        let (status, attempts, error): (String, i32, Option<String>) = outbox::table
+            .select((outbox::status, outbox::attempts, outbox::last_error))
+            .first(conn)
+            .unwrap();
+        assert_eq!((status.as_str(), attempts), ("failed", mail::MAX_ATTEMPTS));
+        assert!(error.unwrap().contains("stopped while sending"));
+    });
+}
+
+backend_test!(a_message_withdrawn_while_it_was_being_sent_is_recorded_as_sent);
+/// The customer's "stop e-mails" (or an erasure) lands while the relay is taking the message:
+/// it went, and the record says so rather than "never sent".
+async fn a_message_withdrawn_while_it_was_being_sent_is_recorded_as_sent(app: TestApp) {
+    let start = tuesday_morning().naive_utc();
+    app.with_conn(|conn| {
+        queue_alert(conn, start);
+        let sending = mail::claim_due(conn, start, 10).unwrap();
+        diesel::update(outbox::table)
+            .set(outbox::status.eq("suppressed"))
+            .execute(conn)
+            .unwrap();
+        assert!(mail::mark_sent(conn, &sending[0], start).unwrap());
+        let (status, sent_at): (String, Option<chrono::NaiveDateTime>) = outbox::table
+            .select((outbox::status, outbox::sent_at))
+            .first(conn)
+            .unwrap();
+        assert_eq!((status.as_str(), sent_at), ("sent", Some(start)));
+    });
+}
