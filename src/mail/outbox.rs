@@ -90,25 +90,14 @@ pub fn claim_due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> AppResult
     use diesel::sql_types::{BigInt, Timestamp};
     let lease = now + chrono::Duration::minutes(SENDING_LEASE_MINUTES);
     let ids: Vec<i64> = crate::db::write_transaction(conn, |conn| -> AppResult<Vec<i64>> {
-        // A lease that ran out is an attempt that never reported (its sender crashed or hung):
-        // counted, so a message that stops its sender every time is given up on like one that
-        // fails, not retried every few minutes for ever.
-        let stalled = outbox::table
-            .filter(outbox::status.eq("sending"))
-            .filter(outbox::next_attempt_at.le(now));
-        diesel::update(stalled)
-            .set(outbox::attempts.eq(outbox::attempts + 1))
-            .execute(conn)?;
-        diesel::update(stalled.filter(outbox::attempts.ge(MAX_ATTEMPTS)))
-            .set((
-                outbox::status.eq("failed"),
-                outbox::last_error
-                    .eq("its sender stopped while sending it, each time it was tried"),
-            ))
-            .execute(conn)?;
+        // A row still `sending` when claimed had its lease run out: an attempt that never
+        // reported (its sender crashed or hung). It is counted, so a message that stops its
+        // sender every time is given up on like one that fails, not retried for ever. Counted
+        // as the row is claimed, so only rows this sender takes.
         let ids: Vec<ClaimedId> = match conn {
             DbConn::Postgres(pg) => diesel::sql_query(
-                "UPDATE outbox SET status = 'sending', next_attempt_at = $2 WHERE id IN \
+                "UPDATE outbox SET status = 'sending', next_attempt_at = $2, \
+                 attempts = attempts + CASE WHEN status = 'sending' THEN 1 ELSE 0 END WHERE id IN \
                  (SELECT id FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1 \
                   ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id",
             )
@@ -124,13 +113,32 @@ pub fn claim_due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> AppResult
                     .limit(limit)
                     .select(outbox::id)
                     .load(conn)?;
-                diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+                let claimed = || outbox::table.filter(outbox::id.eq_any(&ids));
+                diesel::update(claimed().filter(outbox::status.eq("sending")))
+                    .set(outbox::attempts.eq(outbox::attempts + 1))
+                    .execute(conn)?;
+                diesel::update(claimed())
                     .set((outbox::status.eq("sending"), outbox::next_attempt_at.eq(lease)))
                     .execute(conn)?;
                 ids.into_iter().map(|id| ClaimedId { id }).collect()
             }
         };
-        Ok(ids.into_iter().map(|c| c.id).collect())
+        let ids: Vec<i64> = ids.into_iter().map(|c| c.id).collect();
+        diesel::update(
+            outbox::table
+                .filter(outbox::id.eq_any(&ids))
+                .filter(outbox::attempts.ge(MAX_ATTEMPTS)),
+        )
+        .set((
+            outbox::status.eq("failed"),
+            outbox::last_error.eq("its sender stopped while sending it, each time it was tried"),
+        ))
+        .execute(conn)?;
+        Ok(outbox::table
+            .filter(outbox::id.eq_any(&ids))
+            .filter(outbox::status.eq("sending"))
+            .select(outbox::id)
+            .load(conn)?)
     })?;
     Ok(outbox::table
         .filter(outbox::id.eq_any(ids))

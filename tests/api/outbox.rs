@@ -109,6 +109,26 @@ async fn a_message_that_stops_its_sender_every_time_is_given_up_on(app: TestApp)
             .unwrap();
         assert_eq!((status.as_str(), attempts), ("failed", mail::MAX_ATTEMPTS));
         assert!(error.unwrap().contains("stopped while sending"));
+
+        // Only what a sender takes is counted: a lapsed message left for the next batch (the
+        // batch was full) has not been tried again, and keeps its count.
+        let first = queue_alert(conn, at);
+        let second = queue_alert(conn, at);
+        assert_eq!(mail::claim_due(conn, at, 10).unwrap().len(), 2);
+        at += Duration::minutes(mail::SENDING_LEASE_MINUTES + 1);
+        let taken = mail::claim_due(conn, at, 1).unwrap();
+        assert_eq!(taken.iter().map(|r| r.id).collect::<Vec<_>>(), [first]);
+        let attempts_of = |conn: &mut outreach::db::DbConn, id: i64| -> i32 {
+            outbox::table
+                .find(id)
+                .select(outbox::attempts)
+                .first(conn)
+                .unwrap()
+        };
+        assert_eq!(
+            (attempts_of(conn, first), attempts_of(conn, second)),
+            (1, 0)
+        );
     });
 }
 
