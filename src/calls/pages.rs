@@ -354,7 +354,7 @@ async fn post_outcome(
         match record::record_request(conn, actor, user_id, case_id, &request, now) {
             // Sent twice: the first copy recorded it and ended the claim. Not an error to show.
             Err(AppError::Conflict(_))
-                if record::just_recorded(conn, case_id, user_id, &request.outcome, now)? =>
+                if record::is_repeat(conn, case_id, user_id, &request, now)? =>
             {
                 Ok(())
             }

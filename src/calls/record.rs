@@ -62,24 +62,39 @@ pub fn record_request(
 /// How long after recording an outcome the same outcome sent again counts as a repeat.
 const REPEAT_SECONDS: i64 = 120;
 
-/// Whether `handler_id` recorded `outcome` for the case moments ago: the same form sent twice (a
-/// double click, a refresh), whose second copy finds the claim already ended by the first.
-pub fn just_recorded(
+/// Whether `request` is one `handler_id` already recorded for the case moments ago: the same
+/// form sent twice (a double click, a refresh), whose second copy finds the claim ended by the
+/// first. The same outcome with the same notes (and, for a callback, the same time) only: an
+/// outcome whose details changed, or one whose details the call record does not keep (days to
+/// pause, a Breathing Space), is not taken for a repeat, and is refused as before.
+pub fn is_repeat(
     conn: &mut DbConn,
     case_id: i64,
     handler_id: i64,
-    outcome: &str,
+    request: &OutcomeRequest,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
+    let case = cases::store::find(conn, case_id)?;
+    let Ok((outcome, notes)) = request.parse(case.tz(), now) else {
+        return Ok(false);
+    };
     let since = now.naive_utc() - chrono::Duration::seconds(REPEAT_SECONDS);
-    let found: i64 = contact_attempts::table
+    let latest: Option<(String, Option<String>)> = contact_attempts::table
         .filter(contact_attempts::case_id.eq(case_id))
         .filter(contact_attempts::handler_id.eq(handler_id))
-        .filter(contact_attempts::outcome.eq(outcome.trim()))
         .filter(contact_attempts::recorded_at.ge(since))
-        .count()
-        .get_result(conn)?;
-    Ok(found > 0)
+        .order(contact_attempts::id.desc())
+        .select((contact_attempts::outcome, contact_attempts::notes))
+        .first(conn)
+        .optional()?;
+    let same_details = match outcome {
+        Outcome::CallbackRequested { at } => case.callback_at == Some(at.naive_utc()),
+        Outcome::NeedsTime { .. } | Outcome::BreathingSpace { .. } => false,
+        _ => true,
+    };
+    Ok(latest.is_some_and(|(name, recorded_notes)| {
+        name == outcome.name() && recorded_notes == notes && same_details
+    }))
 }
 
 pub fn record(

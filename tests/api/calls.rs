@@ -588,4 +588,37 @@ async fn an_outcome_sent_twice_is_recorded_once_and_not_shown_as_an_error(app: T
         )
         .await;
     assert_eq!(other.status().as_u16(), 409);
+    let changed_notes = handler
+        .post_form(
+            &format!("{call_page}/outcome"),
+            &[("outcome", "no_answer"), ("notes", "Rang out twice")],
+        )
+        .await;
+    assert_eq!(changed_notes.status().as_u16(), 409, "not a repeat: say so");
+
+    // A callback sent twice is one callback; the same outcome with another time is refused, not
+    // taken for the first (which would keep the old time while the handler thinks it changed).
+    let case = refer(&app, &key, referral("OUT-3")).await;
+    let call_page = format!("/calls/{}", case["id"]);
+    assert_eq!(
+        location(&handler.post_form("/queue/next", &[]).await),
+        call_page
+    );
+    let callback = |at: &'static str| [("outcome", "callback_requested"), ("callback_at", at)];
+    for _ in 0..2 {
+        let sent = handler
+            .post_form(
+                &format!("{call_page}/outcome"),
+                &callback("2026-03-11T18:30"),
+            )
+            .await;
+        assert_eq!(location(&sent), "/queue?notice=recorded");
+    }
+    let moved = handler
+        .post_form(
+            &format!("{call_page}/outcome"),
+            &callback("2026-03-11T19:00"),
+        )
+        .await;
+    assert_eq!(moved.status().as_u16(), 409);
 }
