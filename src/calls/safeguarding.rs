@@ -11,7 +11,7 @@ use crate::{
     audit::{self, Actor},
     cases::{self, holds},
     db::{
-        schema::{cases as cases_table, escalations, users, vulnerabilities},
+        schema::{cases as cases_table, escalations, holds as holds_table, users, vulnerabilities},
         DbConn,
     },
     error::{AppError, AppResult, FieldErrors},
@@ -152,6 +152,39 @@ pub fn record_vulnerability(
 /// How long the same person raising a risk to life again counts as the alarm already raised.
 const RAISED_AGAIN_MINUTES: i64 = 10;
 
+/// Whether this is the alarm `staff_id` raised for the case minutes ago, sent again (a double
+/// click, a refreshed page, a retried request): their escalation is still open, its hold still
+/// stops contact, and there is no new note. Anything else is raised again: a second hold,
+/// escalation and round of supervisor e-mails are what a new alarm needs.
+fn is_repeat(
+    conn: &mut DbConn,
+    staff_id: i64,
+    case_id: i64,
+    note: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    let earlier_note: Option<Option<String>> = escalations::table
+        .filter(escalations::case_id.eq(case_id))
+        .filter(escalations::kind.eq("risk_to_life"))
+        .filter(escalations::raised_by.eq(staff_id))
+        .filter(escalations::raised_at.ge(now - chrono::Duration::minutes(RAISED_AGAIN_MINUTES)))
+        .filter(escalations::resolved_at.is_null())
+        .order(escalations::id.desc())
+        .select(escalations::note)
+        .first(conn)
+        .optional()?;
+    let Some(earlier_note) = earlier_note else {
+        return Ok(false);
+    };
+    let hold_in_force: i64 = holds_table::table
+        .filter(holds_table::case_id.eq(case_id))
+        .filter(holds_table::kind.eq("risk_to_life"))
+        .filter(holds_table::lifted_at.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok(hold_in_force > 0 && (note.is_none() || note == earlier_note.as_deref()))
+}
+
 pub fn raise_risk_to_life(
     conn: &mut DbConn,
     actor: Actor,
@@ -164,18 +197,7 @@ pub fn raise_risk_to_life(
         return Err(AppError::field("note", message));
     }
     let case = cases::store::find_locked(conn, case_id)?;
-    // The same person raising it again for the case within minutes, while it is still open (a
-    // double click, a refreshed page, a retried request), is the alarm already raised: not a
-    // second hold, escalation and round of supervisor e-mails.
-    let already_raised: i64 = escalations::table
-        .filter(escalations::case_id.eq(case_id))
-        .filter(escalations::kind.eq("risk_to_life"))
-        .filter(escalations::raised_by.eq(staff_id))
-        .filter(escalations::raised_at.ge(now - chrono::Duration::minutes(RAISED_AGAIN_MINUTES)))
-        .filter(escalations::resolved_at.is_null())
-        .count()
-        .get_result(conn)?;
-    if already_raised > 0 {
+    if is_repeat(conn, staff_id, case_id, note, now)? {
         return emergency::numbers_for(conn, &case.region);
     }
     holds::place(

@@ -534,16 +534,37 @@ async fn raising_a_risk_to_life_twice_is_one_alarm(app: TestApp) {
         )
     });
     assert_eq!((escalations, alerts), (1, 1));
-    // A supervisor resolves it; sent twice (a double click), it is resolved, not "not found".
-    let id: i64 = app.with_conn(|conn| {
+    // A supervisor lifts the hold (the escalation stays open); raised again, it is a new alarm.
+    let (id, hold): (i64, i64) = app.with_conn(|conn| {
         use diesel::prelude::*;
-        use outreach::db::schema::escalations;
-        escalations::table
-            .select(escalations::id)
-            .first(conn)
-            .unwrap()
+        use outreach::db::schema::{escalations, holds};
+        (
+            escalations::table
+                .select(escalations::id)
+                .first(conn)
+                .unwrap(),
+            holds::table.select(holds::id).first(conn).unwrap(),
+        )
     });
     let supervisor = app.login_as("supervisor", None).await;
+    let lifted = supervisor
+        .post_form(&format!("{call_page}/holds/{hold}/lift"), &[])
+        .await;
+    assert!(lifted.status().is_redirection());
+    let again = handler
+        .post_form(&format!("{call_page}/risk-to-life"), &[("note", "")])
+        .await;
+    assert!(again.status().is_redirection());
+    let escalations: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        outreach::db::schema::escalations::table
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(escalations, 2, "with no hold in force, it is raised again");
+    // A supervisor resolves the first; sent twice (a double click), it is resolved, not "not
+    // found".
     let resolve = format!("/supervisor/escalations/{id}/resolve");
     for _ in 0..2 {
         assert_eq!(
