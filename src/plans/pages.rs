@@ -343,8 +343,9 @@ async fn propose_from_call(
     })
     .await;
     match result {
-        Ok((plan, _)) => Page::new("calls/plan_recorded.html", &csrf, Some(&staff.user))
+        Ok((plan, new)) => Page::new("calls/plan_recorded.html", &csrf, Some(&staff.user))
             .with("plan", &plan)
+            .with("repeat", &!new)
             .render(&state),
         Err(AppError::Validation { message, fields }) => {
             let refused = Some((message, fields, typed));
