@@ -7,20 +7,6 @@
   "use strict";
   var CONTROLS = "input:not([type=hidden]), select, textarea";
 
-  // The message is written just before its field (or before the fieldset holding it).
-  function controlAfter(message) {
-    for (var el = message.nextElementSibling; el; el = el.nextElementSibling) {
-      if (el.matches(CONTROLS)) {
-        return el;
-      }
-      var inside = el.querySelector(CONTROLS);
-      if (inside) {
-        return inside;
-      }
-    }
-    return null;
-  }
-
   function labelOf(control) {
     if (!control.id) {
       return null;
@@ -34,15 +20,40 @@
     return null;
   }
 
+  // A message is written just before its field, or before the fieldset of a group of boxes: the
+  // element straight after it, and nothing further on (that is another field).
+  function fieldOf(message) {
+    var next = message.nextElementSibling;
+    if (!next) {
+      return null;
+    }
+    if (next.matches(CONTROLS)) {
+      return { described: next, control: next, name: labelOf(next) };
+    }
+    if (next.tagName === "LABEL") {
+      // A box inside its own label (a label naming a field by `for` comes before the message).
+      var boxed = next.querySelector(CONTROLS);
+      return boxed && { described: boxed, control: boxed, name: next.textContent.trim() };
+    }
+    if (next.tagName === "FIELDSET") {
+      var first = next.querySelector(CONTROLS);
+      var legend = next.querySelector("legend");
+      return first && { described: next, control: first, name: legend && legend.textContent.trim() };
+    }
+    return null;
+  }
+
   var messages = document.querySelectorAll(".field-error[id$='-error']");
   Array.prototype.forEach.call(messages, function (message) {
-    var control = controlAfter(message);
-    if (!control) {
+    var field = fieldOf(message);
+    if (!field) {
       return;
     }
-    control.setAttribute("aria-invalid", "true");
-    var described = control.getAttribute("aria-describedby");
-    control.setAttribute("aria-describedby", described ? described + " " + message.id : message.id);
+    if (field.described === field.control) {
+      field.control.setAttribute("aria-invalid", "true");
+    }
+    var described = field.described.getAttribute("aria-describedby");
+    field.described.setAttribute("aria-describedby", described ? described + " " + message.id : message.id);
   });
 
   var summary = document.querySelector(".error-summary");
@@ -52,11 +63,15 @@
   var links = summary.querySelectorAll("a[href$='-error']");
   Array.prototype.forEach.call(links, function (link) {
     var message = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
-    var control = message && controlAfter(message);
-    var label = control && labelOf(control);
-    if (label) {
-      link.textContent = label + ": " + message.textContent.trim();
-      link.setAttribute("href", "#" + control.id);
+    var field = message && fieldOf(message);
+    if (!field) {
+      return;
+    }
+    if (field.name) {
+      link.textContent = field.name + ": " + message.textContent.trim();
+    }
+    if (field.control.id) {
+      link.setAttribute("href", "#" + field.control.id);
     }
   });
   summary.focus();

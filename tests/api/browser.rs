@@ -235,6 +235,43 @@ async fn a_refused_form_leads_to_its_mistakes_in_a_real_browser() {
         "{link}"
     );
     assert_eq!(state["target"], "#amount");
+
+    // A group of boxes: its fieldset is described by the message, the link named by its legend.
+    browser.click("form[action$='/vulnerability'] button").await;
+    for _ in 0..50 {
+        let shown = "return document.getElementById('drivers-error') !== null";
+        if browser.execute(shown).await == serde_json::json!(true) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let group = browser
+        .execute(
+            "const message = document.getElementById('drivers-error');
+             const links = Array.from(document.querySelectorAll('.error-summary a'));
+             return {
+               described: message.nextElementSibling.getAttribute('aria-describedby'),
+               links: links.map(a => a.textContent),
+               consent: document.querySelector('input[name=consent]').getAttribute('aria-invalid'),
+             };",
+        )
+        .await;
+    assert_eq!(group["described"], "drivers-error", "{group}");
+    let links: Vec<&str> = group["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(links.iter().any(|l| l.starts_with("Drivers: ")), "{group}");
+    // A box in its own label: named by that label.
+    assert!(
+        links
+            .iter()
+            .any(|l| l.starts_with("The customer agreed to this being recorded: ")),
+        "{group}"
+    );
+    assert_eq!(group["consent"], "true");
     browser.quit().await;
 }
 
