@@ -172,7 +172,8 @@ pub fn export(conn: &mut DbConn, case: &Case) -> AppResult<Value> {
         })).collect::<Vec<_>>(),
         "staff_records": staff_records(conn, id)?,
         "support_links": support.into_iter().map(|(organisation, channel, sent, opened)| json!({
-            "organisation": organisation, "sent_by": channel, "sent_at": at(sent), "first_opened_at": maybe(opened),
+            // A repeat made before links were unique (migration 28) went the same way.
+            "organisation": organisation, "sent_by": channel.split(" (repeat").next(), "sent_at": at(sent), "first_opened_at": maybe(opened),
         })).collect::<Vec<_>>(),
         "support_mentioned_on_calls": mentioned.into_iter().map(|(organisation, when)| json!({
             "organisation": organisation, "mentioned_at": at(when),
