@@ -279,6 +279,22 @@ pub fn is_suppressed(conn: &mut DbConn, email: &str) -> AppResult<bool> {
 
 /// Stops e-mail to `email`. One statement, so a second "stop" at the same moment (a double
 /// click, another instance) finds the first's row instead of failing on it.
+/// The e-mail addresses a case holds for its customer: the referral's and any a plan was sent to.
+pub fn addresses_of_case(conn: &mut DbConn, case_id: i64) -> AppResult<Vec<String>> {
+    use crate::db::schema::{cases, plans};
+    let mut addresses: Vec<String> = plans::table
+        .filter(plans::case_id.eq(case_id))
+        .select(plans::email)
+        .load(conn)?;
+    let referral: Option<Option<String>> = cases::table
+        .find(case_id)
+        .select(cases::email)
+        .first(conn)
+        .optional()?;
+    addresses.extend(referral.flatten());
+    Ok(addresses)
+}
+
 pub fn suppress(conn: &mut DbConn, email: &str, now: NaiveDateTime) -> AppResult<()> {
     use crate::db::schema::email_suppressions;
     let insert = diesel::insert_into(email_suppressions::table)

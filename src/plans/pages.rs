@@ -238,7 +238,17 @@ async fn unsubscribe(
             return Ok(false);
         }
         db::write_transaction(conn, |conn| {
-            outbox::suppress(conn, &row.recipient, now)?;
+            // Every address the customer's case holds, not only the one this message went to:
+            // "stop e-mails" is the customer's word, and their plan e-mail may have gone to an
+            // address given on the call rather than the referral's. (An erased case holds none.)
+            let mut addresses = match row.case_id {
+                Some(case_id) => outbox::addresses_of_case(conn, case_id)?,
+                None => Vec::new(),
+            };
+            addresses.push(row.recipient.clone());
+            for address in addresses.iter().filter(|a| !a.trim().is_empty()) {
+                outbox::suppress(conn, address, now)?;
+            }
             crate::audit::record(
                 conn,
                 crate::audit::Actor::Customer,

@@ -570,3 +570,50 @@ async fn the_same_plan_sent_twice_is_one_plan_and_one_email(app: TestApp) {
     }
     assert_eq!(counts(&case["id"]), (1, 1));
 }
+
+backend_test!(stopping_emails_stops_them_at_every_address_the_case_holds);
+/// The plan e-mail went to an address the customer gave on the call; the referral carried
+/// another. "Stop e-mails" is the customer's word: neither address gets more.
+async fn stopping_emails_stops_them_at_every_address_the_case_holds(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Two Address Water"));
+    let mut body = referral("TWO-ADDR");
+    body["email"] = json!("ann.work@example.org");
+    refer(&app, &key, body).await;
+    let (_, token) = app.staff_token("handler");
+    let (_, call) = next_call(&app, &token).await;
+    let case_id = call["case"]["id"].clone();
+    let plan = json!({"amount_minor": 1250, "currency": "GBP", "frequency": "weekly", "first_payment_on": "2026-03-16", "email": "ann.home@example.org"});
+    let path = format!("/api/v1/cases/{case_id}/plans");
+    assert_eq!(
+        crate::calls::post_json(&app, &token, &path, plan).await.0,
+        201
+    );
+    drain(&app).await;
+    let (id, message_id): (i64, String) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::outbox::dsl::*;
+        outbox.select((id, message_id)).first(conn).unwrap()
+    });
+    let stop = outreach::plans::links::token_for(
+        &app.state.config.session_key,
+        "unsubscribe",
+        &message_id,
+    );
+    let done = app
+        .anonymous()
+        .post_form(&format!("/unsubscribe/{id}/{stop}"), &[])
+        .await;
+    assert!(done
+        .text()
+        .await
+        .unwrap()
+        .contains("You will not get more e-mails"));
+    let mut suppressed: Vec<String> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::email_suppressions::dsl::*;
+        email_suppressions.select(email).load(conn).unwrap()
+    });
+    suppressed.sort();
+    assert_eq!(suppressed, ["ann.home@example.org", "ann.work@example.org"]);
+}
