@@ -359,6 +359,14 @@ async fn no_client_can_read_another_clients_figures(app: TestApp) {
         .await;
     assert!(page.contains("Report A") && !page.contains("Report B"));
     assert!(page.contains("<svg"), "a server-rendered chart");
+    // Client B's one customer was contacted and has not re-engaged: a rate of 0 %, shown as
+    // such (it was shown as "—", as if nobody had been contacted).
+    assert_eq!(r["totals"]["re_engaged"], 0, "{r}");
+    let user_b = app.login_as("client", Some(b)).await;
+    let (_, page_b) = user_b
+        .get_text("/portal/reports?from=2026-01-01&to=2026-03-31")
+        .await;
+    assert!(page_b.contains("0 (0% of those contacted)"), "{page_b}");
     for path in [
         format!("/supervisor/reports?client_id={b}"),
         "/supervisor/reports".to_string(),
