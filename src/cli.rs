@@ -106,6 +106,7 @@ fn describe(err: &anyhow::Error) -> String {
 async fn run(command: Command) -> anyhow::Result<()> {
     let config = Config::from_env()?;
     if let Command::Serve = command {
+        config.check_can_serve()?;
         tracing::info!(config = ?config, "starting");
         let app = startup::Application::build(config).await?;
         app.run_until_stopped().await?;

@@ -116,8 +116,26 @@ impl fmt::Debug for Config {
     }
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`; a `password=` parameter
+/// (`postgres://host/db?user=app&password=secret`) is masked too.
 pub fn redact_url(url: &str) -> String {
+    let url = redact_credentials(url);
+    match url.split_once('?') {
+        Some((base, query)) => {
+            let masked: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                    _ => pair.to_string(),
+                })
+                .collect();
+            format!("{base}?{}", masked.join("&"))
+        }
+        None => url,
+    }
+}
+
+fn redact_credentials(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let creds = &url[scheme_end + 3..at];
@@ -210,13 +228,7 @@ impl Config {
             .map(|v| v.parse().context("OUTREACH_DB_POOL_SIZE must be a number"))
             .transpose()?
             .unwrap_or(16);
-        let db_timeout_secs = var("OUTREACH_DB_TIMEOUT_SECS")
-            .map(|v| {
-                v.parse()
-                    .context("OUTREACH_DB_TIMEOUT_SECS must be a number")
-            })
-            .transpose()?
-            .unwrap_or(5);
+        let db_timeout_secs = db_timeout_secs(var("OUTREACH_DB_TIMEOUT_SECS").as_deref())?;
         let run_workers = var("OUTREACH_WORKERS")
             .map(|v| parse_bool("OUTREACH_WORKERS", &v))
             .transpose()?
@@ -250,9 +262,8 @@ impl Config {
                     }
                 },
             }),
-            None if environment == Environment::Production => {
-                bail!("OUTREACH_SMTP_HOST is required in production: customers' e-mails must really be sent")
-            }
+            // Required to serve in production (`check_can_serve`); a migration or an operator's
+            // command sends no mail and needs no mail secrets.
             None => None,
         };
         let link_days = link_days(var("OUTREACH_LINK_DAYS").as_deref())?;
@@ -298,8 +309,39 @@ impl Config {
             .collect()
     }
 
+    /// What production needs before it serves anyone, beyond what every command needs: mail that
+    /// is really sent, and e-mailed links that reach the service (the default base URL is the
+    /// bind address, `http://0.0.0.0:8080`, which no customer can open).
+    pub fn check_can_serve(&self) -> anyhow::Result<()> {
+        if !self.is_production() {
+            return Ok(());
+        }
+        if self.smtp.is_none() {
+            bail!("OUTREACH_SMTP_HOST is required in production: customers' e-mails must really be sent");
+        }
+        if !self.base_url.starts_with("https://") {
+            bail!(
+                "OUTREACH_BASE_URL must be set in production to the service's public https:// address \
+                 (e-mailed links use it), not {:?}",
+                self.base_url
+            );
+        }
+        Ok(())
+    }
+
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
+    }
+}
+
+/// Seconds a request waits for a database connection: at least one (the pool refuses zero).
+fn db_timeout_secs(raw: Option<&str>) -> anyhow::Result<u64> {
+    let Some(raw) = raw else { return Ok(5) };
+    match raw.trim().parse::<u64>() {
+        Ok(secs @ 1..=600) => Ok(secs),
+        _ => bail!(
+            "OUTREACH_DB_TIMEOUT_SECS must be a whole number of seconds from 1 to 600, not {raw:?}"
+        ),
     }
 }
 
@@ -357,6 +399,23 @@ mod tests {
         assert!(trusted_proxies(None).unwrap().is_empty());
         assert_eq!(trusted_proxies(Some("10.0.0.9, ::1")).unwrap().len(), 2);
         assert!(trusted_proxies(Some("proxy.internal")).is_err());
+    }
+
+    #[test]
+    fn a_password_in_the_query_string_is_masked_too() {
+        assert_eq!(
+            redact_url("postgres://db/x?user=app&password=s3cret&sslmode=require"),
+            "postgres://db/x?user=app&password=***&sslmode=require"
+        );
+    }
+
+    #[test]
+    fn the_connection_wait_is_at_least_a_second() {
+        assert_eq!(db_timeout_secs(None).unwrap(), 5);
+        assert_eq!(db_timeout_secs(Some("30")).unwrap(), 30);
+        for bad in ["0", "-1", "601", "five"] {
+            assert!(db_timeout_secs(Some(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]
