@@ -102,10 +102,23 @@ async fn upload(
     let report = db::run(&state.pool, move |conn| {
         csv_import::import(&mut [conn], client_id, actor, file.as_slice(), now, |_| {})
     })
-    .await?;
-    Page::new("portal/import_report.html", &csrf, Some(&user.user))
-        .with("report", &report)
-        .render(&state)
+    .await;
+    match report {
+        Ok(report) => Page::new("portal/import_report.html", &csrf, Some(&user.user))
+            .with("report", &report)
+            .render(&state),
+        // The file's own mistakes (a missing column) are the client's to correct, as before.
+        Err(error @ (AppError::Validation { .. } | AppError::TooLarge(_))) => Err(error),
+        // Anything else stopped it part way: chunks before it are stored. Say so, and that
+        // uploading again finishes the job, rather than a bare "something went wrong".
+        Err(error) => {
+            tracing::error!(client_id, %error, "portal import stopped part way");
+            let mut page = Page::new("portal/import_interrupted.html", &csrf, Some(&user.user))
+                .render(&state)?;
+            *page.status_mut() = actix_web::http::StatusCode::SERVICE_UNAVAILABLE;
+            Ok(page)
+        }
+    }
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

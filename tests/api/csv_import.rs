@@ -502,3 +502,27 @@ async fn a_reference_twice_in_one_file_keeps_its_first_row(app: TestApp) {
     });
     assert_eq!(kept, ("First Row".to_string(), 100));
 }
+
+/// The database fails part way through a portal upload: the client is told the import stopped,
+/// that what was stored is kept and that uploading the same file again finishes it, not shown
+/// a bare "something went wrong".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_the_database_stops_says_what_to_do() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await;
+    app.state.clock.pin(tuesday_morning());
+    let client = app.create_client("Interrupted Water");
+    let session = app.login_as("client", Some(client)).await;
+    // Where cases are stored is gone (a database failing underneath the service).
+    app.with_conn(|conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute("ALTER TABLE cases RENAME TO cases_elsewhere")
+            .unwrap();
+    });
+    let (status, page) = upload(&session, FILE).await;
+    assert_eq!(status, 503, "{page}");
+    assert!(
+        page.contains("Upload the same file again to finish"),
+        "{page}"
+    );
+    assert!(!page.contains("cases_elsewhere") && !page.contains("no such table"));
+}
