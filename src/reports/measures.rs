@@ -15,9 +15,12 @@ pub struct Measures {
     pub contacted: i64,
     pub plans_proposed: i64,
     pub plans_confirmed: i64,
-    /// Customers who re-engaged (confirmed their plan).
+    /// Customers who re-engaged: confirmed their plan, or were back in touch with the client.
     pub re_engaged: i64,
-    /// re_engaged ÷ contacted; absent when nobody was contacted.
+    /// re_engaged ÷ contacted; absent when nobody was contacted. By week or month both count
+    /// events in the period (first conversations, re-engagements), so a period whose
+    /// re-engagements come from earlier calls can pass 1; by cohort it is the share of the
+    /// period's referrals contacted who re-engaged by the end of the range.
     pub re_engagement_rate: Option<f64>,
     /// contacted ÷ referred; absent when nobody was referred.
     pub contact_rate: Option<f64>,
