@@ -277,8 +277,6 @@ pub fn is_suppressed(conn: &mut DbConn, email: &str) -> AppResult<bool> {
     .get_result(conn)?)
 }
 
-/// Stops e-mail to `email`. One statement, so a second "stop" at the same moment (a double
-/// click, another instance) finds the first's row instead of failing on it.
 /// The e-mail addresses a case holds for its customer: the referral's and any a plan was sent to.
 pub fn addresses_of_case(conn: &mut DbConn, case_id: i64) -> AppResult<Vec<String>> {
     use crate::db::schema::{cases, plans};
@@ -295,6 +293,8 @@ pub fn addresses_of_case(conn: &mut DbConn, case_id: i64) -> AppResult<Vec<Strin
     Ok(addresses)
 }
 
+/// Stops e-mail to `email`. One statement, so a second "stop" at the same moment (a double
+/// click, another instance) finds the first's row instead of failing on it.
 pub fn suppress(conn: &mut DbConn, email: &str, now: NaiveDateTime) -> AppResult<()> {
     use crate::db::schema::email_suppressions;
     let insert = diesel::insert_into(email_suppressions::table)
