@@ -225,7 +225,7 @@ async fn post_debrief(
         Ok(_) => Ok(redirect("/queue?notice=debrief")),
         Err(AppError::Validation { message, fields }) => {
             let refused = Some((message, fields, typed));
-            super::pages::queue_screen(&state, &staff, &csrf, "", refused).await
+            super::queue_pages::queue_screen(&state, &staff, &csrf, "", refused).await
         }
         Err(other) => Err(other),
     }

@@ -9,6 +9,7 @@ pub mod next_calls;
 pub mod outcome;
 pub mod pages;
 pub mod queries;
+pub mod queue_pages;
 pub mod record;
 pub mod safeguarding;
 pub mod script;

@@ -1,5 +1,5 @@
-//! The handler's pages: the queue, the call screen and its forms. They call the same domain
-//! functions as the JSON API.
+//! The handler's call screen and its forms (the queue's page is `queue_pages`). They call the
+//! same domain functions as the JSON API.
 
 use actix_web::{get, post, web, HttpResponse};
 use chrono::NaiveDateTime;
@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     outcome::{BreathingSpaceKind, HoldDetails, OutcomeRequest},
-    queries, record, safeguarding, script_store, welfare,
+    queries, record, safeguarding, script_store,
 };
 use crate::{
     audit::{self, Actor},
@@ -20,74 +20,10 @@ use crate::{
     cases::{self, holds, rfc3339, Case},
     db,
     error::{AppError, AppResult, FieldErrors},
-    queue::{self, breaks, Claim},
+    queue,
     state::AppState,
     web::{redirect, Page},
 };
-
-#[derive(Deserialize, Default)]
-pub struct QueueQuery {
-    #[serde(default)]
-    notice: String,
-}
-
-#[get("/queue")]
-async fn queue_page(
-    state: web::Data<AppState>,
-    staff: Staff,
-    csrf: CsrfToken,
-    query: web::Query<QueueQuery>,
-) -> AppResult<HttpResponse> {
-    let notice = match query.notice.as_str() {
-        "empty" => "Nothing is due right now. Well done — check back shortly.",
-        "recorded" => "Outcome recorded.",
-        "debrief" => "Thank you — your debrief is saved and a supervisor can see it.",
-        _ => "",
-    };
-    queue_screen(&state, &staff, &csrf, notice, None).await
-}
-
-/// The handler's queue page; `refused` is a debrief the domain refused, as for [`call_screen`].
-pub async fn queue_screen(
-    state: &AppState,
-    staff: &CurrentUser,
-    csrf: &CsrfToken,
-    notice: &str,
-    refused: Option<(String, FieldErrors, serde_json::Value)>,
-) -> AppResult<HttpResponse> {
-    let (errors, typed) = split_refused(refused);
-    let (user_id, now, actor) = (staff.id, state.clock.now_naive(), staff.actor());
-    let since = now.date().and_hms_opt(0, 0, 0).unwrap_or(now);
-    let (claim, today, on_break, pending) = db::run(&state.pool, move |conn| {
-        let claim = match queue::store::current_claim(conn, user_id, now)? {
-            Some(id) => Some(cases::store::find(conn, id)?),
-            None => None,
-        };
-        let pending = welfare::exceptions(conn, false)?;
-        crate::audit::cases_listed(
-            conn,
-            actor,
-            "exceptions awaiting a second person",
-            pending.iter().map(|e| e.case_id),
-        )?;
-        Ok((
-            claim,
-            queries::attempts_by_handler_since(conn, user_id, since)?,
-            breaks::active_until(conn, user_id, now)?,
-            pending,
-        ))
-    })
-    .await?;
-    Page::new("calls/queue.html", csrf, Some(staff))
-        .with("claim", &claim)
-        .with("today", &today)
-        .with("break_until", &on_break)
-        .with("pending_exceptions", &pending)
-        .with("notice", notice)
-        .with("typed", &typed)
-        .with_errors(errors)
-        .render(state)
-}
 
 /// A refused form's messages, and what was typed (an empty object when nothing was refused, so
 /// templates can look up `typed.<form>.<field>` either way).
@@ -98,34 +34,6 @@ pub fn split_refused(
         Some((message, fields, typed)) => (Some((message, fields)), typed),
         None => (None, serde_json::json!({})),
     }
-}
-
-#[post("/queue/next")]
-async fn take_next(
-    state: web::Data<AppState>,
-    staff: Staff,
-    _form: CsrfForm<serde::de::IgnoredAny>,
-) -> AppResult<HttpResponse> {
-    let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now());
-    let promote = state.promotion.due(now);
-    let reference = state.reference.clone();
-    let claim = db::run(&state.pool, move |conn| {
-        queue::claim_next(
-            conn,
-            &reference,
-            actor,
-            user_id,
-            now,
-            queue::lease(),
-            promote,
-        )
-    })
-    .await?;
-    Ok(match claim {
-        Claim::Claimed(held) => redirect(&format!("/calls/{}", held.case.id)),
-        Claim::NothingDue => redirect("/queue?notice=empty"),
-        Claim::OnBreak { .. } => redirect("/queue"),
-    })
 }
 
 /// Everything the call screen shows.
@@ -395,8 +303,7 @@ async fn renew(
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(queue_page)
-        .service(take_next)
+    cfg.configure(super::queue_pages::configure)
         .service(show_call)
         .service(post_outcome)
         .service(renew)
