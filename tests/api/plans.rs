@@ -72,6 +72,22 @@ pub fn plan_link(data: &str) -> String {
         .collect()
 }
 
+/// The "stop e-mails" path of the first message in the outbox, as a link made with `secret`
+/// carries it.
+pub fn stop_emails_path(app: &TestApp, secret: &[u8]) -> String {
+    let (id, message_id): (i64, String) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::outbox::dsl::*;
+        outbox
+            .order(id)
+            .select((id, message_id))
+            .first(conn)
+            .unwrap()
+    });
+    let token = outreach::plans::links::token_for(secret, "unsubscribe", &message_id);
+    format!("/unsubscribe/{id}/{token}")
+}
+
 async fn spawn_with_mail(backend: Backend) -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start();
     (spawn_with(backend, with_smtp(sink.port)).await, sink)
@@ -392,24 +408,12 @@ async fn stopping_emails_takes_effect_at_once(app: TestApp) {
     let (token, case_id, _) = case_with_plan(&app).await;
     // No SMTP in this app: development writes .eml files, which is enough to get the link.
     drain(&app).await;
-    let (id, message_id): (i64, String) = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use outreach::db::schema::outbox::dsl::*;
-        outbox.select((id, message_id)).first(conn).unwrap()
-    });
-    let unsubscribe = outreach::plans::links::token_for(
-        &app.state.config.session_key,
-        "unsubscribe",
-        &message_id,
-    );
+    let stop = stop_emails_path(&app, &app.state.config.session_key);
     let customer = app.anonymous();
-    let bad = customer
-        .post_form(&format!("/unsubscribe/{id}/forged"), &[])
-        .await;
+    let forged = format!("{}/forged", stop.rsplit_once('/').unwrap().0);
+    let bad = customer.post_form(&forged, &[]).await;
     assert_eq!(bad.status().as_u16(), 404);
-    let done = customer
-        .post_form(&format!("/unsubscribe/{id}/{unsubscribe}"), &[])
-        .await;
+    let done = customer.post_form(&stop, &[]).await;
     assert!(done
         .text()
         .await
@@ -454,9 +458,9 @@ async fn links_made_before_the_key_was_rotated_keep_working() {
         .await;
         case_with_plan(&app).await;
         // The waiting e-mail's link was made under the old key.
-        let (link_nonce, message_id): (String, String) = app.with_conn(|conn| {
+        let link_nonce: String = app.with_conn(|conn| {
             use diesel::prelude::*;
-            use outreach::db::schema::{outbox, plan_links};
+            use outreach::db::schema::plan_links;
             let link_nonce: String = plan_links::table
                 .select(plan_links::nonce)
                 .first(conn)
@@ -470,19 +474,12 @@ async fn links_made_before_the_key_was_rotated_keep_working() {
                 .set(plan_links::token_hash.eq(outreach::auth::tokens::hash_token(&old_token)))
                 .execute(conn)
                 .unwrap();
-            (
-                link_nonce,
-                outbox::table
-                    .select(outbox::message_id)
-                    .first(conn)
-                    .unwrap(),
-            )
+            link_nonce
         });
         drain(&app).await;
         let customer = app.anonymous();
-        let stop = outreach::plans::links::token_for(&old_key, "unsubscribe", &message_id);
         let stopped = customer
-            .post_form(&format!("/unsubscribe/1/{stop}"), &[])
+            .post_form(&stop_emails_path(&app, &old_key), &[])
             .await;
         let mail = sink.received();
         if !listed {
@@ -590,20 +587,8 @@ async fn stopping_emails_stops_them_at_every_address_the_case_holds(app: TestApp
         201
     );
     drain(&app).await;
-    let (id, message_id): (i64, String) = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use outreach::db::schema::outbox::dsl::*;
-        outbox.select((id, message_id)).first(conn).unwrap()
-    });
-    let stop = outreach::plans::links::token_for(
-        &app.state.config.session_key,
-        "unsubscribe",
-        &message_id,
-    );
-    let done = app
-        .anonymous()
-        .post_form(&format!("/unsubscribe/{id}/{stop}"), &[])
-        .await;
+    let stop = stop_emails_path(&app, &app.state.config.session_key);
+    let done = app.anonymous().post_form(&stop, &[]).await;
     assert!(done
         .text()
         .await
