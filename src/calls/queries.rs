@@ -12,7 +12,7 @@ use crate::{
         },
         DbConn,
     },
-    error::AppResult,
+    error::{AppError, AppResult},
 };
 
 #[derive(Queryable, Serialize, Debug)]
@@ -138,29 +138,34 @@ pub fn open_escalations(conn: &mut DbConn) -> AppResult<Vec<EscalationItem>> {
         .load(conn)?)
 }
 
+/// Resolves an escalation; `false` when it already was (the same resolve sent twice: what was
+/// asked is so), `NotFound` when there is no such escalation.
 pub fn resolve_escalation(
     conn: &mut DbConn,
     id: i64,
     supervisor_id: i64,
     now: NaiveDateTime,
-) -> AppResult<usize> {
-    Ok(diesel::update(escalations::table.find(id))
+) -> AppResult<bool> {
+    let updated = diesel::update(escalations::table.find(id))
         .filter(escalations::resolved_at.is_null())
         .set((
             escalations::resolved_by.eq(supervisor_id),
             escalations::resolved_at.eq(now),
         ))
-        .execute(conn)?)
-}
-
-/// Whether the escalation is resolved; `None` if there is no such escalation.
-pub fn escalation_resolved(conn: &mut DbConn, id: i64) -> AppResult<Option<bool>> {
-    let resolved_at: Option<Option<NaiveDateTime>> = escalations::table
+        .execute(conn)?;
+    if updated == 1 {
+        return Ok(true);
+    }
+    let resolved_at: Option<NaiveDateTime> = escalations::table
         .find(id)
         .select(escalations::resolved_at)
         .first(conn)
-        .optional()?;
-    Ok(resolved_at.map(|at| at.is_some()))
+        .optional()?
+        .ok_or(AppError::NotFound)?;
+    match resolved_at {
+        Some(_) => Ok(false),
+        None => Err(AppError::NotFound),
+    }
 }
 
 #[derive(Queryable, Serialize, Debug)]

@@ -145,10 +145,6 @@ pub fn record_vulnerability(
     )
 }
 
-/// Risk to life: the case goes on hold at once, supervisors are alerted on their page and by
-/// e-mail, and the handler gets the emergency numbers for the customer's region. Unlike what is
-/// recorded about a call, any staff member may raise it on any case, on a call or after one:
-/// a hold only stops contact, and a worry about someone's life must never wait for a claim.
 /// How long the same person raising a risk to life again counts as the alarm already raised.
 const RAISED_AGAIN_MINUTES: i64 = 10;
 
@@ -185,6 +181,10 @@ fn is_repeat(
     Ok(hold_in_force > 0 && (note.is_none() || note == earlier_note.as_deref()))
 }
 
+/// Risk to life: the case goes on hold at once, supervisors are alerted on their page and by
+/// e-mail, and the handler gets the emergency numbers for the customer's region. Unlike what is
+/// recorded about a call, any staff member may raise it on any case, on a call or after one:
+/// a hold only stops contact, and a worry about someone's life must never wait for a claim.
 pub fn raise_risk_to_life(
     conn: &mut DbConn,
     actor: Actor,

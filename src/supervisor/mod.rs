@@ -86,12 +86,8 @@ async fn resolve(
         state.clock.now_naive(),
     );
     db::run_write(&state.pool, move |conn| {
-        if queries::resolve_escalation(conn, id, user_id, now)? == 0 {
-            // Sent twice (a double click, a refresh): resolved already is what was asked.
-            return match queries::escalation_resolved(conn, id)? {
-                Some(true) => Ok(()),
-                Some(false) | None => Err(AppError::NotFound),
-            };
+        if !queries::resolve_escalation(conn, id, user_id, now)? {
+            return Ok(());
         }
         crate::audit::record(
             conn,
