@@ -431,12 +431,7 @@ async fn the_call_screen_shows_plans_in_words_the_callback_in_their_time_and_for
     app.state.clock.pin(tuesday_morning());
     let key = app.client_api_key(app.create_client("Words Water"));
     let case = refer(&app, &key, referral("W-1")).await;
-    let handler = app.login_as("handler", None).await;
-    let call_page = format!("/calls/{}", case["id"]);
-    assert_eq!(
-        location(&handler.post_form("/queue/next", &[]).await),
-        call_page
-    );
+    let (handler, call_page) = app.new_handler_on_call(&case).await;
     let (_, page) = handler.get_text(&call_page).await;
     assert!(
         page.contains(r#"<option value="">Choose what happened</option>"#),
@@ -503,12 +498,7 @@ async fn raising_a_risk_to_life_twice_is_one_alarm(app: TestApp) {
     let key = app.client_api_key(app.create_client("Twice Water"));
     let case = refer(&app, &key, referral("TWICE-1")).await;
     app.create_user("supervisor", None);
-    let handler = app.login_as("handler", None).await;
-    let call_page = format!("/calls/{}", case["id"]);
-    assert_eq!(
-        location(&handler.post_form("/queue/next", &[]).await),
-        call_page
-    );
+    let (handler, call_page) = app.new_handler_on_call(&case).await;
     for _ in 0..2 {
         let raised = handler
             .post_form(&format!("{call_page}/risk-to-life"), &[("note", "")])
@@ -586,9 +576,7 @@ async fn an_outcome_sent_twice_is_recorded_once_and_not_shown_as_an_error(app: T
     app.state.clock.pin(tuesday_morning());
     let key = app.client_api_key(app.create_client("Twice Gas"));
     let case = refer(&app, &key, referral("OUT-2")).await;
-    let handler = app.login_as("handler", None).await;
-    let call_page = format!("/calls/{}", case["id"]);
-    handler.post_form("/queue/next", &[]).await;
+    let (handler, call_page) = app.new_handler_on_call(&case).await;
     let form = [("outcome", "no_answer"), ("notes", "Rang out")];
     for _ in 0..2 {
         let sent = handler

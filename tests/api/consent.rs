@@ -11,12 +11,7 @@ async fn the_call_page_shows_who_consented_how_and_who_recorded_it(app: TestApp)
     app.state.clock.pin(tuesday_morning());
     let key = app.client_api_key(app.create_client("Consent Co"));
     let case = refer(&app, &key, referral("C-1")).await;
-    let handler = app.login_as("handler", None).await;
-    let call_page = format!("/calls/{}", case["id"]);
-    assert_eq!(
-        location(&handler.post_form("/queue/next", &[]).await),
-        call_page
-    );
+    let (handler, call_page) = app.new_handler_on_call(&case).await;
     let record = format!("{call_page}/vulnerability");
     let with = |who: &'static str| {
         [

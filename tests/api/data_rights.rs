@@ -300,9 +300,7 @@ async fn erasure_removes_what_the_customer_needed_help_with_and_keeps_staff_aler
     let key = app.client_api_key(app.create_client("Careful Gas"));
     let case = refer(&app, &key, referral("NEEDS-1")).await;
     app.create_user("supervisor", None);
-    let handler = app.login_as("handler", None).await;
-    let call_page = format!("/calls/{}", case["id"]);
-    handler.post_form("/queue/next", &[]).await;
+    let (handler, call_page) = app.new_handler_on_call(&case).await;
     let organisation: i64 = app.with_conn(|conn| {
         use outreach::db::schema::support_organisations as orgs;
         orgs::table

@@ -108,8 +108,7 @@ async fn the_proposer_is_not_offered_their_own_exception_to_decide(app: TestApp)
     app.state.clock.pin(tuesday_morning());
     let key = app.client_api_key(app.create_client("Flex Three"));
     let case = refer(&app, &key, referral("X-3")).await;
-    let proposer = app.login_as("handler", None).await;
-    proposer.post_form("/queue/next", &[]).await;
+    let (proposer, _) = app.new_handler_on_call(&case).await;
     let proposed = proposer
         .post_form(
             &format!("/calls/{}/exceptions", case["id"]),

@@ -291,10 +291,7 @@ async fn a_call_held_past_the_end_of_contact_hours_is_not_started(app: TestApp) 
     app.state.clock.pin(evening);
     let key = app.client_api_key(app.create_client("Late Co"));
     let case = refer(&app, &key, referral("L-1")).await;
-    let handler = app.login_as("handler", None).await;
-    let claimed = handler.post_form("/queue/next", &[]).await;
-    let call_page = format!("/calls/{}", case["id"]);
-    assert_eq!(crate::helpers::session::location(&claimed), call_page);
+    let (handler, call_page) = app.new_handler_on_call(&case).await;
     let (_, page) = handler.get_text(&call_page).await;
     assert!(
         page.contains("Start the call before <strong>20:00 GMT</strong>"),
@@ -334,8 +331,7 @@ async fn a_claim_is_renewed_for_an_hour_after_contact_hours_end_and_no_longer(ap
     app.state.clock.pin(evening);
     let key = app.client_api_key(app.create_client("Overrun Co"));
     let case = refer(&app, &key, referral("O-1")).await;
-    let handler = app.login_as("handler", None).await;
-    handler.post_form("/queue/next", &[]).await;
+    let (handler, _) = app.new_handler_on_call(&case).await;
     let renew = format!("/calls/{}/renew", case["id"]);
     // A call begun at 19:58 may run on: the open page keeps the claim until 21:00…
     for minutes in [12, 26, 40, 54] {

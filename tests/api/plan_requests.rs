@@ -68,9 +68,7 @@ async fn the_call_page_takes_income_and_spending_in_the_standard_financial_state
     app.state.clock.pin(tuesday_morning());
     let key = app.client_api_key(app.create_client("Statement Water"));
     let case = refer(&app, &key, referral("SFS-1")).await;
-    let handler = app.login_as("handler", None).await;
-    handler.post_form("/queue/next", &[]).await;
-    let page = format!("/calls/{}", case["id"]);
+    let (handler, page) = app.new_handler_on_call(&case).await;
     let (_, html) = handler.get_text(&page).await;
     for line in [
         "Benefits and tax credits",

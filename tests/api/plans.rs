@@ -545,12 +545,7 @@ async fn the_same_plan_sent_twice_is_one_plan_and_one_email(app: TestApp) {
     // On the call page, submitted twice.
     let key = app.client_api_key(app.create_client("Double Click Water"));
     let case = refer(&app, &key, referral("DC-1")).await;
-    let handler = app.login_as("handler", None).await;
-    let call_page = format!("/calls/{}", case["id"]);
-    assert_eq!(
-        crate::helpers::session::location(&handler.post_form("/queue/next", &[]).await),
-        call_page
-    );
+    let (handler, call_page) = app.new_handler_on_call(&case).await;
     let form = [
         ("amount", "12.50"),
         ("frequency", "weekly"),

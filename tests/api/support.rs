@@ -157,8 +157,7 @@ async fn a_mention_of_an_organisation_not_in_the_directory_is_ignored(app: TestA
     app.state.clock.pin(crate::referrals::tuesday_morning());
     let key = app.client_api_key(app.create_client("Mentions Co"));
     let case = crate::queue::refer(&app, &key, crate::referrals::referral("MEN-1")).await;
-    let handler = app.login_as("handler", None).await;
-    handler.post_form("/queue/next", &[]).await;
+    let (handler, _) = app.new_handler_on_call(&case).await;
     let known: i64 = app.with_conn(|conn| {
         use diesel::prelude::*;
         use outreach::db::schema::support_organisations::dsl::*;

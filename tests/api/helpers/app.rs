@@ -187,6 +187,20 @@ impl TestApp {
         session
     }
 
+    /// A new handler signs in and takes the next call from the queue page, which must be `case`'s
+    /// (a referral's answer): their session, and the call page's path.
+    pub async fn new_handler_on_call(&self, case: &serde_json::Value) -> (Session, String) {
+        let handler = self.login_as("handler", None).await;
+        let call_page = format!("/calls/{}", case["id"]);
+        let taken = handler.post_form("/queue/next", &[]).await;
+        assert_eq!(
+            super::session::location(&taken),
+            call_page,
+            "the case's call"
+        );
+        (handler, call_page)
+    }
+
     pub fn client_api_key(&self, client_id: i64) -> String {
         self.with_conn(|conn| {
             outreach::accounts::issue_client_key(
