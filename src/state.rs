@@ -22,6 +22,7 @@ pub struct AppState {
     pub link_limiter: crate::rate_limit::RateLimiter,
     /// Failed sign-ins, per address, across all accounts (credential stuffing).
     pub login_limiter: crate::rate_limit::RateLimiter,
+    pub readiness: crate::health::Readiness,
 }
 
 impl AppState {
@@ -31,6 +32,7 @@ impl AppState {
             config.link_rate_limit,
             std::time::Duration::from_secs(60),
         );
+        let readiness = crate::health::Readiness::new(&config.database_url, config.db_timeout);
         AppState {
             pool,
             templates,
@@ -47,6 +49,7 @@ impl AppState {
                 crate::auth::login::FAILURES_PER_ADDRESS,
                 crate::auth::login::FAILURE_WINDOW,
             ),
+            readiness,
         }
     }
 }

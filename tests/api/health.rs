@@ -141,3 +141,56 @@ async fn metrics_answer_only_the_token_when_one_is_set() {
     assert_eq!(metrics(Some("guess")).await, 401);
     assert_eq!(metrics(Some("scrape-me")).await, 200);
 }
+
+/// A probe that queued behind the requests would call an instance whose database answers
+/// "unreachable" whenever it is busy, and the load balancer would take it out of rotation just
+/// when it is needed (and then the next one). Here the pool's one connection is held by a request
+/// waiting on a lock; the database itself answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_instance_whose_database_answers_is_ready() {
+    use diesel::{connection::SimpleConnection, Connection, PgConnection, RunQueryDsl};
+    if !crate::helpers::postgres::available() {
+        return;
+    }
+    let app = spawn_with(Backend::Postgres, |config| {
+        config.pool_size = 1;
+        config.db_timeout = std::time::Duration::from_secs(2);
+    })
+    .await;
+    let client_id = app.create_client("Busy Co");
+    let key = app.client_api_key(client_id);
+    let url = app.state.config.database_url.clone();
+    let mut blocker = PgConnection::establish(&url).unwrap();
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE api_credentials IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let busy = {
+        let (client, url) = (app.api(), app.url("/api/v1/cases/1"));
+        tokio::spawn(async move { client.get(url).bearer_auth(key).send().await })
+    };
+    // Until the request holds the pool's connection, waiting on the lock.
+    let mut watcher = PgConnection::establish(&url).unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    for _ in 0..100 {
+        let waiting: Waiting = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .get_result(&mut watcher)
+        .unwrap();
+        if waiting.n > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let ready = app.api().get(app.url("/readyz")).send().await.unwrap();
+    let status = ready.status().as_u16();
+    blocker.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(status, 200, "{}", ready.text().await.unwrap());
+    let answered = busy.await.unwrap().unwrap();
+    assert_eq!(answered.status().as_u16(), 404, "the held request finishes");
+}
