@@ -1,7 +1,7 @@
 //! Scheduled report e-mails: each client that chose weekly or monthly gets the headline figures
 //! for the last complete period, once, through the outbox.
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use diesel::prelude::*;
 
 use super::{periods::Grouping, query::Scope};
@@ -38,8 +38,57 @@ pub fn last_complete_period(
     }
 }
 
-/// Queues the reports that are due; returns how many. Safe with several instances: the period
-/// is claimed with a conditional update before the e-mail is queued, in one transaction.
+/// At most this many reports owed are queued at once, oldest first: after a longer outage the
+/// older ones are left out (and logged) rather than filling the client's inbox.
+pub const MAX_CATCH_UP: usize = 6;
+
+/// The complete periods owed a report, oldest first. Every complete period after the one last
+/// sent, so a week or month in which no instance ran is still reported once the service is
+/// back (up to [`MAX_CATCH_UP`]). With none sent yet in this frequency (a new schedule, or one
+/// switched from weekly to monthly), just the last complete period.
+pub fn periods_owed(
+    frequency: &str,
+    last_sent: Option<&str>,
+    today: NaiveDate,
+) -> Vec<(String, NaiveDate, NaiveDate)> {
+    let Some(latest) = last_complete_period(frequency, today) else {
+        return Vec::new();
+    };
+    let sent_from = last_sent.and_then(|label| period_start(frequency, label));
+    let Some(sent_from) = sent_from.filter(|from| *from < latest.1) else {
+        let already = sent_from.is_some_and(|from| from >= latest.1);
+        return if already { Vec::new() } else { vec![latest] };
+    };
+    let mut owed = vec![latest];
+    while owed.len() < MAX_CATCH_UP {
+        let earliest = owed.last().map(|p| p.1).unwrap_or(sent_from);
+        match last_complete_period(frequency, earliest) {
+            Some(before) if before.1 > sent_from => owed.push(before),
+            _ => break,
+        }
+    }
+    owed.reverse();
+    owed
+}
+
+/// The first day of the period a stored label names, when it is one of `frequency`'s.
+fn period_start(frequency: &str, label: &str) -> Option<NaiveDate> {
+    match frequency {
+        "weekly" => {
+            let (year, week) = label.split_once("-W")?;
+            NaiveDate::from_isoywd_opt(year.parse().ok()?, week.parse().ok()?, Weekday::Mon)
+        }
+        "monthly" => {
+            let (year, month) = label.split_once('-')?;
+            NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1)
+        }
+        _ => None,
+    }
+}
+
+/// Queues the reports that are due; returns how many. Safe with several instances: each period
+/// is claimed with a conditional update (from the period before it) before its e-mail is
+/// queued, in one transaction.
 pub fn enqueue_due(conn: &mut DbConn, today: NaiveDate, now: NaiveDateTime) -> AppResult<usize> {
     let due: Vec<(i64, String, Option<String>, Option<String>)> = clients::table
         .filter(clients::report_frequency.is_not_null())
@@ -50,56 +99,86 @@ pub fn enqueue_due(conn: &mut DbConn, today: NaiveDate, now: NaiveDateTime) -> A
             clients::report_frequency,
             clients::last_report_period,
         ))
-        .load::<(i64, String, Option<String>, Option<String>)>(conn)?
-        .into_iter()
-        .collect();
+        .load::<(i64, String, Option<String>, Option<String>)>(conn)?;
     let mut queued = 0;
     for (client_id, name, frequency, last) in due {
-        let Some((label, from, to)) = frequency
-            .as_deref()
-            .and_then(|f| last_complete_period(f, today))
-        else {
-            continue;
-        };
-        if last.as_deref() == Some(label.as_str()) {
-            continue;
-        }
-        let result = crate::db::write_transaction(conn, |conn| -> AppResult<usize> {
-            let claimed = diesel::update(clients::table.find(client_id))
-                .filter(
-                    clients::last_report_period
-                        .is_null()
-                        .or(clients::last_report_period.ne(&label)),
-                )
-                .set(clients::last_report_period.eq(&label))
-                .execute(conn)?;
-            if claimed == 0 {
-                return Ok(0);
+        let frequency = frequency.unwrap_or_default();
+        let owed = periods_owed(&frequency, last.as_deref(), today);
+        if let Some(skipped) = last.as_deref().and_then(|l| period_start(&frequency, l)) {
+            if owed.len() == MAX_CATCH_UP && owed[0].1 > skipped {
+                tracing::warn!(
+                    client_id,
+                    "scheduled reports older than the last {MAX_CATCH_UP} periods were not sent"
+                );
             }
-            let email: Option<String> = clients::table
-                .find(client_id)
-                .select(clients::report_email)
-                .first(conn)?;
-            let Some(email) = email else { return Ok(0) };
-            let report = super::build(conn, Scope::Client(client_id), from, to, Grouping::Month)?;
-            outbox::enqueue(
-                conn,
-                outbox::kind::CLIENT_REPORT,
-                None,
-                &email,
-                &serde_json::json!({"client": name, "period": label, "from": from, "to": to, "totals": report.totals}),
-                now,
-            )?;
-            Ok(1)
-        });
-        // One client's failure (its transaction rolled back, the period unclaimed, so the next
-        // run tries it again) does not hold up the reports of the clients after it.
-        match result {
-            Ok(n) => queued += n,
-            Err(error) => tracing::error!(client_id, %error, "scheduled report not queued"),
+        }
+        let mut previous = last;
+        for (label, from, to) in owed {
+            let result = crate::db::write_transaction(conn, |conn| {
+                queue_report(
+                    conn,
+                    client_id,
+                    &name,
+                    previous.as_deref(),
+                    (&label, from, to),
+                    now,
+                )
+            });
+            // One client's failure (its transaction rolled back, the period unclaimed, so the
+            // next run tries it again) does not hold up the reports of the clients after it.
+            match result {
+                Ok(true) => queued += 1,
+                Ok(false) => break, // another instance took this period (and so the rest)
+                Err(error) => {
+                    tracing::error!(client_id, %error, "scheduled report not queued");
+                    break;
+                }
+            }
+            previous = Some(label);
         }
     }
     Ok(queued)
+}
+
+/// Claims one period for a client (if its last report is still `previous`) and queues its
+/// e-mail; false when another instance claimed it first.
+fn queue_report(
+    conn: &mut DbConn,
+    client_id: i64,
+    name: &str,
+    previous: Option<&str>,
+    (label, from, to): (&str, NaiveDate, NaiveDate),
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    let still_previous = clients::table.find(client_id);
+    let claimed = match previous {
+        Some(previous) => {
+            diesel::update(still_previous.filter(clients::last_report_period.eq(previous)))
+                .set(clients::last_report_period.eq(label))
+                .execute(conn)?
+        }
+        None => diesel::update(still_previous.filter(clients::last_report_period.is_null()))
+            .set(clients::last_report_period.eq(label))
+            .execute(conn)?,
+    };
+    if claimed == 0 {
+        return Ok(false);
+    }
+    let email: Option<String> = clients::table
+        .find(client_id)
+        .select(clients::report_email)
+        .first(conn)?;
+    let Some(email) = email else { return Ok(false) };
+    let report = super::build(conn, Scope::Client(client_id), from, to, Grouping::Month)?;
+    outbox::enqueue(
+        conn,
+        outbox::kind::CLIENT_REPORT,
+        None,
+        &email,
+        &serde_json::json!({"client": name, "period": label, "from": from, "to": to, "totals": report.totals}),
+        now,
+    )?;
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -125,5 +204,58 @@ mod tests {
             Some(("2025-12".into(), d(2025, 12, 1), d(2025, 12, 31)))
         );
         assert_eq!(last_complete_period("never", d(2026, 1, 15)), None);
+    }
+
+    fn labels(owed: Vec<(String, NaiveDate, NaiveDate)>) -> Vec<String> {
+        owed.into_iter().map(|p| p.0).collect()
+    }
+
+    #[test]
+    fn periods_missed_while_nothing_ran_are_still_owed() {
+        let today = d(2026, 3, 3); // last complete week: 2026-W09
+        assert_eq!(
+            labels(periods_owed("weekly", Some("2026-W09"), today)),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            labels(periods_owed("weekly", Some("2026-W08"), today)),
+            ["2026-W09"]
+        );
+        assert_eq!(
+            labels(periods_owed("weekly", Some("2026-W06"), today)),
+            ["2026-W07", "2026-W08", "2026-W09"]
+        );
+        // Across a year's end (2026 has 53 ISO weeks).
+        assert_eq!(
+            labels(periods_owed("weekly", Some("2026-W52"), d(2027, 1, 12))),
+            ["2026-W53", "2027-W01"]
+        );
+        assert_eq!(
+            labels(periods_owed("monthly", Some("2025-11"), today)),
+            ["2025-12", "2026-01", "2026-02"]
+        );
+        // After a long outage, only the latest few.
+        let owed = labels(periods_owed("weekly", Some("2025-W01"), today));
+        assert_eq!(owed.len(), MAX_CATCH_UP);
+        assert_eq!(owed.last().map(String::as_str), Some("2026-W09"));
+        assert_eq!(owed[0], "2026-W04");
+    }
+
+    #[test]
+    fn a_new_or_switched_schedule_starts_with_the_last_complete_period() {
+        let today = d(2026, 3, 3);
+        assert_eq!(labels(periods_owed("weekly", None, today)), ["2026-W09"]);
+        assert_eq!(
+            labels(periods_owed("monthly", Some("2026-W09"), today)),
+            ["2026-02"]
+        );
+        assert_eq!(
+            labels(periods_owed("weekly", Some("2026-02"), today)),
+            ["2026-W09"]
+        );
+        assert_eq!(
+            labels(periods_owed("never", None, today)),
+            Vec::<String>::new()
+        );
     }
 }

@@ -38,3 +38,47 @@ async fn scheduled_reports_are_queued_once_per_period(app: TestApp) {
     assert_eq!(again, 0, "once per period");
     assert_eq!(crate::plans::drain(&app).await, 1, "it renders and sends");
 }
+
+backend_test!(weeks_missed_while_no_instance_ran_are_still_reported);
+async fn weeks_missed_while_no_instance_ran_are_still_reported(app: TestApp) {
+    use diesel::prelude::*;
+    use outreach::db::schema::clients;
+    let (a, _) = fixture(&app);
+    let user = app.login_as("client", Some(a)).await;
+    let saved = user
+        .post_form(
+            "/portal/reports/schedule",
+            &[("frequency", "weekly"), ("email", "reports@report-a.test")],
+        )
+        .await;
+    assert_eq!(saved.status().as_u16(), 303);
+    // The last report went out for week 6; the service then ran again only in week 10.
+    app.with_conn(|conn| {
+        diesel::update(clients::table.find(a))
+            .set(clients::last_report_period.eq("2026-W06"))
+            .execute(conn)
+            .unwrap()
+    });
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
+    let queued = app.with_conn(|conn| {
+        outreach::reports::scheduled::enqueue_due(conn, today, at("2026-03-03 06:00")).unwrap()
+    });
+    assert_eq!(queued, 3, "weeks 7, 8 and 9");
+    let periods: Vec<String> = app.with_conn(|conn| {
+        use outreach::db::schema::outbox;
+        outbox::table
+            .filter(outbox::kind.eq("client_report"))
+            .order(outbox::id)
+            .select(outbox::payload)
+            .load::<String>(conn)
+            .unwrap()
+            .iter()
+            .map(|p| serde_json::from_str::<serde_json::Value>(p).unwrap()["period"].to_string())
+            .collect()
+    });
+    assert_eq!(periods, [r#""2026-W07""#, r#""2026-W08""#, r#""2026-W09""#]);
+    let again = app.with_conn(|conn| {
+        outreach::reports::scheduled::enqueue_due(conn, today, at("2026-03-03 07:00")).unwrap()
+    });
+    assert_eq!(again, 0, "once per period");
+}
