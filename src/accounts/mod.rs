@@ -32,8 +32,10 @@ impl NewUser {
         let email = Email::parse(email)
             .map_err(|e| fields.insert("email".into(), vec![e]))
             .ok();
-        let role = role
-            .parse::<Role>()
+        let role = (!role.trim().is_empty())
+            .then_some(role)
+            .ok_or_else(|| "Choose a role".to_string())
+            .and_then(str::parse::<Role>)
             .map_err(|e| fields.insert("role".into(), vec![e]))
             .ok();
         let display_name = display_name.trim().to_string();

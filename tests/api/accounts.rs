@@ -191,3 +191,33 @@ async fn a_leaked_personal_token_is_revoked_from_the_users_page(app: TestApp) {
     let (_, page) = admin.get_text("/admin/users").await;
     assert!(page.contains("Revoked"));
 }
+
+backend_test!(a_new_user_gets_the_role_the_admin_chose_never_admin_by_default);
+async fn a_new_user_gets_the_role_the_admin_chose_never_admin_by_default(app: TestApp) {
+    let admin = app.login_as("admin", None).await;
+    let (_, page) = admin.get_text("/admin/users").await;
+    let select = &page[page.find(r#"<select id="role""#).unwrap()..];
+    let select = &select[..select.find("</select>").unwrap()];
+    assert!(
+        select.contains(r#"<option value="" selected>"#) && select.contains("required"),
+        "no role is chosen until the admin chooses one: {select}"
+    );
+    // A form sent without a role (an old page, a script) is refused, naming the field.
+    let refused = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("email", "new@staff.test"),
+                ("display_name", "New"),
+                ("role", ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("Choose a role"), "{html}");
+    assert!(
+        html.contains(r#"value="new@staff.test""#),
+        "what was typed stays"
+    );
+}
