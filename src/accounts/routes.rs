@@ -57,7 +57,7 @@ async fn users_page(
         .with("tokens", &tokens)
         .with("clients", &clients)
         .with("roles", &roles)
-        .with("form", &crate::payment_guard::form_shown_back(form));
+        .with_form(form);
     page.with_errors(errors).render(state)
 }
 
@@ -183,7 +183,7 @@ async fn clients_page(
     let clients = db::run(&state.pool, store::list_clients).await?;
     let page = Page::new("admin/clients.html", csrf, Some(&admin.user))
         .with("clients", &clients)
-        .with("form", &crate::payment_guard::form_shown_back(form));
+        .with_form(form);
     page.with_errors(errors).render(state)
 }
 

@@ -132,7 +132,7 @@ async fn holidays_page(
     Page::new("admin/holidays.html", csrf, Some(&admin.user))
         .with("extra", &extra)
         .with("computed", &computed(this_year))
-        .with("form", &form)
+        .with_form(&form)
         .with_errors(errors.map(|e| ("Some details need correcting.".to_string(), e)))
         .render(state)
 }

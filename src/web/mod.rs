@@ -52,6 +52,12 @@ impl Page {
         self
     }
 
+    /// A refused form's fields as `form`, to show again beside the messages; text holding
+    /// payment data is masked ([`crate::payment_guard::form_shown_back`]).
+    pub fn with_form(self, form: &impl Serialize) -> Self {
+        self.with("form", &crate::payment_guard::form_shown_back(form))
+    }
+
     /// Shows a failed form's message and field errors (as `error` and `errors`), answering 422.
     pub fn with_errors(mut self, errors: Option<(String, crate::error::FieldErrors)>) -> Self {
         if let Some((message, fields)) = errors {

@@ -193,6 +193,20 @@ async fn an_admin_adds_a_holiday_and_nobody_is_called_that_day(app: TestApp) {
         )
         .await;
     assert_eq!(again.status().as_u16(), 422, "a day is added once");
+    // Payment data is refused here as everywhere, and not shown back in the form.
+    let card = admin
+        .post_form(
+            "/admin/holidays",
+            &[
+                ("region", "england"),
+                ("holiday_date", "2026-03-12"),
+                ("name", "4111 1111 1111 1111"),
+            ],
+        )
+        .await;
+    assert_eq!(card.status().as_u16(), 422);
+    let page = card.text().await.unwrap();
+    assert!(!crate::helpers::shows_test_card(&page), "{page}");
 }
 
 backend_test!(a_mental_health_breathing_space_protects_for_30_days_after_treatment_ends);
