@@ -219,7 +219,10 @@ async fn add(
         }
     };
     let (actor, now) = (user.actor(), state.clock.now_naive());
-    db::run_write(&state.pool, move |conn| {
+    let saved = db::run_write(&state.pool, move |conn| {
+        if store::name_taken(conn, &input.name, None)? {
+            return Ok(Err(name_taken()));
+        }
         let id = store::insert(conn, &input, now)?;
         audit::record(
             conn,
@@ -229,10 +232,15 @@ async fn add(
                 "support_organisation",
                 Some(id),
             )
-            .detail(input.name.clone()),
-        )
+            .detail(input.described()),
+        )?;
+        Ok(Ok(()))
     })
     .await?;
+    if let Err(errors) = saved {
+        let typed = Typed::of(&form, "new".into());
+        return directory_page(&state, &user, &csrf, Some((errors, typed))).await;
+    }
     state.reference.forget_directory();
     Ok(redirect("/support"))
 }
@@ -276,8 +284,12 @@ async fn edit(
             return directory_page(&state, &user, &csrf, Some((errors, typed))).await;
         }
     };
-    db::run_write(&state.pool, move |conn| {
+    let saved = db::run_write(&state.pool, move |conn| {
+        if store::name_taken(conn, &input.name, Some(id))? {
+            return Ok(Err(name_taken()));
+        }
         store::update(conn, id, &input)?;
+        // What it says now, so the trail shows where links already sent lead from then on.
         audit::record(
             conn,
             actor,
@@ -285,12 +297,27 @@ async fn edit(
                 "support_organisation_edited",
                 "support_organisation",
                 Some(id),
-            ),
-        )
+            )
+            .detail(input.described()),
+        )?;
+        Ok(Ok(()))
     })
     .await?;
+    if let Err(errors) = saved {
+        let typed = Typed::of(&form, id.to_string());
+        return directory_page(&state, &user, &csrf, Some((errors, typed))).await;
+    }
     state.reference.forget_directory();
     Ok(redirect("/support"))
+}
+
+fn name_taken() -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    errors.insert(
+        "name".into(),
+        vec!["another entry in the directory already has this name".into()],
+    );
+    errors
 }
 
 /// The tracked redirect: counts the click, then sends the customer on. Unknown codes get a

@@ -59,6 +59,20 @@ pub struct OrganisationInput {
     pub last_checked_on: NaiveDate,
 }
 
+impl OrganisationInput {
+    /// The entry in a line, for the audit trail: what a customer's link leads to from now on.
+    pub fn described(&self) -> String {
+        format!(
+            "{}; helps with {}; regions {}; website {}; phone {}",
+            self.name,
+            self.helps_with,
+            self.regions,
+            self.website.as_deref().unwrap_or("none"),
+            self.phone.as_deref().unwrap_or("none"),
+        )
+    }
+}
+
 pub fn insert(conn: &mut DbConn, input: &OrganisationInput, now: NaiveDateTime) -> AppResult<i64> {
     Ok(portable::get_result(
         diesel::insert_into(orgs::table)
@@ -97,10 +111,21 @@ pub fn update(conn: &mut DbConn, id: i64, input: &OrganisationInput) -> AppResul
 }
 
 pub fn set_retired(conn: &mut DbConn, id: i64, retired: bool) -> AppResult<()> {
-    diesel::update(orgs::table.find(id))
+    let updated = diesel::update(orgs::table.find(id))
         .set(orgs::retired.eq(retired))
         .execute(conn)?;
+    if updated == 0 {
+        return Err(AppError::NotFound);
+    }
     Ok(())
+}
+
+/// Whether another entry (not `except`) already has this name (names are unique).
+pub fn name_taken(conn: &mut DbConn, name: &str, except: Option<i64>) -> AppResult<bool> {
+    let same_name = orgs::table
+        .filter(orgs::name.eq(name))
+        .filter(orgs::id.ne(except.unwrap_or(0)));
+    Ok(diesel::select(diesel::dsl::exists(same_name)).get_result(conn)?)
 }
 
 /// The tracked link for this case, organisation and channel (one per combination, reused).

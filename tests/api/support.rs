@@ -47,6 +47,23 @@ async fn supervisors_maintain_the_directory_and_handlers_cannot(app: TestApp) {
     assert_eq!(location(&added), "/support");
     let (_, page) = supervisor.get_text("/support").await;
     assert!(page.contains("Warm Homes Wales") && page.contains("warmhomes.example"));
+    // A second entry of the same name: the form again, the name marked, nothing lost.
+    let twice = supervisor
+        .post_form(
+            "/support",
+            &[
+                ("name", "Warm Homes Wales"),
+                ("helps_with", "energy"),
+                ("regions", "wales"),
+                ("website", "other.example"),
+                ("last_checked_on", "2026-11-21"),
+            ],
+        )
+        .await;
+    assert_eq!(twice.status().as_u16(), 422);
+    let html = twice.text().await.unwrap();
+    assert!(html.contains("already has this name"), "{html}");
+    assert!(html.contains(r#"name="website" value="other.example""#));
     let handler = app.login_as("handler", None).await;
     assert_eq!(handler.get("/support").await.status().as_u16(), 403);
 }
