@@ -125,19 +125,22 @@ async fn add(
     };
     let actor = admin.actor();
     db::run_write(&state.pool, move |conn| {
-        diesel::insert_into(ec::table)
-            .values((
-                ec::region.eq(&region),
-                ec::service.eq(form.service.trim()),
-                ec::phone.eq(form.phone.trim()),
-                ec::note.eq(Some(form.note.trim()).filter(|n| !n.is_empty())),
-            ))
-            .execute(conn)?;
+        let id: i64 = crate::db::portable::get_result(
+            diesel::insert_into(ec::table)
+                .values((
+                    ec::region.eq(&region),
+                    ec::service.eq(form.service.trim()),
+                    ec::phone.eq(form.phone.trim()),
+                    ec::note.eq(Some(form.note.trim()).filter(|n| !n.is_empty())),
+                ))
+                .returning(ec::id),
+            conn,
+        )?;
         audit::record(
             conn,
             actor,
-            audit::Entry::new("emergency_contact_added", "emergency_contact", None)
-                .detail(form.service.clone()),
+            audit::Entry::new("emergency_contact_added", "emergency_contact", Some(id))
+                .detail(described(&region, form.service.trim(), form.phone.trim())),
         )
     })
     .await?;
@@ -153,15 +156,28 @@ async fn delete(
 ) -> AppResult<HttpResponse> {
     let (id, actor) = (path.into_inner(), admin.actor());
     db::run_write(&state.pool, move |conn| {
+        // What the number was, for the trail: the row itself is gone after this.
+        let (region, service, phone): (String, String, String) = ec::table
+            .find(id)
+            .select((ec::region, ec::service, ec::phone))
+            .first(conn)
+            .optional()?
+            .ok_or(crate::error::AppError::NotFound)?;
         diesel::delete(ec::table.find(id)).execute(conn)?;
         audit::record(
             conn,
             actor,
-            audit::Entry::new("emergency_contact_removed", "emergency_contact", Some(id)),
+            audit::Entry::new("emergency_contact_removed", "emergency_contact", Some(id))
+                .detail(described(&region, &service, &phone)),
         )
     })
     .await?;
     Ok(redirect("/admin/emergency-contacts"))
+}
+
+/// A number in a line, for the audit trail.
+fn described(region: &str, service: &str, phone: &str) -> String {
+    format!("{region}: {service} {phone}")
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -206,14 +206,19 @@ async fn delete(
 ) -> AppResult<HttpResponse> {
     let (id, actor) = (path.into_inner(), admin.actor());
     db::run_write(&state.pool, move |conn| {
-        let removed = diesel::delete(ph::table.find(id)).execute(conn)?;
-        if removed == 0 {
-            return Err(AppError::NotFound);
-        }
+        // What the day was, for the trail: the row itself is gone after this.
+        let (region, date, name): (String, NaiveDate, String) = ph::table
+            .find(id)
+            .select((ph::region, ph::holiday_date, ph::name))
+            .first(conn)
+            .optional()?
+            .ok_or(AppError::NotFound)?;
+        diesel::delete(ph::table.find(id)).execute(conn)?;
         audit::record(
             conn,
             actor,
-            audit::Entry::new("public_holiday_removed", "public_holiday", Some(id)),
+            audit::Entry::new("public_holiday_removed", "public_holiday", Some(id))
+                .detail(format!("{region} {date}: {name}")),
         )
     })
     .await?;

@@ -90,4 +90,42 @@ async fn customers_abroad_get_their_own_country_s_numbers_never_the_uk_s(app: Te
     assert!(html.contains(r#"value="Atlantis""#) && html.contains(r#"value="Nobody""#));
     let lyon = case_in(&app, &key, "FR-2", "FR", "Europe/Paris").await;
     assert_eq!(phones_on_risk_to_life(&app, &token, lyon).await, ["112"]);
+
+    // Taking it away leaves a trail that says which number went, and an unknown one is 404.
+    let id: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::emergency_contacts as ec;
+        ec::table
+            .filter(ec::service.eq("Emergency services"))
+            .filter(ec::phone.eq("112"))
+            .select(ec::id)
+            .first(conn)
+            .unwrap()
+    });
+    let removed = admin
+        .post_form(&format!("/admin/emergency-contacts/{id}/delete"), &[])
+        .await;
+    assert_eq!(location(&removed), "/admin/emergency-contacts");
+    let trail: Vec<(String, Option<i64>, String)> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::audit_log as a;
+        a::table
+            .filter(a::entity.eq("emergency_contact"))
+            .order(a::id)
+            .select((a::action, a::entity_id, a::detail))
+            .load(conn)
+            .unwrap()
+    });
+    let said = "FR: Emergency services 112".to_string();
+    assert_eq!(
+        trail,
+        [
+            ("emergency_contact_added".into(), Some(id), said.clone()),
+            ("emergency_contact_removed".into(), Some(id), said),
+        ]
+    );
+    let unknown = admin
+        .post_form(&format!("/admin/emergency-contacts/{id}/delete"), &[])
+        .await;
+    assert_eq!(unknown.status().as_u16(), 404);
 }
