@@ -17,7 +17,7 @@ pub enum Answer {
     Confirmed,
     AlreadyConfirmed,
     ChangeRequested,
-    /// A newer version replaced this plan, or a change was already asked for.
+    /// A newer version replaced this plan, or its customer is known to have died.
     NoLongerCurrent,
 }
 
@@ -26,17 +26,24 @@ pub enum Answer {
 /// someone's inbox must neither reopen the case nor count it as re-engaged.
 fn current_status(conn: &mut DbConn, plan_id: i64) -> AppResult<Option<Answer>> {
     let plan = store::find(conn, plan_id)?;
-    let deceased = cases::holds::for_case(conn, plan.case_id)?
-        .iter()
-        .any(|hold| hold.kind == "deceased" && hold.lifted_at.is_none());
-    if deceased {
+    if known_to_have_died(conn, plan.case_id)? {
         return Ok(Some(Answer::NoLongerCurrent));
     }
     Ok(match plan.status.as_str() {
         "awaiting_confirmation" => None,
         "confirmed" => Some(Answer::AlreadyConfirmed),
+        // Asked already (a double click, another tab): the callback is on its way.
+        "change_requested" => Some(Answer::ChangeRequested),
         _ => Some(Answer::NoLongerCurrent),
     })
+}
+
+/// Whether the case's customer is known to have died (a deceased hold stands): their plan link
+/// then shows nothing of them to whoever opens it.
+pub fn known_to_have_died(conn: &mut DbConn, case_id: i64) -> AppResult<bool> {
+    Ok(cases::holds::for_case(conn, case_id)?
+        .iter()
+        .any(|hold| hold.kind == "deceased" && hold.lifted_at.is_none()))
 }
 
 /// The plan's case, locked before the plan is written: a handler revising the plan takes them in
@@ -112,8 +119,16 @@ pub fn request_change(
     }
     let case = locked_case_of(conn, plan_id)?;
     let (case_id, client_id) = (case.id, case.client_id);
-    if let Some(answer) = current_status(conn, plan_id)? {
-        return Ok(answer);
+    match current_status(conn, plan_id)? {
+        // A second message before the callback: kept with the first for the handler.
+        Some(Answer::ChangeRequested) => {
+            if let Some(message) = message {
+                store::add_change_message(conn, plan_id, message)?;
+            }
+            return Ok(Answer::ChangeRequested);
+        }
+        Some(answer) => return Ok(answer),
+        None => {}
     }
     if !store::set_change_requested(conn, plan_id, message, now)? {
         return Ok(Answer::NoLongerCurrent);

@@ -53,6 +53,8 @@ enum Link {
     ),
     Expired,
     Unknown,
+    /// Its customer is known to have died: nothing of them is shown.
+    Closed,
 }
 
 async fn load(state: &AppState, token: String) -> AppResult<Link> {
@@ -63,6 +65,9 @@ async fn load(state: &AppState, token: String) -> AppResult<Link> {
         match links::resolve(conn, &token, now)? {
             LinkState::Valid { plan_id } => {
                 let plan = store::find(conn, plan_id)?;
+                if customer::known_to_have_died(conn, plan.case_id)? {
+                    return Ok(Link::Closed);
+                }
                 let case = crate::cases::store::find(conn, plan.case_id)?;
                 crate::audit::record(
                     conn,
@@ -104,6 +109,7 @@ async fn show(
             .render(&state),
         Link::Expired => link_problem(&state, &csrf, true),
         Link::Unknown => link_problem(&state, &csrf, false),
+        Link::Closed => Page::new("customer/no_longer_current.html", &csrf, None).render(&state),
     }
 }
 

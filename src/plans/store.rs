@@ -218,6 +218,28 @@ pub fn set_confirmed(conn: &mut DbConn, plan_id: i64, now: NaiveDateTime) -> App
     Ok(updated == 1)
 }
 
+/// The longest a plan's change messages grow to together; later ones past it are not kept.
+const CHANGE_MESSAGES_MAX_CHARS: usize = 8000;
+
+/// Adds a further message to a change already asked for (unless it repeats one kept).
+pub fn add_change_message(conn: &mut DbConn, plan_id: i64, message: &str) -> AppResult<()> {
+    let kept: Option<String> = plans::table
+        .find(plan_id)
+        .select(plans::change_message)
+        .first(conn)?;
+    let joined = match kept {
+        Some(kept) if kept.contains(message) => return Ok(()),
+        Some(kept) => format!("{kept}\n\n{message}"),
+        None => message.to_string(),
+    };
+    if joined.chars().count() <= CHANGE_MESSAGES_MAX_CHARS {
+        diesel::update(plans::table.find(plan_id))
+            .set(plans::change_message.eq(joined))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 pub fn set_change_requested(
     conn: &mut DbConn,
     plan_id: i64,

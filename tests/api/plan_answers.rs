@@ -64,3 +64,62 @@ async fn a_handler_is_credited_with_a_plan_the_customer_confirmed_on_their_call(
         .collect();
     assert_eq!(credited, [(1, 1)], "the handler whose call it was");
 }
+
+backend_test!(a_change_asked_for_twice_is_one_request_and_keeps_both_messages);
+async fn a_change_asked_for_twice_is_one_request_and_keeps_both_messages(app: TestApp) {
+    let (_, case_id, _) = case_with_plan(&app).await;
+    let link = only_plan_link_token(&app);
+    let customer = app.anonymous();
+    for message in ["Could it start in May?", "Fortnightly would suit me better"] {
+        let answered = customer
+            .post_form(&format!("/p/{link}/change"), &[("message", message)])
+            .await;
+        assert_eq!(answered.status().as_u16(), 200);
+        let page = answered.text().await.unwrap();
+        assert!(page.contains("we will call you back"), "{page}");
+    }
+    let kept: Option<String> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::plans;
+        plans::table
+            .filter(plans::case_id.eq(case_id.as_i64().unwrap()))
+            .select(plans::change_message)
+            .first(conn)
+            .unwrap()
+    });
+    let kept = kept.unwrap();
+    assert!(
+        kept.contains("start in May") && kept.contains("Fortnightly"),
+        "{kept}"
+    );
+    assert_eq!(
+        app.audit_count("plan_change_requested", case_id.as_i64().unwrap()),
+        1
+    );
+    // Confirming in another tab afterwards says the same, not "no longer open".
+    let page = customer
+        .post_form(&format!("/p/{link}/confirm"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("we will call you back"), "{page}");
+    let (_, page) = customer.get_text(&format!("/p/{link}")).await;
+    assert!(page.contains("You asked for a change"), "{page}");
+    assert!(!page.contains("Confirm this plan"));
+}
+
+backend_test!(a_plan_link_shows_nothing_of_a_customer_known_to_have_died);
+async fn a_plan_link_shows_nothing_of_a_customer_known_to_have_died(app: TestApp) {
+    let (handler, case_id, _) = case_with_plan(&app).await;
+    let link = only_plan_link_token(&app);
+    let deceased = json!({"outcome": "deceased"});
+    assert_eq!(outcome(&app, &handler, &case_id, deceased).await.0, 200);
+    let (status, page) = app.anonymous().get_text(&format!("/p/{link}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("no longer open"), "{page}");
+    assert!(
+        !page.contains("Hello") && !page.contains("Confirm this plan"),
+        "{page}"
+    );
+}
