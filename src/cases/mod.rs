@@ -151,11 +151,55 @@ impl Case {
             .map(|c| crate::domain::Money::new(self.amount_owed_minor, c))
     }
 
+    /// What to call the customer in a greeting or a script (see [`name_to_greet`]).
     pub fn first_name(&self) -> &str {
-        self.customer_name
-            .split_whitespace()
-            .next()
-            .unwrap_or(&self.customer_name)
+        name_to_greet(&self.customer_name)
+    }
+}
+
+/// Titles a client's records may put before a name.
+const TITLES: [&str; 12] = [
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "sir", "dame", "lady", "lord",
+];
+
+/// The given name in a name as a client's records hold it: "Jane Doe" and "Mrs Jane Doe" give
+/// "Jane", "Doe, Jane" gives "Jane". With no given name to find ("Mrs Doe"), the whole name,
+/// which is still a polite greeting where "Dear Mrs" is not.
+pub fn name_to_greet(full: &str) -> &str {
+    let is_title = |word: &&str| {
+        let word = word.trim_end_matches('.').to_ascii_lowercase();
+        TITLES.contains(&word.as_str())
+    };
+    let (given, reordered) = match full.split_once(',') {
+        Some((_, given)) if !given.trim().is_empty() => (given, true),
+        _ => (full, false),
+    };
+    let words: Vec<&str> = given.split_whitespace().collect();
+    let untitled: Vec<&str> = words.iter().copied().skip_while(is_title).collect();
+    match untitled.first() {
+        // "Mrs Doe": a title and a surname, no given name.
+        Some(_) if !reordered && untitled.len() == 1 && words.len() > 1 => full.trim(),
+        Some(first) => first,
+        None => full.trim(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_to_greet;
+
+    #[test]
+    fn greetings_use_the_given_name_and_never_a_title_alone() {
+        assert_eq!(name_to_greet("Jane Doe"), "Jane");
+        assert_eq!(name_to_greet("Mrs Jane Doe"), "Jane");
+        assert_eq!(name_to_greet("Dr. Amir Khan"), "Amir");
+        assert_eq!(name_to_greet("Doe, Jane"), "Jane");
+        assert_eq!(name_to_greet("Doe, Mrs Jane"), "Jane");
+        assert_eq!(name_to_greet("Mrs Doe"), "Mrs Doe");
+        assert_eq!(name_to_greet("Cher"), "Cher");
+        assert_eq!(name_to_greet("Mr"), "Mr");
+        assert_eq!(name_to_greet("Missy Elliott"), "Missy");
+        assert_eq!(name_to_greet("Doe,"), "Doe,");
     }
 }
 

@@ -196,12 +196,12 @@ impl PlanTerms {
     }
 }
 
-/// "£12.50 every week, starting Monday 7 December".
+/// "£12.50 every week, starting Monday 7 December 2026".
 pub fn in_words(amount: Money, frequency: Frequency, first_payment_on: NaiveDate) -> String {
     format!(
         "{amount} {}, starting {}",
         frequency.in_words(),
-        first_payment_on.format("%A %-d %B")
+        first_payment_on.format("%A %-d %B %Y")
     )
 }
 
@@ -233,7 +233,7 @@ mod tests {
         let terms = request().parse(gbp(100_000), today()).unwrap();
         assert_eq!(
             in_words(terms.amount, terms.frequency, terms.first_payment_on),
-            "£12.50 every week, starting Monday 7 December"
+            "£12.50 every week, starting Monday 7 December 2026"
         );
     }
 

@@ -112,7 +112,7 @@ async fn plans_are_emailed_and_confirmed_once(backend: Backend) {
     assert_eq!(plan["status"], "awaiting_confirmation");
     assert_eq!(
         plan["in_words"],
-        "£12.50 every week, starting Monday 16 March"
+        "£12.50 every week, starting Monday 16 March 2026"
     );
     assert_eq!(drain(&app).await, 1);
     let mail = sink.received();
