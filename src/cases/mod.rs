@@ -184,6 +184,17 @@ pub fn name_to_greet(full: &str) -> &str {
     }
 }
 
+pub fn utc(naive: NaiveDateTime) -> DateTime<Utc> {
+    naive.and_utc()
+}
+
+/// RFC 3339 in UTC with a `Z`, as the API promises.
+pub fn rfc3339(naive: NaiveDateTime) -> String {
+    naive
+        .and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::name_to_greet;
@@ -201,15 +212,4 @@ mod tests {
         assert_eq!(name_to_greet("Missy Elliott"), "Missy");
         assert_eq!(name_to_greet("Doe,"), "Doe,");
     }
-}
-
-pub fn utc(naive: NaiveDateTime) -> DateTime<Utc> {
-    naive.and_utc()
-}
-
-/// RFC 3339 in UTC with a `Z`, as the API promises.
-pub fn rfc3339(naive: NaiveDateTime) -> String {
-    naive
-        .and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
