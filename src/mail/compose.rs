@@ -28,6 +28,13 @@ pub fn unsubscribe_url(state: &AppState, row: &OutboxRow) -> String {
     format!("{}/unsubscribe/{}/{token}", state.config.base_url, row.id)
 }
 
+/// The address a mail program posts to when the customer presses its own "unsubscribe"
+/// button (`List-Unsubscribe`, RFC 8058): no page and no form, so no form token either; the
+/// signed path is what proves the message was theirs.
+pub fn one_click_unsubscribe_url(state: &AppState, row: &OutboxRow) -> String {
+    format!("{}/one-click", unsubscribe_url(state, row))
+}
+
 pub fn context(conn: &mut DbConn, state: &AppState, row: &OutboxRow) -> AppResult<tera::Context> {
     let payload: Value =
         serde_json::from_str(&row.payload).map_err(|e| AppError::Internal(e.into()))?;

@@ -8,6 +8,8 @@ pub struct Rendered {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// For customer mail: where a mail program's own "unsubscribe" button posts (RFC 8058).
+    pub one_click_unsubscribe: Option<String>,
 }
 
 pub fn render(templates: &tera::Tera, kind: &str, context: &tera::Context) -> AppResult<Rendered> {
@@ -22,5 +24,6 @@ pub fn render(templates: &tera::Tera, kind: &str, context: &tera::Context) -> Ap
         subject: part("subject.txt")?.trim().to_string(),
         text: part("body.txt")?,
         html: part("body.html")?,
+        one_click_unsubscribe: None,
     })
 }

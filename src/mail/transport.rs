@@ -5,7 +5,10 @@ use std::{path::PathBuf, time::Duration};
 
 use anyhow::Context;
 use lettre::{
-    message::{header::ContentType, Mailbox, MultiPart, SinglePart},
+    message::{
+        header::{ContentType, HeaderName, HeaderValue},
+        Mailbox, MultiPart, SinglePart,
+    },
     transport::smtp::{authentication::Credentials, PoolConfig},
     FileTransport, Message, SmtpTransport, Transport as _,
 };
@@ -67,11 +70,23 @@ impl Transport {
         let to: Mailbox = to
             .parse()
             .map_err(|e| format!("bad recipient address: {e}"))?;
-        let message = Message::builder()
+        let mut message = Message::builder()
             .from(from)
             .to(to)
             .message_id(Some(message_id.to_string()))
-            .subject(mail.subject.clone())
+            .subject(mail.subject.clone());
+        if let Some(url) = &mail.one_click_unsubscribe {
+            message = message
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".into(),
+                ));
+        }
+        let message = message
             .multipart(
                 MultiPart::alternative()
                     .singlepart(

@@ -37,6 +37,13 @@ pub fn deliver_batch(
             }
             let rendered = compose::context(conn, state, row)
                 .and_then(|context| render::render(&state.templates, &row.kind, &context))
+                .map(|mut mail| {
+                    if compose::to_customer(&row.kind) {
+                        let url = compose::one_click_unsubscribe_url(state, row);
+                        mail.one_click_unsubscribe = Some(url);
+                    }
+                    mail
+                })
                 .map_err(|e| format!("could not be composed: {e}"));
             prepared.push((row, rendered));
         }
@@ -259,6 +266,7 @@ mod tests {
             subject: "Alert".into(),
             text: "Text".into(),
             html: "<p>Text</p>".into(),
+            one_click_unsubscribe: None,
         };
         let rows = [row(1), row(2)];
         let prepared: Vec<Prepared<'_>> = rows.iter().map(|r| (r, Ok(mail.clone()))).collect();

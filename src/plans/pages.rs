@@ -229,14 +229,52 @@ async fn unsubscribe(
 ) -> AppResult<HttpResponse> {
     limited(&state, &req)?;
     let (id, token) = path.into_inner();
+    if !stop_emails(&state, id, token).await? {
+        return link_problem(&state, &csrf, false);
+    }
+    Page::new("customer/unsubscribed.html", &csrf, None).render(&state)
+}
+
+/// A mail program's own "unsubscribe" button (RFC 8058): it posts
+/// `List-Unsubscribe=One-Click` with no cookies, so there is no form token; the signed path
+/// proves the message was the customer's, as on the page. A bare 200 or 404, no page.
+#[post("/unsubscribe/{id}/{token}/one-click")]
+async fn unsubscribe_one_click(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(i64, String)>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    limited(&state, &req)?;
+    let asked = std::str::from_utf8(&body).is_ok_and(|body| {
+        body.split('&')
+            .any(|pair| pair == "List-Unsubscribe=One-Click")
+    });
+    if !asked {
+        return Ok(HttpResponse::BadRequest().body("expected List-Unsubscribe=One-Click"));
+    }
+    let (id, token) = path.into_inner();
+    if !stop_emails(&state, id, token).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// Stops e-mails for the customer a message went to, when `token` is that message's (made with
+/// any configured key: a rotation leaves old e-mails working). False when it is not.
+async fn stop_emails(state: &AppState, id: i64, token: String) -> AppResult<bool> {
     let now = state.clock.now_naive();
-    let st = state.clone();
-    let done = db::run(&state.pool, move |conn| {
+    let secrets: Vec<Vec<u8>> = state
+        .config
+        .link_secrets()
+        .into_iter()
+        .map(<[u8]>::to_vec)
+        .collect();
+    db::run(&state.pool, move |conn| {
         let Some(row) = outbox::find(conn, id)? else {
             return Ok(false);
         };
-        // Any key a link may have been made with (a rotation leaves old e-mails working).
-        let genuine = st.config.link_secrets().into_iter().any(|secret| {
+        let genuine = secrets.iter().any(|secret| {
             let expected = compose::unsubscribe_token(secret, &row);
             crate::auth::tokens::constant_time_eq(expected.as_bytes(), token.as_bytes())
         });
@@ -263,11 +301,7 @@ async fn unsubscribe(
             Ok(true)
         })
     })
-    .await?;
-    if !done {
-        return link_problem(&state, &csrf, false);
-    }
-    Page::new("customer/unsubscribed.html", &csrf, None).render(&state)
+    .await
 }
 
 #[derive(Deserialize, serde::Serialize, Default)]
@@ -377,5 +411,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(change)
         .service(unsubscribe_page)
         .service(unsubscribe)
+        .service(unsubscribe_one_click)
         .service(propose_from_call);
 }

@@ -33,5 +33,6 @@ mod report_schedule;
 mod reports;
 mod schema_matches;
 mod staff_text;
+mod stop_emails;
 mod supervisor;
 mod support;

@@ -88,7 +88,7 @@ pub fn stop_emails_path(app: &TestApp, secret: &[u8]) -> String {
     format!("/unsubscribe/{id}/{token}")
 }
 
-async fn spawn_with_mail(backend: Backend) -> (TestApp, SmtpSink) {
+pub async fn spawn_with_mail(backend: Backend) -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start();
     (spawn_with(backend, with_smtp(sink.port)).await, sink)
 }
