@@ -277,6 +277,26 @@ pub fn is_suppressed(conn: &mut DbConn, email: &str) -> AppResult<bool> {
     .get_result(conn)?)
 }
 
+/// Since when `email` has asked for no more e-mail, if it has.
+pub fn stopped_since(conn: &mut DbConn, email: &str) -> AppResult<Option<NaiveDateTime>> {
+    use crate::db::schema::email_suppressions;
+    Ok(email_suppressions::table
+        .filter(email_suppressions::email.eq(email.to_lowercase()))
+        .select(email_suppressions::created_at)
+        .first(conn)
+        .optional()?)
+}
+
+/// E-mail to `email` again: its owner asked for it (on a call, to a handler, who is audited).
+pub fn resume(conn: &mut DbConn, email: &str) -> AppResult<()> {
+    use crate::db::schema::email_suppressions;
+    diesel::delete(
+        email_suppressions::table.filter(email_suppressions::email.eq(email.to_lowercase())),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
 /// The e-mail addresses a case holds for its customer: the referral's and any a plan was sent to.
 pub fn addresses_of_case(conn: &mut DbConn, case_id: i64) -> AppResult<Vec<String>> {
     use crate::db::schema::{cases, plans};

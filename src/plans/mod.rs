@@ -38,6 +38,11 @@ pub struct PlanView {
     /// The plan as the customer reads it.
     pub in_words: String,
     pub affordability: Option<Affordability>,
+    /// When the customer asked to stop e-mails to `email`, if they had when this plan was
+    /// recorded: the plan stands, but its e-mail is not sent (the call screen offers to send it
+    /// if the customer asks for e-mails again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emails_stopped_at: Option<chrono::NaiveDateTime>,
 }
 
 /// How long the same proposal sent again counts as a repeat of the first (see
@@ -65,19 +70,18 @@ pub fn propose(
     let terms = request.parse(owed, today).map_err(AppError::fields)?;
     let affordability = terms.affordability();
     let since = now.naive_utc() - chrono::Duration::minutes(REPEAT_WINDOW_MINUTES);
+    let stopped = outbox::stopped_since(conn, terms.email.as_str())?;
+    let viewed = |plan: &store::Plan, affordability| PlanView {
+        emails_stopped_at: stopped,
+        ..store::view(plan, Some(affordability))
+    };
     if let Some(plan) = store::repeat_of(conn, case_id, handler_id, &terms, since)? {
-        return Ok((store::view(&plan, Some(affordability)), false));
+        return Ok((viewed(&plan, affordability), false));
     }
     let plan = store::insert_version(conn, case_id, handler_id, &terms, now.naive_utc())?;
-    let link = links::create(conn, link.secret, plan.id, now.naive_utc(), link.days)?;
-    outbox::enqueue(
-        conn,
-        outbox::kind::PLAN_CONFIRMATION,
-        Some(case_id),
-        terms.email.as_str(),
-        &serde_json::json!({"plan_id": plan.id, "link_id": link}),
-        now.naive_utc(),
-    )?;
+    // Queued even when the address stopped e-mails: the sender withholds it and says so on the
+    // supervisors' page, as for any message whose customer stopped them after it was queued.
+    email_for_confirmation(conn, &plan, now, link)?;
     audit::record(
         conn,
         actor,
@@ -85,5 +89,56 @@ pub fn propose(
             .client(Some(case.client_id))
             .detail(format!("version {}", plan.version)),
     )?;
-    Ok((store::view(&plan, Some(affordability)), true))
+    Ok((viewed(&plan, affordability), true))
+}
+
+/// Queues the plan's e-mail with a fresh link to confirm it.
+fn email_for_confirmation(
+    conn: &mut DbConn,
+    plan: &store::Plan,
+    now: DateTime<Utc>,
+    link: links::LinkSettings<'_>,
+) -> AppResult<()> {
+    let link = links::create(conn, link.secret, plan.id, now.naive_utc(), link.days)?;
+    outbox::enqueue(
+        conn,
+        outbox::kind::PLAN_CONFIRMATION,
+        Some(plan.case_id),
+        &plan.email,
+        &serde_json::json!({"plan_id": plan.id, "link_id": link}),
+        now.naive_utc(),
+    )?;
+    Ok(())
+}
+
+/// The customer, who had stopped e-mails, asks on the call for them again: their address may be
+/// e-mailed again (audited as the handler's doing) and the plan awaiting their answer goes now.
+pub fn resume_emails(
+    conn: &mut DbConn,
+    actor: Actor,
+    handler_id: i64,
+    (case_id, plan_id): (i64, i64),
+    now: DateTime<Utc>,
+    link: links::LinkSettings<'_>,
+) -> AppResult<PlanView> {
+    let case = cases::store::find_claimed_by_on_call(conn, case_id, handler_id, now.naive_utc())?;
+    let plan = store::find(conn, plan_id)?;
+    if plan.case_id != case_id {
+        return Err(AppError::NotFound);
+    }
+    if plan.status != "awaiting_confirmation" {
+        return Err(AppError::Conflict(
+            "This plan is no longer waiting for the customer's answer.".into(),
+        ));
+    }
+    if outbox::stopped_since(conn, &plan.email)?.is_some() {
+        outbox::resume(conn, &plan.email)?;
+        audit::record(
+            conn,
+            actor,
+            audit::Entry::new("emails_resumed", "case", Some(case_id)).client(Some(case.client_id)),
+        )?;
+        email_for_confirmation(conn, &plan, now, link)?;
+    }
+    Ok(store::view(&plan, None))
 }

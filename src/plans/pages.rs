@@ -366,6 +366,29 @@ impl PlanForm {
     }
 }
 
+/// The customer who had stopped e-mails asks on the call for them again: their plan goes now.
+#[post("/calls/{id}/plans/{plan_id}/resume-emails")]
+async fn resume_emails(
+    state: web::Data<AppState>,
+    staff: Staff,
+    csrf: CsrfToken,
+    path: web::Path<(i64, i64)>,
+    _f: CsrfForm<serde::de::IgnoredAny>,
+) -> AppResult<HttpResponse> {
+    let ids = path.into_inner();
+    let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now());
+    let st = state.clone();
+    let plan = db::run_write(&state.pool, move |conn| {
+        let link = super::links::LinkSettings::of(&st.config);
+        super::resume_emails(conn, actor, user_id, ids, now, link)
+    })
+    .await?;
+    Page::new("calls/plan_recorded.html", &csrf, Some(&staff.user))
+        .with("plan", &plan)
+        .with("repeat", &false)
+        .render(&state)
+}
+
 #[post("/calls/{id}/plans")]
 async fn propose_from_call(
     state: web::Data<AppState>,
@@ -412,5 +435,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(unsubscribe_page)
         .service(unsubscribe)
         .service(unsubscribe_one_click)
+        .service(resume_emails)
         .service(propose_from_call);
 }

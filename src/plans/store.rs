@@ -64,6 +64,7 @@ pub fn view(plan: &Plan, affordability: Option<Affordability>) -> PlanView {
         email: plan.email.clone(),
         in_words: plan.in_words(),
         affordability,
+        emails_stopped_at: None,
     }
 }
 

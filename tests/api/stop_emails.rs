@@ -74,3 +74,80 @@ async fn a_mail_programs_unsubscribe_button_stops_emails_postgres() {
         a_mail_programs_unsubscribe_button_stops_emails(Backend::Postgres).await;
     }
 }
+
+/// The customer stopped e-mails, then records a plan on a later call: the handler is told it
+/// was not e-mailed (it used to say "e-mailed to …" while the sender quietly withheld it), and
+/// can send it when the customer asks for e-mails again on the call.
+async fn a_plan_for_an_address_that_stopped_emails_says_so(backend: Backend) {
+    let (app, sink) = spawn_with_mail(backend).await;
+    app.state.clock.pin(crate::referrals::tuesday_morning());
+    let key = app.client_api_key(app.create_client("Stopped Water"));
+    let case = crate::queue::refer(&app, &key, crate::referrals::referral("ST-1")).await;
+    let (handler, call_page) = app.new_handler_on_call(&case).await;
+    let form = [
+        ("amount", "12.50"),
+        ("frequency", "weekly"),
+        ("first_payment_on", "2026-03-16"),
+        ("email", "ann@example.org"),
+    ];
+    let first = handler
+        .post_form(&format!("{call_page}/plans"), &form)
+        .await;
+    assert!(first
+        .text()
+        .await
+        .unwrap()
+        .contains("e-mailed to ann@example.org"));
+    assert_eq!(drain(&app).await, 1);
+    let stop = crate::plans::stop_emails_path(&app, &app.state.config.session_key);
+    assert_eq!(
+        app.anonymous()
+            .post_form(&stop, &[])
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+
+    let changed = [("amount", "10.00"), form[1], form[2], form[3]];
+    let recorded = handler
+        .post_form(&format!("{call_page}/plans"), &changed)
+        .await;
+    assert_eq!(recorded.status().as_u16(), 200);
+    let page = recorded.text().await.unwrap();
+    assert!(page.contains("not e-mailed"), "{page}");
+    assert!(!page.contains("e-mailed to ann@example.org"), "{page}");
+    let resume = page
+        .split("action=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|action| action.ends_with("/resume-emails"))
+        .expect("a way to send it once the customer asks")
+        .to_string();
+    drain(&app).await;
+    assert_eq!(sink.received().len(), 1, "withheld while stopped");
+
+    let resumed = handler.post_form(&resume, &[]).await;
+    assert_eq!(resumed.status().as_u16(), 200);
+    let page = resumed.text().await.unwrap();
+    assert!(page.contains("e-mailed to ann@example.org"), "{page}");
+    drain(&app).await;
+    let mail = sink.received();
+    assert_eq!(mail.len(), 2, "sent once the customer asked again");
+    assert!(outreach::mail::catcher::decoded_parts(&mail[1].data)
+        .iter()
+        .any(|(_, body)| body.contains("£10.00 every week")));
+    let case_id = case["id"].as_i64().unwrap();
+    assert_eq!(app.audit_count("emails_resumed", case_id), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_for_an_address_that_stopped_emails_says_so_sqlite() {
+    a_plan_for_an_address_that_stopped_emails_says_so(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_for_an_address_that_stopped_emails_says_so_postgres() {
+    if crate::helpers::postgres::available() {
+        a_plan_for_an_address_that_stopped_emails_says_so(Backend::Postgres).await;
+    }
+}
