@@ -102,6 +102,12 @@ pub fn write_debrief(
     let body = checked_text("body", &request.body, 4000)?;
     let client_id = match request.case_id {
         Some(case_id) => match cases::store::find(conn, case_id) {
+            Ok(_) if cases::privacy::erased_at(conn, case_id)?.is_some() => {
+                return Err(AppError::field(
+                    "case_id",
+                    "is a customer whose data was erased: leave the case number out",
+                ))
+            }
             Ok(case) => Some(case.client_id),
             Err(AppError::NotFound) => {
                 return Err(AppError::field("case_id", "is not a case number we know"))

@@ -41,6 +41,7 @@ pub struct NewHold<'a> {
 
 /// Stores a hold; returns its id.
 pub fn place(conn: &mut DbConn, hold: NewHold<'_>, now: NaiveDateTime) -> AppResult<i64> {
+    super::privacy::refuse_if_erased(conn, hold.case_id)?;
     let insert = diesel::insert_into(holds::table)
         .values((
             holds::case_id.eq(hold.case_id),

@@ -183,6 +183,23 @@ async fn an_erased_customer_is_never_called(app: TestApp) {
     assert_eq!(status, 200);
     let (_, token) = app.staff_token("handler");
     assert_eq!(next_call(&app, &token).await.0, 204);
+    // Nothing more is recorded about them: a hold's note would be kept past the erasure.
+    let (status, body) = call(
+        &app,
+        &key,
+        "POST",
+        &format!("/api/v1/cases/{}/holds", case["id"]),
+        json!({"kind": "dispute", "note": "Disputes the balance with Mrs Smith"}),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("erased"),
+        "{body}"
+    );
     // The same reference sent again later is a new customer, not the erased one.
     let again = refer(&app, &key, referral("E-1")).await;
     assert_ne!(again["id"], case["id"]);

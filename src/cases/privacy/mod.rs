@@ -49,6 +49,17 @@ pub(super) fn maybe(t: Option<NaiveDateTime>) -> Value {
     t.map_or(Value::Null, |t| Value::String(at(t)))
 }
 
+/// Refuses to record anything more about an erased customer: what was written after the
+/// erasure would outlive it (a second request finds the first erasure and erases nothing).
+pub fn refuse_if_erased(conn: &mut DbConn, case_id: i64) -> AppResult<()> {
+    match erased_at(conn, case_id)? {
+        Some(_) => Err(crate::error::AppError::Conflict(
+            "This customer's data was erased: nothing more can be recorded about them.".into(),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// When the case was erased, if it was.
 pub fn erased_at(conn: &mut DbConn, case_id: i64) -> AppResult<Option<NaiveDateTime>> {
     Ok(case_erasures::table
