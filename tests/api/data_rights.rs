@@ -243,14 +243,29 @@ async fn closed_cases_are_erased_when_the_clients_retention_period_ends(app: Tes
     }
     let [early, later] = [closed[0].clone(), closed[1].clone()];
     let open = refer(&app, &key, referral("OPEN-1")).await;
+    // Never closed, but nothing has happened to it since its hold on the first day: a case
+    // under an open-ended hold would otherwise keep its data for ever.
+    app.state.clock.pin(tuesday_morning());
+    let dormant = refer(&app, &key, referral("HELD-1")).await;
+    let holds = format!("/api/v1/cases/{}/holds", dormant["id"]);
+    let (status, _) = call(
+        &app,
+        &key,
+        "POST",
+        &holds,
+        json!({"kind": "do_not_contact"}),
+    )
+    .await;
+    assert_eq!(status, 201);
 
-    // 31 days after the first closed: only it is past the 30 days.
+    // 31 days after the first closed: only it and the dormant one are past the 30 days.
     let now = (tuesday_morning() + Duration::days(31)).naive_utc();
     let erased =
         app.with_conn(|conn| outreach::cases::privacy::apply_retention(conn, now).unwrap());
-    assert_eq!(erased, 1);
+    assert_eq!(erased, 2);
     for (case, expected) in [
         (&early, "(erased)"),
+        (&dormant, "(erased)"),
         (&later, "Ann Example"),
         (&open, "Ann Example"),
     ] {

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::{Erasure, ERASED};
 use crate::{
     audit::{self, Actor},
-    cases::{store, Case, CaseStatus},
+    cases::{store, Case},
     db::{
         schema::{
             audit_log, case_erasures, cases, contact_attempts, debriefs, escalations, follow_ups,
@@ -143,8 +143,13 @@ fn erase_locked(
     Ok(true)
 }
 
-/// Closed cases past their client's retention period, with the cutoff that made them due: per
-/// client, at most `per_client`, the longest closed first.
+/// The cases retention applies to: closed ones, and ones a hold has stopped (an open-ended hold
+/// such as "do not contact" never closes a case, yet nothing more happens to it).
+const RETAINED_STATUSES: [&str; 2] = ["closed", "on_hold"];
+
+/// Cases with nothing done to them for their client's retention period (closed, or under a
+/// hold), with the cutoff that made them due: per client, at most `per_client`, the longest
+/// untouched first.
 pub fn past_retention(
     conn: &mut DbConn,
     now: NaiveDateTime,
@@ -162,7 +167,7 @@ pub fn past_retention(
         let cases: Vec<i64> = cases::table
             .left_join(case_erasures::table)
             .filter(cases::client_id.eq(client_id))
-            .filter(cases::status.eq(CaseStatus::Closed.as_str()))
+            .filter(cases::status.eq_any(RETAINED_STATUSES))
             .filter(cases::updated_at.lt(cutoff))
             .filter(case_erasures::case_id.is_null())
             .order(cases::updated_at)
@@ -193,7 +198,7 @@ pub fn apply_retention(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<usize
             let done = crate::db::write_transaction(conn, |conn| {
                 let case = store::find_locked(conn, case_id)?;
                 let still_due =
-                    case.status == CaseStatus::Closed.as_str() && case.updated_at < cutoff;
+                    RETAINED_STATUSES.contains(&case.status.as_str()) && case.updated_at < cutoff;
                 if !still_due {
                     return Ok(false);
                 }
