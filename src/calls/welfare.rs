@@ -199,18 +199,25 @@ pub fn decide_exception(
         "decline" => "declined",
         _ => return Err(AppError::field("decision", "must be approve or decline")),
     };
-    let (proposer, current, case_id): (i64, String, i64) = policy_exceptions::table
-        .find(exception_id)
-        .select((
-            policy_exceptions::proposed_by,
-            policy_exceptions::status,
-            policy_exceptions::case_id,
-        ))
-        .first(conn)?;
+    let (proposer, current, case_id, decided_by): (i64, String, i64, Option<i64>) =
+        policy_exceptions::table
+            .find(exception_id)
+            .select((
+                policy_exceptions::proposed_by,
+                policy_exceptions::status,
+                policy_exceptions::case_id,
+                policy_exceptions::decided_by,
+            ))
+            .first(conn)?;
     if proposer == decider_id {
         return Err(AppError::Conflict(
             "A second handler must decide: you proposed this exception.".into(),
         ));
+    }
+    // The same decision by the same handler again (a double click, a retried request) stands
+    // as it was made, instead of showing them an error over a decision that was saved.
+    if current == status && decided_by == Some(decider_id) {
+        return Ok(current);
     }
     if current != "proposed" {
         return Err(AppError::Conflict(format!(
@@ -227,6 +234,14 @@ pub fn decide_exception(
         ))
         .execute(conn)?;
     if decided == 0 {
+        // Decided meanwhile: by this handler's own first click, or by someone else.
+        let (now_status, now_by): (String, Option<i64>) = policy_exceptions::table
+            .find(exception_id)
+            .select((policy_exceptions::status, policy_exceptions::decided_by))
+            .first(conn)?;
+        if now_status == status && now_by == Some(decider_id) {
+            return Ok(now_status);
+        }
         return Err(AppError::Conflict(
             "Another handler has just decided this exception.".into(),
         ));

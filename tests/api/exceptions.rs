@@ -37,6 +37,11 @@ async fn an_exception_needs_a_second_handler(app: TestApp) {
     assert_eq!(status, 409, "not the proposer");
     let (status, _) = post_json(&app, &second, &path, json!({"decision": "approve"})).await;
     assert_eq!(status, 204);
+    let (status, _) = post_json(&app, &second, &path, json!({"decision": "approve"})).await;
+    assert_eq!(
+        status, 204,
+        "the same decision again (a double click) stands"
+    );
     let (status, _) = post_json(&app, &second, &path, json!({"decision": "decline"})).await;
     assert_eq!(status, 409, "decided once");
     let supervisor = app.login_as("supervisor", None).await;
