@@ -20,6 +20,9 @@ use crate::{
 #[derive(Serialize, serde::Deserialize, ToSchema)]
 pub struct HoldView {
     pub id: i64,
+    /// `breathing_space`, `breathing_space_mental_health`, `dispute`, `deceased`,
+    /// `do_not_contact`, or `welfare`: contact stopped for the customer's welfare after
+    /// something they told a handler (what it was stays with the service).
     pub kind: String,
     /// UTC, RFC 3339.
     pub starts_at: String,
@@ -33,12 +36,22 @@ fn rfc3339(at: NaiveDateTime) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// Holds a handler places for what the customer disclosed on a call (a risk to their life, a
+/// vulnerability): health, shared with the service and not with the creditor, who is told only
+/// that contact stopped for their welfare.
+const DISCLOSED_ON_A_CALL: [&str; 2] = ["risk_to_life", "vulnerability_escalated"];
+
 impl From<holds::HoldRow> for HoldView {
     // The note stays with the service: a handler or supervisor may have written it.
     fn from(row: holds::HoldRow) -> Self {
+        let kind = if DISCLOSED_ON_A_CALL.contains(&row.kind.as_str()) {
+            "welfare".to_string()
+        } else {
+            row.kind
+        };
         HoldView {
             id: row.id,
-            kind: row.kind,
+            kind,
             starts_at: rfc3339(row.starts_at),
             ends_at: row.ends_at.map(rfc3339),
             lifted_at: row.lifted_at.map(rfc3339),

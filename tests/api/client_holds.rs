@@ -191,7 +191,10 @@ async fn a_client_cannot_lift_a_safety_hold_or_reach_another_cases_hold(app: Tes
     let holds = format!("/api/v1/cases/{}/holds", case["id"]);
     let (_, listed) = send(&app, &key, &holds, None).await;
     let risk_hold = listed["holds"][0]["id"].as_i64().unwrap();
-    assert_eq!(listed["holds"][0]["kind"], "risk_to_life");
+    assert_eq!(
+        listed["holds"][0]["kind"], "welfare",
+        "what was disclosed stays with us"
+    );
     let (status, body) = send(
         &app,
         &key,
@@ -316,4 +319,36 @@ async fn a_breathing_space_starting_tomorrow_stops_calls_today(app: TestApp) {
     assert_eq!(body["holds"][0]["ends_at"], ends.as_str());
     let (_, token) = app.staff_token("handler");
     assert_eq!(next_call(&app, &token).await.0, 204, "no call today");
+}
+
+/// A creditor learns that contact has stopped for the customer's welfare, not that a handler
+/// heard of a risk to life or a vulnerability: that is the customer's health, shared with the
+/// service, not with the creditor.
+backend_test!(the_client_sees_a_welfare_hold_without_what_was_disclosed);
+async fn the_client_sees_a_welfare_hold_without_what_was_disclosed(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Discreet Water"));
+    let case = refer(&app, &key, referral("W-1")).await;
+    let (_, token) = app.staff_token("handler");
+    let (_, call) = next_call(&app, &token).await;
+    assert_eq!(call["case"]["id"], case["id"]);
+    let escalated = json!({"outcome": "vulnerable_escalated"});
+    let (status, body) = outcome(&app, &token, &case["id"], escalated).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = send(
+        &app,
+        &key,
+        &format!("/api/v1/cases/{}/holds", case["id"]),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let kinds: Vec<&str> = body["holds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["welfare"], "{body}");
+    assert!(!body.to_string().contains("vulnerab"), "{body}");
 }
