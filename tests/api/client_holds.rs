@@ -321,10 +321,10 @@ async fn a_breathing_space_starting_tomorrow_stops_calls_today(app: TestApp) {
     assert_eq!(next_call(&app, &token).await.0, 204, "no call today");
 }
 
+backend_test!(the_client_sees_a_welfare_hold_without_what_was_disclosed);
 /// A creditor learns that contact has stopped for the customer's welfare, not that a handler
 /// heard of a risk to life or a vulnerability: that is the customer's health, shared with the
 /// service, not with the creditor.
-backend_test!(the_client_sees_a_welfare_hold_without_what_was_disclosed);
 async fn the_client_sees_a_welfare_hold_without_what_was_disclosed(app: TestApp) {
     app.state.clock.pin(tuesday_morning());
     let key = app.client_api_key(app.create_client("Discreet Water"));
