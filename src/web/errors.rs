@@ -37,7 +37,7 @@ pub fn html_errors<B: MessageBody + 'static>(
         context.insert("request_id", &info.request_id);
         context.insert("user", &None::<()>);
         let html = state
-            .and_then(|s| s.templates.render("error.html", &context).ok())
+            .and_then(|s| s.templates.render(error_page(&path), &context).ok())
             .unwrap_or_else(|| format!("<!doctype html><title>Error</title><p>{}</p>", status));
         HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
@@ -47,6 +47,17 @@ pub fn html_errors<B: MessageBody + 'static>(
     let res: ServiceResponse<EitherBody<B, BoxBody>> =
         ServiceResponse::new(req, replacement).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
+}
+
+/// Customers' pages (their plan, stopping e-mails, support links) keep their own look on an
+/// error: the staff page's header and its "start page" link lead a customer to a staff sign-in.
+fn error_page(path: &str) -> &'static str {
+    let customers = ["/p/", "/unsubscribe/", "/s/"];
+    if customers.iter().any(|prefix| path.starts_with(prefix)) {
+        "customer/error.html"
+    } else {
+        "error.html"
+    }
 }
 
 fn url_encode(s: &str) -> String {

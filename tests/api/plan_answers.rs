@@ -123,3 +123,21 @@ async fn a_plan_link_shows_nothing_of_a_customer_known_to_have_died(app: TestApp
         "{page}"
     );
 }
+
+backend_test!(a_customer_meets_an_error_on_the_customers_own_page);
+async fn a_customer_meets_an_error_on_the_customers_own_page(app: TestApp) {
+    let (_, _, _) = case_with_plan(&app).await;
+    let link = only_plan_link_token(&app);
+    // A form whose token is missing (cookies blocked, a page left open for days).
+    let expired = app
+        .anonymous()
+        .post_raw_form(&format!("/p/{link}/confirm"), &[])
+        .await;
+    assert!(expired.status().is_client_error());
+    let page = expired.text().await.unwrap();
+    assert!(page.contains("<strong>Your plan</strong>"), "{page}");
+    assert!(
+        !page.contains("start page"),
+        "no way into the staff pages: {page}"
+    );
+}
