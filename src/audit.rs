@@ -100,27 +100,71 @@ pub struct AuditRow {
     pub id: i64,
     pub occurred_at: chrono::NaiveDateTime,
     pub actor: String,
+    /// The staff member's e-mail address, when a person acted.
+    pub who: Option<String>,
     pub action: String,
     pub entity: String,
     pub entity_id: Option<i64>,
     pub detail: String,
 }
 
-/// The most recent entries overall, for admins.
-pub fn recent(conn: &mut DbConn, limit: i64) -> Result<Vec<AuditRow>, AppError> {
-    Ok(audit_log::table
-        .order(audit_log::id.desc())
-        .limit(limit)
+/// What an admin looks for in the trail (each part empty matches everything), newest first,
+/// from before the entry `before` when paging back.
+#[derive(Debug, Default, Clone, serde::Deserialize, serde::Serialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub entity: String,
+    #[serde(default)]
+    pub entity_id: String,
+    /// A staff member's e-mail address.
+    #[serde(default)]
+    pub who: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub before: String,
+}
+
+/// The newest `limit` entries matching `query`. A part that is not a number where one is
+/// needed (an id) matches nothing rather than everything.
+pub fn search(
+    conn: &mut DbConn,
+    query: &AuditQuery,
+    limit: i64,
+) -> Result<Vec<AuditRow>, AppError> {
+    use crate::db::schema::users;
+    let number = |text: &str| text.trim().parse::<i64>().unwrap_or(-1);
+    let mut found = audit_log::table
+        .left_join(users::table.on(users::id.nullable().eq(audit_log::actor_user_id)))
         .select((
             audit_log::id,
             audit_log::occurred_at,
             audit_log::actor,
+            users::email.nullable(),
             audit_log::action,
             audit_log::entity,
             audit_log::entity_id,
             audit_log::detail,
         ))
-        .load(conn)?)
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if !query.action.trim().is_empty() {
+        found = found.filter(audit_log::action.eq(query.action.trim().to_string()));
+    }
+    if !query.entity.trim().is_empty() {
+        found = found.filter(audit_log::entity.eq(query.entity.trim().to_string()));
+    }
+    if !query.entity_id.trim().is_empty() {
+        found = found.filter(audit_log::entity_id.eq(number(&query.entity_id)));
+    }
+    if !query.who.trim().is_empty() {
+        found = found.filter(users::email.eq(query.who.trim().to_lowercase()));
+    }
+    if !query.before.trim().is_empty() {
+        found = found.filter(audit_log::id.lt(number(&query.before)));
+    }
+    Ok(found.load(conn)?)
 }
 
 /// Records that a page showed these cases' details in a list (an overview of escalations,

@@ -290,15 +290,35 @@ async fn revoke(
     Ok(redirect(&back))
 }
 
+/// Entries on one page of the audit log.
+const AUDIT_PAGE: i64 = 200;
+
 #[get("/admin/audit")]
 async fn audit_log(
     state: web::Data<AppState>,
     admin: Admin,
     csrf: CsrfToken,
+    query: web::Query<crate::audit::AuditQuery>,
 ) -> AppResult<HttpResponse> {
-    let entries = db::run(&state.pool, |conn| crate::audit::recent(conn, 200)).await?;
+    let query = query.into_inner();
+    let searched = query.clone();
+    let entries = db::run(&state.pool, move |conn| {
+        crate::audit::search(conn, &searched, AUDIT_PAGE)
+    })
+    .await?;
+    // A full page may have older entries behind it: the same search, from before its last.
+    let older = (entries.len() as i64 == AUDIT_PAGE)
+        .then(|| entries.last().map(|e| e.id))
+        .flatten()
+        .map(|last| crate::audit::AuditQuery {
+            before: last.to_string(),
+            ..query.clone()
+        })
+        .and_then(|next| serde_urlencoded::to_string(next).ok());
     Page::new("admin/audit.html", &csrf, Some(&admin.user))
         .with("entries", &entries)
+        .with("query", &query)
+        .with("older", &older)
         .render(&state)
 }
 

@@ -221,3 +221,57 @@ async fn a_new_user_gets_the_role_the_admin_chose_never_admin_by_default(app: Te
         "what was typed stays"
     );
 }
+
+backend_test!(an_admin_finds_who_changed_what_in_the_audit_log);
+async fn an_admin_finds_who_changed_what_in_the_audit_log(app: TestApp) {
+    let (email, password) = app.create_user("admin", None);
+    let admin = app.anonymous();
+    admin.login(&email, &password).await;
+    let created = admin
+        .post_form(
+            "/admin/clients",
+            &[
+                ("name", "Audited Council"),
+                ("contact_email", ""),
+                ("contact_phone", ""),
+            ],
+        )
+        .await;
+    let client_id = location(&created).rsplit('/').next().unwrap().to_string();
+    // Enough of the system's own entries to push it off the first page.
+    app.with_conn(|conn| {
+        for n in 0..205 {
+            outreach::audit::record(
+                conn,
+                outreach::audit::Actor::System,
+                outreach::audit::Entry::new("case_requeued", "case", Some(n)),
+            )
+            .unwrap();
+        }
+    });
+    let (_, page) = admin.get_text("/admin/audit").await;
+    assert!(!page.contains("Audited Council") && page.contains("id=\"older\""));
+    let older = page
+        .split("href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|href| href.starts_with("/admin/audit?"))
+        .unwrap()
+        .replace("&amp;", "&");
+    let (_, page) = admin.get_text(&older).await;
+    assert!(page.contains("client_created"), "{page}");
+    // Or straight to it: by who did it, and by what it was done to.
+    let (_, page) = admin
+        .get_text(&format!(
+            "/admin/audit?who={email}&entity=client&entity_id={client_id}"
+        ))
+        .await;
+    assert!(
+        page.contains("client_created") && page.contains(&email),
+        "{page}"
+    );
+    assert!(!page.contains("case_requeued"));
+    let (_, page) = admin
+        .get_text("/admin/audit?who=nobody%40example.test")
+        .await;
+    assert!(page.contains("No entries match."));
+}
