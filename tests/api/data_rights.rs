@@ -73,6 +73,29 @@ async fn a_client_exports_everything_held_about_its_customer(app: TestApp) {
     assert_eq!(export["erased_at"], Value::Null);
     assert_eq!(export["staff_records"]["follow_ups"], json!([]));
     assert!(export["plans"][0]["change_asked_at"].is_null());
+    assert!(
+        export["vulnerabilities"][0]["recorded_by"]
+            .as_str()
+            .is_some_and(|name| !name.is_empty()),
+        "who recorded it: {export}"
+    );
+    assert_eq!(export["emails_stopped"], json!([]));
+    // The customer stops e-mails: the export says so.
+    crate::plans::drain(&app).await;
+    let stop = crate::plans::stop_emails_path(&app, &app.state.config.session_key);
+    assert_eq!(
+        app.anonymous()
+            .post_form(&stop, &[])
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    let (_, export) = call(&app, &key, "GET", &path, Value::Null).await;
+    assert_eq!(
+        export["emails_stopped"][0]["email"], "ann@example.org",
+        "{export}"
+    );
     let other = app.client_api_key(app.create_client("Not Theirs"));
     assert_eq!(call(&app, &other, "GET", &path, Value::Null).await.0, 404);
 }

@@ -10,7 +10,7 @@ use crate::{
     db::{
         schema::{
             contact_attempts, debriefs, escalations, follow_ups, holds, outbox, plans,
-            policy_exceptions, support_links, support_mentions, support_organisations,
+            policy_exceptions, support_links, support_mentions, support_organisations, users,
             vulnerabilities,
         },
         DbConn,
@@ -33,6 +33,7 @@ type VulnerabilityRow = (
     Option<String>,
     Option<String>,
     NaiveDateTime,
+    Option<String>,
 );
 type PlanTerms = (
     i32,
@@ -82,6 +83,7 @@ pub fn export(conn: &mut DbConn, case: &Case) -> AppResult<Value> {
         ))
         .load(conn)?;
     let vulnerabilities: Vec<VulnerabilityRow> = vulnerabilities::table
+        .left_join(users::table.on(users::id.eq(vulnerabilities::recorded_by)))
         .filter(vulnerabilities::case_id.eq(id))
         .order(vulnerabilities::id)
         .select((
@@ -91,6 +93,7 @@ pub fn export(conn: &mut DbConn, case: &Case) -> AppResult<Value> {
             vulnerabilities::consented_by,
             vulnerabilities::note,
             vulnerabilities::recorded_at,
+            users::display_name.nullable(),
         ))
         .load(conn)?;
     let plans: Vec<PlanRow> = plans::table
@@ -159,9 +162,10 @@ pub fn export(conn: &mut DbConn, case: &Case) -> AppResult<Value> {
         "holds": holds.into_iter().map(|(kind, starts, ends, lifted, note)| json!({
             "kind": kind, "starts_at": at(starts), "ends_at": maybe(ends), "lifted_at": maybe(lifted), "note": note,
         })).collect::<Vec<_>>(),
-        "vulnerabilities": vulnerabilities.into_iter().map(|(drivers, consent, how, by, note, when)| json!({
+        "vulnerabilities": vulnerabilities.into_iter().map(|(drivers, consent, how, by, note, when, recorder)| json!({
             "drivers": drivers.split(',').collect::<Vec<_>>(), "consent": consent, "consent_how": how,
             "consented_by": by.unwrap_or_else(|| "the customer".into()), "note": note, "recorded_at": at(when),
+            "recorded_by": recorder,
         })).collect::<Vec<_>>(),
         "plans": plans.into_iter().map(|((version, amount, currency, frequency, first, email, status, created), confirmed, change_at, change, spending, affordability)| json!({
             "version": version, "amount_minor": amount, "currency": currency, "frequency": frequency,
@@ -181,7 +185,22 @@ pub fn export(conn: &mut DbConn, case: &Case) -> AppResult<Value> {
         "emails": emails.into_iter().map(|(kind, to, status, queued, sent)| json!({
             "kind": kind, "to": to, "status": status, "queued_at": at(queued), "sent_at": maybe(sent),
         })).collect::<Vec<_>>(),
+        "emails_stopped": emails_stopped(conn, id)?,
     }))
+}
+
+/// The customer's addresses that asked for no more e-mail, and since when.
+fn emails_stopped(conn: &mut DbConn, id: i64) -> AppResult<Vec<Value>> {
+    let mut stopped = Vec::new();
+    let mut addresses = crate::mail::outbox::addresses_of_case(conn, id)?;
+    addresses.sort_by_key(|a| a.to_lowercase());
+    addresses.dedup_by_key(|a| a.to_lowercase());
+    for address in addresses {
+        if let Some(since) = crate::mail::outbox::stopped_since(conn, &address)? {
+            stopped.push(json!({"email": address, "since": at(since)}));
+        }
+    }
+    Ok(stopped)
 }
 
 /// What staff wrote about the customer outside the call record: escalations, follow-ups after a
