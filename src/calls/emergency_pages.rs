@@ -28,13 +28,13 @@ fn contact_region(raw: &str) -> Result<String, AppError> {
     if raw.eq_ignore_ascii_case("uk") || raw.eq_ignore_ascii_case("gb") {
         return Ok("uk".into());
     }
-    Region::parse(raw).map(|r| r.as_code()).map_err(|_| {
-        AppError::field(
-            "region",
-            "must be uk, england, wales, scotland, northern_ireland or a country code such as IE",
-        )
-    })
+    Region::parse(raw)
+        .map(|r| r.as_code())
+        .map_err(|_| AppError::field("region", REGION_RULE))
 }
+
+const REGION_RULE: &str =
+    "must be uk, england, wales, scotland, northern_ireland or a country code such as IE";
 
 #[derive(Queryable, Serialize)]
 struct ContactRow {
@@ -92,19 +92,42 @@ pub struct ContactForm {
 
 impl ContactForm {
     /// The form checked; its region as stored.
+    /// Every field's mistake at once, each against its own field.
     fn checked_region(&self) -> AppResult<String> {
-        let region = contact_region(&self.region)?;
-        if self.service.trim().is_empty() || self.phone.trim().is_empty() {
-            return Err(AppError::field(
-                "service",
-                "service and phone number are both required",
-            ));
+        let required = |field: &str, text: &str| match text.trim().is_empty() {
+            true => Err(AppError::field(field, "is required")),
+            false => Ok(()),
+        };
+        let region = contact_region(&self.region);
+        let checks = [
+            match &region {
+                Ok(_) => Ok(()),
+                Err(_) => Err(AppError::field("region", REGION_RULE)),
+            },
+            required("service", &self.service)
+                .and_then(|()| crate::payment_guard::refuse_in("service", &self.service)),
+            required("phone", &self.phone).and_then(|()| {
+                crate::payment_guard::check_text(
+                    self.phone.trim(),
+                    crate::payment_guard::PHONE_MAX_CHARS,
+                )
+                .map(|_| ())
+                .map_err(|message| AppError::field("phone", message))
+            }),
+            crate::payment_guard::refuse_in("note", &self.note),
+        ];
+        let mut fields = crate::error::FieldErrors::new();
+        for check in checks {
+            match check {
+                Ok(()) => {}
+                Err(AppError::Validation { fields: more, .. }) => fields.extend(more),
+                Err(other) => return Err(other),
+            }
         }
-        crate::payment_guard::refuse_in("service", &self.service)?;
-        crate::payment_guard::check_text(self.phone.trim(), crate::payment_guard::PHONE_MAX_CHARS)
-            .map_err(|message| AppError::field("phone", message))?;
-        crate::payment_guard::refuse_in("note", &self.note)?;
-        Ok(region)
+        match fields.is_empty() {
+            true => region,
+            false => Err(AppError::fields(fields)),
+        }
     }
 }
 

@@ -88,6 +88,17 @@ async fn customers_abroad_get_their_own_country_s_numbers_never_the_uk_s(app: Te
     let html = refused.text().await.unwrap();
     assert!(html.contains("must be uk, england, wales"), "{html}");
     assert!(html.contains(r#"value="Atlantis""#) && html.contains(r#"value="Nobody""#));
+    // Every mistake at once, each against its own field.
+    let refused = admin
+        .post_form(
+            "/admin/emergency-contacts",
+            &[("region", "Atlantis"), ("service", "Police"), ("phone", "")],
+        )
+        .await;
+    let html = refused.text().await.unwrap();
+    assert!(html.contains(r#"id="region-error""#), "{html}");
+    assert!(html.contains(r#"id="phone-error""#), "{html}");
+    assert!(!html.contains(r#"id="service-error""#), "{html}");
     let lyon = case_in(&app, &key, "FR-2", "FR", "Europe/Paris").await;
     assert_eq!(phones_on_risk_to_life(&app, &token, lyon).await, ["112"]);
 
