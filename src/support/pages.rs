@@ -323,14 +323,28 @@ fn name_taken() -> FieldErrors {
 /// The tracked redirect: counts the click, then sends the customer on. Unknown codes get a
 /// not-found page, never a redirect to somewhere we did not choose.
 #[get("/s/{code}")]
-async fn follow(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+async fn follow(
+    state: web::Data<AppState>,
+    csrf: CsrfToken,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let (code, now) = (path.into_inner(), state.clock.now_naive());
     let target = db::run(&state.pool, move |conn| store::open_link(conn, &code, now)).await?;
     match target {
-        Some(url) => Ok(HttpResponse::Found()
+        Some(store::Destination::Website(url)) => Ok(HttpResponse::Found()
             .insert_header((header::LOCATION, url))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish()),
+        // No website any more: the organisation's name and number, on the customer's own page.
+        Some(store::Destination::Details {
+            name,
+            phone,
+            opening_hours,
+        }) => Page::new("customer/organisation.html", &csrf, None)
+            .with("name", &name)
+            .with("phone", &phone)
+            .with("opening_hours", &opening_hours)
+            .render(&state),
         None => Err(AppError::NotFound),
     }
 }

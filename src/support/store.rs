@@ -171,21 +171,49 @@ pub fn link_code(
 }
 
 /// Counts a click and says where to send the customer; `None` for an unknown code.
-pub fn open_link(conn: &mut DbConn, code: &str, now: NaiveDateTime) -> AppResult<Option<String>> {
+/// Where a tracked link leads: the organisation's website, or, when it has none now (a
+/// supervisor cleared it after the link was sent), its name and number to show instead.
+#[derive(Debug, serde::Serialize)]
+pub enum Destination {
+    Website(String),
+    Details {
+        name: String,
+        phone: Option<String>,
+        opening_hours: Option<String>,
+    },
+}
+
+/// Counts a click on the link `code` and says where it leads; `None` for an unknown code.
+pub fn open_link(
+    conn: &mut DbConn,
+    code: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<Destination>> {
     if code.len() > 32 {
         return Ok(None);
     }
-    let found: Option<(i64, Option<NaiveDateTime>, Option<String>)> = support_links::table
+    type Found = (
+        i64,
+        Option<NaiveDateTime>,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let found: Option<Found> = support_links::table
         .inner_join(orgs::table)
         .filter(support_links::code.eq(code))
         .select((
             support_links::id,
             support_links::first_opened_at,
             orgs::website,
+            orgs::name,
+            orgs::phone,
+            orgs::opening_hours,
         ))
         .first(conn)
         .optional()?;
-    let Some((id, first_opened, website)) = found else {
+    let Some((id, first_opened, website, name, phone, opening_hours)) = found else {
         return Ok(None);
     };
     // Counted in the statement, so two clicks at once are two opens.
@@ -195,7 +223,14 @@ pub fn open_link(conn: &mut DbConn, code: &str, now: NaiveDateTime) -> AppResult
             support_links::first_opened_at.eq(first_opened.or(Some(now))),
         ))
         .execute(conn)?;
-    Ok(website)
+    Ok(Some(match website {
+        Some(url) => Destination::Website(url),
+        None => Destination::Details {
+            name,
+            phone,
+            opening_hours,
+        },
+    }))
 }
 
 pub fn record_mentions(

@@ -105,6 +105,19 @@ async fn customer_links_are_tracked_and_unknown_codes_do_not_redirect(app: TestA
         unknown.headers().get("location").is_none(),
         "never an open redirect"
     );
+    // The website is taken off the entry later: a link already e-mailed still helps.
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::support_organisations as o;
+        diesel::update(o::table.filter(o::name.eq("StepChange Debt Charity")))
+            .set((o::website.eq(None::<String>), o::phone.eq("0800 138 1111")))
+            .execute(conn)
+            .unwrap()
+    });
+    let (status, page) = visitor.get_text(&format!("/s/{code}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("StepChange Debt Charity"), "{page}");
+    assert!(page.contains("0800 138 1111"), "its number: {page}");
 }
 
 backend_test!(customers_are_offered_the_services_of_their_own_nation);
