@@ -40,6 +40,24 @@ pub struct VulnerabilityForm {
     note: String,
 }
 
+/// The customer withdrew consent to a vulnerability record (see
+/// [`safeguarding::withdraw_consent`]).
+#[post("/calls/{id}/vulnerability/{record_id}/withdraw")]
+async fn withdraw_vulnerability(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(i64, i64)>,
+    _f: CsrfForm<serde::de::IgnoredAny>,
+) -> AppResult<HttpResponse> {
+    let ids = path.into_inner();
+    let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
+    db::run_write(&state.pool, move |conn| {
+        safeguarding::withdraw_consent(conn, actor, user_id, ids, now)
+    })
+    .await?;
+    Ok(redirect(&format!("/calls/{}", ids.0)))
+}
+
 #[post("/calls/{id}/vulnerability")]
 async fn post_vulnerability(
     state: web::Data<AppState>,
@@ -300,6 +318,7 @@ async fn place_hold(
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(place_hold)
         .service(post_vulnerability)
+        .service(withdraw_vulnerability)
         .service(post_risk_to_life)
         .service(emergency_numbers)
         .service(post_exception)

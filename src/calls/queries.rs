@@ -61,6 +61,7 @@ pub fn attempts_by_handler_since(
 
 #[derive(Queryable, Serialize, Debug)]
 pub struct VulnerabilityItem {
+    pub id: i64,
     pub drivers: String,
     pub consent_how: Option<String>,
     /// `None`: the customer themselves.
@@ -79,6 +80,7 @@ pub fn vulnerabilities_for_case(
         .filter(vulnerabilities::case_id.eq(case_id))
         .order(vulnerabilities::id.desc())
         .select((
+            vulnerabilities::id,
             vulnerabilities::drivers,
             vulnerabilities::consent_how,
             vulnerabilities::consented_by,

@@ -145,6 +145,52 @@ pub fn record_vulnerability(
     )
 }
 
+/// The customer withdrew their consent to a vulnerability record: it is deleted (consent was
+/// its only ground), and the case is no longer flagged unless another record or an escalated
+/// vulnerability still stands. The trail says a record went, not what it held. Deleting one
+/// already gone (a double click) does nothing more.
+pub fn withdraw_consent(
+    conn: &mut DbConn,
+    actor: Actor,
+    staff_id: i64,
+    (case_id, record_id): (i64, i64),
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let case = cases::store::find_claimed_by(conn, case_id, staff_id, now)?;
+    let deleted = diesel::delete(
+        vulnerabilities::table
+            .filter(vulnerabilities::id.eq(record_id))
+            .filter(vulnerabilities::case_id.eq(case_id)),
+    )
+    .execute(conn)?;
+    if deleted == 0 {
+        return Ok(());
+    }
+    let others = diesel::select(diesel::dsl::exists(
+        vulnerabilities::table.filter(vulnerabilities::case_id.eq(case_id)),
+    ))
+    .get_result::<bool>(conn)?;
+    let escalated = cases::holds::for_case(conn, case_id)?
+        .iter()
+        .any(|h| h.kind == "vulnerability_escalated" && h.lifted_at.is_none());
+    if !others && !escalated {
+        let band = cases::priority::band(case.callback_at.is_some(), false);
+        diesel::update(cases_table::table.find(case_id))
+            .set((
+                cases_table::vulnerable.eq(false),
+                cases_table::priority_band.eq(band),
+                cases_table::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    audit::record(
+        conn,
+        actor,
+        audit::Entry::new("vulnerability_consent_withdrawn", "case", Some(case_id))
+            .client(Some(case.client_id)),
+    )
+}
+
 /// How long the same person raising a risk to life again counts as the alarm already raised.
 const RAISED_AGAIN_MINUTES: i64 = 10;
 

@@ -54,3 +54,51 @@ async fn the_call_page_shows_who_consented_how_and_who_recorded_it(app: TestApp)
         "the refused text was not kept"
     );
 }
+
+backend_test!(a_customer_who_withdraws_consent_has_the_record_deleted);
+async fn a_customer_who_withdraws_consent_has_the_record_deleted(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Withdrawn Co"));
+    let case = refer(&app, &key, referral("C-2")).await;
+    let (handler, call_page) = app.new_handler_on_call(&case).await;
+    let recorded = handler
+        .post_form(
+            &format!("{call_page}/vulnerability"),
+            &[
+                ("health", "yes"),
+                ("consent", "yes"),
+                ("consent_how", "Verbal, told it helps us take care"),
+                ("note", "Recovering from an operation"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&recorded), call_page);
+    let (_, page) = handler.get_text(&call_page).await;
+    assert!(page.contains("Recovering from an operation"));
+    let withdraw = page
+        .split("action=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|action| action.ends_with("/withdraw"))
+        .expect("a way to delete the record when consent is withdrawn")
+        .to_string();
+    for _ in 0..2 {
+        // Twice, as a double click sends it: the second finds it gone.
+        let withdrawn = handler.post_form(&withdraw, &[]).await;
+        assert_eq!(location(&withdrawn), call_page);
+    }
+    let (_, page) = handler.get_text(&call_page).await;
+    assert!(!page.contains("Recovering from an operation"), "{page}");
+    assert!(
+        !page.contains("id=\"vulnerable-flag\""),
+        "no longer flagged: {page}"
+    );
+    let export = app
+        .get_json(&format!("/api/v1/cases/{}/export", case["id"]), &key)
+        .await;
+    assert_eq!(export["vulnerabilities"], serde_json::json!([]), "{export}");
+    let case_id = case["id"].as_i64().unwrap();
+    assert_eq!(
+        app.audit_count("vulnerability_consent_withdrawn", case_id),
+        1
+    );
+}
