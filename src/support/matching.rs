@@ -37,49 +37,72 @@ impl Organisation {
         self.helps_with.split(',').any(|n| n.trim() == need)
     }
 
-    /// Serves a customer in `region` (a UK nation code; other countries only get UK-wide ones
-    /// when nothing more local exists, which is their best free option from here).
-    pub fn serves(&self, region: &str) -> bool {
+    /// Lists `region` itself (a UK nation, or a country's code such as `IE`).
+    fn serves_locally(&self, region: &str) -> bool {
+        self.regions.split(',').map(str::trim).any(|r| r == region)
+    }
+
+    fn serves_all_of_the_uk(&self) -> bool {
+        self.regions.split(',').map(str::trim).any(|r| r == "uk")
+    }
+
+    /// The countries it serves outside the UK, as an admin typed them ("IE, US").
+    pub fn countries(&self) -> String {
         self.regions
             .split(',')
             .map(str::trim)
-            .any(|r| r == "uk" || r == region)
+            .filter(|r| !REGIONS.contains(r))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
 /// Free debt advice always; crisis lines first when a risk was flagged; then whatever meets the
-/// recorded needs. Retired entries and other regions' services are left out.
+/// recorded needs. Retired entries and other regions' services are left out. In the UK a
+/// nation's own services and UK-wide ones both serve; abroad, a country's own services do, and
+/// UK-wide ones only for a need nothing there meets (a customer abroad who owes a UK creditor
+/// has them as their next best free option).
 pub fn matched<'a>(
     directory: &'a [Organisation],
     needs: &[&str],
     region: &str,
     risk_flagged: bool,
 ) -> Vec<&'a Organisation> {
-    let available: Vec<&Organisation> = directory
-        .iter()
-        .filter(|o| !o.retired && o.serves(region))
+    let in_uk = REGIONS.contains(&region);
+    let open = || directory.iter().filter(|o| !o.retired);
+    let local: Vec<&Organisation> = open()
+        .filter(|o| o.serves_locally(region) || (in_uk && o.serves_all_of_the_uk()))
         .collect();
-    let mut chosen: Vec<&Organisation> = Vec::new();
-    let mut add = |org: &'a Organisation| {
-        if !chosen.iter().any(|c| c.id == org.id) {
-            chosen.push(org);
+    let uk_wide: Vec<&Organisation> = open().filter(|o| o.serves_all_of_the_uk()).collect();
+    // Those meeting `need` where the customer is, or, abroad with none there, the UK-wide ones.
+    let for_need = |need: &str| -> Vec<&'a Organisation> {
+        let here: Vec<&Organisation> = local
+            .iter()
+            .copied()
+            .filter(|o| o.helps_with(need))
+            .collect();
+        if here.is_empty() && !in_uk {
+            uk_wide
+                .iter()
+                .copied()
+                .filter(|o| o.helps_with(need))
+                .collect()
+        } else {
+            here
         }
     };
-    if risk_flagged {
-        available
-            .iter()
-            .filter(|o| o.helps_with("crisis"))
-            .for_each(|o| add(o));
-    }
-    available
-        .iter()
-        .filter(|o| o.helps_with("debt_advice"))
-        .for_each(|o| add(o));
-    for need in needs {
-        available
-            .iter()
-            .filter(|o| o.helps_with(need))
-            .for_each(|o| add(o));
+    let mut chosen: Vec<&Organisation> = Vec::new();
+    let first = risk_flagged.then_some("crisis");
+    for need in first
+        .into_iter()
+        .chain(["debt_advice"])
+        .chain(needs.iter().copied())
+    {
+        for org in for_need(need) {
+            if !chosen.iter().any(|c| c.id == org.id) {
+                chosen.push(org);
+            }
+        }
     }
     chosen
 }
@@ -156,6 +179,25 @@ mod tests {
         assert_eq!(
             names(matched(&directory(), &["housing"], "england", true)),
             ["Samaritans", "StepChange", "Shelter"]
+        );
+    }
+
+    #[test]
+    fn abroad_a_countrys_own_services_come_before_uk_wide_ones() {
+        let mut d = directory();
+        d.push(org(7, "MABS", "debt_advice", "IE"));
+        // Ireland has its own free debt advice; for gambling nothing there is listed.
+        assert_eq!(
+            names(matched(&d, &["gambling"], "IE", false)),
+            ["MABS", "GamCare"]
+        );
+        // Nothing listed for France: the UK-wide ones are the next best.
+        assert_eq!(names(matched(&d, &[], "FR", false)), ["StepChange"]);
+        // A nation's own services never reach another country.
+        assert!(!names(matched(&d, &["housing"], "IE", false)).contains(&"Shelter"));
+        assert_eq!(
+            org(8, "Both", "energy", "wales,IE,US").countries(),
+            "IE, US"
         );
     }
 

@@ -55,6 +55,7 @@ struct Typed {
     name: String,
     helps_with: String,
     regions: String,
+    countries: String,
     website: String,
     phone: String,
     opening_hours: String,
@@ -70,6 +71,7 @@ impl Typed {
             name: shown("name"),
             helps_with: form.all("helps_with").join(","),
             regions: form.all("regions").join(","),
+            countries: shown("countries"),
             website: shown("website"),
             phone: shown("phone"),
             opening_hours: shown("opening_hours"),
@@ -107,6 +109,21 @@ fn website(raw: &str) -> Result<Option<String>, String> {
     }
 }
 
+/// Countries outside the UK, typed as codes ("IE, US"), as stored.
+fn countries(typed: &str) -> Result<Vec<String>, String> {
+    typed
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|code| !code.is_empty())
+        .map(|code| match crate::domain::Region::parse(code) {
+            Ok(crate::domain::Region::Country(code)) if code != "GB" => Ok(code),
+            _ => Err(format!(
+                "'{code}' is not a country outside the UK: use two-letter codes such as IE or US \
+                 (tick the UK's nations above)"
+            )),
+        })
+        .collect()
+}
+
 fn parse_input(form: &Pairs) -> Result<OrganisationInput, FieldErrors> {
     let mut errors = FieldErrors::new();
     let mut note = |f: &str, m: String| errors.entry(f.to_string()).or_default().push(m);
@@ -139,15 +156,25 @@ fn parse_input(form: &Pairs) -> Result<OrganisationInput, FieldErrors> {
             "choose at least one thing they help with".into(),
         );
     }
-    let regions: Vec<String> = form
+    let mut regions: Vec<String> = form
         .all("regions")
         .into_iter()
         .filter(|r| REGIONS.contains(&r.as_str()))
         .collect();
+    match countries(&form.one("countries")) {
+        Ok(codes) => {
+            for code in codes {
+                if !regions.contains(&code) {
+                    regions.push(code);
+                }
+            }
+        }
+        Err(message) => note("countries", message),
+    }
     if regions.is_empty() {
         note(
             "regions",
-            "choose where they help (or all of the UK)".into(),
+            "choose where they help (all of the UK, a nation, or countries abroad)".into(),
         );
     }
     let site = website(&form.one("website"))
@@ -177,7 +204,16 @@ async fn directory_page(
     csrf: &CsrfToken,
     refused: Option<(FieldErrors, Typed)>,
 ) -> AppResult<HttpResponse> {
-    let organisations = db::run(&state.pool, store::directory).await?;
+    let organisations: Vec<serde_json::Value> = db::run(&state.pool, store::directory)
+        .await?
+        .into_iter()
+        .map(|org| {
+            let countries = org.countries();
+            let mut shown = serde_json::to_value(org).unwrap_or_default();
+            shown["countries"] = countries.into();
+            shown
+        })
+        .collect();
     let (errors, typed) = match refused {
         Some((fields, typed)) => (Some(fields), Some(typed)),
         None => (None, None),

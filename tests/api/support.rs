@@ -64,6 +64,32 @@ async fn supervisors_maintain_the_directory_and_handlers_cannot(app: TestApp) {
     let html = twice.text().await.unwrap();
     assert!(html.contains("already has this name"), "{html}");
     assert!(html.contains(r#"name="website" value="other.example""#));
+    // Services abroad, by country code.
+    let abroad = |countries: &'static str| {
+        [
+            ("name", "MABS"),
+            ("helps_with", "debt_advice"),
+            ("countries", countries),
+            ("website", "mabs.ie"),
+            ("last_checked_on", "2026-11-21"),
+        ]
+    };
+    let refused = supervisor
+        .post_form("/support", &abroad("IE, Narnia"))
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("is not a country outside the UK"));
+    let saved = supervisor.post_form("/support", &abroad("ie us")).await;
+    assert_eq!(location(&saved), "/support");
+    let (_, page) = supervisor.get_text("/support").await;
+    assert!(
+        page.contains(r#"name="countries" value="IE, US""#),
+        "{page}"
+    );
     let handler = app.login_as("handler", None).await;
     assert_eq!(handler.get("/support").await.status().as_u16(), 403);
 }
