@@ -56,6 +56,14 @@ pub fn place(conn: &mut DbConn, hold: NewHold<'_>, now: NaiveDateTime) -> AppRes
     Ok(crate::db::portable::get_result(insert, conn)?)
 }
 
+/// Whether the case's customer is known to have died (a deceased hold stands): their plan link
+/// then shows nothing of them, and retention erases the case.
+pub fn known_to_have_died(conn: &mut DbConn, case_id: i64) -> AppResult<bool> {
+    Ok(for_case(conn, case_id)?
+        .iter()
+        .any(|hold| hold.kind == "deceased" && hold.lifted_at.is_none()))
+}
+
 /// A hold's kind and who placed it (`None`: the client, or the system), if `hold_id` is one of
 /// `case_id`'s holds.
 pub fn placed(

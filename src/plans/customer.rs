@@ -26,7 +26,7 @@ pub enum Answer {
 /// someone's inbox must neither reopen the case nor count it as re-engaged.
 fn current_status(conn: &mut DbConn, plan_id: i64) -> AppResult<Option<Answer>> {
     let plan = store::find(conn, plan_id)?;
-    if known_to_have_died(conn, plan.case_id)? {
+    if cases::holds::known_to_have_died(conn, plan.case_id)? {
         return Ok(Some(Answer::NoLongerCurrent));
     }
     Ok(match plan.status.as_str() {
@@ -36,14 +36,6 @@ fn current_status(conn: &mut DbConn, plan_id: i64) -> AppResult<Option<Answer>> 
         "change_requested" => Some(Answer::ChangeRequested),
         _ => Some(Answer::NoLongerCurrent),
     })
-}
-
-/// Whether the case's customer is known to have died (a deceased hold stands): their plan link
-/// then shows nothing of them to whoever opens it.
-pub fn known_to_have_died(conn: &mut DbConn, case_id: i64) -> AppResult<bool> {
-    Ok(cases::holds::for_case(conn, case_id)?
-        .iter()
-        .any(|hold| hold.kind == "deceased" && hold.lifted_at.is_none()))
 }
 
 /// The plan's case, locked before the plan is written: a handler revising the plan takes them in

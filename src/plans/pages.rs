@@ -65,7 +65,7 @@ async fn load(state: &AppState, token: String) -> AppResult<Link> {
         match links::resolve(conn, &token, now)? {
             LinkState::Valid { plan_id } => {
                 let plan = store::find(conn, plan_id)?;
-                if customer::known_to_have_died(conn, plan.case_id)? {
+                if crate::cases::holds::known_to_have_died(conn, plan.case_id)? {
                     return Ok(Link::Closed);
                 }
                 let case = crate::cases::store::find(conn, plan.case_id)?;

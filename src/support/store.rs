@@ -170,7 +170,6 @@ pub fn link_code(
     stored(conn)?.ok_or(AppError::NotFound)
 }
 
-/// Counts a click and says where to send the customer; `None` for an unknown code.
 /// Where a tracked link leads: the organisation's website, or, when it has none now (a
 /// supervisor cleared it after the link was sent), its name and number to show instead.
 #[derive(Debug, serde::Serialize)]

@@ -266,29 +266,29 @@ async fn closed_cases_are_erased_when_the_clients_retention_period_ends(app: Tes
     }
     let [early, later] = [closed[0].clone(), closed[1].clone()];
     let open = refer(&app, &key, referral("OPEN-1")).await;
-    // Never closed, but nothing has happened to it since its hold on the first day: a case
-    // under an open-ended hold would otherwise keep its data for ever.
+    // Never closed, nothing done since the first day: a customer who died is erased like a
+    // closed case; one who asked not to be contacted is kept (erased, the same customer
+    // referred again would be a new case without the request).
     app.state.clock.pin(tuesday_morning());
-    let dormant = refer(&app, &key, referral("HELD-1")).await;
-    let holds = format!("/api/v1/cases/{}/holds", dormant["id"]);
-    let (status, _) = call(
-        &app,
-        &key,
-        "POST",
-        &holds,
-        json!({"kind": "do_not_contact"}),
-    )
-    .await;
-    assert_eq!(status, 201);
+    let mut held = Vec::new();
+    for (reference, kind) in [("DEAD-1", "deceased"), ("DNC-1", "do_not_contact")] {
+        let case = refer(&app, &key, referral(reference)).await;
+        let holds = format!("/api/v1/cases/{}/holds", case["id"]);
+        let (status, _) = call(&app, &key, "POST", &holds, json!({"kind": kind})).await;
+        assert_eq!(status, 201);
+        held.push(case);
+    }
+    let [died, asked_not_to_be_called] = [held[0].clone(), held[1].clone()];
 
-    // 31 days after the first closed: only it and the dormant one are past the 30 days.
+    // 31 days after the first closed: only it and the one who died are past the 30 days.
     let now = (tuesday_morning() + Duration::days(31)).naive_utc();
     let erased =
         app.with_conn(|conn| outreach::cases::privacy::apply_retention(conn, now).unwrap());
     assert_eq!(erased, 2);
     for (case, expected) in [
         (&early, "(erased)"),
-        (&dormant, "(erased)"),
+        (&died, "(erased)"),
+        (&asked_not_to_be_called, "Ann Example"),
         (&later, "Ann Example"),
         (&open, "Ann Example"),
     ] {

@@ -96,12 +96,12 @@ pub async fn erase_case(
     }))
 }
 
-/// How long this client's cases are kept once nothing more happens to them.
+/// How long this client's finished cases are kept once nothing more happens to them.
 #[derive(Serialize, Deserialize, ToSchema, Default)]
 pub struct Retention {
-    /// Days since anything last happened to a case that is closed, or stopped by a hold
-    /// (an open-ended one such as `do_not_contact` never closes it); `null` keeps cases until
-    /// erasure is asked for.
+    /// Days since anything last happened to a case that is closed, or held because its
+    /// customer died (a case under any other hold is kept); `null` keeps cases until erasure
+    /// is asked for.
     pub retention_days: Option<i32>,
 }
 

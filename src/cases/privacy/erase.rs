@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::{Erasure, ERASED};
 use crate::{
     audit::{self, Actor},
-    cases::{store, Case},
+    cases::{store, Case, CaseStatus},
     db::{
         schema::{
             audit_log, case_erasures, cases, contact_attempts, debriefs, escalations, follow_ups,
@@ -143,13 +143,18 @@ fn erase_locked(
     Ok(true)
 }
 
-/// The cases retention applies to: closed ones, and ones a hold has stopped (an open-ended hold
-/// such as "do not contact" never closes a case, yet nothing more happens to it).
-const RETAINED_STATUSES: [&str; 2] = ["closed", "on_hold"];
+/// Whether retention applies to the case at all: closed, or held because its customer died.
+/// Any other hold keeps the case, however long nothing happens to it: erased, its reference
+/// would no longer match, and the same customer referred again would be a new case without the
+/// Breathing Space, the welfare hold or the request not to be contacted.
+fn retained_no_longer(conn: &mut DbConn, case: &Case) -> AppResult<bool> {
+    Ok(case.status == CaseStatus::Closed.as_str()
+        || (case.status == CaseStatus::OnHold.as_str()
+            && crate::cases::holds::known_to_have_died(conn, case.id)?))
+}
 
-/// Cases with nothing done to them for their client's retention period (closed, or under a
-/// hold), with the cutoff that made them due: per client, at most `per_client`, the longest
-/// untouched first.
+/// Cases past their client's retention period (see [`retained_no_longer`]), with the cutoff
+/// that made them due: per client, at most `per_client`, the longest untouched first.
 pub fn past_retention(
     conn: &mut DbConn,
     now: NaiveDateTime,
@@ -164,10 +169,20 @@ pub fn past_retention(
     let mut due = Vec::new();
     for (client_id, days) in policies {
         let cutoff = now - chrono::Duration::days(days.into());
+        let deceased_hold = holds::table
+            .filter(holds::case_id.eq(cases::id))
+            .filter(holds::kind.eq("deceased"))
+            .filter(holds::lifted_at.is_null());
         let cases: Vec<i64> = cases::table
             .left_join(case_erasures::table)
             .filter(cases::client_id.eq(client_id))
-            .filter(cases::status.eq_any(RETAINED_STATUSES))
+            .filter(
+                cases::status
+                    .eq(CaseStatus::Closed.as_str())
+                    .or(cases::status
+                        .eq(CaseStatus::OnHold.as_str())
+                        .and(diesel::dsl::exists(deceased_hold))),
+            )
             .filter(cases::updated_at.lt(cutoff))
             .filter(case_erasures::case_id.is_null())
             .order(cases::updated_at)
@@ -197,8 +212,7 @@ pub fn apply_retention(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<usize
         for (case_id, cutoff) in due {
             let done = crate::db::write_transaction(conn, |conn| {
                 let case = store::find_locked(conn, case_id)?;
-                let still_due =
-                    RETAINED_STATUSES.contains(&case.status.as_str()) && case.updated_at < cutoff;
+                let still_due = case.updated_at < cutoff && retained_no_longer(conn, &case)?;
                 if !still_due {
                     return Ok(false);
                 }
