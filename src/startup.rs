@@ -125,6 +125,7 @@ impl Application {
                 .configure(crate::calls::pages::configure)
                 .configure(crate::supervisor::configure)
                 .configure(crate::plans::pages::configure)
+                .configure(crate::plans::unsubscribe::configure)
                 .configure(crate::support::pages::configure)
                 .configure(crate::reports::pages::configure)
                 .configure(crate::scheduling::holiday_pages::configure)

@@ -8,6 +8,7 @@ pub mod pages;
 pub mod statement;
 pub mod store;
 pub mod terms;
+pub mod unsubscribe;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -18,12 +18,11 @@ use crate::{
     calls, db,
     domain::Currency,
     error::{AppError, AppResult},
-    mail::{compose, outbox},
     state::AppState,
     web::Page,
 };
 
-fn limited(state: &AppState, req: &HttpRequest) -> AppResult<()> {
+pub(super) fn limited(state: &AppState, req: &HttpRequest) -> AppResult<()> {
     let address = crate::rate_limit::request_network(req, &state.config.trusted_proxies);
     if state.link_limiter.allow(address) {
         Ok(())
@@ -33,7 +32,11 @@ fn limited(state: &AppState, req: &HttpRequest) -> AppResult<()> {
 }
 
 /// A page for links that do not work: no customer data, and a way to get in touch.
-fn link_problem(state: &AppState, csrf: &CsrfToken, expired: bool) -> AppResult<HttpResponse> {
+pub(super) fn link_problem(
+    state: &AppState,
+    csrf: &CsrfToken,
+    expired: bool,
+) -> AppResult<HttpResponse> {
     let mut response = Page::new("customer/link_problem.html", csrf, None)
         .with("expired", &expired)
         .render(state)?;
@@ -203,107 +206,6 @@ async fn change(
     answer(&state, &req, &csrf, path.into_inner(), Some(form.message)).await
 }
 
-#[get("/unsubscribe/{id}/{token}")]
-async fn unsubscribe_page(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    csrf: CsrfToken,
-    path: web::Path<(i64, String)>,
-) -> AppResult<HttpResponse> {
-    limited(&state, &req)?;
-    let (id, token) = path.into_inner();
-    Page::new("customer/unsubscribe.html", &csrf, None)
-        .with("id", &id)
-        .with("token", &token)
-        .render(&state)
-}
-
-/// Stopping e-mails takes effect at once: the address is suppressed before the next send.
-#[post("/unsubscribe/{id}/{token}")]
-async fn unsubscribe(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    csrf: CsrfToken,
-    path: web::Path<(i64, String)>,
-    _f: CsrfForm<serde::de::IgnoredAny>,
-) -> AppResult<HttpResponse> {
-    limited(&state, &req)?;
-    let (id, token) = path.into_inner();
-    if !stop_emails(&state, id, token).await? {
-        return link_problem(&state, &csrf, false);
-    }
-    Page::new("customer/unsubscribed.html", &csrf, None).render(&state)
-}
-
-/// A mail program's own "unsubscribe" button (RFC 8058): it posts
-/// `List-Unsubscribe=One-Click` with no cookies, so there is no form token; the signed path
-/// proves the message was the customer's, as on the page. A bare 200 or 404, no page.
-#[post("/unsubscribe/{id}/{token}/one-click")]
-async fn unsubscribe_one_click(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<(i64, String)>,
-    body: web::Bytes,
-) -> AppResult<HttpResponse> {
-    limited(&state, &req)?;
-    let asked = std::str::from_utf8(&body).is_ok_and(|body| {
-        body.split('&')
-            .any(|pair| pair == "List-Unsubscribe=One-Click")
-    });
-    if !asked {
-        return Ok(HttpResponse::BadRequest().body("expected List-Unsubscribe=One-Click"));
-    }
-    let (id, token) = path.into_inner();
-    if !stop_emails(&state, id, token).await? {
-        return Err(AppError::NotFound);
-    }
-    Ok(HttpResponse::Ok().finish())
-}
-
-/// Stops e-mails for the customer a message went to, when `token` is that message's (made with
-/// any configured key: a rotation leaves old e-mails working). False when it is not.
-async fn stop_emails(state: &AppState, id: i64, token: String) -> AppResult<bool> {
-    let now = state.clock.now_naive();
-    let secrets: Vec<Vec<u8>> = state
-        .config
-        .link_secrets()
-        .into_iter()
-        .map(<[u8]>::to_vec)
-        .collect();
-    db::run(&state.pool, move |conn| {
-        let Some(row) = outbox::find(conn, id)? else {
-            return Ok(false);
-        };
-        let genuine = secrets.iter().any(|secret| {
-            let expected = compose::unsubscribe_token(secret, &row);
-            crate::auth::tokens::constant_time_eq(expected.as_bytes(), token.as_bytes())
-        });
-        if !genuine {
-            return Ok(false);
-        }
-        db::write_transaction(conn, |conn| {
-            // Every address the customer's case holds, not only the one this message went to:
-            // "stop e-mails" is the customer's word, and their plan e-mail may have gone to an
-            // address given on the call rather than the referral's. (An erased case holds none.)
-            let mut addresses = match row.case_id {
-                Some(case_id) => outbox::addresses_of_case(conn, case_id)?,
-                None => Vec::new(),
-            };
-            addresses.push(row.recipient.clone());
-            for address in addresses.iter().filter(|a| !a.trim().is_empty()) {
-                outbox::suppress(conn, address, now)?;
-            }
-            crate::audit::record(
-                conn,
-                crate::audit::Actor::Customer,
-                crate::audit::Entry::new("email_unsubscribed", "outbox", Some(id)),
-            )?;
-            Ok(true)
-        })
-    })
-    .await
-}
-
 #[derive(Deserialize, serde::Serialize, Default)]
 pub struct PlanForm {
     #[serde(default)]
@@ -432,9 +334,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(show)
         .service(confirm)
         .service(change)
-        .service(unsubscribe_page)
-        .service(unsubscribe)
-        .service(unsubscribe_one_click)
         .service(resume_emails)
         .service(propose_from_call);
 }

@@ -39,7 +39,10 @@ async fn a_mail_programs_unsubscribe_button_stops_emails(backend: Backend) {
             .send()
     };
     assert_eq!(press("").await.unwrap().status().as_u16(), 400);
-    let forged = one_click.replacen("/unsubscribe/", "/unsubscribe/9", 1);
+    // The message's own id with a token made up: not theirs to stop.
+    let (head, _) = one_click.rsplit_once("/one-click").unwrap();
+    let (head, _token) = head.rsplit_once('/').unwrap();
+    let forged = format!("{head}/{}/one-click", "A".repeat(43));
     let forged = app
         .api()
         .post(&forged)
