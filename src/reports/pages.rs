@@ -181,6 +181,13 @@ async fn schedule(
                 clients::report_email.eq(&email),
             ))
             .execute(conn)?;
+        if frequency.is_none() {
+            // Switched off, the periods until it is switched on again are not owed: that starts
+            // afresh with the last complete period, as a new schedule does.
+            diesel::update(clients::table.find(client_id))
+                .set(clients::last_report_period.eq(None::<String>))
+                .execute(conn)?;
+        }
         audit::record(
             conn,
             actor,

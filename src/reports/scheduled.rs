@@ -104,8 +104,13 @@ pub fn enqueue_due(conn: &mut DbConn, today: NaiveDate, now: NaiveDateTime) -> A
     for (client_id, name, frequency, last) in due {
         let frequency = frequency.unwrap_or_default();
         let owed = periods_owed(&frequency, last.as_deref(), today);
-        if let Some(skipped) = last.as_deref().and_then(|l| period_start(&frequency, l)) {
-            if owed.len() == MAX_CATCH_UP && owed[0].1 > skipped {
+        // The period before the first owed, if it is still after the last one sent, was left.
+        let sent_from = last.as_deref().and_then(|l| period_start(&frequency, l));
+        let before_owed = owed
+            .first()
+            .and_then(|(_, from, _)| last_complete_period(&frequency, *from));
+        if let (Some(sent_from), Some((_, left_from, _))) = (sent_from, before_owed) {
+            if left_from > sent_from {
                 tracing::warn!(
                     client_id,
                     "scheduled reports older than the last {MAX_CATCH_UP} periods were not sent"

@@ -81,4 +81,20 @@ async fn weeks_missed_while_no_instance_ran_are_still_reported(app: TestApp) {
         outreach::reports::scheduled::enqueue_due(conn, today, at("2026-03-03 07:00")).unwrap()
     });
     assert_eq!(again, 0, "once per period");
+
+    // Switched off, then on again six weeks later: the weeks it was off are not owed.
+    for frequency in ["none", "weekly"] {
+        let saved = user
+            .post_form(
+                "/portal/reports/schedule",
+                &[("frequency", frequency), ("email", "reports@report-a.test")],
+            )
+            .await;
+        assert_eq!(saved.status().as_u16(), 303);
+    }
+    let later = chrono::NaiveDate::from_ymd_opt(2026, 4, 14).unwrap();
+    let queued = app.with_conn(|conn| {
+        outreach::reports::scheduled::enqueue_due(conn, later, at("2026-04-14 06:00")).unwrap()
+    });
+    assert_eq!(queued, 1, "only the last complete week");
 }
