@@ -268,7 +268,7 @@ pub async fn propose_exception(
     responses(
         (status = 204, description = "Decided"),
         (status = 401, description = "Missing or unknown token", body = ApiErrorBody),
-        (status = 409, description = "You proposed it, or it was already decided", body = ApiErrorBody),
+        (status = 409, description = "You proposed it, or it was already decided otherwise (the same decision by the same handler again stands: 204)", body = ApiErrorBody),
         (status = 422, description = "Decision must be approve or decline", body = ApiErrorBody),
     )
 )]

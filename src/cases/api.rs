@@ -85,6 +85,7 @@ fn case_holds(conn: &mut db::DbConn, client_id: i64, case_id: i64) -> AppResult<
         (status = 201, description = "Placed; the case and its holds", body = CaseHolds),
         (status = 401, description = "Missing or unknown API key", body = ApiErrorBody),
         (status = 404, description = "No such case for this client", body = ApiErrorBody),
+        (status = 409, description = "The customer's data was erased: nothing more is recorded about them", body = ApiErrorBody),
         (status = 422, description = "Kind, start or note need correcting; each is named", body = ApiErrorBody),
     )
 )]

@@ -277,6 +277,17 @@ pub fn is_suppressed(conn: &mut DbConn, email: &str) -> AppResult<bool> {
     .get_result(conn)?)
 }
 
+/// Whether a message of `kind` about the case is still waiting to go (or going).
+pub fn waiting_for_case(conn: &mut DbConn, case_id: i64, kind: &str) -> AppResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        outbox::table
+            .filter(outbox::case_id.eq(case_id))
+            .filter(outbox::kind.eq(kind))
+            .filter(outbox::status.eq_any(["pending", "sending"])),
+    ))
+    .get_result(conn)?)
+}
+
 /// Since when `email` has asked for no more e-mail, if it has.
 pub fn stopped_since(conn: &mut DbConn, email: &str) -> AppResult<Option<NaiveDateTime>> {
     use crate::db::schema::email_suppressions;

@@ -42,8 +42,9 @@ pub struct PlanView {
     /// When the customer asked to stop e-mails to `email`, if they had when this plan was
     /// recorded: the plan stands, but its e-mail is not sent (the call screen offers to send it
     /// if the customer asks for e-mails again).
+    /// UTC, RFC 3339.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub emails_stopped_at: Option<chrono::NaiveDateTime>,
+    pub emails_stopped_at: Option<DateTime<Utc>>,
 }
 
 /// How long the same proposal sent again counts as a repeat of the first (see
@@ -71,7 +72,7 @@ pub fn propose(
     let terms = request.parse(owed, today).map_err(AppError::fields)?;
     let affordability = terms.affordability();
     let since = now.naive_utc() - chrono::Duration::minutes(REPEAT_WINDOW_MINUTES);
-    let stopped = outbox::stopped_since(conn, terms.email.as_str())?;
+    let stopped = outbox::stopped_since(conn, terms.email.as_str())?.map(|at| at.and_utc());
     let viewed = |plan: &store::Plan, affordability| PlanView {
         emails_stopped_at: stopped,
         ..store::view(plan, Some(affordability))
@@ -139,7 +140,11 @@ pub fn resume_emails(
             actor,
             audit::Entry::new("emails_resumed", "case", Some(case_id)).client(Some(case.client_id)),
         )?;
-        email_for_confirmation(conn, &plan, now, link)?;
+        // Its e-mail may not have been tried yet (a backlog, senders switched off): it goes now
+        // the address may be e-mailed, and a second one would carry a second link.
+        if !outbox::waiting_for_case(conn, case_id, outbox::kind::PLAN_CONFIRMATION)? {
+            email_for_confirmation(conn, &plan, now, link)?;
+        }
     }
     Ok(store::view(&plan, None))
 }
