@@ -107,6 +107,22 @@ pub fn matched<'a>(
     chosen
 }
 
+/// The UK nations no open entry offers free debt advice to: every customer in arrears is to be
+/// pointed to it, so a change that leaves one without is refused.
+pub fn nations_without_debt_advice(directory: &[Organisation]) -> Vec<&'static str> {
+    REGIONS[1..]
+        .iter()
+        .copied()
+        .filter(|nation| {
+            !directory.iter().any(|o| {
+                !o.retired
+                    && o.helps_with("debt_advice")
+                    && (o.serves_locally(nation) || o.serves_all_of_the_uk())
+            })
+        })
+        .collect()
+}
+
 /// A case's needs as stored ("housing,energy") → codes.
 pub fn parse_needs(stored: Option<&str>) -> Vec<&str> {
     stored
@@ -198,6 +214,22 @@ mod tests {
         assert_eq!(
             org(8, "Both", "energy", "wales,IE,US").countries(),
             "IE, US"
+        );
+    }
+
+    #[test]
+    fn a_nation_left_without_free_debt_advice_is_named() {
+        let mut d = directory();
+        assert!(nations_without_debt_advice(&d).is_empty());
+        d[0].retired = true; // StepChange, the only open UK-wide debt advice
+        assert_eq!(
+            nations_without_debt_advice(&d),
+            ["england", "wales", "scotland", "northern_ireland"]
+        );
+        d.push(org(9, "Advice NI", "debt_advice", "northern_ireland"));
+        assert_eq!(
+            nations_without_debt_advice(&d),
+            ["england", "wales", "scotland"]
         );
     }
 

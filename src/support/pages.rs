@@ -293,7 +293,11 @@ async fn edit(
     let actor = user.actor();
     if form.one("action") == "retire" || form.one("action") == "restore" {
         let retired = form.one("action") == "retire";
-        db::run_write(&state.pool, move |conn| {
+        let saved = db::run_write(&state.pool, move |conn| {
+            let lost = store::nations_losing_debt_advice(conn, id, |o| o.retired = retired)?;
+            if !lost.is_empty() {
+                return Ok(Err(no_debt_advice_left(&lost)));
+            }
             store::set_retired(conn, id, retired)?;
             audit::record(
                 conn,
@@ -307,9 +311,14 @@ async fn edit(
                     "support_organisation",
                     Some(id),
                 ),
-            )
+            )?;
+            Ok(Ok(()))
         })
         .await?;
+        if let Err(errors) = saved {
+            let typed = Typed::of(&form, id.to_string());
+            return directory_page(&state, &user, &csrf, Some((errors, typed))).await;
+        }
         state.reference.forget_directory();
         return Ok(redirect("/support"));
     }
@@ -323,6 +332,12 @@ async fn edit(
     let saved = db::run_write(&state.pool, move |conn| {
         if store::name_taken(conn, &input.name, Some(id))? {
             return Ok(Err(name_taken()));
+        }
+        let lost = store::nations_losing_debt_advice(conn, id, |o| {
+            (o.helps_with, o.regions) = (input.helps_with.clone(), input.regions.clone())
+        })?;
+        if !lost.is_empty() {
+            return Ok(Err(no_debt_advice_left(&lost)));
         }
         store::update(conn, id, &input)?;
         // What it says now, so the trail shows where links already sent lead from then on.
@@ -345,6 +360,20 @@ async fn edit(
     }
     state.reference.forget_directory();
     Ok(redirect("/support"))
+}
+
+/// Every customer in arrears is pointed to free debt advice: a change leaving a nation without
+/// any is refused, naming it.
+fn no_debt_advice_left(nations: &[&str]) -> FieldErrors {
+    let named: Vec<String> = nations.iter().map(|n| n.replace('_', " ")).collect();
+    FieldErrors::from([(
+        "helps_with".to_string(),
+        vec![format!(
+            "this would leave customers in {} with no free debt advice: add or restore another \
+             entry for them first",
+            named.join(", ")
+        )],
+    )])
 }
 
 fn name_taken() -> FieldErrors {

@@ -48,6 +48,22 @@ pub fn find(conn: &mut DbConn, id: i64) -> AppResult<Organisation> {
     Ok(orgs::table.find(id).select(ORG_COLUMNS).first(conn)?)
 }
 
+/// The UK nations that `change` to entry `id` would leave with no free debt advice (those
+/// already without are not counted against it).
+pub fn nations_losing_debt_advice(
+    conn: &mut DbConn,
+    id: i64,
+    change: impl FnOnce(&mut Organisation),
+) -> AppResult<Vec<&'static str>> {
+    let mut directory = directory(conn)?;
+    let before = super::matching::nations_without_debt_advice(&directory);
+    if let Some(entry) = directory.iter_mut().find(|o| o.id == id) {
+        change(entry);
+    }
+    let after = super::matching::nations_without_debt_advice(&directory);
+    Ok(after.into_iter().filter(|n| !before.contains(n)).collect())
+}
+
 /// An organisation as an admin or supervisor enters it, already checked.
 pub struct OrganisationInput {
     pub name: String,

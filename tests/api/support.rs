@@ -277,3 +277,55 @@ async fn two_compositions_at_once_share_one_tracked_link() {
     });
     assert_eq!(links, 1);
 }
+
+backend_test!(the_last_free_debt_advice_for_a_nation_cannot_be_retired);
+async fn the_last_free_debt_advice_for_a_nation_cannot_be_retired(app: TestApp) {
+    let supervisor = app.login_as("supervisor", None).await;
+    // Every open entry giving debt advice in Northern Ireland (its own, and UK-wide ones).
+    let serving: Vec<(i64, String)> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::support_organisations as o;
+        o::table
+            .filter(o::retired.eq(false))
+            .filter(o::helps_with.like("%debt_advice%"))
+            .order(o::id)
+            .select((o::id, o::regions))
+            .load::<(i64, String)>(conn)
+            .unwrap()
+            .into_iter()
+            .filter(|(_, regions)| {
+                regions
+                    .split(',')
+                    .any(|r| r == "uk" || r == "northern_ireland")
+            })
+            .collect()
+    });
+    assert!(serving.len() > 1, "{serving:?}");
+    let retire = |id: i64| {
+        let path = format!("/support/{id}");
+        let supervisor = &supervisor;
+        async move { supervisor.post_form(&path, &[("action", "retire")]).await }
+    };
+    let (last, others) = serving.split_last().unwrap();
+    for (id, _) in others {
+        assert_eq!(location(&retire(*id).await), "/support");
+    }
+    let refused = retire(last.0).await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("northern ireland with no free debt advice"),
+        "{page}"
+    );
+    let still_open: bool = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::support_organisations as o;
+        o::table
+            .find(last.0)
+            .select(o::retired)
+            .first::<bool>(conn)
+            .map(|retired| !retired)
+            .unwrap()
+    });
+    assert!(still_open);
+}
