@@ -127,6 +127,7 @@ impl Application {
                 .configure(crate::plans::pages::configure)
                 .configure(crate::plans::unsubscribe::configure)
                 .configure(crate::support::pages::configure)
+                .configure(crate::support::directory_pages::configure)
                 .configure(crate::reports::pages::configure)
                 .configure(crate::scheduling::holiday_pages::configure)
                 .default_service(web::to(|| async {

@@ -1,6 +1,7 @@
 //! The support directory: free organisations matched to a customer's needs and region, every
 //! link shown to a customer tracked, and what handlers mentioned on the call.
 
+pub mod directory_pages;
 pub mod matching;
 pub mod pages;
 pub mod store;
