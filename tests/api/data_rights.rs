@@ -334,17 +334,7 @@ async fn staff_alerts_are_not_the_customers_mail(backend: crate::helpers::Backen
     assert_eq!(export["emails"], json!([]), "{export}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn staff_alerts_are_not_the_customers_mail_sqlite() {
-    staff_alerts_are_not_the_customers_mail(crate::helpers::Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn staff_alerts_are_not_the_customers_mail_postgres() {
-    if crate::helpers::postgres::available() {
-        staff_alerts_are_not_the_customers_mail(crate::helpers::Backend::Postgres).await;
-    }
-}
+backend_test!(staff_alerts_are_not_the_customers_mail, given_the_backend);
 
 backend_test!(erasure_removes_what_the_customer_needed_help_with_and_keeps_staff_alerts);
 /// What a customer needed help with (gambling, mental health) is special-category data: the

@@ -192,19 +192,9 @@ async fn plans_are_emailed_and_confirmed_once(backend: Backend) {
     assert!(page.contains("confirmed"), "shown to supervisors");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn plans_are_emailed_over_smtp_and_confirmed_once_sqlite() {
-    plans_are_emailed_and_confirmed_once(Backend::Sqlite).await;
-}
+backend_test!(plans_are_emailed_and_confirmed_once, given_the_backend);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn plans_are_emailed_over_smtp_and_confirmed_once_postgres() {
-    if crate::helpers::postgres::available() {
-        plans_are_emailed_and_confirmed_once(Backend::Postgres).await;
-    }
-}
-
-async fn smtp_down_then_back(backend: Backend) {
+async fn mail_waits_while_smtp_is_down(backend: Backend) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
@@ -276,29 +266,12 @@ async fn a_plan_email_whose_link_ran_out_is_not_sent(backend: Backend) {
     assert_eq!(links, 0, "no support link counted as sent in it");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_plan_email_whose_link_ran_out_is_not_sent_sqlite() {
-    a_plan_email_whose_link_ran_out_is_not_sent(Backend::Sqlite).await;
-}
+backend_test!(
+    a_plan_email_whose_link_ran_out_is_not_sent,
+    given_the_backend
+);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_plan_email_whose_link_ran_out_is_not_sent_postgres() {
-    if crate::helpers::postgres::available() {
-        a_plan_email_whose_link_ran_out_is_not_sent(Backend::Postgres).await;
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mail_waits_while_smtp_is_down_sqlite() {
-    smtp_down_then_back(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mail_waits_while_smtp_is_down_postgres() {
-    if crate::helpers::postgres::available() {
-        smtp_down_then_back(Backend::Postgres).await;
-    }
-}
+backend_test!(mail_waits_while_smtp_is_down, given_the_backend);
 
 backend_test!(expired_tampered_and_hammered_links_reveal_nothing);
 async fn expired_tampered_and_hammered_links_reveal_nothing(app: TestApp) {

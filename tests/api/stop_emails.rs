@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use crate::backend_test;
 use crate::helpers::Backend;
 use crate::plans::{case_with_plan, drain, spawn_with_mail};
 
@@ -66,17 +67,10 @@ async fn a_mail_programs_unsubscribe_button_stops_emails(backend: Backend) {
     assert_eq!(sink.received().len(), 1, "nothing more was sent");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_mail_programs_unsubscribe_button_stops_emails_sqlite() {
-    a_mail_programs_unsubscribe_button_stops_emails(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_mail_programs_unsubscribe_button_stops_emails_postgres() {
-    if crate::helpers::postgres::available() {
-        a_mail_programs_unsubscribe_button_stops_emails(Backend::Postgres).await;
-    }
-}
+backend_test!(
+    a_mail_programs_unsubscribe_button_stops_emails,
+    given_the_backend
+);
 
 /// The customer stopped e-mails, then records a plan on a later call: the handler is told it
 /// was not e-mailed (it used to say "e-mailed to …" while the sender quietly withheld it), and
@@ -143,14 +137,7 @@ async fn a_plan_for_an_address_that_stopped_emails_says_so(backend: Backend) {
     assert_eq!(app.audit_count("emails_resumed", case_id), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_plan_for_an_address_that_stopped_emails_says_so_sqlite() {
-    a_plan_for_an_address_that_stopped_emails_says_so(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_plan_for_an_address_that_stopped_emails_says_so_postgres() {
-    if crate::helpers::postgres::available() {
-        a_plan_for_an_address_that_stopped_emails_says_so(Backend::Postgres).await;
-    }
-}
+backend_test!(
+    a_plan_for_an_address_that_stopped_emails_says_so,
+    given_the_backend
+);

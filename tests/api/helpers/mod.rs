@@ -28,6 +28,22 @@ pub fn shows_test_card(text: &str) -> bool {
 /// unless `OUTREACH_TEST_REQUIRE_POSTGRES=1`, in which case a missing database fails it.
 #[macro_export]
 macro_rules! backend_test {
+    // A test that spawns its own app (with mail, say) is given the backend instead.
+    ($name:ident, given_the_backend) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::helpers::postgres::available() {
+                    super::$name($crate::helpers::Backend::Postgres).await;
+                }
+            }
+        }
+    };
     ($name:ident) => {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
