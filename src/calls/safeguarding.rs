@@ -127,14 +127,7 @@ pub fn record_vulnerability(
             vulnerabilities::recorded_at.eq(now),
         ))
         .execute(conn)?;
-    let band = cases::priority::band(case.callback_at.is_some(), true);
-    diesel::update(cases_table::table.find(case_id))
-        .set((
-            cases_table::vulnerable.eq(true),
-            cases_table::priority_band.eq(band),
-            cases_table::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    flag_vulnerable(conn, &case, true, now)?;
     audit::record(
         conn,
         actor,
@@ -143,6 +136,24 @@ pub fn record_vulnerability(
         audit::Entry::new("vulnerability_recorded", "case", Some(case_id))
             .client(Some(case.client_id)),
     )
+}
+
+/// Flags the case vulnerable (or no longer), with the queue priority that goes with it.
+fn flag_vulnerable(
+    conn: &mut DbConn,
+    case: &cases::Case,
+    vulnerable: bool,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let band = cases::priority::band(case.callback_at.is_some(), vulnerable);
+    diesel::update(cases_table::table.find(case.id))
+        .set((
+            cases_table::vulnerable.eq(vulnerable),
+            cases_table::priority_band.eq(band),
+            cases_table::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// The customer withdrew their consent to a vulnerability record: it is deleted (consent was
@@ -170,18 +181,8 @@ pub fn withdraw_consent(
         vulnerabilities::table.filter(vulnerabilities::case_id.eq(case_id)),
     ))
     .get_result::<bool>(conn)?;
-    let escalated = cases::holds::for_case(conn, case_id)?
-        .iter()
-        .any(|h| h.kind == "vulnerability_escalated" && h.lifted_at.is_none());
-    if !others && !escalated {
-        let band = cases::priority::band(case.callback_at.is_some(), false);
-        diesel::update(cases_table::table.find(case_id))
-            .set((
-                cases_table::vulnerable.eq(false),
-                cases_table::priority_band.eq(band),
-                cases_table::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+    if !others && !cases::holds::stands(conn, case_id, "vulnerability_escalated")? {
+        flag_vulnerable(conn, &case, false, now)?;
     }
     audit::record(
         conn,

@@ -56,12 +56,17 @@ pub fn place(conn: &mut DbConn, hold: NewHold<'_>, now: NaiveDateTime) -> AppRes
     Ok(crate::db::portable::get_result(insert, conn)?)
 }
 
+/// Whether a hold of `kind` stands on the case (placed and not lifted).
+pub fn stands(conn: &mut DbConn, case_id: i64, kind: &str) -> AppResult<bool> {
+    Ok(for_case(conn, case_id)?
+        .iter()
+        .any(|hold| hold.kind == kind && hold.lifted_at.is_none()))
+}
+
 /// Whether the case's customer is known to have died (a deceased hold stands): their plan link
 /// then shows nothing of them, and retention erases the case.
 pub fn known_to_have_died(conn: &mut DbConn, case_id: i64) -> AppResult<bool> {
-    Ok(for_case(conn, case_id)?
-        .iter()
-        .any(|hold| hold.kind == "deceased" && hold.lifted_at.is_none()))
+    stands(conn, case_id, "deceased")
 }
 
 /// A hold's kind and who placed it (`None`: the client, or the system), if `hold_id` is one of
