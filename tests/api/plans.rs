@@ -88,6 +88,18 @@ pub fn stop_emails_path(app: &TestApp, secret: &[u8]) -> String {
     format!("/unsubscribe/{id}/{token}")
 }
 
+/// The customer follows the first message's "stop e-mails" link and confirms.
+pub async fn customer_stops_emails(app: &TestApp) {
+    let stop = stop_emails_path(app, &app.state.config.session_key);
+    let done = app.anonymous().post_form(&stop, &[]).await;
+    assert_eq!(done.status().as_u16(), 200);
+    assert!(done
+        .text()
+        .await
+        .unwrap()
+        .contains("You will not get more e-mails"));
+}
+
 pub async fn spawn_with_mail(backend: Backend) -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start();
     (spawn_with(backend, with_smtp(sink.port)).await, sink)
@@ -555,13 +567,7 @@ async fn stopping_emails_stops_them_at_every_address_the_case_holds(app: TestApp
         201
     );
     drain(&app).await;
-    let stop = stop_emails_path(&app, &app.state.config.session_key);
-    let done = app.anonymous().post_form(&stop, &[]).await;
-    assert!(done
-        .text()
-        .await
-        .unwrap()
-        .contains("You will not get more e-mails"));
+    customer_stops_emails(&app).await;
     let mut suppressed: Vec<String> = app.with_conn(|conn| {
         use diesel::prelude::*;
         use outreach::db::schema::email_suppressions::dsl::*;

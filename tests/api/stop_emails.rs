@@ -96,15 +96,7 @@ async fn a_plan_for_an_address_that_stopped_emails_says_so(backend: Backend) {
         .unwrap()
         .contains("e-mailed to ann@example.org"));
     assert_eq!(drain(&app).await, 1);
-    let stop = crate::plans::stop_emails_path(&app, &app.state.config.session_key);
-    assert_eq!(
-        app.anonymous()
-            .post_form(&stop, &[])
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    crate::plans::customer_stops_emails(&app).await;
 
     let changed = [("amount", "10.00"), form[1], form[2], form[3]];
     let recorded = handler
