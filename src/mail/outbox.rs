@@ -270,11 +270,7 @@ pub fn find(conn: &mut DbConn, id: i64) -> AppResult<Option<OutboxRow>> {
 }
 
 pub fn is_suppressed(conn: &mut DbConn, email: &str) -> AppResult<bool> {
-    use crate::db::schema::email_suppressions;
-    Ok(diesel::select(diesel::dsl::exists(
-        email_suppressions::table.filter(email_suppressions::email.eq(email.to_lowercase())),
-    ))
-    .get_result(conn)?)
+    Ok(stopped_since(conn, email)?.is_some())
 }
 
 /// Whether a message of `kind` about the case is still waiting to go (or going).

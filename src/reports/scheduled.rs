@@ -42,33 +42,50 @@ pub fn last_complete_period(
 /// older ones are left out (and logged) rather than filling the client's inbox.
 pub const MAX_CATCH_UP: usize = 6;
 
+/// The reports a client is owed (see [`periods_owed`]).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Owed {
+    /// Complete periods, oldest first: (label, first day, last day).
+    pub periods: Vec<(String, NaiveDate, NaiveDate)>,
+    /// Older periods after the last one sent were left out ([`MAX_CATCH_UP`]).
+    pub older_left_out: bool,
+}
+
 /// The complete periods owed a report, oldest first. Every complete period after the one last
 /// sent, so a week or month in which no instance ran is still reported once the service is
 /// back (up to [`MAX_CATCH_UP`]). With none sent yet in this frequency (a new schedule, or one
 /// switched from weekly to monthly), just the last complete period.
-pub fn periods_owed(
-    frequency: &str,
-    last_sent: Option<&str>,
-    today: NaiveDate,
-) -> Vec<(String, NaiveDate, NaiveDate)> {
+pub fn periods_owed(frequency: &str, last_sent: Option<&str>, today: NaiveDate) -> Owed {
+    let owed = |periods| Owed {
+        periods,
+        older_left_out: false,
+    };
     let Some(latest) = last_complete_period(frequency, today) else {
-        return Vec::new();
+        return owed(Vec::new());
     };
     let sent_from = last_sent.and_then(|label| period_start(frequency, label));
     let Some(sent_from) = sent_from.filter(|from| *from < latest.1) else {
         let already = sent_from.is_some_and(|from| from >= latest.1);
-        return if already { Vec::new() } else { vec![latest] };
+        return owed(if already { Vec::new() } else { vec![latest] });
     };
-    let mut owed = vec![latest];
-    while owed.len() < MAX_CATCH_UP {
-        let earliest = owed.last().map(|p| p.1).unwrap_or(sent_from);
-        match last_complete_period(frequency, earliest) {
-            Some(before) if before.1 > sent_from => owed.push(before),
-            _ => break,
+    let mut periods = vec![latest];
+    let mut older_left_out = false;
+    while let Some(before) = periods
+        .last()
+        .and_then(|earliest| last_complete_period(frequency, earliest.1))
+        .filter(|before| before.1 > sent_from)
+    {
+        if periods.len() == MAX_CATCH_UP {
+            older_left_out = true;
+            break;
         }
+        periods.push(before);
     }
-    owed.reverse();
-    owed
+    periods.reverse();
+    Owed {
+        periods,
+        older_left_out,
+    }
 }
 
 /// The first day of the period a stored label names, when it is one of `frequency`'s.
@@ -104,21 +121,14 @@ pub fn enqueue_due(conn: &mut DbConn, today: NaiveDate, now: NaiveDateTime) -> A
     for (client_id, name, frequency, last) in due {
         let frequency = frequency.unwrap_or_default();
         let owed = periods_owed(&frequency, last.as_deref(), today);
-        // The period before the first owed, if it is still after the last one sent, was left.
-        let sent_from = last.as_deref().and_then(|l| period_start(&frequency, l));
-        let before_owed = owed
-            .first()
-            .and_then(|(_, from, _)| last_complete_period(&frequency, *from));
-        if let (Some(sent_from), Some((_, left_from, _))) = (sent_from, before_owed) {
-            if left_from > sent_from {
-                tracing::warn!(
-                    client_id,
-                    "scheduled reports older than the last {MAX_CATCH_UP} periods were not sent"
-                );
-            }
+        if owed.older_left_out {
+            tracing::warn!(
+                client_id,
+                "scheduled reports older than the last {MAX_CATCH_UP} periods were not sent"
+            );
         }
         let mut previous = last;
-        for (label, from, to) in owed {
+        for (label, from, to) in owed.periods {
             let result = crate::db::write_transaction(conn, |conn| {
                 queue_report(
                     conn,
@@ -211,8 +221,8 @@ mod tests {
         assert_eq!(last_complete_period("never", d(2026, 1, 15)), None);
     }
 
-    fn labels(owed: Vec<(String, NaiveDate, NaiveDate)>) -> Vec<String> {
-        owed.into_iter().map(|p| p.0).collect()
+    fn labels(owed: Owed) -> Vec<String> {
+        owed.periods.into_iter().map(|p| p.0).collect()
     }
 
     #[test]
@@ -239,7 +249,15 @@ mod tests {
             labels(periods_owed("monthly", Some("2025-11"), today)),
             ["2025-12", "2026-01", "2026-02"]
         );
-        // After a long outage, only the latest few.
+        // After a long outage, only the latest few; exactly that many leaves nothing out.
+        assert!(periods_owed("weekly", Some("2025-W01"), today).older_left_out);
+        assert!(!periods_owed("weekly", Some("2026-W03"), today).older_left_out);
+        assert_eq!(
+            periods_owed("weekly", Some("2026-W03"), today)
+                .periods
+                .len(),
+            MAX_CATCH_UP
+        );
         let owed = labels(periods_owed("weekly", Some("2025-W01"), today));
         assert_eq!(owed.len(), MAX_CATCH_UP);
         assert_eq!(owed.last().map(String::as_str), Some("2026-W09"));
