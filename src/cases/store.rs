@@ -204,7 +204,9 @@ pub fn recent_for_client(
 ) -> AppResult<Vec<CaseListItem>> {
     Ok(cases::table
         .filter(cases::client_id.eq(client_id))
-        .order(cases::id.desc())
+        // Not by id alone: ids come in blocks per connection (migration 30), so a higher id
+        // is not always a later referral.
+        .order((cases::referred_at.desc(), cases::id.desc()))
         .limit(limit)
         .select((
             cases::id,

@@ -1,0 +1,1 @@
+ALTER SEQUENCE cases_id_seq CACHE 1;
