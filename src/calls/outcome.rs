@@ -127,6 +127,7 @@ pub fn parse_callback(raw: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
         .iter()
         .find_map(|format| NaiveDateTime::parse_from_str(raw, format).ok())
+        .filter(|local| crate::domain::calendar::has_four_digit_year(*local))
         .map(|local| local_to_utc(tz, local))
         .ok_or_else(|| {
             "must be a date and time, e.g. 2026-12-07T18:30 (the customer's time)".to_string()
@@ -235,5 +236,19 @@ impl OutcomeRequest {
             Some(outcome) if errors.is_empty() => Ok((outcome, notes)),
             _ => Err(errors),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_callback;
+
+    #[test]
+    fn a_callback_time_in_a_far_year_is_a_field_error_not_a_crash() {
+        let new_york = chrono_tz::America::New_York;
+        assert!(parse_callback("+262142-12-31T23:30", new_york).is_err());
+        assert!(parse_callback("+12026-12-07T18:30", new_york).is_err());
+        let at = parse_callback("2026-12-07T18:30", new_york).unwrap();
+        assert_eq!(at.to_rfc3339(), "2026-12-07T23:30:00+00:00");
     }
 }

@@ -81,7 +81,7 @@ impl ExtraDayForm {
                 vec!["must be england, wales, scotland, northern_ireland or a two-letter country code".into()],
             );
         }
-        let date = NaiveDate::parse_from_str(self.holiday_date.trim(), "%Y-%m-%d");
+        let date = crate::domain::calendar::parse_date(&self.holiday_date).ok_or(());
         if date.is_err() {
             errors.insert(
                 "holiday_date".into(),

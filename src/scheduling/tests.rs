@@ -346,3 +346,15 @@ fn zones_whose_hours_never_meet_mean_no_calls_at_all() {
         NextContact::OnHold
     );
 }
+
+#[test]
+fn a_local_time_at_the_end_of_the_calendar_gives_an_answer_not_a_panic() {
+    // West of UTC the last representable local minute has no instant: there is no next minute
+    // to try either.
+    let last = chrono::NaiveDateTime::MAX;
+    assert_eq!(
+        local_to_utc(America::New_York, last).naive_utc(),
+        last,
+        "taken as UTC, as for any time no minute after it exists"
+    );
+}

@@ -2,7 +2,6 @@
 //! editing, retiring or restoring one.
 
 use actix_web::{get, post, web, HttpResponse};
-use chrono::NaiveDate;
 
 use super::{
     matching::{NEEDS, REGIONS},
@@ -157,8 +156,8 @@ fn parse_input(form: &Pairs) -> Result<OrganisationInput, FieldErrors> {
         .map_err(|m| note("website", m))
         .ok()
         .flatten();
-    let checked = NaiveDate::parse_from_str(&form.one("last_checked_on"), "%Y-%m-%d")
-        .map_err(|_| note("last_checked_on", "must be a date".into()))
+    let checked = crate::domain::calendar::parse_date(&form.one("last_checked_on"))
+        .ok_or_else(|| note("last_checked_on", "must be a date like 2027-06-04".into()))
         .ok();
     match checked {
         Some(last_checked_on) if errors.is_empty() => Ok(OrganisationInput {

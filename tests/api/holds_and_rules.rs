@@ -207,6 +207,15 @@ async fn an_admin_adds_a_holiday_and_nobody_is_called_that_day(app: TestApp) {
     assert_eq!(card.status().as_u16(), 422);
     let page = card.text().await.unwrap();
     assert!(!crate::helpers::shows_test_card(&page), "{page}");
+    // chrono reads a signed six-digit year as a date; no holiday lies there.
+    let far = [
+        ("region", "england"),
+        ("holiday_date", "+12026-03-12"),
+        ("name", "Far"),
+    ];
+    let far = admin.post_form("/admin/holidays", &far).await;
+    assert_eq!(far.status().as_u16(), 422);
+    assert_eq!(admin.get_text("/admin/holidays").await.0, 200);
 }
 
 backend_test!(a_mental_health_breathing_space_protects_for_30_days_after_treatment_ends);
