@@ -49,7 +49,8 @@ pub async fn queue_screen(
 ) -> AppResult<HttpResponse> {
     let (errors, typed) = split_refused(refused);
     let (user_id, now, actor) = (staff.id, state.clock.now_naive(), staff.actor());
-    let since = now.date().and_hms_opt(0, 0, 0).unwrap_or(now);
+    // "Today" is the team's day, as on the supervisor's page: from UK midnight.
+    let since = crate::reports::periods::uk_midnight(state.clock.now());
     let (claim, today, on_break, pending) = db::run(&state.pool, move |conn| {
         let claim = match queue::store::current_claim(conn, user_id, now)? {
             Some(id) => Some(cases::store::find(conn, id)?),

@@ -356,3 +356,27 @@ async fn a_handlers_calls_need_a_live_handler_token(app: TestApp) {
     assert_eq!(recorded["status"], "scheduled", "{recorded}");
     assert_eq!(app.audit_count("case_claimed", case_id), 1);
 }
+
+backend_test!(a_handlers_calls_today_start_at_uk_midnight);
+// The team works UK days, as the supervisor's figures count them: at half past midnight in
+// summer, yesterday evening's calls are not "today".
+async fn a_handlers_calls_today_start_at_uk_midnight(app: TestApp) {
+    // 18:30 in New York on a Tuesday in June; 23:30 in London.
+    let evening = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 9, 22, 30, 0).unwrap();
+    app.state.clock.pin(evening);
+    let key = app.client_api_key(app.create_client("Evening Co"));
+    let mut abroad = referral("NY-1");
+    abroad["timezone"] = json!("America/New_York");
+    let case = refer(&app, &key, abroad).await;
+    let (handler, call_page) = app.new_handler_on_call(&case).await;
+    let recorded = handler
+        .post_form(&format!("{call_page}/outcome"), &[("outcome", "no_answer")])
+        .await;
+    assert_eq!(recorded.status().as_u16(), 303);
+    let (_, queue) = handler.get_text("/queue").await;
+    assert!(!queue.contains("No calls yet today."), "{queue}");
+
+    app.state.clock.pin(evening + Duration::hours(1));
+    let (_, queue) = handler.get_text("/queue").await;
+    assert!(queue.contains("No calls yet today."), "{queue}");
+}
