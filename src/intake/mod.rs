@@ -37,6 +37,9 @@ pub struct Intake {
     /// needs no key built).
     first_contact: HashMap<String, HashMap<String, ScheduleUpdate>>,
     first_contact_at: Option<DateTime<Utc>>,
+    /// The UK date at `first_contact_at`: a referral's days in arrears count back from the
+    /// client's day, the one reports use, not UTC's (an hour behind in summer).
+    uk_today: chrono::NaiveDate,
 }
 
 pub enum Referred {
@@ -55,6 +58,7 @@ impl Intake {
             calendars: HashMap::new(),
             first_contact: HashMap::new(),
             first_contact_at: None,
+            uk_today: chrono::NaiveDate::MIN,
         })
     }
 
@@ -68,6 +72,7 @@ impl Intake {
         if self.first_contact_at != Some(now) {
             self.first_contact.clear();
             self.first_contact_at = Some(now);
+            self.uk_today = crate::reports::periods::uk_today(now);
         }
         let timezones = referral.zone_names();
         let region = referral.region.code();
@@ -100,7 +105,7 @@ impl Intake {
             referral,
             (timezones, region),
             schedule,
-            now.naive_utc(),
+            (now.naive_utc(), self.uk_today),
         ))
     }
 

@@ -47,11 +47,11 @@ impl NewCaseRow {
         referral: NewReferral,
         (timezone, region): (Cow<'static, str>, Cow<'static, str>),
         schedule: ScheduleUpdate,
-        now: NaiveDateTime,
+        (now, today): (NaiveDateTime, chrono::NaiveDate),
     ) -> Self {
         NewCaseRow {
             client_id,
-            arrears_since: now.date() - Duration::days(referral.days_in_arrears.into()),
+            arrears_since: today - Duration::days(referral.days_in_arrears.into()),
             reference: referral.reference,
             customer_name: referral.name,
             email: referral.email.map(String::from),

@@ -369,3 +369,25 @@ async fn a_customer_who_may_be_in_two_zones_is_called_when_both_allow_it(app: Te
         "{body}"
     );
 }
+
+backend_test!(days_in_arrears_count_back_from_the_uk_day);
+// Half an hour after midnight in London in summer, UTC's date is still the day before: the
+// arrears (which order the queue) start from the client's day.
+async fn days_in_arrears_count_back_from_the_uk_day(app: TestApp) {
+    let after_midnight = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 9, 23, 30, 0);
+    app.state.clock.pin(after_midnight.unwrap());
+    let key = app.client_api_key(app.create_client("Night Co"));
+    let case: Value = post(&app, &key, &referral("N-1"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let since: chrono::NaiveDate = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::cases;
+        let id = case["id"].as_i64().unwrap();
+        let query = cases::table.find(id).select(cases::arrears_since);
+        query.first(conn).unwrap()
+    });
+    assert_eq!(since.to_string(), "2026-04-26", "45 days before 10 June");
+}
