@@ -159,6 +159,11 @@ async fn a_supervisor_places_a_hold_from_the_case_page(app: TestApp) {
         .get_json(&format!("/api/v1/cases/{}", case["id"]), &key)
         .await;
     assert_eq!(stored["status"], "on_hold");
+    let (_, html) = supervisor.get_text(&page).await;
+    assert!(
+        html.contains("Hold: dispute from 2026-03-10T10:00:00 UTC until lifted"),
+        "times carry their zone: {html}"
+    );
     let handler = app.login_as("handler", None).await;
     let refused = handler
         .post_form(
