@@ -9,7 +9,11 @@ use std::{
 use actix_web::web;
 
 use super::{compose, outbox, render, transport::Transport};
-use crate::{db, error::AppResult, state::AppState};
+use crate::{
+    db,
+    error::{AppError, AppResult},
+    state::AppState,
+};
 
 const BATCH: i64 = 64;
 
@@ -44,7 +48,7 @@ pub fn deliver_batch(
                     }
                     mail
                 })
-                .map_err(|e| format!("could not be composed: {e}"));
+                .map_err(|e| composition_failed(row, e));
             prepared.push((row, rendered));
         }
         Ok(prepared)
@@ -67,6 +71,18 @@ pub fn deliver_batch(
         Some(e) => Err(e),
         None => Ok(rows.len()),
     }
+}
+
+/// What a message that could not be composed says on the supervisor's page: a reason the
+/// domain gave (its link ran out), or, for a fault of ours (a template's mistake), that the log
+/// has it; the fault itself, which dumps the template engine's internals, goes to the log.
+fn composition_failed(row: &outbox::OutboxRow, error: AppError) -> String {
+    if let AppError::Internal(cause) = &error {
+        tracing::error!(outbox_id = row.id, kind = %row.kind, error = %cause, "an e-mail could not be composed");
+        return "could not be composed: a fault on our side, logged with this message's number"
+            .to_string();
+    }
+    format!("could not be composed: {error}")
 }
 
 /// What became of one message.

@@ -152,3 +152,39 @@ async fn a_message_withdrawn_while_it_was_being_sent_is_recorded_as_sent(app: Te
         assert_eq!((status.as_str(), sent_at), ("sent", Some(start)));
     });
 }
+
+backend_test!(a_message_that_cannot_be_composed_says_so_without_the_template_engines_internals);
+// A fault of ours (here a kind whose templates an upgrade removed) goes to the log; the
+// supervisor sees that the message failed, not a dump of the template engine's state.
+async fn a_message_that_cannot_be_composed_says_so_without_the_template_engines_internals(
+    app: TestApp,
+) {
+    let start = tuesday_morning();
+    app.state.clock.pin(start);
+    app.with_conn(|conn| {
+        let alert = serde_json::json!({"kind": "test"});
+        mail::enqueue(
+            conn,
+            "retired_kind",
+            None,
+            "sup@example.test",
+            &alert,
+            start.naive_utc(),
+        )
+        .unwrap();
+    });
+    crate::plans::drain(&app).await;
+    let error: Option<String> = app.with_conn(|conn| {
+        outbox::table
+            .select(outbox::last_error)
+            .first(conn)
+            .unwrap()
+    });
+    let error = error.expect("the failure is recorded");
+    assert!(error.starts_with("could not be composed"), "{error}");
+    assert!(
+        !error.contains("retired_kind/"),
+        "no template paths: {error}"
+    );
+    assert!(!error.contains('{'), "no debug dump: {error}");
+}
