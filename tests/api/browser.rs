@@ -283,14 +283,17 @@ async fn a_customer_confirms_their_plan_from_the_email_in_a_real_browser() {
         return;
     };
     let sink = outreach::mail::catcher::SmtpSink::start();
-    let app =
-        crate::helpers::app::spawn_with(Backend::Sqlite, crate::plans::with_smtp(sink.port)).await;
-    let (token, case_id, _) = crate::plans::case_with_plan(&app).await;
+    let app = crate::helpers::app::spawn_with(
+        Backend::Sqlite,
+        crate::helpers::plans::with_smtp(sink.port),
+    )
+    .await;
+    let (token, case_id, _) = crate::helpers::plans::case_with_plan(&app).await;
     let body = serde_json::json!({"outcome": "plan_proposed"});
     crate::queue::outcome(&app, &token, &case_id, body).await;
-    crate::plans::drain(&app).await;
+    crate::helpers::plans::drain(&app).await;
     let parts = outreach::mail::catcher::decoded_parts(&sink.received()[0].data);
-    let link = crate::plans::plan_link(&parts[0].1);
+    let link = crate::helpers::plans::plan_link(&parts[0].1);
 
     browser.set_window(390, 844).await;
     browser.goto(&app.url(&link)).await;
@@ -321,7 +324,7 @@ async fn a_customer_confirms_their_plan_from_the_email_in_a_real_browser() {
             "WCAG violations on the confirmation page"
         );
     }
-    let (status, reason) = crate::plans::case_state(&app, &case_id);
+    let (status, reason) = crate::helpers::plans::case_state(&app, &case_id);
     assert_eq!(
         (status.as_str(), reason.as_deref()),
         ("closed", Some("re_engaged"))

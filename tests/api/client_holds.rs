@@ -231,8 +231,8 @@ async fn a_client_cannot_lift_a_safety_hold_or_reach_another_cases_hold(app: Tes
 
 backend_test!(a_death_reported_by_the_client_ends_the_plan_link);
 async fn a_death_reported_by_the_client_ends_the_plan_link(app: TestApp) {
-    let (handler, case_id, _) = crate::plans::case_with_plan(&app).await;
-    let token = crate::plans::only_plan_link_token(&app);
+    let (handler, case_id, _) = crate::helpers::plans::case_with_plan(&app).await;
+    let token = crate::helpers::plans::only_plan_link_token(&app);
     // The call ended with the customer declining; the plan link stays in their inbox.
     let declined = json!({"outcome": "declined"});
     crate::queue::outcome(&app, &handler, &case_id, declined).await;
@@ -251,7 +251,7 @@ async fn a_death_reported_by_the_client_ends_the_plan_link(app: TestApp) {
     let (status, _) = send(&app, &key, &holds, Some(json!({"kind": "deceased"}))).await;
     assert_eq!(status, 201);
     // The plan e-mail still waiting in the outbox is not sent.
-    crate::plans::drain(&app).await;
+    crate::helpers::plans::drain(&app).await;
     let statuses: Vec<String> = app.with_conn(|conn| {
         use diesel::prelude::*;
         use outreach::db::schema::outbox::dsl::*;
@@ -270,7 +270,7 @@ async fn a_death_reported_by_the_client_ends_the_plan_link(app: TestApp) {
             "{action}: {page}"
         );
     }
-    let (status, reason) = crate::plans::case_state(&app, &case_id);
+    let (status, reason) = crate::helpers::plans::case_state(&app, &case_id);
     assert_eq!(
         (status.as_str(), reason.as_deref()),
         ("closed", Some("declined"))

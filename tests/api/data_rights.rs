@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::backend_test;
+use crate::helpers::plans::case_with_plan;
 use crate::helpers::TestApp;
-use crate::plans::case_with_plan;
 use crate::queue::{next_call, outcome, refer};
 use crate::referrals::{referral, tuesday_morning};
 use outreach::db::schema::{outbox, plan_links, vulnerabilities};
@@ -81,8 +81,8 @@ async fn a_client_exports_everything_held_about_its_customer(app: TestApp) {
     );
     assert_eq!(export["emails_stopped"], json!([]));
     // The customer stops e-mails: the export says so.
-    crate::plans::drain(&app).await;
-    crate::plans::customer_stops_emails(&app).await;
+    crate::helpers::plans::drain(&app).await;
+    crate::helpers::plans::customer_stops_emails(&app).await;
     let (_, export) = call(&app, &key, "GET", &path, Value::Null).await;
     assert_eq!(
         export["emails_stopped"][0]["email"], "ann@example.org",
@@ -301,7 +301,8 @@ async fn closed_cases_are_erased_when_the_clients_retention_period_ends(app: Tes
 /// customer lists neither it nor the supervisor's address.
 async fn staff_alerts_are_not_the_customers_mail(backend: crate::helpers::Backend) {
     let sink = outreach::mail::catcher::SmtpSink::start();
-    let app = crate::helpers::app::spawn_with(backend, crate::plans::with_smtp(sink.port)).await;
+    let app =
+        crate::helpers::app::spawn_with(backend, crate::helpers::plans::with_smtp(sink.port)).await;
     app.state.clock.pin(tuesday_morning());
     let key = app.client_api_key(app.create_client("Alert Co"));
     let case = refer(&app, &key, referral("AL-1")).await;
@@ -311,7 +312,7 @@ async fn staff_alerts_are_not_the_customers_mail(backend: crate::helpers::Backen
     let (status, _) =
         crate::calls::post_json(&app, &token, &escalate, json!({"kind": "risk_to_life"})).await;
     assert_eq!(status, 201);
-    assert_eq!(crate::plans::drain(&app).await, 1);
+    assert_eq!(crate::helpers::plans::drain(&app).await, 1);
     assert_eq!(sink.received().len(), 1, "the supervisor was alerted");
     let links: i64 = app.with_conn(|conn| {
         outreach::db::schema::support_links::table

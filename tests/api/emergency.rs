@@ -1,6 +1,6 @@
-//! Risk to life for customers abroad: UK numbers reach UK services only, so a customer elsewhere
-//! gets their own country's numbers where they are on file, and the handler is told to have them
-//! call their local emergency number.
+//! Emergency numbers: the ones admins keep and handlers are shown. UK numbers reach UK services
+//! only, so a customer abroad gets their own country's numbers where they are on file, and the
+//! handler is told to have them call their local emergency number.
 
 use serde_json::{json, Value};
 
@@ -139,4 +139,53 @@ async fn customers_abroad_get_their_own_country_s_numbers_never_the_uk_s(app: Te
         .post_form(&format!("/admin/emergency-contacts/{id}/delete"), &[])
         .await;
     assert_eq!(unknown.status().as_u16(), 404);
+}
+
+backend_test!(admins_maintain_the_emergency_numbers_handlers_are_shown);
+async fn admins_maintain_the_emergency_numbers_handlers_are_shown(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let admin = app.login_as("admin", None).await;
+    let added = admin
+        .post_form(
+            "/admin/emergency-contacts",
+            &[
+                ("region", "wales"),
+                ("service", "CALL Mental Health Listening Line"),
+                ("phone", "0800 132 737"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(location(&added), "/admin/emergency-contacts");
+    let handler = app.login_as("handler", None).await;
+    assert_eq!(
+        handler
+            .get("/admin/emergency-contacts")
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    let key = app.client_api_key(app.create_client("Welsh Water"));
+    let mut wales = referral("CYM-1");
+    wales["region"] = json!("wales");
+    let case = refer(&app, &key, wales).await;
+    let (_, token) = app.staff_token("handler");
+    let (_, contacts) = post_json(
+        &app,
+        &token,
+        &format!("/api/v1/cases/{}/escalations", case["id"]),
+        json!({"kind": "risk_to_life"}),
+    )
+    .await;
+    let services: Vec<&str> = contacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["service"].as_str().unwrap())
+        .collect();
+    assert!(
+        services.contains(&"CALL Mental Health Listening Line"),
+        "{services:?}"
+    );
 }

@@ -94,8 +94,8 @@ async fn a_handler_whose_lease_ran_out_claims_again_before_the_queue_catches_up(
 
 backend_test!(a_plan_confirmed_on_a_call_that_lapsed_closes_the_case_as_re_engaged);
 async fn a_plan_confirmed_on_a_call_that_lapsed_closes_the_case_as_re_engaged(app: TestApp) {
-    let (_, case_id, _) = crate::plans::case_with_plan(&app).await;
-    let link = crate::plans::only_plan_link_token(&app);
+    let (_, case_id, _) = crate::helpers::plans::case_with_plan(&app).await;
+    let link = crate::helpers::plans::only_plan_link_token(&app);
     app.anonymous()
         .post_form(&format!("/p/{link}/confirm"), &[])
         .await;
@@ -107,7 +107,7 @@ async fn a_plan_confirmed_on_a_call_that_lapsed_closes_the_case_as_re_engaged(ap
     let (_, other) = app.staff_token("handler");
     assert_eq!(next_call(&app, &other).await.0, 204);
     assert_eq!(
-        crate::plans::case_state(&app, &case_id),
+        crate::helpers::plans::case_state(&app, &case_id),
         ("closed".into(), Some("re_engaged".into()))
     );
 }

@@ -37,3 +37,4 @@ mod staff_text;
 mod stop_emails;
 mod supervisor;
 mod support;
+mod welfare;

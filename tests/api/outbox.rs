@@ -173,7 +173,7 @@ async fn a_message_that_cannot_be_composed_says_so_without_the_template_engines_
         )
         .unwrap();
     });
-    crate::plans::drain(&app).await;
+    crate::helpers::plans::drain(&app).await;
     let error: Option<String> = app.with_conn(|conn| {
         outbox::table
             .select(outbox::last_error)

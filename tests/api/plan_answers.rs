@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use crate::backend_test;
+use crate::helpers::plans::{case_state, case_with_plan, only_plan_link_token};
 use crate::helpers::TestApp;
-use crate::plans::{case_state, case_with_plan, only_plan_link_token};
 use crate::queue::outcome;
 
 backend_test!(a_plan_confirmed_after_the_call_keeps_the_callback_the_customer_asked_for);

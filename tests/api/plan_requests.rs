@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 
 use crate::backend_test;
+use crate::helpers::plans::case_with_plan;
 use crate::helpers::TestApp;
-use crate::plans::case_with_plan;
 use crate::queue::{outcome, refer};
 use crate::referrals::{referral, tuesday_morning};
 

@@ -1,122 +1,16 @@
-use std::sync::Arc;
+//! Plans: proposed on a call, e-mailed, confirmed once by the customer.
 
 use chrono::Duration;
 use serde_json::{json, Value};
 
 use crate::backend_test;
+use crate::helpers::plans::{
+    case_state, case_with_plan, drain, only_plan_link_token, plan_link, spawn_with_mail, with_smtp,
+};
 use crate::helpers::{app::spawn_with, Backend, TestApp};
-use crate::queue::{next_call, outcome, refer};
+use crate::queue::{outcome, refer};
 use crate::referrals::{referral, tuesday_morning};
 use outreach::mail::catcher::SmtpSink;
-
-pub fn with_smtp(port: u16) -> impl FnOnce(&mut outreach::config::Config) {
-    move |config| {
-        config.smtp = Some(outreach::config::SmtpSettings {
-            host: "127.0.0.1".into(),
-            port,
-            username: None,
-            password: None,
-            tls: outreach::config::SmtpTls::None,
-        })
-    }
-}
-
-pub async fn drain(app: &TestApp) -> usize {
-    let transport =
-        Arc::new(outreach::mail::transport::Transport::from_config(&app.state.config).unwrap());
-    outreach::mail::worker::drain(app.state.clone(), transport)
-        .await
-        .unwrap()
-}
-
-/// A case claimed by a new handler, with a plan proposed: (handler token, case id, plan JSON).
-pub async fn case_with_plan(app: &TestApp) -> (String, Value, Value) {
-    app.state.clock.pin(tuesday_morning());
-    let key = app.client_api_key(app.create_client("Plan Water"));
-    refer(app, &key, referral("P-1")).await;
-    let (_, token) = app.staff_token("handler");
-    let (_, call) = next_call(app, &token).await;
-    let case_id = call["case"]["id"].clone();
-    let response = app
-        .api()
-        .post(app.url(&format!("/api/v1/cases/{case_id}/plans")))
-        .bearer_auth(&token)
-        .json(&json!({"amount_minor": 1250, "currency": "GBP", "frequency": "weekly", "first_payment_on": "2026-03-16", "email": "ann@example.org"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 201);
-    (token, case_id, response.json().await.unwrap())
-}
-
-/// The link token of the (only) plan proposed, as the e-mail carries it.
-pub fn only_plan_link_token(app: &TestApp) -> String {
-    app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use outreach::db::schema::plan_links::dsl::*;
-        let n: String = plan_links.select(nonce).first(conn).unwrap();
-        outreach::plans::links::token_for(
-            &app.state.config.session_key,
-            outreach::plans::links::PURPOSE,
-            &n,
-        )
-    })
-}
-
-/// The plan link in a received message.
-pub fn plan_link(data: &str) -> String {
-    let start = data.find("/p/").expect("a plan link");
-    data[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || "/-_".contains(*c))
-        .collect()
-}
-
-/// The "stop e-mails" path of the first message in the outbox, as a link made with `secret`
-/// carries it.
-pub fn stop_emails_path(app: &TestApp, secret: &[u8]) -> String {
-    let (id, message_id): (i64, String) = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use outreach::db::schema::outbox::dsl::*;
-        outbox
-            .order(id)
-            .select((id, message_id))
-            .first(conn)
-            .unwrap()
-    });
-    let token = outreach::plans::links::token_for(secret, "unsubscribe", &message_id);
-    format!("/unsubscribe/{id}/{token}")
-}
-
-/// The customer follows the first message's "stop e-mails" link and confirms.
-pub async fn customer_stops_emails(app: &TestApp) {
-    let stop = stop_emails_path(app, &app.state.config.session_key);
-    let done = app.anonymous().post_form(&stop, &[]).await;
-    assert_eq!(done.status().as_u16(), 200);
-    assert!(done
-        .text()
-        .await
-        .unwrap()
-        .contains("You will not get more e-mails"));
-}
-
-pub async fn spawn_with_mail(backend: Backend) -> (TestApp, SmtpSink) {
-    let sink = SmtpSink::start();
-    (spawn_with(backend, with_smtp(sink.port)).await, sink)
-}
-
-/// The case's status and why it closed, if it did.
-pub fn case_state(app: &TestApp, case_id: &Value) -> (String, Option<String>) {
-    app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use outreach::db::schema::cases::dsl::*;
-        cases
-            .find(case_id.as_i64().unwrap())
-            .select((status, closed_reason))
-            .first(conn)
-            .unwrap()
-    })
-}
 
 async fn plans_are_emailed_and_confirmed_once(backend: Backend) {
     let (app, sink) = spawn_with_mail(backend).await;
@@ -388,108 +282,6 @@ async fn asking_for_a_change_queues_a_callback_and_refuses_card_numbers(app: Tes
     assert!(page.contains("Fortnightly would suit my pay better"));
 }
 
-backend_test!(stopping_emails_takes_effect_at_once);
-async fn stopping_emails_takes_effect_at_once(app: TestApp) {
-    let (token, case_id, _) = case_with_plan(&app).await;
-    // No SMTP in this app: development writes .eml files, which is enough to get the link.
-    drain(&app).await;
-    let stop = stop_emails_path(&app, &app.state.config.session_key);
-    let customer = app.anonymous();
-    let forged = format!("{}/forged", stop.rsplit_once('/').unwrap().0);
-    let bad = customer.post_form(&forged, &[]).await;
-    assert_eq!(bad.status().as_u16(), 404);
-    let done = customer.post_form(&stop, &[]).await;
-    assert!(done
-        .text()
-        .await
-        .unwrap()
-        .contains("You will not get more e-mails"));
-    let again = app
-        .api()
-        .post(app.url(&format!("/api/v1/cases/{case_id}/plans")))
-        .bearer_auth(&token)
-        .json(&json!({"amount_minor": 1000, "currency": "GBP", "frequency": "monthly", "first_payment_on": "2026-03-20", "email": "ann@example.org"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status().as_u16(), 201);
-    drain(&app).await;
-    let statuses: Vec<String> = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use outreach::db::schema::outbox::dsl::*;
-        outbox.order(id.asc()).select(status).load(conn).unwrap()
-    });
-    assert_eq!(statuses, ["sent", "suppressed"]);
-}
-
-/// The service's key is rotated (`OUTREACH_SESSION_KEY` replaced, the old one listed in
-/// `OUTREACH_PREVIOUS_SESSION_KEYS`) while a plan e-mail waits in the outbox and an earlier
-/// e-mail's "stop e-mails" link sits in the customer's inbox: both still work. Without the old
-/// key listed, the waiting e-mail is not sent with a dead link.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn links_made_before_the_key_was_rotated_keep_working() {
-    for listed in [true, false] {
-        let old_key = outreach::auth::tokens::random_bytes(64);
-        let previous = if listed {
-            vec![old_key.clone()]
-        } else {
-            vec![]
-        };
-        let sink = SmtpSink::start();
-        let app = spawn_with(Backend::Sqlite, move |config| {
-            with_smtp(sink.port)(config);
-            config.previous_session_keys = previous;
-        })
-        .await;
-        case_with_plan(&app).await;
-        // The waiting e-mail's link was made under the old key.
-        let link_nonce: String = app.with_conn(|conn| {
-            use diesel::prelude::*;
-            use outreach::db::schema::plan_links;
-            let link_nonce: String = plan_links::table
-                .select(plan_links::nonce)
-                .first(conn)
-                .unwrap();
-            let old_token = outreach::plans::links::token_for(
-                &old_key,
-                outreach::plans::links::PURPOSE,
-                &link_nonce,
-            );
-            diesel::update(plan_links::table)
-                .set(plan_links::token_hash.eq(outreach::auth::tokens::hash_token(&old_token)))
-                .execute(conn)
-                .unwrap();
-            link_nonce
-        });
-        drain(&app).await;
-        let customer = app.anonymous();
-        let stopped = customer
-            .post_form(&stop_emails_path(&app, &old_key), &[])
-            .await;
-        let mail = sink.received();
-        if !listed {
-            assert!(mail.is_empty(), "not sent with a link that cannot work");
-            assert_eq!(stopped.status().as_u16(), 404);
-            continue;
-        }
-        assert_eq!(mail.len(), 1);
-        let link = plan_link(&mail[0].data);
-        let old_token = outreach::plans::links::token_for(
-            &old_key,
-            outreach::plans::links::PURPOSE,
-            &link_nonce,
-        );
-        assert_eq!(link, format!("/p/{old_token}"));
-        let (status, page) = customer.get_text(&link).await;
-        assert_eq!(status, 200, "{page}");
-        assert!(stopped
-            .text()
-            .await
-            .unwrap()
-            .contains("You will not get more e-mails"));
-    }
-}
-
 backend_test!(the_same_plan_sent_twice_is_one_plan_and_one_email);
 /// A double click on "Record plan and e-mail it", a refreshed page, or a client retrying its
 /// request: one plan, one e-mail, whose link stays current. Different terms are a new version.
@@ -546,33 +338,4 @@ async fn the_same_plan_sent_twice_is_one_plan_and_one_email(app: TestApp) {
         assert_eq!(page.contains("no second one was sent"), repeat, "{page}");
     }
     assert_eq!(counts(&case["id"]), (1, 1));
-}
-
-backend_test!(stopping_emails_stops_them_at_every_address_the_case_holds);
-/// The plan e-mail went to an address the customer gave on the call; the referral carried
-/// another. "Stop e-mails" is the customer's word: neither address gets more.
-async fn stopping_emails_stops_them_at_every_address_the_case_holds(app: TestApp) {
-    app.state.clock.pin(tuesday_morning());
-    let key = app.client_api_key(app.create_client("Two Address Water"));
-    let mut body = referral("TWO-ADDR");
-    body["email"] = json!("ann.work@example.org");
-    refer(&app, &key, body).await;
-    let (_, token) = app.staff_token("handler");
-    let (_, call) = next_call(&app, &token).await;
-    let case_id = call["case"]["id"].clone();
-    let plan = json!({"amount_minor": 1250, "currency": "GBP", "frequency": "weekly", "first_payment_on": "2026-03-16", "email": "ann.home@example.org"});
-    let path = format!("/api/v1/cases/{case_id}/plans");
-    assert_eq!(
-        crate::calls::post_json(&app, &token, &path, plan).await.0,
-        201
-    );
-    drain(&app).await;
-    customer_stops_emails(&app).await;
-    let mut suppressed: Vec<String> = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use outreach::db::schema::email_suppressions::dsl::*;
-        email_suppressions.select(email).load(conn).unwrap()
-    });
-    suppressed.sort();
-    assert_eq!(suppressed, ["ann.home@example.org", "ann.work@example.org"]);
 }

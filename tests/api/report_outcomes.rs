@@ -67,7 +67,7 @@ async fn a_customer_back_in_touch_with_the_client_counts_as_re_engaged(app: Test
 
 backend_test!(a_plan_confirmed_later_keeps_the_first_re_engagement_date);
 async fn a_plan_confirmed_later_keeps_the_first_re_engagement_date(app: TestApp) {
-    let (token, case_id, plan) = crate::plans::case_with_plan(&app).await;
+    let (token, case_id, plan) = crate::helpers::plans::case_with_plan(&app).await;
     let (status, _) = crate::queue::outcome(
         &app,
         &token,

@@ -36,7 +36,11 @@ async fn scheduled_reports_are_queued_once_per_period(app: TestApp) {
         outreach::reports::scheduled::enqueue_due(conn, today, at("2026-03-03 07:00")).unwrap()
     });
     assert_eq!(again, 0, "once per period");
-    assert_eq!(crate::plans::drain(&app).await, 1, "it renders and sends");
+    assert_eq!(
+        crate::helpers::plans::drain(&app).await,
+        1,
+        "it renders and sends"
+    );
 }
 
 backend_test!(weeks_missed_while_no_instance_ran_are_still_reported);

@@ -1,11 +1,15 @@
-//! "Stop e-mails" from the mail program's own button (RFC 8058 one-click), beside the link in
-//! every message.
+//! "Stop e-mails": the link in every message and the mail program's own button (RFC 8058
+//! one-click), honoured at once, for every address the case holds.
 
 use serde_json::json;
 
 use crate::backend_test;
-use crate::helpers::Backend;
-use crate::plans::{case_with_plan, drain, spawn_with_mail};
+use crate::helpers::plans::{
+    case_with_plan, customer_stops_emails, drain, spawn_with_mail, stop_emails_path,
+};
+use crate::helpers::{Backend, TestApp};
+use crate::queue::{next_call, refer};
+use crate::referrals::{referral, tuesday_morning};
 
 async fn a_mail_programs_unsubscribe_button_stops_emails(backend: Backend) {
     let (app, sink) = spawn_with_mail(backend).await;
@@ -96,7 +100,7 @@ async fn a_plan_for_an_address_that_stopped_emails_says_so(backend: Backend) {
         .unwrap()
         .contains("e-mailed to ann@example.org"));
     assert_eq!(drain(&app).await, 1);
-    crate::plans::customer_stops_emails(&app).await;
+    customer_stops_emails(&app).await;
 
     let changed = [("amount", "10.00"), form[1], form[2], form[3]];
     let recorded = handler
@@ -133,3 +137,66 @@ backend_test!(
     a_plan_for_an_address_that_stopped_emails_says_so,
     given_the_backend
 );
+
+backend_test!(stopping_emails_takes_effect_at_once);
+async fn stopping_emails_takes_effect_at_once(app: TestApp) {
+    let (token, case_id, _) = case_with_plan(&app).await;
+    // No SMTP in this app: development writes .eml files, which is enough to get the link.
+    drain(&app).await;
+    let stop = stop_emails_path(&app, &app.state.config.session_key);
+    let customer = app.anonymous();
+    let forged = format!("{}/forged", stop.rsplit_once('/').unwrap().0);
+    let bad = customer.post_form(&forged, &[]).await;
+    assert_eq!(bad.status().as_u16(), 404);
+    let done = customer.post_form(&stop, &[]).await;
+    assert!(done
+        .text()
+        .await
+        .unwrap()
+        .contains("You will not get more e-mails"));
+    let again = app
+        .api()
+        .post(app.url(&format!("/api/v1/cases/{case_id}/plans")))
+        .bearer_auth(&token)
+        .json(&json!({"amount_minor": 1000, "currency": "GBP", "frequency": "monthly", "first_payment_on": "2026-03-20", "email": "ann@example.org"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 201);
+    drain(&app).await;
+    let statuses: Vec<String> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::outbox::dsl::*;
+        outbox.order(id.asc()).select(status).load(conn).unwrap()
+    });
+    assert_eq!(statuses, ["sent", "suppressed"]);
+}
+
+backend_test!(stopping_emails_stops_them_at_every_address_the_case_holds);
+/// The plan e-mail went to an address the customer gave on the call; the referral carried
+/// another. "Stop e-mails" is the customer's word: neither address gets more.
+async fn stopping_emails_stops_them_at_every_address_the_case_holds(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Two Address Water"));
+    let mut body = referral("TWO-ADDR");
+    body["email"] = json!("ann.work@example.org");
+    refer(&app, &key, body).await;
+    let (_, token) = app.staff_token("handler");
+    let (_, call) = next_call(&app, &token).await;
+    let case_id = call["case"]["id"].clone();
+    let plan = json!({"amount_minor": 1250, "currency": "GBP", "frequency": "weekly", "first_payment_on": "2026-03-16", "email": "ann.home@example.org"});
+    let path = format!("/api/v1/cases/{case_id}/plans");
+    assert_eq!(
+        crate::calls::post_json(&app, &token, &path, plan).await.0,
+        201
+    );
+    drain(&app).await;
+    customer_stops_emails(&app).await;
+    let mut suppressed: Vec<String> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::email_suppressions::dsl::*;
+        email_suppressions.select(email).load(conn).unwrap()
+    });
+    suppressed.sort();
+    assert_eq!(suppressed, ["ann.home@example.org", "ann.work@example.org"]);
+}

@@ -96,8 +96,8 @@ async fn supervisors_maintain_the_directory_and_handlers_cannot(app: TestApp) {
 
 backend_test!(customer_links_are_tracked_and_unknown_codes_do_not_redirect);
 async fn customer_links_are_tracked_and_unknown_codes_do_not_redirect(app: TestApp) {
-    let (_, _, _) = crate::plans::case_with_plan(&app).await;
-    crate::plans::drain(&app).await;
+    let (_, _, _) = crate::helpers::plans::case_with_plan(&app).await;
+    crate::helpers::plans::drain(&app).await;
     let (code, opens_before): (String, i32) = app.with_conn(|conn| {
         use diesel::prelude::*;
         use outreach::db::schema::{support_links, support_organisations};

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod browser;
+pub mod plans;
 pub mod postgres;
 pub mod session;
 
