@@ -18,6 +18,7 @@ mod exceptions;
 mod health;
 mod holds_and_rules;
 mod keys;
+mod large_imports;
 mod leases;
 mod link_limits;
 mod openapi;
