@@ -31,6 +31,10 @@ pub struct Measures {
     pub vulnerable_identified: i64,
     /// Holds applied (Breathing Space, disputes, …).
     pub holds: i64,
+    /// Calls made in the period by how they ended (`no_answer`, `spoke_to_customer`, … as the
+    /// call outcomes are named), outcomes with no calls left out. By week or month only: empty
+    /// by cohort. Not a CSV column, whose columns stay as they are.
+    pub calls_by_outcome: std::collections::BTreeMap<String, i64>,
 }
 
 fn ratio(numerator: i64, denominator: i64) -> Option<f64> {

@@ -108,7 +108,12 @@ fn set_milestone(m: &mut Measures, measure: &str, value: i64) {
         "plans_confirmed" => m.plans_confirmed = value,
         "re_engaged" => m.re_engaged = value,
         "vulnerable_identified" => m.vulnerable_identified = value,
-        _ => {}
+        other => {
+            // Calls by outcome (migration 31).
+            if let Some(outcome) = other.strip_prefix("outcome:") {
+                m.calls_by_outcome.insert(outcome.to_string(), value);
+            }
+        }
     }
 }
 

@@ -108,3 +108,44 @@ async fn the_default_range_ends_on_the_uk_day_not_the_utc_one(app: TestApp) {
     assert_eq!(r["to"], "2026-06-10");
     check(&r["totals"], &[("referred", 1.into())]);
 }
+
+backend_test!(clients_see_their_calls_by_outcome);
+async fn clients_see_their_calls_by_outcome(app: TestApp) {
+    app.state.clock.pin(crate::referrals::tuesday_morning());
+    let ours = app.create_client("Outcome Co");
+    let (key, other_key) = (
+        app.client_api_key(ours),
+        app.client_api_key(app.create_client("Elsewhere Co")),
+    );
+    let calls = [
+        (&key, "O-1", "no_answer"),
+        (&key, "O-2", "spoke_to_customer"),
+        (&other_key, "E-1", "voicemail"),
+    ];
+    for (client_key, reference, ending) in calls {
+        let case = crate::queue::refer(&app, client_key, crate::referrals::referral(reference));
+        let case = case.await;
+        let (_, token) = app.staff_token("handler");
+        let (_, call) = crate::queue::next_call(&app, &token).await;
+        assert_eq!(call["case"]["id"], case["id"]);
+        let body = serde_json::json!({ "outcome": ending });
+        let recorded = crate::queue::outcome(&app, &token, &case["id"], body).await;
+        assert_eq!(recorded.0, 200);
+    }
+    let r = report(&app, &key, "from=2026-03-01&to=2026-03-31&group_by=month").await;
+    let ours_only = serde_json::json!({"no_answer": 1, "spoke_to_customer": 1});
+    assert_eq!(r["totals"]["calls_by_outcome"], ours_only, "{r}");
+    assert_eq!(r["periods"][0]["measures"]["calls_by_outcome"], ours_only);
+    let client = app.login_as("client", Some(ours)).await;
+    let (_, page) = client
+        .get_text("/portal/reports?from=2026-03-01&to=2026-03-31")
+        .await;
+    assert!(
+        page.contains("<td>spoke to customer</td><td>1</td><td>50%</td>"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("voicemail"),
+        "another client's calls: {page}"
+    );
+}
