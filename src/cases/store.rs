@@ -204,9 +204,7 @@ pub fn recent_for_client(
 ) -> AppResult<Vec<CaseListItem>> {
     Ok(cases::table
         .filter(cases::client_id.eq(client_id))
-        // Not by id alone: ids come in blocks per connection (migration 30), so a higher id
-        // is not always a later referral.
-        .order((cases::referred_at.desc(), cases::id.desc()))
+        .order(cases::id.desc())
         .limit(limit)
         .select((
             cases::id,

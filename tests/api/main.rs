@@ -26,7 +26,6 @@ mod outbox;
 mod plan_answers;
 mod plan_requests;
 mod plans;
-mod portal;
 mod queue;
 mod referral_validation;
 mod referrals;

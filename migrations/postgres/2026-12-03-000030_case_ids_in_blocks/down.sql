@@ -1,1 +1,0 @@
-ALTER SEQUENCE cases_id_seq CACHE 1;
