@@ -31,8 +31,9 @@ pub struct Measures {
     pub vulnerable_identified: i64,
     /// Holds applied (Breathing Space, disputes, …).
     pub holds: i64,
-    /// Calls made in the period by how they ended (`no_answer`, `spoke_to_customer`, … as the
-    /// call outcomes are named), outcomes with no calls left out. By week or month only: empty
+    /// Calls made in the period by the outcome the handler recorded (`no_answer`,
+    /// `spoke_to_customer`, … as the call outcomes are named), outcomes with no calls left out;
+    /// a call whose claim ran out with nothing recorded is in none. By week or month only: empty
     /// by cohort. Not a CSV column, whose columns stay as they are.
     pub calls_by_outcome: std::collections::BTreeMap<String, i64>,
 }

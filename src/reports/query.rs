@@ -109,7 +109,7 @@ fn set_milestone(m: &mut Measures, measure: &str, value: i64) {
         "re_engaged" => m.re_engaged = value,
         "vulnerable_identified" => m.vulnerable_identified = value,
         other => {
-            // Calls by outcome (migration 31).
+            // Calls by outcome (migration 30).
             if let Some(outcome) = other.strip_prefix("outcome:") {
                 m.calls_by_outcome.insert(outcome.to_string(), value);
             }
