@@ -225,24 +225,29 @@ pub struct OutcomeForm {
 }
 
 impl OutcomeForm {
-    fn into_request(self) -> OutcomeRequest {
+    /// The form as the API's request. A start date that cannot be read is named here: passed on
+    /// as missing, the Breathing Space would silently start today.
+    fn into_request(self) -> AppResult<OutcomeRequest> {
         let blank = |s: String| Some(s).filter(|v| !v.trim().is_empty());
+        let starts_on = match blank(self.breathing_space_start) {
+            None => None,
+            Some(typed) => Some(crate::domain::calendar::parse_date(&typed).ok_or_else(|| {
+                AppError::field("hold.starts_on", crate::domain::calendar::DATE_EXPECTED)
+            })?),
+        };
         let kind = match self.breathing_space_kind.as_str() {
             "standard" => Some(BreathingSpaceKind::Standard),
             "mental_health_crisis" => Some(BreathingSpaceKind::MentalHealthCrisis),
             _ => None,
         };
-        OutcomeRequest {
+        Ok(OutcomeRequest {
             outcome: self.outcome,
             notes: blank(self.notes),
             callback_at: blank(self.callback_at),
             pause_days: self.pause_days.trim().parse().ok(),
-            hold: Some(HoldDetails {
-                kind,
-                starts_on: self.breathing_space_start.parse().ok(),
-            }),
+            hold: Some(HoldDetails { kind, starts_on }),
             script_version_id: self.script_version_id.parse().ok(),
-        }
+        })
     }
 }
 
@@ -257,19 +262,24 @@ async fn post_outcome(
     let case_id = path.into_inner();
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now());
     let typed = typed("outcome", &form);
-    let request = form.into_request();
-    let result = db::run_write(&state.pool, move |conn| {
-        match record::record_request(conn, actor, user_id, case_id, &request, now) {
-            // Sent twice: the first copy recorded it and ended the claim. Not an error to show.
-            Err(AppError::Conflict(_))
-                if record::is_repeat(conn, case_id, user_id, &request, now)? =>
-            {
-                Ok(())
-            }
-            other => other.map(|_| ()),
+    let result = match form.into_request() {
+        Ok(request) => {
+            db::run_write(&state.pool, move |conn| {
+                match record::record_request(conn, actor, user_id, case_id, &request, now) {
+                    // Sent twice: the first copy recorded it and ended the claim. Not an error
+                    // to show.
+                    Err(AppError::Conflict(_))
+                        if record::is_repeat(conn, case_id, user_id, &request, now)? =>
+                    {
+                        Ok(())
+                    }
+                    other => other.map(|_| ()),
+                }
+            })
+            .await
         }
-    })
-    .await;
+        Err(unreadable) => Err(unreadable),
+    };
     or_rerender(&state, (&staff, &csrf), case_id, typed, result, |_| {
         Ok(redirect("/queue?notice=recorded"))
     })

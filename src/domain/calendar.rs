@@ -9,6 +9,9 @@ pub fn has_four_digit_year(date: impl Datelike) -> bool {
     (1000..=9999).contains(&date.year())
 }
 
+/// What a date field says when it cannot read what was typed.
+pub const DATE_EXPECTED: &str = "must be a date like 2027-06-04";
+
 /// A date typed as YYYY-MM-DD (spaces around it allowed), with a four-digit year.
 pub fn parse_date(raw: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")

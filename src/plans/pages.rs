@@ -253,6 +253,15 @@ impl PlanForm {
                 Some((line.to_string(), amount))
             })
             .collect();
+        // Named here, not passed on as missing ("is required" of a date the handler did type).
+        let first_payment_on = match self.first_payment_on.trim() {
+            "" => None,
+            typed => crate::domain::calendar::parse_date(typed).or_else(|| {
+                let expected = crate::domain::calendar::DATE_EXPECTED.to_string();
+                unreadable.insert("first_payment_on".into(), vec![expected]);
+                None
+            }),
+        };
         if !unreadable.is_empty() {
             return Err(AppError::fields(unreadable));
         }
@@ -260,7 +269,7 @@ impl PlanForm {
             amount_minor,
             currency: currency.to_string(),
             frequency: self.frequency,
-            first_payment_on: self.first_payment_on.parse().ok(),
+            first_payment_on,
             email: self.email,
             income_expenditure: (!lines.is_empty()).then_some(IncomeExpenditure { lines }),
             affordability_note: Some(self.affordability_note),

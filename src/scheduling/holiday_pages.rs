@@ -85,7 +85,7 @@ impl ExtraDayForm {
         if date.is_err() {
             errors.insert(
                 "holiday_date".into(),
-                vec!["must be a date like 2027-06-04".into()],
+                vec![crate::domain::calendar::DATE_EXPECTED.into()],
             );
         }
         let name = self.name.trim();

@@ -157,7 +157,12 @@ fn parse_input(form: &Pairs) -> Result<OrganisationInput, FieldErrors> {
         .ok()
         .flatten();
     let checked = crate::domain::calendar::parse_date(&form.one("last_checked_on"))
-        .ok_or_else(|| note("last_checked_on", "must be a date like 2027-06-04".into()))
+        .ok_or_else(|| {
+            note(
+                "last_checked_on",
+                crate::domain::calendar::DATE_EXPECTED.into(),
+            )
+        })
         .ok();
     match checked {
         Some(last_checked_on) if errors.is_empty() => Ok(OrganisationInput {

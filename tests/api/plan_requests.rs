@@ -156,3 +156,45 @@ async fn the_call_page_takes_income_and_spending_in_the_standard_financial_state
         "lines left empty are not recorded"
     );
 }
+
+backend_test!(a_date_the_call_page_cannot_read_is_named_not_taken_as_missing_or_today);
+async fn a_date_the_call_page_cannot_read_is_named_not_taken_as_missing_or_today(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Dated Water"));
+    let case = refer(&app, &key, referral("DATE-1")).await;
+    let (handler, page) = app.new_handler_on_call(&case).await;
+    let plan = [
+        ("amount", "25.00"),
+        ("frequency", "weekly"),
+        ("first_payment_on", "16/03/2026"),
+        ("email", "ann@example.org"),
+        ("affordability_note", ""),
+    ];
+    let refused = handler.post_form(&format!("{page}/plans"), &plan).await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("must be a date like"), "{html}");
+    assert!(!html.contains("is required"), "it was typed: {html}");
+    let breathing_space = [
+        ("outcome", "breathing_space"),
+        ("breathing_space_kind", "standard"),
+        ("breathing_space_start", "16.03.2026"),
+    ];
+    let refused = handler
+        .post_form(&format!("{page}/outcome"), &breathing_space)
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("must be a date like"), "{html}");
+    assert!(
+        html.contains(r#"value="16.03.2026""#),
+        "what was typed is kept"
+    );
+    let stored = app
+        .get_json(&format!("/api/v1/cases/{}", case["id"]), &key)
+        .await;
+    assert_eq!(
+        stored["status"], "claimed",
+        "no hold from a date nobody gave"
+    );
+}
