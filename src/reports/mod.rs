@@ -4,6 +4,7 @@
 pub mod api;
 pub mod chart;
 pub mod measures;
+mod median;
 pub mod pages;
 pub mod periods;
 pub mod query;

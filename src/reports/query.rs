@@ -127,13 +127,6 @@ struct MilestoneSum {
     value: i64,
 }
 
-fn hours_to_first_contact(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Postgres => "CAST(EXTRACT(EPOCH FROM (m.first_contact_at - m.referred_at)) AS DOUBLE PRECISION) / 3600.0",
-        Backend::Sqlite => "(julianday(m.first_contact_at) - julianday(m.referred_at)) * 24.0",
-    }
-}
-
 /// The SQL of every activity measure (milestone sums, event counts, median), for the benchmark's
 /// direct comparison.
 pub fn activity_statements(backend: Backend, scope: Scope, periods: &[Period]) -> Vec<String> {
@@ -148,11 +141,12 @@ pub fn activity_statements(backend: Backend, scope: Scope, periods: &[Period]) -
             filter = scope.filter("c"),
         )
     }));
-    statements.push(median_statement(
+    statements.push(super::median::statement(
         backend,
+        periods,
         &cte,
         &scope.filter("m"),
-        "m.first_contact_at >= p.s AND m.first_contact_at < p.e",
+        "m.first_contact_at",
     ));
     statements
 }
@@ -166,26 +160,6 @@ fn milestone_sums(cte: &str, scope: Scope, condition: &str) -> String {
          GROUP BY p.idx, k.measure",
         filter = scope.filter("k"),
     )
-}
-
-/// The median hours from referral to first contact per period. PostgreSQL has an ordered-set
-/// aggregate for it; SQLite picks the middle row(s) with window functions. Both average the two
-/// middle values when the count is even.
-fn median_statement(backend: Backend, cte: &str, filter: &str, join_on: &str) -> String {
-    let hours = hours_to_first_contact(backend);
-    match backend {
-        Backend::Postgres => format!(
-            "{cte} SELECT CAST(p.idx AS BIGINT) AS idx, \
-             CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY {hours}) AS DOUBLE PRECISION) AS value \
-             FROM case_milestones m JOIN p ON {join_on} WHERE m.first_contact_at IS NOT NULL {filter} GROUP BY p.idx"
-        ),
-        Backend::Sqlite => format!(
-            "{cte}, d AS (SELECT CAST(p.idx AS BIGINT) AS idx, {hours} AS h FROM case_milestones m JOIN p ON {join_on} \
-             WHERE m.first_contact_at IS NOT NULL {filter}), \
-             r AS (SELECT idx, h, ROW_NUMBER() OVER (PARTITION BY idx ORDER BY h) AS rn, COUNT(*) OVER (PARTITION BY idx) AS cnt FROM d) \
-             SELECT idx, CAST(AVG(h) AS DOUBLE PRECISION) AS value FROM r WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2) GROUP BY idx"
-        ),
-    }
 }
 
 /// Gives the report's transaction room to sort (the median) in memory on PostgreSQL.
@@ -318,11 +292,12 @@ pub fn cohorts(
     for row in sql_query(&holds).load::<Count>(conn)? {
         out[row.idx as usize].holds = row.value;
     }
-    let median = median_statement(
+    let median = super::median::statement(
         backend,
+        periods,
         &cte,
         &format!("{filter} AND m.first_contact_at < {end}"),
-        &referred_in("m"),
+        "m.referred_at",
     );
     for row in sql_query(&median).load::<Median>(conn)? {
         out[row.idx as usize].median_hours_to_first_contact =
