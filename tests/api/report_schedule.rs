@@ -102,3 +102,35 @@ async fn weeks_missed_while_no_instance_ran_are_still_reported(app: TestApp) {
     });
     assert_eq!(queued, 1, "only the last complete week");
 }
+
+/// The e-mailed report carries the month's calls by their recorded outcome, as the portal does.
+async fn the_emailed_report_counts_calls_by_outcome(backend: crate::helpers::Backend) {
+    let (app, sink) = crate::helpers::plans::spawn_with_mail(backend).await;
+    let (a, _) = fixture(&app);
+    let user = app.login_as("client", Some(a)).await;
+    let schedule = [("frequency", "monthly"), ("email", "reports@report-a.test")];
+    let saved = user.post_form("/portal/reports/schedule", &schedule).await;
+    assert_eq!(saved.status().as_u16(), 303);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
+    app.with_conn(|conn| {
+        outreach::reports::scheduled::enqueue_due(conn, today, at("2026-03-03 06:00")).unwrap()
+    });
+    assert_eq!(crate::helpers::plans::drain(&app).await, 1);
+    let received = sink.received();
+    let parts = outreach::mail::catcher::decoded_parts(&received[0].data);
+    let text = &parts
+        .iter()
+        .find(|(kind, _)| kind.starts_with("text/plain"))
+        .unwrap()
+        .1;
+    assert!(text.contains("Calls by recorded outcome:"), "{text}");
+    assert!(
+        text.contains("  spoke to customer: 2"),
+        "February's two calls: {text}"
+    );
+}
+
+backend_test!(
+    the_emailed_report_counts_calls_by_outcome,
+    given_the_backend
+);
