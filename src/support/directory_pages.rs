@@ -229,10 +229,7 @@ async fn add(
 ) -> AppResult<HttpResponse> {
     let input = match parse_input(&form) {
         Ok(input) => input,
-        Err(errors) => {
-            let typed = Typed::of(&form, "new".into());
-            return directory_page(&state, &user, &csrf, Some((errors, typed))).await;
-        }
+        Err(errors) => return settled(&state, &user, &csrf, &form, "new", Err(errors)).await,
     };
     let (actor, now) = (user.actor(), state.clock.now_naive());
     let saved = db::run_write(&state.pool, move |conn| {
@@ -253,12 +250,7 @@ async fn add(
         Ok(Ok(()))
     })
     .await?;
-    if let Err(errors) = saved {
-        let typed = Typed::of(&form, "new".into());
-        return directory_page(&state, &user, &csrf, Some((errors, typed))).await;
-    }
-    state.reference.forget_directory();
-    Ok(redirect("/support"))
+    settled(&state, &user, &csrf, &form, "new", saved).await
 }
 
 #[post("/support/{id}")]
@@ -295,18 +287,12 @@ async fn edit(
             Ok(Ok(()))
         })
         .await?;
-        if let Err(errors) = saved {
-            let typed = Typed::of(&form, id.to_string());
-            return directory_page(&state, &user, &csrf, Some((errors, typed))).await;
-        }
-        state.reference.forget_directory();
-        return Ok(redirect("/support"));
+        return settled(&state, &user, &csrf, &form, &id.to_string(), saved).await;
     }
     let input = match parse_input(&form) {
         Ok(input) => input,
         Err(errors) => {
-            let typed = Typed::of(&form, id.to_string());
-            return directory_page(&state, &user, &csrf, Some((errors, typed))).await;
+            return settled(&state, &user, &csrf, &form, &id.to_string(), Err(errors)).await
         }
     };
     let saved = db::run_write(&state.pool, move |conn| {
@@ -334,9 +320,23 @@ async fn edit(
         Ok(Ok(()))
     })
     .await?;
-    if let Err(errors) = saved {
-        let typed = Typed::of(&form, id.to_string());
-        return directory_page(&state, &user, &csrf, Some((errors, typed))).await;
+    settled(&state, &user, &csrf, &form, &id.to_string(), saved).await
+}
+
+/// How a directory change ends: the page again with the form as sent (`entry` is the one it
+/// was for, "new" or an id) and what was refused; or, once saved, back to the directory, whose
+/// cached copy is dropped so handlers see the change.
+async fn settled(
+    state: &AppState,
+    user: &Supervisor,
+    csrf: &CsrfToken,
+    form: &Pairs,
+    entry: &str,
+    outcome: Result<(), FieldErrors>,
+) -> AppResult<HttpResponse> {
+    if let Err(errors) = outcome {
+        let typed = Typed::of(form, entry.to_string());
+        return directory_page(state, user, csrf, Some((errors, typed))).await;
     }
     state.reference.forget_directory();
     Ok(redirect("/support"))
