@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::backend_test;
 use crate::helpers::plans::{
-    case_with_plan, customer_stops_emails, drain, spawn_with_mail, stop_emails_path,
+    case_with_plan, customer_stops_emails, drain, propose_plan, spawn_with_mail, stop_emails_path,
 };
 use crate::helpers::{Backend, TestApp};
 use crate::queue::{next_call, refer};
@@ -58,14 +58,7 @@ async fn a_mail_programs_unsubscribe_button_stops_emails(backend: Backend) {
     assert_eq!(forged.status().as_u16(), 404);
     let pressed = press("List-Unsubscribe=One-Click").await.unwrap();
     assert_eq!(pressed.status().as_u16(), 200);
-    let again = app
-        .api()
-        .post(app.url(&format!("/api/v1/cases/{case_id}/plans")))
-        .bearer_auth(&token)
-        .json(&json!({"amount_minor": 1000, "currency": "GBP", "frequency": "monthly", "first_payment_on": "2026-03-20", "email": "ann@example.org"}))
-        .send()
-        .await
-        .unwrap();
+    let again = propose_plan(&app, &token, &case_id, &another_plan()).await;
     assert_eq!(again.status().as_u16(), 201);
     drain(&app).await;
     assert_eq!(sink.received().len(), 1, "nothing more was sent");
@@ -154,14 +147,7 @@ async fn stopping_emails_takes_effect_at_once(app: TestApp) {
         .await
         .unwrap()
         .contains("You will not get more e-mails"));
-    let again = app
-        .api()
-        .post(app.url(&format!("/api/v1/cases/{case_id}/plans")))
-        .bearer_auth(&token)
-        .json(&json!({"amount_minor": 1000, "currency": "GBP", "frequency": "monthly", "first_payment_on": "2026-03-20", "email": "ann@example.org"}))
-        .send()
-        .await
-        .unwrap();
+    let again = propose_plan(&app, &token, &case_id, &another_plan()).await;
     assert_eq!(again.status().as_u16(), 201);
     drain(&app).await;
     let statuses: Vec<String> = app.with_conn(|conn| {
@@ -199,4 +185,9 @@ async fn stopping_emails_stops_them_at_every_address_the_case_holds(app: TestApp
     });
     suppressed.sort();
     assert_eq!(suppressed, ["ann.home@example.org", "ann.work@example.org"]);
+}
+
+/// A second plan for the case of [`case_with_plan`], to the same address.
+fn another_plan() -> serde_json::Value {
+    json!({"amount_minor": 1000, "currency": "GBP", "frequency": "monthly", "first_payment_on": "2026-03-20", "email": "ann@example.org"})
 }

@@ -37,16 +37,26 @@ pub async fn case_with_plan(app: &TestApp) -> (String, Value, Value) {
     let (_, token) = app.staff_token("handler");
     let (_, call) = next_call(app, &token).await;
     let case_id = call["case"]["id"].clone();
-    let response = app
-        .api()
-        .post(app.url(&format!("/api/v1/cases/{case_id}/plans")))
-        .bearer_auth(&token)
-        .json(&json!({"amount_minor": 1250, "currency": "GBP", "frequency": "weekly", "first_payment_on": "2026-03-16", "email": "ann@example.org"}))
-        .send()
-        .await
-        .unwrap();
+    let plan = json!({"amount_minor": 1250, "currency": "GBP", "frequency": "weekly", "first_payment_on": "2026-03-16", "email": "ann@example.org"});
+    let response = propose_plan(app, &token, &case_id, &plan).await;
     assert_eq!(response.status().as_u16(), 201);
     (token, case_id, response.json().await.unwrap())
+}
+
+/// `plan` proposed through the API by the handler holding `token` on the case's call.
+pub async fn propose_plan(
+    app: &TestApp,
+    token: &str,
+    case_id: &Value,
+    plan: &Value,
+) -> reqwest::Response {
+    app.api()
+        .post(app.url(&format!("/api/v1/cases/{case_id}/plans")))
+        .bearer_auth(token)
+        .json(plan)
+        .send()
+        .await
+        .unwrap()
 }
 
 /// The link token of the (only) plan proposed, as the e-mail carries it.
