@@ -91,43 +91,32 @@ pub struct ContactForm {
 }
 
 impl ContactForm {
-    /// The form checked; its region as stored.
-    /// Every field's mistake at once, each against its own field.
+    /// The form checked, every field's mistake at once against its own field; its region as
+    /// stored.
     fn checked_region(&self) -> AppResult<String> {
-        let required = |field: &str, text: &str| match text.trim().is_empty() {
-            true => Err(AppError::field(field, "is required")),
-            false => Ok(()),
-        };
+        use crate::payment_guard::{check_fields, check_text, PHONE_MAX_CHARS};
         let region = contact_region(&self.region);
-        let checks = [
-            match &region {
-                Ok(_) => Ok(()),
-                Err(_) => Err(AppError::field("region", REGION_RULE)),
-            },
-            required("service", &self.service)
-                .and_then(|()| crate::payment_guard::refuse_in("service", &self.service)),
-            required("phone", &self.phone).and_then(|()| {
-                crate::payment_guard::check_text(
-                    self.phone.trim(),
-                    crate::payment_guard::PHONE_MAX_CHARS,
-                )
-                .map(|_| ())
-                .map_err(|message| AppError::field("phone", message))
-            }),
-            crate::payment_guard::refuse_in("note", &self.note),
-        ];
-        let mut fields = crate::error::FieldErrors::new();
-        for check in checks {
-            match check {
-                Ok(()) => {}
-                Err(AppError::Validation { fields: more, .. }) => fields.extend(more),
-                Err(other) => return Err(other),
+        let mut fields = check_fields([
+            ("service", Some(self.service.as_str())),
+            ("note", Some(self.note.as_str())),
+        ]);
+        let mut refuse =
+            |field: &str, message: String| fields.entry(field.into()).or_default().push(message);
+        if region.is_err() {
+            refuse("region", REGION_RULE.into());
+        }
+        for (field, text) in [("service", &self.service), ("phone", &self.phone)] {
+            if text.trim().is_empty() {
+                refuse(field, "is required".into());
             }
         }
-        match fields.is_empty() {
-            true => region,
-            false => Err(AppError::fields(fields)),
+        if let Err(message) = check_text(self.phone.trim(), PHONE_MAX_CHARS) {
+            refuse("phone", message);
         }
+        if !fields.is_empty() {
+            return Err(AppError::fields(fields));
+        }
+        region
     }
 }
 
