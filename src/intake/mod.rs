@@ -36,10 +36,9 @@ pub struct Intake {
     /// region: computed once per pair for a whole import (zones, then region, so a look-up
     /// needs no key built).
     first_contact: HashMap<String, HashMap<String, ScheduleUpdate>>,
-    first_contact_at: Option<DateTime<Utc>>,
-    /// The UK date at `first_contact_at`: a referral's days in arrears count back from the
-    /// client's day, the one reports use, not UTC's (an hour behind in summer).
-    uk_today: chrono::NaiveDate,
+    /// The instant `first_contact` is for, with its UK date: a referral's days in arrears count
+    /// back from the client's day, the one reports use, not UTC's (an hour behind in summer).
+    first_contact_at: Option<(DateTime<Utc>, chrono::NaiveDate)>,
 }
 
 pub enum Referred {
@@ -58,7 +57,6 @@ impl Intake {
             calendars: HashMap::new(),
             first_contact: HashMap::new(),
             first_contact_at: None,
-            uk_today: chrono::NaiveDate::MIN,
         })
     }
 
@@ -69,11 +67,15 @@ impl Intake {
         referral: NewReferral,
         now: DateTime<Utc>,
     ) -> AppResult<NewCaseRow> {
-        if self.first_contact_at != Some(now) {
-            self.first_contact.clear();
-            self.first_contact_at = Some(now);
-            self.uk_today = crate::reports::periods::uk_today(now);
-        }
+        let today = match self.first_contact_at {
+            Some((at, today)) if at == now => today,
+            _ => {
+                self.first_contact.clear();
+                let today = crate::reports::periods::uk_today(now);
+                self.first_contact_at = Some((now, today));
+                today
+            }
+        };
         let timezones = referral.zone_names();
         let region = referral.region.code();
         let known = self
@@ -105,7 +107,7 @@ impl Intake {
             referral,
             (timezones, region),
             schedule,
-            (now.naive_utc(), self.uk_today),
+            (now.naive_utc(), today),
         ))
     }
 
