@@ -1,6 +1,6 @@
 //! The median hours from referral to first contact, per period, as one SQL statement.
 
-use super::periods::Period;
+use super::{periods::Period, query::timestamp};
 use crate::db::Backend;
 
 fn hours_to_first_contact(backend: Backend) -> &'static str {
@@ -30,21 +30,17 @@ pub(super) fn statement(
             // period: a year by month joined each contacted case to 13 periods, and that join
             // was most of a report's time (README, Benchmarks).
             Some(whole) => {
-                let starts: Vec<String> = periods[..whole]
-                    .iter()
-                    .map(|p| format!("'{}'", p.start.format("%Y-%m-%d %H:%M:%S")))
-                    .collect();
-                let (from, to) = (&periods[whole].start, &periods[whole].end);
+                let literal = |at| timestamp(backend, at);
+                let starts: Vec<String> = periods[..whole].iter().map(|p| literal(p.start)).collect();
+                let (from, to) = (literal(periods[whole].start), literal(periods[whole].end));
                 format!(
-                    "WITH d AS (SELECT width_bucket({time}, ARRAY[{starts}]::timestamp[]) - 1 AS idx, {hours} AS h \
+                    "WITH d AS (SELECT width_bucket({time}, ARRAY[{starts}]) - 1 AS idx, {hours} AS h \
                      FROM case_milestones m WHERE m.first_contact_at IS NOT NULL {filter} \
-                     AND {time} >= TIMESTAMP '{from}' AND {time} < TIMESTAMP '{to}') \
+                     AND {time} >= {from} AND {time} < {to}) \
                      SELECT CAST(COALESCE(idx, {whole}) AS BIGINT) AS idx, \
                      CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY h) AS DOUBLE PRECISION) AS value \
                      FROM d GROUP BY GROUPING SETS ((idx), ())",
                     starts = starts.join(", "),
-                    from = from.format("%Y-%m-%d %H:%M:%S"),
-                    to = to.format("%Y-%m-%d %H:%M:%S"),
                 )
             }
             None => format!(

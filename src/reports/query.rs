@@ -31,7 +31,7 @@ impl Scope {
     }
 }
 
-fn timestamp(backend: Backend, at: chrono::NaiveDateTime) -> String {
+pub(super) fn timestamp(backend: Backend, at: chrono::NaiveDateTime) -> String {
     let text = at.format("%Y-%m-%d %H:%M:%S");
     match backend {
         Backend::Postgres => format!("TIMESTAMP '{text}'"),
