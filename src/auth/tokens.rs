@@ -23,7 +23,13 @@ pub fn new_token(prefix: &str) -> String {
 }
 
 pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    sha256_hex(token.as_bytes())
+}
+
+/// The SHA-256 digest of `bytes` in lower-case hex: how tokens and stopped e-mail addresses are
+/// stored.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// Compares secrets without leaking where they differ.

@@ -33,7 +33,17 @@ fn run_postgres(pg: &mut PgConnection) -> anyhow::Result<usize> {
     result
 }
 
+#[diesel::declare_sql_function]
+extern "SQL" {
+    /// SHA-256 in hex, which SQLite lacks and migration 31 needs (PostgreSQL has `sha256`).
+    fn outreach_sha256_hex(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 fn run_sqlite(sqlite: &mut SqliteConnection) -> anyhow::Result<usize> {
+    outreach_sha256_hex_utils::register_impl(sqlite, |text: String| {
+        crate::auth::tokens::sha256_hex(text.as_bytes())
+    })
+    .context("registering the migrations' SQL functions")?;
     sqlite
         .run_pending_migrations(SQLITE)
         .map(|applied| applied.len())

@@ -288,7 +288,7 @@ pub fn waiting_for_case(conn: &mut DbConn, case_id: i64, kind: &str) -> AppResul
 pub fn stopped_since(conn: &mut DbConn, email: &str) -> AppResult<Option<NaiveDateTime>> {
     use crate::db::schema::email_suppressions;
     Ok(email_suppressions::table
-        .filter(email_suppressions::email.eq(email.to_lowercase()))
+        .filter(email_suppressions::address_sha256.eq(address_digest(email)))
         .select(email_suppressions::created_at)
         .first(conn)
         .optional()?)
@@ -298,7 +298,8 @@ pub fn stopped_since(conn: &mut DbConn, email: &str) -> AppResult<Option<NaiveDa
 pub fn resume(conn: &mut DbConn, email: &str) -> AppResult<()> {
     use crate::db::schema::email_suppressions;
     diesel::delete(
-        email_suppressions::table.filter(email_suppressions::email.eq(email.to_lowercase())),
+        email_suppressions::table
+            .filter(email_suppressions::address_sha256.eq(address_digest(email))),
     )
     .execute(conn)?;
     Ok(())
@@ -320,16 +321,22 @@ pub fn addresses_of_case(conn: &mut DbConn, case_id: i64) -> AppResult<Vec<Strin
     Ok(addresses)
 }
 
+/// How a stopped address is kept: the SHA-256 digest (hex) of its lower-cased form, so the stop
+/// outlives the customer's erasure without the list holding their address (migration 31).
+pub fn address_digest(email: &str) -> String {
+    crate::auth::tokens::sha256_hex(email.to_lowercase().as_bytes())
+}
+
 /// Stops e-mail to `email`. One statement, so a second "stop" at the same moment (a double
 /// click, another instance) finds the first's row instead of failing on it.
 pub fn suppress(conn: &mut DbConn, email: &str, now: NaiveDateTime) -> AppResult<()> {
     use crate::db::schema::email_suppressions;
     let insert = diesel::insert_into(email_suppressions::table)
         .values((
-            email_suppressions::email.eq(email.to_lowercase()),
+            email_suppressions::address_sha256.eq(address_digest(email)),
             email_suppressions::created_at.eq(now),
         ))
-        .on_conflict(email_suppressions::email)
+        .on_conflict(email_suppressions::address_sha256)
         .do_nothing();
     crate::db::portable::execute(insert, conn)?;
     Ok(())

@@ -178,13 +178,51 @@ async fn stopping_emails_stops_them_at_every_address_the_case_holds(app: TestApp
     );
     drain(&app).await;
     customer_stops_emails(&app).await;
-    let mut suppressed: Vec<String> = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use outreach::db::schema::email_suppressions::dsl::*;
-        email_suppressions.select(email).load(conn).unwrap()
+    let stopped = app.with_conn(|conn| {
+        [
+            "ann.home@example.org",
+            "Ann.Work@example.org",
+            "ann@example.org",
+        ]
+        .map(|address| outreach::mail::outbox::is_suppressed(conn, address).unwrap())
     });
-    suppressed.sort();
-    assert_eq!(suppressed, ["ann.home@example.org", "ann.work@example.org"]);
+    assert_eq!(stopped, [true, true, false]);
+}
+
+backend_test!(a_stop_outlives_erasure_and_the_list_keeps_no_address);
+/// The stop has to outlast the customer's erasure, or the next referral of them is e-mailed;
+/// but erasure removes their address, so the list of stopped addresses holds none.
+async fn a_stop_outlives_erasure_and_the_list_keeps_no_address(app: TestApp) {
+    let (_, case_id, _) = case_with_plan(&app).await;
+    drain(&app).await;
+    customer_stops_emails(&app).await;
+    let (stopped, kept) = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        let case = outreach::cases::store::find(conn, case_id.as_i64().unwrap()).unwrap();
+        let (actor, why) = (
+            outreach::audit::Actor::System,
+            outreach::cases::privacy::Erasure::Request,
+        );
+        let now = tuesday_morning().naive_utc();
+        assert!(outreach::cases::privacy::erase(conn, actor, &case, why, now).unwrap());
+        let kept: Vec<String> = outreach::db::schema::email_suppressions::table
+            .select(outreach::db::schema::email_suppressions::address_sha256)
+            .load(conn)
+            .unwrap();
+        (
+            outreach::mail::outbox::is_suppressed(conn, "ANN@example.org").unwrap(),
+            kept,
+        )
+    });
+    assert!(
+        stopped,
+        "e-mail to the erased customer's address stays stopped"
+    );
+    assert_eq!(kept.len(), 1);
+    assert!(
+        !kept[0].contains('@') && !kept[0].contains("ann"),
+        "{kept:?}"
+    );
 }
 
 /// A second plan for the case of [`case_with_plan`], to the same address.

@@ -50,8 +50,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    email_suppressions (email) {
-        email -> Text,
+    email_suppressions (address_sha256) {
+        address_sha256 -> Text,
         created_at -> Timestamp,
     }
 }
