@@ -68,8 +68,8 @@ impl RateLimiter {
 /// What limits count as one client: an IPv4 address, or an IPv6 address's /64 network (one
 /// host is usually given a whole /64, and could otherwise take a fresh address per request).
 pub fn network_of(address: IpAddr) -> IpAddr {
-    match address {
-        IpAddr::V4(_) => address,
+    match address.to_canonical() {
+        v4 @ IpAddr::V4(_) => v4,
         IpAddr::V6(v6) => {
             let network = u128::from(v6) & !((1u128 << 64) - 1);
             IpAddr::V6(std::net::Ipv6Addr::from(network))
@@ -102,21 +102,51 @@ pub fn request_address(req: &actix_web::HttpRequest, trusted_proxies: &[IpAddr])
 /// The address a request came from. Behind a reverse proxy every request arrives from the
 /// proxy, so when the peer is one of `trusted_proxies` the address is read from
 /// `X-Forwarded-For` instead: the right-most entry no trusted proxy added (entries to its left
-/// are whatever the client chose to send).
+/// are whatever the client chose to send). An entry that cannot be read ends the search at the
+/// proxy's own address: stepping over it would take the client's word for where it is.
+///
+/// IPv4 clients of a socket bound to `[::]` arrive as IPv4-mapped IPv6 (`::ffff:a.b.c.d`);
+/// they are taken as the IPv4 addresses they are, so each is counted alone (not all in one
+/// IPv6 /64) and an IPv4 proxy is recognised.
 pub fn client_address(
     peer: IpAddr,
     forwarded_for: Option<&str>,
     trusted_proxies: &[IpAddr],
 ) -> IpAddr {
-    if !trusted_proxies.contains(&peer) {
+    let peer = peer.to_canonical();
+    let trusted = |address: &IpAddr| {
+        trusted_proxies
+            .iter()
+            .any(|proxy| proxy.to_canonical() == *address)
+    };
+    if !trusted(&peer) {
         return peer;
     }
-    forwarded_for
+    for entry in forwarded_for
         .into_iter()
         .flat_map(|header| header.rsplit(','))
-        .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
-        .find(|address| !trusted_proxies.contains(address))
-        .unwrap_or(peer)
+    {
+        match forwarded_address(entry) {
+            Some(address) if trusted(&address) => continue,
+            Some(address) => return address,
+            None => return peer,
+        }
+    }
+    peer
+}
+
+/// One `X-Forwarded-For` entry: an address, or one with a port as some proxies write it
+/// (`203.0.113.7:51234`, `[2001:db8::1]:443`, `[2001:db8::1]`).
+fn forwarded_address(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim();
+    let address = entry.parse::<IpAddr>().ok().or_else(|| {
+        entry
+            .parse::<std::net::SocketAddr>()
+            .map(|socket| socket.ip())
+            .ok()
+            .or_else(|| entry.strip_prefix('[')?.strip_suffix(']')?.parse().ok())
+    })?;
+    Some(address.to_canonical())
 }
 
 #[cfg(test)]
@@ -147,6 +177,12 @@ mod tests {
             client_address(ip("10.0.0.9"), Some("junk"), &proxies),
             ip("10.0.0.9")
         );
+        // An entry the proxy wrote that cannot be read: the client's own entries to its left
+        // are not taken instead.
+        assert_eq!(
+            client_address(ip("10.0.0.9"), Some("6.6.6.6, unknown"), &proxies),
+            ip("10.0.0.9")
+        );
         assert_eq!(client_address(ip("10.0.0.9"), chain, &[]), ip("10.0.0.9"));
     }
 
@@ -160,6 +196,39 @@ mod tests {
         assert!(limiter.allow(b));
         std::thread::sleep(Duration::from_millis(60));
         assert!(limiter.allow(a));
+    }
+
+    #[test]
+    fn ipv4_clients_of_a_dual_stack_socket_count_as_their_ipv4_addresses() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let (a, b) = (ip("::ffff:203.0.113.5"), ip("::ffff:198.51.100.7"));
+        assert_ne!(network_of(a), network_of(b), "not one /64 for all of IPv4");
+        assert_eq!(network_of(a), ip("203.0.113.5"));
+        // An IPv4 proxy, listed as such, seen through the dual-stack socket.
+        let proxies = [ip("10.0.0.9")];
+        assert_eq!(
+            client_address(ip("::ffff:10.0.0.9"), Some("203.0.113.5"), &proxies),
+            ip("203.0.113.5")
+        );
+    }
+
+    #[test]
+    fn forwarded_entries_with_ports_are_read() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxies = [ip("10.0.0.9")];
+        for (entry, expected) in [
+            ("203.0.113.7:51234", "203.0.113.7"),
+            ("[2001:db8::1]:443", "2001:db8::1"),
+            ("[2001:db8::1]", "2001:db8::1"),
+            ("::ffff:203.0.113.7", "203.0.113.7"),
+        ] {
+            let header = format!("6.6.6.6, {entry}");
+            assert_eq!(
+                client_address(ip("10.0.0.9"), Some(&header), &proxies),
+                ip(expected),
+                "{entry}"
+            );
+        }
     }
 
     #[test]
