@@ -68,7 +68,10 @@ pub enum Command {
 
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    telemetry::init();
+    if let Err(e) = telemetry::init() {
+        eprintln!("error: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -117,14 +120,32 @@ async fn run(command: Command) -> anyhow::Result<()> {
         println!("Database is up to date.");
         return Ok(());
     }
+    let missing = what_was_not_found(&command);
+    let name_it = |error: anyhow::Error| match error.downcast_ref::<AppError>() {
+        Some(AppError::NotFound) => anyhow::anyhow!(missing.clone()),
+        _ => error,
+    };
     if let Command::Import { client, file } = command {
-        return import_file(&pool, client, &file).await;
+        return import_file(&pool, client, &file).await.map_err(name_it);
     }
     let output = db::run_write(&pool, move |conn| operator_command(conn, command))
         .await
-        .map_err(anyhow::Error::new)?;
+        .map_err(|e| name_it(anyhow::Error::new(e)))?;
     println!("{output}");
     Ok(())
+}
+
+/// What an operator's command names that may not exist, for "not found" to say which.
+fn what_was_not_found(command: &Command) -> String {
+    match command {
+        Command::CreateUser {
+            client: Some(id), ..
+        }
+        | Command::CreateApiKey { client: id, .. }
+        | Command::Import { client: id, .. } => format!("there is no client {id}"),
+        Command::CreateToken { user, .. } => format!("there is no user with the e-mail {user}"),
+        _ => "not found".into(),
+    }
 }
 
 fn operator_command(conn: &mut db::DbConn, command: Command) -> Result<String, AppError> {

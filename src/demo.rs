@@ -128,7 +128,7 @@ pub fn seed_if_empty(pool: &Pool, base_url: &str, data_dir: &Path) -> anyhow::Re
     println!("\n{text}");
     let path = data_dir.join("demo-logins.txt");
     std::fs::create_dir_all(data_dir).ok();
-    std::fs::write(&path, &text).with_context(|| format!("writing {}", path.display()))?;
+    crate::config::write_private(&path, &text)?;
     println!("  (kept in {})\n", path.display());
     Ok(())
 }

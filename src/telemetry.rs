@@ -16,24 +16,26 @@ tokio::task_local! {
 
 static REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Installs the global subscriber once; `OUTREACH_LOG` (or `RUST_LOG`) sets the filter.
-pub fn init() {
-    init_with_default("info");
+/// Installs the global subscriber once; `OUTREACH_LOG` (or `RUST_LOG`) sets the filter. A filter
+/// that cannot be read is an error: dropping it quietly would leave an operator without the
+/// logs they asked for, and not knowing why.
+pub fn init() -> anyhow::Result<()> {
+    init_with_default("info")
 }
 
 /// As [`init`], with another default level (tests log warnings only).
-pub fn init_with_default(level: &str) {
-    let filter = std::env::var("OUTREACH_LOG")
-        .ok()
-        .map(EnvFilter::new)
-        .unwrap_or_else(|| {
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level))
-        });
+pub fn init_with_default(level: &str) -> anyhow::Result<()> {
+    let filter = match std::env::var("OUTREACH_LOG") {
+        Ok(rules) => EnvFilter::try_new(&rules)
+            .map_err(|e| anyhow::anyhow!("OUTREACH_LOG is not a log filter ({e}): {rules:?}"))?,
+        Err(_) => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level)),
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
+    Ok(())
 }
 
 /// The id of the request being served on this task, if any.

@@ -10,8 +10,10 @@ use anyhow::{bail, Context};
 mod values;
 
 pub use values::redact_url;
+pub use values::write_private;
 use values::{
-    db_timeout_secs, decode_key, link_days, load_or_create_dev_key, parse_bool, trusted_proxies,
+    base_url, database_url, db_timeout_secs, decode_key, is_loopback, link_days, link_rate_limit,
+    load_or_create_dev_key, mail_from, parse_bool, pool_size, smtp_credentials, trusted_proxies,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +46,7 @@ impl fmt::Debug for SmtpSettings {
         f.debug_struct("SmtpSettings")
             .field("host", &self.host)
             .field("port", &self.port)
-            .field("username", &self.username)
+            .field("username", &self.username.as_ref().map(|_| "<redacted>"))
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("tls", &self.tls)
             .finish()
@@ -137,8 +139,10 @@ impl Config {
         };
         let data_dir = PathBuf::from(var("OUTREACH_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let bind = var("OUTREACH_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
-        let database_url = var("OUTREACH_DATABASE_URL")
-            .unwrap_or_else(|| data_dir.join("outreach.sqlite3").display().to_string());
+        let database_url = database_url(
+            var("OUTREACH_DATABASE_URL")
+                .unwrap_or_else(|| data_dir.join("outreach.sqlite3").display().to_string()),
+        )?;
         let demo = match var("OUTREACH_DEMO") {
             Some(v) => parse_bool("OUTREACH_DEMO", &v)?,
             None => environment == Environment::Development,
@@ -157,11 +161,9 @@ impl Config {
             .filter(|encoded| !encoded.is_empty())
             .map(|encoded| decode_key("OUTREACH_PREVIOUS_SESSION_KEYS", encoded))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let base_url = var("OUTREACH_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
-        let pool_size = var("OUTREACH_DB_POOL_SIZE")
-            .map(|v| v.parse().context("OUTREACH_DB_POOL_SIZE must be a number"))
-            .transpose()?
-            .unwrap_or(16);
+        let base_url =
+            base_url(&var("OUTREACH_BASE_URL").unwrap_or_else(|| format!("http://{bind}")));
+        let pool_size = pool_size(var("OUTREACH_DB_POOL_SIZE").as_deref())?;
         let db_timeout_secs = db_timeout_secs(var("OUTREACH_DB_TIMEOUT_SECS").as_deref())?;
         let run_workers = var("OUTREACH_WORKERS")
             .map(|v| parse_bool("OUTREACH_WORKERS", &v))
@@ -175,6 +177,8 @@ impl Config {
             .map(|v| parse_bool("OUTREACH_SECURE_COOKIES", &v))
             .transpose()?
             .unwrap_or(environment == Environment::Production);
+        let (username, password) =
+            smtp_credentials(var("OUTREACH_SMTP_USERNAME"), var("OUTREACH_SMTP_PASSWORD"))?;
         let smtp = match var("OUTREACH_SMTP_HOST") {
             Some(host) => Some(SmtpSettings {
                 host,
@@ -185,8 +189,8 @@ impl Config {
                     })
                     .transpose()?
                     .unwrap_or(587),
-                username: var("OUTREACH_SMTP_USERNAME"),
-                password: var("OUTREACH_SMTP_PASSWORD"),
+                username,
+                password,
                 tls: match var("OUTREACH_SMTP_TLS").as_deref() {
                     None | Some("starttls") => SmtpTls::StartTls,
                     Some("tls") => SmtpTls::Tls,
@@ -201,21 +205,17 @@ impl Config {
             None => None,
         };
         let link_days = link_days(var("OUTREACH_LINK_DAYS").as_deref())?;
-        let link_rate_limit = var("OUTREACH_LINK_RATE_LIMIT")
-            .map(|v| {
-                v.parse()
-                    .context("OUTREACH_LINK_RATE_LIMIT must be a number per minute")
-            })
-            .transpose()?
-            .unwrap_or(30);
+        let link_rate_limit = link_rate_limit(var("OUTREACH_LINK_RATE_LIMIT").as_deref())?;
         Ok(Config {
             smtp,
             link_days,
             link_rate_limit,
             metrics_token: var("OUTREACH_METRICS_TOKEN"),
             trusted_proxies: trusted_proxies(var("OUTREACH_TRUSTED_PROXIES").as_deref())?,
-            mail_from: var("OUTREACH_MAIL_FROM")
-                .unwrap_or_else(|| "Outreach <no-reply@outreach.invalid>".into()),
+            mail_from: mail_from(
+                var("OUTREACH_MAIL_FROM")
+                    .unwrap_or_else(|| "Outreach <no-reply@outreach.invalid>".into()),
+            )?,
             bind,
             data_dir,
             database_url,
@@ -246,8 +246,20 @@ impl Config {
     /// What production needs before it serves anyone, beyond what every command needs: mail that
     /// is really sent, and e-mailed links that reach the service (the default base URL is the
     /// bind address, `http://0.0.0.0:8080`, which no customer can open).
+    ///
+    /// Outside production it asks one thing: that a service others can reach was meant to be a
+    /// development one. `OUTREACH_ENV` unset is development (demo data, a generated key, cookies
+    /// without `Secure`), which is right on this machine's loopback but not on a public address,
+    /// where it would most likely be a production deployment that forgot to say so.
     pub fn check_can_serve(&self) -> anyhow::Result<()> {
         if !self.is_production() {
+            if var("OUTREACH_ENV").is_none() && !is_loopback(&self.bind) {
+                bail!(
+                    "OUTREACH_BIND {:?} can be reached from other machines, but OUTREACH_ENV is not set: \
+                     set OUTREACH_ENV=production (or OUTREACH_ENV=development for a demo others may reach)",
+                    self.bind
+                );
+            }
             return Ok(());
         }
         if self.smtp.is_none() {

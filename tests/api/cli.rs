@@ -54,3 +54,93 @@ async fn production_serves_only_with_mail_and_a_public_address() {
         "{no_address:?}"
     );
 }
+
+/// Mistakes an operator makes at the command line are named: the setting or the thing missing,
+/// never a password, and never by quietly doing something else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operators_mistakes_are_named_not_worked_around() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await;
+    let run = |args: &[&str], extra: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_outreach"));
+        command
+            .args(args)
+            .env("OUTREACH_DATABASE_URL", &app.state.config.database_url)
+            .env("OUTREACH_DATA_DIR", &app.state.config.data_dir)
+            .env("OUTREACH_LOG", "error")
+            .env_remove("OUTREACH_ENV")
+            .env_remove("OUTREACH_BIND");
+        for (name, value) in extra {
+            command.env(name, value);
+        }
+        String::from_utf8_lossy(&refused_within_a_minute(command).stderr).into_owned()
+    };
+    let public = run(&["serve"], &[("OUTREACH_BIND", "0.0.0.0:0")]);
+    assert!(public.contains("OUTREACH_ENV is not set"), "{public}");
+    let libpq = run(
+        &["migrate"],
+        &[("OUTREACH_DATABASE_URL", "host=db user=app password=s3cret")],
+    );
+    assert!(
+        libpq.contains("OUTREACH_DATABASE_URL must be written as a URL")
+            && !libpq.contains("s3cret"),
+        "{libpq}"
+    );
+    assert!(
+        !app.state
+            .config
+            .data_dir
+            .join("host=db user=app password=s3cret")
+            .exists(),
+        "no SQLite file named after the setting"
+    );
+    let csv = app.state.config.data_dir.join("none.csv");
+    std::fs::write(
+        &csv,
+        "reference,name,region,amount_owed_minor,currency,days_in_arrears\n",
+    )
+    .unwrap();
+    let no_client = run(
+        &["import", "--client", "424242", csv.to_str().unwrap()],
+        &[],
+    );
+    assert!(
+        no_client.contains("there is no client 424242"),
+        "{no_client}"
+    );
+    let no_user = run(
+        &[
+            "create-token",
+            "--user",
+            "nobody@example.org",
+            "--label",
+            "x",
+        ],
+        &[],
+    );
+    assert!(
+        no_user.contains("there is no user with the e-mail nobody@example.org"),
+        "{no_user}"
+    );
+}
+
+/// The output of `command`, which must fail: one that is still running after a minute (a service
+/// that started serving instead) is stopped, and the test fails rather than wait for ever.
+fn refused_within_a_minute(mut command: std::process::Command) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the outreach command runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("{command:?} was still running after a minute instead of refusing");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    output
+}

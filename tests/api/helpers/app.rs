@@ -63,7 +63,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Spawns with a configuration the test adjusts first.
 pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
-    outreach::telemetry::init_with_default("warn");
+    outreach::telemetry::init_with_default("warn").expect("OUTREACH_LOG");
     let data_dir = tempfile::tempdir().expect("temp dir");
     let (mut config, mut database) = test_config(backend, data_dir.path());
     adjust(&mut config);
