@@ -73,6 +73,7 @@ impl Application {
             config.base_url = format!("http://127.0.0.1:{port}");
         }
         let http_workers = config.http_workers;
+        let secure_cookies = config.secure_cookies;
         let state = web::Data::new(AppState::new(pool, templates, config));
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
@@ -95,6 +96,7 @@ impl Application {
                     web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
                 )
                 .wrap(from_fn(auth::csrf::ensure_cookie))
+                .wrap(pages::headers::security_headers(secure_cookies))
                 .wrap(ErrorHandlers::new().default_handler(pages::errors::html_errors))
                 .wrap(from_fn(metrics::record))
                 .wrap(from_fn(telemetry::request_context))

@@ -2,6 +2,7 @@
 //! page, and the files served as they are (stylesheet, the call page's script).
 
 pub mod errors;
+pub mod headers;
 
 use actix_web::{http::header, HttpResponse};
 use serde::Serialize;

@@ -71,6 +71,40 @@ async fn every_response_carries_a_request_id(app: TestApp) {
     assert_eq!(response.headers()["x-request-id"], "abc-123");
 }
 
+/// Pages may run only the service's own scripts and styles, no other site may frame them, and
+/// no page's address (a customer's holds their link's token) is sent on to the sites it links to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_tell_browsers_what_they_may_do() {
+    for secure in [false, true] {
+        let app = spawn_with(Backend::Sqlite, |config| {
+            config.secure_cookies = secure;
+        })
+        .await;
+        let response = app.api().get(app.url("/login")).send().await.unwrap();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|value| value.to_str().unwrap().to_string())
+        };
+        let policy = header("content-security-policy").expect("a content security policy");
+        for rule in [
+            "script-src 'self'",
+            "style-src 'self'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(policy.contains(rule), "{policy}");
+        }
+        assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
+        assert_eq!(header("referrer-policy").as_deref(), Some("no-referrer"));
+        assert_eq!(
+            header("strict-transport-security").is_some(),
+            secure,
+            "HTTPS only is asked for where the service is served over it"
+        );
+    }
+}
+
 backend_test!(unknown_pages_are_friendly_and_unknown_api_routes_are_json);
 async fn unknown_pages_are_friendly_and_unknown_api_routes_are_json(app: TestApp) {
     let client = app.api();
