@@ -85,13 +85,34 @@ fn main() {
         })
         .collect();
     let mut intake = outreach::intake::Intake::for_client(&mut conn, client_id).unwrap();
+    // The plan's customer alone first, so the handler's claim (a plan is proposed on a call the
+    // handler holds) takes their case.
+    let mut referrals = referrals.into_iter();
     intake
-        .refer_batch(&mut conn, Actor::System, referrals, now)
+        .refer_batch(
+            &mut conn,
+            Actor::System,
+            referrals.by_ref().take(1).collect(),
+            now,
+        )
         .unwrap();
-    let case_id = outreach::cases::store::find_by_reference(&mut conn, client_id, "L-0")
-        .unwrap()
-        .unwrap()
-        .id;
+    let claim = outreach::queue::claim_next(
+        &mut conn,
+        &state.reference,
+        Actor::User(handler),
+        handler,
+        now,
+        outreach::queue::lease(),
+        true,
+    )
+    .unwrap();
+    let outreach::queue::Claim::Claimed(claimed) = claim else {
+        panic!("the plan's customer is due: {claim:?}")
+    };
+    let case_id = claimed.case.id;
+    intake
+        .refer_batch(&mut conn, Actor::System, referrals.collect(), now)
+        .unwrap();
     let request = plans::terms::PlanRequest {
         amount_minor: Some(1250),
         currency: "GBP".into(),

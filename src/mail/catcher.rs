@@ -27,14 +27,25 @@ impl SmtpSink {
 
     /// Starts on a given listener (to bring a "down" server back on the same port).
     pub fn start_on(listener: TcpListener) -> SmtpSink {
+        Self::serve_on(listener, Arc::new(|_: &Received| {}))
+    }
+
+    /// Starts a relay that runs `on_message` for each message it receives, before it answers
+    /// that it took it: a slow relay, during which the test changes what the sender will find.
+    pub fn start_with(on_message: impl Fn(&Received) + Send + Sync + 'static) -> SmtpSink {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind SMTP");
+        Self::serve_on(listener, Arc::new(on_message))
+    }
+
+    fn serve_on(listener: TcpListener, on_message: Arc<OnMessage>) -> SmtpSink {
         let port = listener.local_addr().unwrap().port();
         let messages = Arc::new(Mutex::new(Vec::new()));
         let store = messages.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let store = store.clone();
+                let (store, on_message) = (store.clone(), on_message.clone());
                 std::thread::spawn(move || {
-                    let _ = serve(stream, &store);
+                    let _ = serve(stream, &store, &*on_message);
                 });
             }
         });
@@ -46,7 +57,13 @@ impl SmtpSink {
     }
 }
 
-fn serve(stream: TcpStream, store: &Mutex<Vec<Received>>) -> std::io::Result<()> {
+type OnMessage = dyn Fn(&Received) + Send + Sync;
+
+fn serve(
+    stream: TcpStream,
+    store: &Mutex<Vec<Received>>,
+    on_message: &OnMessage,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut out = stream;
     out.write_all(b"220 test.local ESMTP\r\n")?;
@@ -92,11 +109,13 @@ fn serve(stream: TcpStream, store: &Mutex<Vec<Received>>) -> std::io::Result<()>
                         .unwrap_or(&line),
                 );
             }
-            store.lock().unwrap().push(Received {
+            let received = Received {
                 from: from.clone(),
                 to: to.clone(),
                 data,
-            });
+            };
+            on_message(&received);
+            store.lock().unwrap().push(received);
             out.write_all(b"250 OK queued\r\n")?;
         } else if upper == "RSET" {
             to.clear();

@@ -169,19 +169,30 @@ pub fn mark_sent(conn: &mut DbConn, row: &OutboxRow, now: NaiveDateTime) -> AppR
         outbox::sent_at.eq(now),
         outbox::last_error.eq(None::<String>),
     );
-    let updated = diesel::update(still_ours!(row))
-        .set(sent.clone())
-        .execute(conn)?;
-    // Withdrawn while this sender had it (an erasure, "stop e-mails", a hold): the relay had
-    // already taken it, so it went, and the record says so rather than "never sent".
-    let withdrawn_in_flight = outbox::table
+    // Still `sending` under this sender's lease, or withdrawn while it had it (an erasure): the
+    // relay had already taken it, so it went, and the record says so rather than "never sent".
+    let ours_or_withdrawn_in_flight = outbox::table
         .find(row.id)
-        .filter(outbox::status.eq("suppressed"))
+        .filter(outbox::status.eq_any(["sending", "suppressed"]))
         .filter(outbox::next_attempt_at.eq(row.next_attempt_at));
-    let delivered_anyway = diesel::update(withdrawn_in_flight)
+    let updated = diesel::update(ours_or_withdrawn_in_flight)
         .set(sent)
         .execute(conn)?;
-    Ok(updated + delivered_anyway == 1)
+    Ok(updated == 1)
+}
+
+/// Whether the message is still this sender's to send: `sending` under the lease it set, not
+/// withdrawn (an erasure) or taken over since.
+pub fn still_ours(conn: &mut DbConn, row: &OutboxRow) -> AppResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(still_ours!(row))).get_result(conn)?)
+}
+
+/// Withholds a message this sender still has (see [`still_ours`]).
+pub fn withdraw(conn: &mut DbConn, row: &OutboxRow) -> AppResult<()> {
+    diesel::update(still_ours!(row))
+        .set(outbox::status.eq("suppressed"))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn mark_suppressed(conn: &mut DbConn, id: i64) -> AppResult<()> {

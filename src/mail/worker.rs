@@ -53,23 +53,57 @@ pub fn deliver_batch(
         }
         Ok(prepared)
     })?;
-    // Each result is recorded the moment its send ends, so a message the relay accepted is
-    // marked sent long before its lease could let another sender take it over.
-    let mut first_error = None;
+    let mut batch = Batch {
+        conn,
+        state,
+        first_error: None,
+    };
     send_all(
         &prepared,
         &state.config.mail_from,
         transport,
         claimed + LAST_SEND_START,
-        |(row, _), result| {
-            if let Err(e) = record(conn, row, &result, state.clock.now_naive()) {
-                first_error.get_or_insert(e);
-            }
-        },
+        &mut batch,
     );
-    match first_error {
+    match batch.first_error {
         Some(e) => Err(e),
         None => Ok(rows.len()),
+    }
+}
+
+/// The batch's side of sending, on the thread that holds its database connection.
+struct Batch<'c> {
+    conn: &'c mut db::DbConn,
+    state: &'c AppState,
+    first_error: Option<AppError>,
+}
+
+impl<'a> Dispatch<'a> for Batch<'_> {
+    /// Asked again just before each send, as a send may start well after its batch was composed
+    /// (a slow relay): "stop e-mails", a hold or an erasure since then stops it.
+    fn may_send(&mut self, (row, _): &'a Prepared<'a>) -> Verdict {
+        let now = self.state.clock.now_naive();
+        let check = |conn: &mut db::DbConn| -> AppResult<bool> {
+            Ok(outbox::still_ours(conn, row)?
+                && !(compose::to_customer(&row.kind) && withheld(conn, row, now)?))
+        };
+        match check(self.conn) {
+            Ok(true) => Verdict::Send,
+            Ok(false) => Verdict::Withhold,
+            Err(e) => {
+                self.first_error.get_or_insert(e);
+                Verdict::Later
+            }
+        }
+    }
+
+    /// Each result is recorded the moment its send ends, so a message the relay accepted is
+    /// marked sent long before its lease could let another sender take it over.
+    fn done(&mut self, (row, _): &'a Prepared<'a>, sent: Sent) {
+        let now = self.state.clock.now_naive();
+        if let Err(e) = record(self.conn, row, &sent, now) {
+            self.first_error.get_or_insert(e);
+        }
     }
 }
 
@@ -90,8 +124,25 @@ fn composition_failed(row: &outbox::OutboxRow, error: AppError) -> String {
 enum Sent {
     Yes,
     Failed(String),
-    /// Not tried: its batch ran out of time.
+    /// Not tried: its batch ran out of time, or whether it still may go could not be told.
     NotTried,
+    /// Not sent: withdrawn since it was composed (see [`Dispatch::may_send`]).
+    Withheld,
+}
+
+/// Whether a composed message may go now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    Send,
+    Withhold,
+    /// Not now: it goes back untried.
+    Later,
+}
+
+/// What the sending threads ask of the thread holding the batch's database connection.
+trait Dispatch<'a> {
+    fn may_send(&mut self, message: &'a Prepared<'a>) -> Verdict;
+    fn done(&mut self, message: &'a Prepared<'a>, sent: Sent);
 }
 
 fn record(
@@ -103,6 +154,11 @@ fn record(
     let recorded = match result {
         Sent::Yes => outbox::mark_sent(conn, row, now)?,
         Sent::NotTried => outbox::release_untried(conn, row, now)?,
+        Sent::Withheld => {
+            // Withdrawn by an erasure, or taken over, it is someone else's to record.
+            outbox::withdraw(conn, row)?;
+            true
+        }
         Sent::Failed(error) => {
             tracing::warn!(
                 outbox_id = row.id,
@@ -152,46 +208,71 @@ const LAST_SEND_START: Duration = Duration::from_secs(
 // longest send and the margin do not fit in a lease at all).
 const _: () = assert!(LAST_SEND_START.as_secs() >= 60);
 
+/// What a sending thread tells the calling thread.
+enum Event {
+    /// Message `index` is next: may it go?
+    MaySend(usize, std::sync::mpsc::Sender<Verdict>),
+    Done(usize, Sent),
+}
+
 /// Sends prepared messages over up to `PARALLEL_SENDS` connections, starting none after
-/// `last_start`, and hands each result to `done` (on the calling thread) as it comes.
+/// `last_start`. Just before each send it asks `dispatch` whether the message may still go,
+/// and hands it each result as it comes; both on the calling thread.
 fn send_all<'a>(
     prepared: &'a [Prepared<'a>],
     from: &str,
     transport: &Transport,
     last_start: Instant,
-    mut done: impl FnMut(&'a Prepared<'a>, Sent),
+    dispatch: &mut impl Dispatch<'a>,
 ) {
     let chunk = prepared.len().div_ceil(PARALLEL_SENDS).max(1);
-    let (results, finished) = std::sync::mpsc::channel();
+    let (events, received) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
         for (part_index, part) in prepared.chunks(chunk).enumerate() {
-            let results = results.clone();
+            let events = events.clone();
             scope.spawn(move || {
                 for (i, (row, rendered)) in part.iter().enumerate() {
+                    let index = part_index * chunk + i;
+                    let may_send = || {
+                        let (reply, verdict) = std::sync::mpsc::channel();
+                        // The receiver lives until every sender has finished.
+                        let _ = events.send(Event::MaySend(index, reply));
+                        verdict.recv().unwrap_or(Verdict::Later)
+                    };
                     let sent = match rendered {
                         Ok(_) if Instant::now() > last_start => Sent::NotTried,
-                        Ok(mail) => {
-                            match transport.send(from, &row.recipient, &row.message_id, mail) {
-                                Ok(()) => Sent::Yes,
-                                Err(e) => Sent::Failed(e),
+                        Ok(mail) => match may_send() {
+                            Verdict::Send => {
+                                match transport.send(from, &row.recipient, &row.message_id, mail) {
+                                    Ok(()) => Sent::Yes,
+                                    Err(e) => Sent::Failed(e),
+                                }
                             }
-                        }
+                            Verdict::Withhold => Sent::Withheld,
+                            Verdict::Later => Sent::NotTried,
+                        },
                         Err(e) => Sent::Failed(e.clone()),
                     };
-                    // The receiver lives until every sender has finished.
-                    let _ = results.send((part_index * chunk + i, sent));
+                    let _ = events.send(Event::Done(index, sent));
                 }
             });
         }
-        drop(results);
+        drop(events);
         let mut reported = vec![false; prepared.len()];
-        for (index, sent) in finished {
-            reported[index] = true;
-            done(&prepared[index], sent);
+        for event in received {
+            match event {
+                Event::MaySend(index, reply) => {
+                    let _ = reply.send(dispatch.may_send(&prepared[index]));
+                }
+                Event::Done(index, sent) => {
+                    reported[index] = true;
+                    dispatch.done(&prepared[index], sent);
+                }
+            }
         }
         // A sender that panicked reported nothing more: its messages failed.
         for (index, _) in reported.iter().enumerate().filter(|(_, r)| !**r) {
-            done(
+            dispatch.done(
                 &prepared[index],
                 Sent::Failed("the sender stopped unexpectedly".into()),
             );
@@ -288,21 +369,46 @@ mod tests {
         let prepared: Vec<Prepared<'_>> = rows.iter().map(|r| (r, Ok(mail.clone()))).collect();
         let from = "outreach@example.test";
         let written = || std::fs::read_dir(dir.path()).unwrap().count();
-        let send = |last_start| {
-            let mut results = Vec::new();
-            send_all(&prepared, from, &transport, last_start, |(row, _), sent| {
-                results.push((row.id, sent))
-            });
-            results.sort_by_key(|(id, _)| *id);
-            results
+        let send = |last_start, verdicts: [Verdict; 2]| {
+            let mut recorded = Recorded {
+                verdicts,
+                results: Vec::new(),
+            };
+            send_all(&prepared, from, &transport, last_start, &mut recorded);
+            recorded.results.sort_by_key(|(id, _)| *id);
+            recorded.results
         };
+        let go = [Verdict::Send, Verdict::Send];
 
-        let late = send(Instant::now());
+        let late = send(Instant::now(), go);
         assert_eq!(late, [(1, Sent::NotTried), (2, Sent::NotTried)]);
         assert_eq!(written(), 0, "nothing went out");
 
-        let in_time = send(Instant::now() + Duration::from_secs(60));
+        let in_time = send(Instant::now() + Duration::from_secs(60), go);
         assert_eq!(in_time, [(1, Sent::Yes), (2, Sent::Yes)]);
         assert_eq!(written(), 2);
+
+        let asked = send(
+            Instant::now() + Duration::from_secs(60),
+            [Verdict::Withhold, Verdict::Later],
+        );
+        assert_eq!(asked, [(1, Sent::Withheld), (2, Sent::NotTried)]);
+        assert_eq!(written(), 2, "neither went out");
+    }
+
+    /// Answers each message's "may it go?" as told, and keeps the results.
+    struct Recorded {
+        verdicts: [Verdict; 2],
+        results: Vec<(i64, Sent)>,
+    }
+
+    impl<'a> Dispatch<'a> for Recorded {
+        fn may_send(&mut self, (row, _): &'a Prepared<'a>) -> Verdict {
+            self.verdicts[usize::try_from(row.id - 1).unwrap()]
+        }
+
+        fn done(&mut self, (row, _): &'a Prepared<'a>, sent: Sent) {
+            self.results.push((row.id, sent));
+        }
     }
 }
