@@ -221,8 +221,16 @@ fn callable_or_put_back(
     {
         return Ok(Some(Claim::Claimed(Box::new(claimed))));
     }
+    let handler_id = case.claimed_by;
     db::write_transaction(conn, |conn| {
-        schedule::reschedule(conn, case, now)?;
+        // Read again under its lock: between the claim and here the case may have been erased,
+        // or its claim ended another way, and a copy from before would put it back in the queue
+        // (or queue its "unable to contact" e-mail twice).
+        let case = cases::store::find_locked(conn, case.id)?;
+        if case.status != cases::CaseStatus::Claimed.as_str() || case.claimed_by != handler_id {
+            return Ok(());
+        }
+        schedule::reschedule(conn, &case, now)?;
         audit::record(
             conn,
             Actor::System,

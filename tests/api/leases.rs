@@ -259,3 +259,25 @@ async fn calls_left_with_no_outcome_all_count_towards_the_weekly_limit(app: Test
         lapses[0]
     );
 }
+
+backend_test!(a_case_claimed_after_its_hours_end_goes_back_to_the_next_morning);
+/// Queued at five to eight in the evening, asked for at five past: the claim finds the customer's
+/// hours over, so the case goes back on schedule for the morning and nobody is given it.
+async fn a_case_claimed_after_its_hours_end_goes_back_to_the_next_morning(app: TestApp) {
+    let evening = tuesday_morning() + Duration::hours(9) + Duration::minutes(55);
+    app.state.clock.pin(evening);
+    let key = app.client_api_key(app.create_client("Evening Co"));
+    let case = refer(&app, &key, referral("EVE-1")).await;
+    assert_eq!(case["status"], "queued", "{case}");
+    app.state.clock.pin(evening + Duration::minutes(10));
+    let (_, token) = app.staff_token("handler");
+    assert_eq!(next_call(&app, &token).await.0, 204);
+    let id = case["id"].as_i64().unwrap();
+    let now = app.get_json(&format!("/api/v1/cases/{id}"), &key).await;
+    assert_eq!(
+        (&now["status"], &now["next_contact_at"]),
+        (&json!("scheduled"), &json!("2026-03-11T08:00:00Z")),
+        "{now}"
+    );
+    assert_eq!(app.audit_count("case_requeued", id), 1);
+}
