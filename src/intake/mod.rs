@@ -133,8 +133,10 @@ impl Intake {
             None => {
                 let case =
                     find_by_reference(conn, self.client_id, &reference)?.ok_or_else(|| {
+                        // Not naming the reference: it identifies a customer, and this goes
+                        // to the log.
                         AppError::Internal(anyhow::anyhow!(
-                            "case {reference} vanished after a conflict"
+                            "a case vanished after a conflict on its reference"
                         ))
                     })?;
                 // The answer is the existing case: a read of it, audited like any other.

@@ -5,5 +5,6 @@ pub mod catcher;
 pub mod compose;
 pub mod outbox;
 pub mod render;
+mod sending;
 pub mod transport;
 pub mod worker;

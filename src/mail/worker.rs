@@ -8,7 +8,11 @@ use std::{
 
 use actix_web::web;
 
-use super::{compose, outbox, render, transport::Transport};
+use super::{
+    compose, outbox, render,
+    sending::{send_all, Dispatch, Prepared, Sent, Verdict},
+    transport::Transport,
+};
 use crate::{
     db,
     error::{AppError, AppResult},
@@ -119,32 +123,6 @@ fn composition_failed(row: &outbox::OutboxRow, error: AppError) -> String {
     format!("could not be composed: {error}")
 }
 
-/// What became of one message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Sent {
-    Yes,
-    Failed(String),
-    /// Not tried: its batch ran out of time, or whether it still may go could not be told.
-    NotTried,
-    /// Not sent: withdrawn since it was composed (see [`Dispatch::may_send`]).
-    Withheld,
-}
-
-/// Whether a composed message may go now.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Verdict {
-    Send,
-    Withhold,
-    /// Not now: it goes back untried.
-    Later,
-}
-
-/// What the sending threads ask of the thread holding the batch's database connection.
-trait Dispatch<'a> {
-    fn may_send(&mut self, message: &'a Prepared<'a>) -> Verdict;
-    fn done(&mut self, message: &'a Prepared<'a>, sent: Sent);
-}
-
 fn record(
     conn: &mut db::DbConn,
     row: &outbox::OutboxRow,
@@ -160,10 +138,12 @@ fn record(
             true
         }
         Sent::Failed(error) => {
+            // A relay's refusal usually quotes the recipient's address: the supervisor's page
+            // shows it from the outbox row, the log does not keep it.
             tracing::warn!(
                 outbox_id = row.id,
                 attempts = row.attempts + 1,
-                error,
+                error = %without_addresses(error),
                 "e-mail not sent; will retry"
             );
             outbox::mark_failed(conn, row, error, now)?
@@ -195,7 +175,19 @@ fn withheld(
     }
 }
 
-type Prepared<'a> = (&'a outbox::OutboxRow, Result<render::Rendered, String>);
+/// `text` with every word holding an `@` (an e-mail address, however bracketed) replaced.
+fn without_addresses(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            if word.contains('@') {
+                "<address>"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 /// No send starts later than this after its batch was claimed, so that even the longest send
 /// ends a minute before the batch's lease runs out and another sender could take the message
@@ -207,78 +199,6 @@ const LAST_SEND_START: Duration = Duration::from_secs(
 // Sending has at least a minute of each lease (the subtraction above fails to compile if the
 // longest send and the margin do not fit in a lease at all).
 const _: () = assert!(LAST_SEND_START.as_secs() >= 60);
-
-/// What a sending thread tells the calling thread.
-enum Event {
-    /// Message `index` is next: may it go?
-    MaySend(usize, std::sync::mpsc::Sender<Verdict>),
-    Done(usize, Sent),
-}
-
-/// Sends prepared messages over up to `PARALLEL_SENDS` connections, starting none after
-/// `last_start`. Just before each send it asks `dispatch` whether the message may still go,
-/// and hands it each result as it comes; both on the calling thread.
-fn send_all<'a>(
-    prepared: &'a [Prepared<'a>],
-    from: &str,
-    transport: &Transport,
-    last_start: Instant,
-    dispatch: &mut impl Dispatch<'a>,
-) {
-    let chunk = prepared.len().div_ceil(PARALLEL_SENDS).max(1);
-    let (events, received) = std::sync::mpsc::channel();
-    std::thread::scope(|scope| {
-        for (part_index, part) in prepared.chunks(chunk).enumerate() {
-            let events = events.clone();
-            scope.spawn(move || {
-                for (i, (row, rendered)) in part.iter().enumerate() {
-                    let index = part_index * chunk + i;
-                    let may_send = || {
-                        let (reply, verdict) = std::sync::mpsc::channel();
-                        // The receiver lives until every sender has finished.
-                        let _ = events.send(Event::MaySend(index, reply));
-                        verdict.recv().unwrap_or(Verdict::Later)
-                    };
-                    let sent = match rendered {
-                        Ok(_) if Instant::now() > last_start => Sent::NotTried,
-                        Ok(mail) => match may_send() {
-                            Verdict::Send => {
-                                match transport.send(from, &row.recipient, &row.message_id, mail) {
-                                    Ok(()) => Sent::Yes,
-                                    Err(e) => Sent::Failed(e),
-                                }
-                            }
-                            Verdict::Withhold => Sent::Withheld,
-                            Verdict::Later => Sent::NotTried,
-                        },
-                        Err(e) => Sent::Failed(e.clone()),
-                    };
-                    let _ = events.send(Event::Done(index, sent));
-                }
-            });
-        }
-        drop(events);
-        let mut reported = vec![false; prepared.len()];
-        for event in received {
-            match event {
-                Event::MaySend(index, reply) => {
-                    let _ = reply.send(dispatch.may_send(&prepared[index]));
-                }
-                Event::Done(index, sent) => {
-                    reported[index] = true;
-                    dispatch.done(&prepared[index], sent);
-                }
-            }
-        }
-        // A sender that panicked reported nothing more: its messages failed.
-        for (index, _) in reported.iter().enumerate().filter(|(_, r)| !**r) {
-            dispatch.done(
-                &prepared[index],
-                Sent::Failed("the sender stopped unexpectedly".into()),
-            );
-        }
-    });
-}
 
 /// Sends until nothing is due (tests and the command line use this to drain deterministically).
 pub async fn drain(state: web::Data<AppState>, transport: Arc<Transport>) -> AppResult<usize> {
@@ -333,82 +253,15 @@ pub async fn run(state: web::Data<AppState>, transport: Arc<Transport>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn row(id: i64) -> outbox::OutboxRow {
-        let at = chrono::DateTime::UNIX_EPOCH.naive_utc();
-        outbox::OutboxRow {
-            id,
-            message_id: format!("<{id}@outreach.test>"),
-            kind: "supervisor_alert".into(),
-            case_id: None,
-            recipient: "sup@example.test".into(),
-            payload: "{}".into(),
-            status: "sending".into(),
-            attempts: 0,
-            next_attempt_at: at,
-            last_error: None,
-            sent_at: None,
-            created_at: at,
-        }
-    }
-
     #[test]
-    fn no_send_starts_once_the_batchs_time_is_up() {
-        let dir = tempfile::tempdir().unwrap();
-        let transport = Transport::File(
-            lettre::FileTransport::new(dir.path()),
-            dir.path().to_path_buf(),
+    fn the_log_keeps_a_relays_refusal_without_the_address() {
+        assert_eq!(
+            without_addresses("permanent error (550): 5.1.1 <ann@example.org>: Recipient rejected"),
+            "permanent error (550): 5.1.1 <address> Recipient rejected"
         );
-        let mail = render::Rendered {
-            subject: "Alert".into(),
-            text: "Text".into(),
-            html: "<p>Text</p>".into(),
-            one_click_unsubscribe: None,
-        };
-        let rows = [row(1), row(2)];
-        let prepared: Vec<Prepared<'_>> = rows.iter().map(|r| (r, Ok(mail.clone()))).collect();
-        let from = "outreach@example.test";
-        let written = || std::fs::read_dir(dir.path()).unwrap().count();
-        let send = |last_start, verdicts: [Verdict; 2]| {
-            let mut recorded = Recorded {
-                verdicts,
-                results: Vec::new(),
-            };
-            send_all(&prepared, from, &transport, last_start, &mut recorded);
-            recorded.results.sort_by_key(|(id, _)| *id);
-            recorded.results
-        };
-        let go = [Verdict::Send, Verdict::Send];
-
-        let late = send(Instant::now(), go);
-        assert_eq!(late, [(1, Sent::NotTried), (2, Sent::NotTried)]);
-        assert_eq!(written(), 0, "nothing went out");
-
-        let in_time = send(Instant::now() + Duration::from_secs(60), go);
-        assert_eq!(in_time, [(1, Sent::Yes), (2, Sent::Yes)]);
-        assert_eq!(written(), 2);
-
-        let asked = send(
-            Instant::now() + Duration::from_secs(60),
-            [Verdict::Withhold, Verdict::Later],
+        assert_eq!(
+            without_addresses("connection refused"),
+            "connection refused"
         );
-        assert_eq!(asked, [(1, Sent::Withheld), (2, Sent::NotTried)]);
-        assert_eq!(written(), 2, "neither went out");
-    }
-
-    /// Answers each message's "may it go?" as told, and keeps the results.
-    struct Recorded {
-        verdicts: [Verdict; 2],
-        results: Vec<(i64, Sent)>,
-    }
-
-    impl<'a> Dispatch<'a> for Recorded {
-        fn may_send(&mut self, (row, _): &'a Prepared<'a>) -> Verdict {
-            self.verdicts[usize::try_from(row.id - 1).unwrap()]
-        }
-
-        fn done(&mut self, (row, _): &'a Prepared<'a>, sent: Sent) {
-            self.results.push((row.id, sent));
-        }
     }
 }
