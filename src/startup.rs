@@ -137,6 +137,8 @@ impl Application {
                 }))
         })
         .listen(listener)?
+        // Signals are handled in `run_until_stopped`, which tells background work first.
+        .disable_signals()
         .shutdown_timeout(30);
         if http_workers > 0 {
             server = server.workers(http_workers);
@@ -146,6 +148,7 @@ impl Application {
                 &state.config,
             )?);
             tokio::spawn(crate::mail::worker::run(state.clone(), transport));
+            tokio::spawn(crate::cases::privacy::run_retention(state.clone()));
         }
         Ok(Application {
             port,
@@ -162,9 +165,42 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until SIGTERM or SIGINT; in-flight requests get up to 30 seconds to finish.
+    /// Serves until SIGTERM or SIGINT; in-flight requests get up to 30 seconds to finish, and
+    /// background work starts nothing new from the moment the signal comes.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tracing::info!(port = self.port, "outreach is serving");
+        let (server, state) = (self.server.handle(), self.state.clone());
+        tokio::spawn(async move {
+            stop_signal().await;
+            tracing::info!("stopping: finishing requests and the e-mail being sent");
+            state
+                .stopping
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            server.stop(true).await;
+        });
         self.server.await
+    }
+}
+
+/// SIGTERM (how service managers and orchestrators stop a process) or SIGINT (Ctrl-C).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

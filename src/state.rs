@@ -23,6 +23,9 @@ pub struct AppState {
     /// Failed sign-ins, per address, across all accounts (credential stuffing).
     pub login_limiter: crate::rate_limit::RateLimiter,
     pub readiness: crate::health::Readiness,
+    /// Set when the instance is asked to stop: background work starts nothing new (a message
+    /// not yet sent goes back for another instance), so it is done inside the stop's grace period.
+    pub stopping: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -50,6 +53,11 @@ impl AppState {
                 crate::auth::login::FAILURE_WINDOW,
             ),
             readiness,
+            stopping: Default::default(),
         }
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::Relaxed)
     }
 }

@@ -83,6 +83,45 @@ where
     }
 }
 
+#[derive(diesel::QueryableByName)]
+struct Taken {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    taken: bool,
+}
+
+/// Runs `work` unless another instance is running work under the same `key`; `None` when one
+/// is. On PostgreSQL a session advisory lock, released when `work` ends (or with the
+/// connection, if the process dies); SQLite serves one instance, which runs it.
+pub fn alone<T, E>(
+    conn: &mut DbConn,
+    key: i64,
+    work: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<Option<T>, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::RunQueryDsl;
+    if let DbConn::Sqlite(_) = conn {
+        return work(conn).map(Some);
+    }
+    let mut lock = |sql: &str| -> Result<bool, diesel::result::Error> {
+        let row: Taken = diesel::sql_query(sql)
+            .bind::<diesel::sql_types::BigInt, _>(key)
+            .get_result(conn)?;
+        Ok(row.taken)
+    };
+    if !lock("SELECT pg_try_advisory_lock($1) AS taken")? {
+        return Ok(None);
+    }
+    let result = work(conn);
+    let released = diesel::sql_query("SELECT pg_advisory_unlock($1) AS taken")
+        .bind::<diesel::sql_types::BigInt, _>(key)
+        .get_result::<Taken>(conn);
+    let value = result?;
+    released?;
+    Ok(Some(value))
+}
+
 /// Lets the current transaction's commit return before its record is on disk (PostgreSQL's
 /// `synchronous_commit = off` for this transaction alone). Only for work whose result nobody is
 /// told until a later transaction that writes has committed the ordinary way, which waits for

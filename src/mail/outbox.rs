@@ -17,6 +17,13 @@ pub mod kind {
     pub const SUPERVISOR_ALERT: &str = "supervisor_alert";
     pub const PLAN_CONFIRMATION: &str = "plan_confirmation";
     pub const CLIENT_REPORT: &str = "client_report";
+    /// Every kind: each has a template folder (`mail::render`).
+    pub const ALL: [&str; 4] = [
+        UNABLE_TO_CONTACT,
+        SUPERVISOR_ALERT,
+        PLAN_CONFIRMATION,
+        CLIENT_REPORT,
+    ];
 }
 
 /// Queues a message. The Message-ID is fixed now, so every retry sends the same one and a

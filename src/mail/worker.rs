@@ -86,6 +86,10 @@ impl<'a> Dispatch<'a> for Batch<'_> {
     /// Asked again just before each send, as a send may start well after its batch was composed
     /// (a slow relay): "stop e-mails", a hold or an erasure since then stops it.
     fn may_send(&mut self, (row, _): &'a Prepared<'a>) -> Verdict {
+        if self.state.is_stopping() {
+            // Back to the outbox untried, for another instance or this one's restart.
+            return Verdict::Later;
+        }
         let now = self.state.clock.now_naive();
         let check = |conn: &mut db::DbConn| -> AppResult<bool> {
             Ok(outbox::still_ours(conn, row)?
@@ -203,21 +207,22 @@ const _: () = assert!(LAST_SEND_START.as_secs() >= 60);
 /// Sends until nothing is due (tests and the command line use this to drain deterministically).
 pub async fn drain(state: web::Data<AppState>, transport: Arc<Transport>) -> AppResult<usize> {
     let mut total = 0;
-    loop {
+    while !state.is_stopping() {
         let (st, tr) = (state.clone(), transport.clone());
         let handled = db::run(&state.pool, move |conn| deliver_batch(conn, &st, &tr)).await?;
         total += handled;
         if handled == 0 {
-            return Ok(total);
+            break;
         }
     }
+    Ok(total)
 }
 
-/// The background loop: polls every second while idle, queues due client reports once a minute,
-/// and erases cases past their client's retention period once an hour.
+/// The background loop: polls every second while idle and queues due client reports once a
+/// minute.
 pub async fn run(state: web::Data<AppState>, transport: Arc<Transport>) {
     let mut tick: u64 = 0;
-    loop {
+    while !state.is_stopping() {
         if tick.is_multiple_of(60) {
             let st = state.clone();
             let queued = db::run(&state.pool, move |conn| {
@@ -228,18 +233,6 @@ pub async fn run(state: web::Data<AppState>, transport: Arc<Transport>) {
             .await;
             if let Err(e) = queued {
                 tracing::warn!(error = %e, "could not queue scheduled reports");
-            }
-        }
-        if tick.is_multiple_of(3600) {
-            let st = state.clone();
-            let erased = db::run(&state.pool, move |conn| {
-                crate::cases::privacy::apply_retention(conn, st.clock.now_naive())
-            })
-            .await;
-            match erased {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(erased = n, "cases erased under retention policies"),
-                Err(e) => tracing::warn!(error = %e, "could not apply retention policies"),
             }
         }
         tick += 1;

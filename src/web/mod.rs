@@ -16,16 +16,42 @@ use crate::{
 /// Loads the templates with autoescaping on for HTML (Tera's default, stated here so it stays).
 pub fn load_templates() -> anyhow::Result<tera::Tera> {
     let built_in = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
-    let dir = std::env::var("OUTREACH_TEMPLATES_DIR").unwrap_or_else(|_| {
-        if std::path::Path::new(built_in).is_dir() {
-            built_in.to_string()
-        } else {
-            "templates".to_string()
-        }
-    });
+    let dir = std::env::var("OUTREACH_TEMPLATES_DIR")
+        .ok()
+        .filter(|dir| !dir.trim().is_empty())
+        .unwrap_or_else(|| {
+            if std::path::Path::new(built_in).is_dir() {
+                built_in.to_string()
+            } else {
+                "templates".to_string()
+            }
+        });
+    load_templates_from(&dir)
+}
+
+/// The templates in `dir`, refused unless the ones every page and e-mail needs are there: a glob
+/// that matches nothing loads no templates at all, and the service would start, answer every
+/// page with an error and give up on every e-mail.
+fn load_templates_from(dir: &str) -> anyhow::Result<tera::Tera> {
     let mut tera = tera::Tera::new(&format!("{dir}/**/*"))
         .map_err(|e| anyhow::anyhow!("loading templates from {dir}: {e}"))?;
     tera.autoescape_on(vec![".html"]);
+    let loaded: std::collections::HashSet<&str> = tera.get_template_names().collect();
+    let emails = crate::mail::outbox::kind::ALL.into_iter().flat_map(|kind| {
+        ["subject.txt", "body.txt", "body.html"].map(|part| format!("emails/{kind}/{part}"))
+    });
+    let missing: Vec<String> = ["base.html", "error.html", "login.html"]
+        .map(String::from)
+        .into_iter()
+        .chain(emails)
+        .filter(|name| !loaded.contains(name.as_str()))
+        .collect();
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "the templates in {dir} are missing {} (OUTREACH_TEMPLATES_DIR names the folder)",
+            missing.join(", ")
+        );
+    }
     Ok(tera)
 }
 
@@ -125,4 +151,21 @@ pub async fn keep_call_script() -> HttpResponse {
 /// Every page's script that takes a refused form's reader to its mistakes.
 pub async fn form_errors_script() -> HttpResponse {
     asset("text/javascript; charset=utf-8", FORM_ERRORS_SCRIPT)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_templates_folder_without_the_pages_and_e_mails_is_refused() {
+        let empty = tempfile::tempdir().unwrap();
+        let error = super::load_templates_from(&empty.path().display().to_string())
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            error.contains("base.html") && error.contains("emails/plan_confirmation/body.html"),
+            "{error}"
+        );
+        let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        assert!(super::load_templates_from(shipped).is_ok());
+    }
 }

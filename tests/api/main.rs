@@ -32,6 +32,7 @@ mod referrals;
 mod report_outcomes;
 mod report_schedule;
 mod reports;
+mod retention;
 mod schema_matches;
 mod staff_text;
 mod stop_emails;

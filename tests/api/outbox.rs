@@ -1,4 +1,5 @@
-//! The outbox when a sender is slower than its lease, and when it has given up on a message.
+//! The outbox when a sender is slower than its lease, when it has given up on a message, and
+//! when its instance is told to stop.
 
 use chrono::Duration;
 use diesel::prelude::*;
@@ -188,3 +189,44 @@ async fn a_message_that_cannot_be_composed_says_so_without_the_template_engines_
     );
     assert!(!error.contains('{'), "no debug dump: {error}");
 }
+
+async fn a_stopping_instance_sends_nothing_more_and_hands_the_rest_back(
+    backend: crate::helpers::Backend,
+) {
+    // The instance is told to stop while the relay takes the first message.
+    let (app, sink) =
+        crate::helpers::plans::seventeen_plans_behind_a_slow_relay(backend, |received, state| {
+            if received.to == ["c00@example.org"] {
+                state
+                    .stopping
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        })
+        .await;
+    crate::helpers::plans::drain(&app).await;
+    let sent = sink.received().len();
+    assert!((1..17).contains(&sent), "{sent} sent");
+    let rows: Vec<(String, String, i32)> = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::outbox;
+        outbox::table
+            .order(outbox::id)
+            .select((outbox::recipient, outbox::status, outbox::attempts))
+            .load(conn)
+            .unwrap()
+    });
+    let handed_back: Vec<_> = rows
+        .iter()
+        .filter(|(_, status, _)| status == "pending")
+        .collect();
+    assert_eq!(handed_back.len(), 17 - sent, "{rows:?}");
+    assert!(
+        handed_back.iter().all(|(_, _, attempts)| *attempts == 0),
+        "{rows:?}"
+    );
+    assert!(handed_back.iter().any(|(to, _, _)| to == "c01@example.org"));
+}
+backend_test!(
+    a_stopping_instance_sends_nothing_more_and_hands_the_rest_back,
+    given_the_backend
+);

@@ -5,8 +5,8 @@ use serde_json::json;
 
 use crate::backend_test;
 use crate::helpers::plans::{
-    case_with_plan, customer_stops_emails, drain, propose_plan, spawn_with_mail, stop_emails_path,
-    with_smtp,
+    case_with_plan, customer_stops_emails, drain, propose_plan,
+    seventeen_plans_behind_a_slow_relay, spawn_with_mail, stop_emails_path,
 };
 use crate::helpers::{Backend, TestApp};
 use crate::queue::{next_call, refer};
@@ -232,32 +232,15 @@ fn another_plan() -> serde_json::Value {
 }
 
 async fn a_stop_while_its_batch_is_being_sent_withholds_what_has_not_gone(backend: Backend) {
-    use std::sync::{Arc, OnceLock};
-    // A batch of 17 is shared out two messages to a sender, in the order they were queued: the
-    // relay holds the first customer's message while the second customer stops e-mails.
-    let app_state: Arc<OnceLock<actix_web::web::Data<outreach::state::AppState>>> = Arc::default();
-    let slot = app_state.clone();
-    let sink = outreach::mail::catcher::SmtpSink::start_with(move |received| {
+    // The relay holds the first customer's message while the second customer stops e-mails.
+    let (app, sink) = seventeen_plans_behind_a_slow_relay(backend, |received, state| {
         if received.to == ["c00@example.org"] {
-            let state = slot.get().expect("the service");
             let mut conn = state.pool.get().unwrap();
             let now = state.clock.now_naive();
             outreach::mail::outbox::suppress(&mut conn, "c01@example.org", now).unwrap();
         }
-    });
-    let app = crate::helpers::app::spawn_with(backend, with_smtp(sink.port)).await;
-    let _ = app_state.set(app.state.clone());
-    app.state.clock.pin(tuesday_morning());
-    let key = app.client_api_key(app.create_client("Seventeen Water"));
-    for i in 0..17 {
-        refer(&app, &key, referral(&format!("SEVENTEEN-{i}"))).await;
-        let (_, token) = app.staff_token("handler");
-        let (_, call) = next_call(&app, &token).await;
-        let plan = json!({"amount_minor": 1000, "currency": "GBP", "frequency": "weekly",
-            "first_payment_on": "2026-03-16", "email": format!("c{i:02}@example.org")});
-        let proposed = propose_plan(&app, &token, &call["case"]["id"], &plan).await;
-        assert_eq!(proposed.status().as_u16(), 201);
-    }
+    })
+    .await;
     drain(&app).await;
     let sent_to: Vec<String> = sink.received().into_iter().flat_map(|m| m.to).collect();
     assert_eq!(sent_to.len(), 16, "{sent_to:?}");

@@ -194,6 +194,16 @@ pub fn past_retention(
     Ok(due)
 }
 
+/// Arbitrary but fixed: the key every instance's retention round locks on.
+pub const RETENTION_LOCK_KEY: i64 = 0x7265_7465_6e74_696f; // "retentio"
+
+/// [`apply_retention`] in one instance at a time: with several instances an hour's round is
+/// run by whichever takes it first (`None` for the others), instead of by all of them walking
+/// the same cases in the same order and waiting on each other's locks.
+pub fn apply_retention_alone(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Option<usize>> {
+    crate::db::alone(conn, RETENTION_LOCK_KEY, |conn| apply_retention(conn, now))
+}
+
 /// Erases every case whose client's retention period has run out, a batch per client at a time
 /// (so one client's backlog does not hold up another's), each case in its own transaction;
 /// returns how many were erased. Safe with several instances running: each case is erased once

@@ -11,7 +11,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::Value;
 
-pub use erase::{apply_retention, erase, past_retention};
+pub use erase::{
+    apply_retention, apply_retention_alone, erase, past_retention, RETENTION_LOCK_KEY,
+};
 pub use export::export;
 
 use crate::{
@@ -67,4 +69,24 @@ pub fn erased_at(conn: &mut DbConn, case_id: i64) -> AppResult<Option<NaiveDateT
         .select(case_erasures::erased_at)
         .first(conn)
         .optional()?)
+}
+
+/// The background round: cases past their client's retention period are erased once an hour,
+/// by one instance at a time ([`apply_retention_alone`]), in a task of its own so a long round
+/// holds up nothing else (mail least of all).
+pub async fn run_retention(state: actix_web::web::Data<crate::state::AppState>) {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        let st = state.clone();
+        let erased = crate::db::run(&state.pool, move |conn| {
+            apply_retention_alone(conn, st.clock.now_naive())
+        })
+        .await;
+        match erased {
+            Ok(None | Some(0)) => {}
+            Ok(Some(n)) => tracing::info!(erased = n, "cases erased under retention policies"),
+            Err(e) => tracing::warn!(error = %e, "could not apply retention policies"),
+        }
+    }
 }

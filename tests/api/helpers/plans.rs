@@ -115,6 +115,39 @@ pub async fn spawn_with_mail(backend: Backend) -> (TestApp, SmtpSink) {
     (spawn_with(backend, with_smtp(sink.port)).await, sink)
 }
 
+/// A service whose relay runs `on_message` (given the service's state) on each message before it
+/// answers that it took it, with 17 plan e-mails waiting, to c00@example.org … c16@example.org
+/// in that order. A batch of 17 is shared out two messages to a sender, so the sender of c00's
+/// message sends c01's next: what `on_message` does on c00's is in place before c01's goes.
+pub async fn seventeen_plans_behind_a_slow_relay(
+    backend: Backend,
+    on_message: impl Fn(&outreach::mail::catcher::Received, &outreach::state::AppState)
+        + Send
+        + Sync
+        + 'static,
+) -> (TestApp, SmtpSink) {
+    let service: Arc<std::sync::OnceLock<actix_web::web::Data<outreach::state::AppState>>> =
+        Arc::default();
+    let slot = service.clone();
+    let sink = SmtpSink::start_with(move |received| {
+        on_message(received, slot.get().expect("the service"));
+    });
+    let app = spawn_with(backend, with_smtp(sink.port)).await;
+    let _ = service.set(app.state.clone());
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Seventeen Water"));
+    for i in 0..17 {
+        refer(&app, &key, referral(&format!("SEVENTEEN-{i}"))).await;
+        let (_, token) = app.staff_token("handler");
+        let (_, call) = next_call(&app, &token).await;
+        let plan = json!({"amount_minor": 1000, "currency": "GBP", "frequency": "weekly",
+            "first_payment_on": "2026-03-16", "email": format!("c{i:02}@example.org")});
+        let proposed = propose_plan(&app, &token, &call["case"]["id"], &plan).await;
+        assert_eq!(proposed.status().as_u16(), 201);
+    }
+    (app, sink)
+}
+
 /// The case's status and why it closed, if it did.
 pub fn case_state(app: &TestApp, case_id: &Value) -> (String, Option<String>) {
     app.with_conn(|conn| {
