@@ -96,8 +96,9 @@ impl Application {
                     web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
                 )
                 .wrap(from_fn(auth::csrf::ensure_cookie))
-                .wrap(pages::headers::security_headers(secure_cookies))
                 .wrap(ErrorHandlers::new().default_handler(pages::errors::html_errors))
+                // Outside the error pages, which are fresh responses: they carry them too.
+                .wrap(pages::headers::security_headers(secure_cookies))
                 .wrap(from_fn(metrics::record))
                 .wrap(from_fn(telemetry::request_context))
                 .into_utoipa_app()
@@ -176,6 +177,11 @@ impl Application {
             state
                 .stopping
                 .store(true, std::sync::atomic::Ordering::Relaxed);
+            tokio::spawn(async {
+                stop_signal().await;
+                tracing::warn!("a second stop signal: stopping now");
+                std::process::exit(130);
+            });
             server.stop(true).await;
         });
         self.server.await

@@ -218,7 +218,13 @@ pub fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options
         .open(path)
-        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .and_then(|mut file| {
+            // `mode` applies only to a file created here; one an earlier version left keeps
+            // its own until it is set.
+            #[cfg(unix)]
+            file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+            file.write_all(text.as_bytes())
+        })
         .with_context(|| format!("writing {}", path.display()))
 }
 
@@ -295,6 +301,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("session.key");
+        std::fs::write(&path, "left by an earlier version, readable by all").unwrap();
         write_private(&path, "secret").unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);

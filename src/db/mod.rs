@@ -113,11 +113,13 @@ where
     if !lock("SELECT pg_try_advisory_lock($1) AS taken")? {
         return Ok(None);
     }
-    let result = work(conn);
+    // The lock belongs to the connection, which goes back to the pool: it is let go however
+    // `work` ends, a panic included, or this instance would keep it from every other.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(conn)));
     let released = diesel::sql_query("SELECT pg_advisory_unlock($1) AS taken")
         .bind::<diesel::sql_types::BigInt, _>(key)
         .get_result::<Taken>(conn);
-    let value = result?;
+    let value = result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
     released?;
     Ok(Some(value))
 }

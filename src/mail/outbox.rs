@@ -167,7 +167,7 @@ macro_rules! still_ours {
 }
 
 /// Records a send; `false` when the row was no longer this sender's to record: only a row still
-/// `sending` under the lease this sender set is. A sender slower than its lease finds another
+/// `sending` under the lease this sender set is (or withdrawn while it was, see below). A sender slower than its lease finds another
 /// has taken the row over (and may have sent it, or an erasure withdrawn it), and must not write
 /// its result over theirs.
 pub fn mark_sent(conn: &mut DbConn, row: &OutboxRow, now: NaiveDateTime) -> AppResult<bool> {

@@ -68,6 +68,8 @@ pub(super) fn send_all<'a>(
                     let sent = match rendered {
                         Ok(_) if Instant::now() > last_start => Sent::NotTried,
                         Ok(mail) => match may_send() {
+                            // The answer may have waited behind other senders' questions.
+                            Verdict::Send if Instant::now() > last_start => Sent::NotTried,
                             Verdict::Send => {
                                 match transport.send(from, &row.recipient, &row.message_id, mail) {
                                     Ok(()) => Sent::Yes,

@@ -60,6 +60,7 @@ pub fn deliver_batch(
     let mut batch = Batch {
         conn,
         state,
+        composed: Instant::now(),
         first_error: None,
     };
     send_all(
@@ -79,16 +80,28 @@ pub fn deliver_batch(
 struct Batch<'c> {
     conn: &'c mut db::DbConn,
     state: &'c AppState,
+    /// When the checks made while composing were made.
+    composed: Instant,
     first_error: Option<AppError>,
 }
 
+/// How long the checks made while composing a batch stand for its sends. A stop that comes
+/// this soon after them is one that comes while the message is already on its way, which is
+/// recorded as sent (`outbox::mark_sent`); later than this (a slow relay keeps a batch going
+/// for a minute and more) each message is checked again before it goes. At the relay's usual
+/// pace a whole batch is sent within it and costs no query more.
+const CHECKS_STAND_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl<'a> Dispatch<'a> for Batch<'_> {
-    /// Asked again just before each send, as a send may start well after its batch was composed
-    /// (a slow relay): "stop e-mails", a hold or an erasure since then stops it.
+    /// Asked just before each send, as a send may start well after its batch was composed:
+    /// "stop e-mails", a hold or an erasure since then stops it.
     fn may_send(&mut self, (row, _): &'a Prepared<'a>) -> Verdict {
         if self.state.is_stopping() {
             // Back to the outbox untried, for another instance or this one's restart.
             return Verdict::Later;
+        }
+        if self.composed.elapsed() < CHECKS_STAND_FOR {
+            return Verdict::Send;
         }
         let now = self.state.clock.now_naive();
         let check = |conn: &mut db::DbConn| -> AppResult<bool> {

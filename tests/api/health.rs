@@ -80,28 +80,32 @@ async fn pages_tell_browsers_what_they_may_do() {
             config.secure_cookies = secure;
         })
         .await;
-        let response = app.api().get(app.url("/login")).send().await.unwrap();
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .map(|value| value.to_str().unwrap().to_string())
-        };
-        let policy = header("content-security-policy").expect("a content security policy");
-        for rule in [
-            "script-src 'self'",
-            "style-src 'self'",
-            "frame-ancestors 'none'",
-        ] {
-            assert!(policy.contains(rule), "{policy}");
+        // A page, an error page (a fresh response of its own), and a customer's link gone bad.
+        for path in ["/login", "/no-such-page", "/p/not-a-real-token"] {
+            let response = app.api().get(app.url(path)).send().await.unwrap();
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .map(|value| value.to_str().unwrap().to_string())
+            };
+            let policy = header("content-security-policy")
+                .unwrap_or_else(|| panic!("{path}: no content security policy"));
+            for rule in [
+                "script-src 'self'",
+                "style-src 'self'",
+                "frame-ancestors 'none'",
+            ] {
+                assert!(policy.contains(rule), "{path}: {policy}");
+            }
+            assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
+            assert_eq!(header("referrer-policy").as_deref(), Some("no-referrer"));
+            assert_eq!(
+                header("strict-transport-security").is_some(),
+                secure,
+                "HTTPS only is asked for where the service is served over it"
+            );
         }
-        assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
-        assert_eq!(header("referrer-policy").as_deref(), Some("no-referrer"));
-        assert_eq!(
-            header("strict-transport-security").is_some(),
-            secure,
-            "HTTPS only is asked for where the service is served over it"
-        );
     }
 }
 

@@ -232,12 +232,14 @@ fn another_plan() -> serde_json::Value {
 }
 
 async fn a_stop_while_its_batch_is_being_sent_withholds_what_has_not_gone(backend: Backend) {
-    // The relay holds the first customer's message while the second customer stops e-mails.
+    // The relay holds the first customer's message while the second customer stops e-mails,
+    // and takes longer than the checks made when the batch was composed stand for.
     let (app, sink) = seventeen_plans_behind_a_slow_relay(backend, |received, state| {
         if received.to == ["c00@example.org"] {
             let mut conn = state.pool.get().unwrap();
             let now = state.clock.now_naive();
             outreach::mail::outbox::suppress(&mut conn, "c01@example.org", now).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(2500));
         }
     })
     .await;

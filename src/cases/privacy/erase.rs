@@ -200,8 +200,15 @@ pub const RETENTION_LOCK_KEY: i64 = 0x7265_7465_6e74_696f; // "retentio"
 /// [`apply_retention`] in one instance at a time: with several instances an hour's round is
 /// run by whichever takes it first (`None` for the others), instead of by all of them walking
 /// the same cases in the same order and waiting on each other's locks.
-pub fn apply_retention_alone(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Option<usize>> {
-    crate::db::alone(conn, RETENTION_LOCK_KEY, |conn| apply_retention(conn, now))
+/// The round ends early, between two cases, once `stop` says so (the instance is stopping).
+pub fn apply_retention_alone(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    stop: &dyn Fn() -> bool,
+) -> AppResult<Option<usize>> {
+    crate::db::alone(conn, RETENTION_LOCK_KEY, |conn| {
+        apply_retention_until(conn, now, stop)
+    })
 }
 
 /// Erases every case whose client's retention period has run out, a batch per client at a time
@@ -209,6 +216,14 @@ pub fn apply_retention_alone(conn: &mut DbConn, now: NaiveDateTime) -> AppResult
 /// returns how many were erased. Safe with several instances running: each case is erased once
 /// (see [`erase`]), and one reopened since it was listed is left alone.
 pub fn apply_retention(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<usize> {
+    apply_retention_until(conn, now, &|| false)
+}
+
+fn apply_retention_until(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    stop: &dyn Fn() -> bool,
+) -> AppResult<usize> {
     const PER_CLIENT: i64 = 500;
     // Bounds one run; whatever is left waits for the next.
     const MAX_BATCHES: usize = 100;
@@ -220,6 +235,9 @@ pub fn apply_retention(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<usize
         }
         let mut progressed = false;
         for (case_id, cutoff) in due {
+            if stop() {
+                return Ok(erased);
+            }
             let done = crate::db::write_transaction(conn, |conn| {
                 let case = store::find_locked(conn, case_id)?;
                 let still_due = case.updated_at < cutoff && retained_no_longer(conn, &case)?;

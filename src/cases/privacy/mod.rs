@@ -78,9 +78,12 @@ pub async fn run_retention(state: actix_web::web::Data<crate::state::AppState>) 
     let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         hourly.tick().await;
+        if state.is_stopping() {
+            return;
+        }
         let st = state.clone();
         let erased = crate::db::run(&state.pool, move |conn| {
-            apply_retention_alone(conn, st.clock.now_naive())
+            apply_retention_alone(conn, st.clock.now_naive(), &|| st.is_stopping())
         })
         .await;
         match erased {
