@@ -114,13 +114,18 @@ impl Case {
     /// and a case that is closed, on hold or with another handler must not be written to as if
     /// it were.
     pub fn ensure_claimed_by(&self, handler_id: i64, now: NaiveDateTime) -> AppResult<()> {
-        if self.on_a_call(now) && self.claimed_by == Some(handler_id) {
+        if self.on_a_call(now) && self.held_by(handler_id) {
             Ok(())
         } else {
             Err(AppError::Conflict(
                 "This call is not claimed by you (or the claim ran out). Take the next call from the queue first.".into(),
             ))
         }
+    }
+
+    /// The case is claimed by this handler, whether or not the lease is still live.
+    pub fn held_by(&self, handler_id: i64) -> bool {
+        self.status == CaseStatus::Claimed.as_str() && self.claimed_by == Some(handler_id)
     }
 
     /// A handler holds the case under a live lease: they may be on the phone to the customer.

@@ -221,13 +221,15 @@ fn callable_or_put_back(
     {
         return Ok(Some(Claim::Claimed(Box::new(claimed))));
     }
-    let handler_id = case.claimed_by;
+    let Some(handler_id) = case.claimed_by else {
+        return Ok(None);
+    };
     db::write_transaction(conn, |conn| {
         // Read again under its lock: between the claim and here the case may have been erased,
         // or its claim ended another way, and a copy from before would put it back in the queue
         // (or queue its "unable to contact" e-mail twice).
         let case = cases::store::find_locked(conn, case.id)?;
-        if case.status != cases::CaseStatus::Claimed.as_str() || case.claimed_by != handler_id {
+        if !case.held_by(handler_id) {
             return Ok(());
         }
         schedule::reschedule(conn, &case, now)?;
@@ -268,8 +270,11 @@ fn held_or_nothing(
     let case = cases::store::find(conn, case_id)?;
     if reference.rules_for(conn, &case)?.hours_close(now).is_none() {
         // Read again under its lock before ending the claim: an outcome may have been recorded,
-        // or this handler's other request may have ended it, since.
+        // this handler's other request may have ended it, or the case been erased, since.
         let case = cases::store::find_locked(conn, case_id)?;
+        if !case.held_by(handler_id) {
+            return Ok(Held::Released);
+        }
         let case = cases::store::keep_possible_call(conn, case, now_naive)?;
         schedule::reschedule(conn, &case, now)?;
         audit::record(
