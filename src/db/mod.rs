@@ -89,6 +89,16 @@ struct Taken {
     taken: bool,
 }
 
+/// One of PostgreSQL's advisory lock functions on `key` (`pg_try_advisory_lock`,
+/// `pg_advisory_unlock`): whether it took, or let go of, the lock.
+fn advisory(pg: &mut DbConn, function: &str, key: i64) -> diesel::QueryResult<bool> {
+    use diesel::RunQueryDsl;
+    let row: Taken = diesel::sql_query(format!("SELECT {function}($1) AS taken"))
+        .bind::<diesel::sql_types::BigInt, _>(key)
+        .get_result(pg)?;
+    Ok(row.taken)
+}
+
 /// Runs `work` unless another instance is running work under the same `key`; `None` when one
 /// is. On PostgreSQL a session advisory lock, released when `work` ends (or with the
 /// connection, if the process dies); SQLite serves one instance, which runs it.
@@ -100,25 +110,16 @@ pub fn alone<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    use diesel::RunQueryDsl;
     if let DbConn::Sqlite(_) = conn {
         return work(conn).map(Some);
     }
-    let mut lock = |sql: &str| -> Result<bool, diesel::result::Error> {
-        let row: Taken = diesel::sql_query(sql)
-            .bind::<diesel::sql_types::BigInt, _>(key)
-            .get_result(conn)?;
-        Ok(row.taken)
-    };
-    if !lock("SELECT pg_try_advisory_lock($1) AS taken")? {
+    if !advisory(conn, "pg_try_advisory_lock", key)? {
         return Ok(None);
     }
     // The lock belongs to the connection, which goes back to the pool: it is let go however
     // `work` ends, a panic included, or this instance would keep it from every other.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(conn)));
-    let released = diesel::sql_query("SELECT pg_advisory_unlock($1) AS taken")
-        .bind::<diesel::sql_types::BigInt, _>(key)
-        .get_result::<Taken>(conn);
+    let released = advisory(conn, "pg_advisory_unlock", key);
     let value = result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
     released?;
     Ok(Some(value))
