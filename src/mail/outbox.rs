@@ -167,9 +167,9 @@ macro_rules! still_ours {
 }
 
 /// Records a send; `false` when the row was no longer this sender's to record: only a row still
-/// `sending` under the lease this sender set is (or withdrawn while it was, see below). A sender slower than its lease finds another
-/// has taken the row over (and may have sent it, or an erasure withdrawn it), and must not write
-/// its result over theirs.
+/// `sending` under the lease this sender set is (or withdrawn while it was, see below). A sender
+/// slower than its lease finds another has taken the row over (and may have sent it, or an
+/// erasure withdrawn it), and must not write its result over theirs.
 pub fn mark_sent(conn: &mut DbConn, row: &OutboxRow, now: NaiveDateTime) -> AppResult<bool> {
     let sent = (
         outbox::status.eq("sent"),
@@ -197,13 +197,6 @@ pub fn still_ours(conn: &mut DbConn, row: &OutboxRow) -> AppResult<bool> {
 /// Withholds a message this sender still has (see [`still_ours`]).
 pub fn withdraw(conn: &mut DbConn, row: &OutboxRow) -> AppResult<()> {
     diesel::update(still_ours!(row))
-        .set(outbox::status.eq("suppressed"))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn mark_suppressed(conn: &mut DbConn, id: i64) -> AppResult<()> {
-    diesel::update(outbox::table.find(id))
         .set(outbox::status.eq("suppressed"))
         .execute(conn)?;
     Ok(())

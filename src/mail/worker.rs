@@ -40,7 +40,7 @@ pub fn deliver_batch(
         let mut prepared = Vec::with_capacity(rows.len());
         for row in &rows {
             if compose::to_customer(&row.kind) && withheld(conn, row, now)? {
-                outbox::mark_suppressed(conn, row.id)?;
+                outbox::withdraw(conn, row)?;
                 continue;
             }
             let rendered = compose::context(conn, state, row)
