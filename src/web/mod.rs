@@ -37,9 +37,10 @@ fn load_templates_from(dir: &str) -> anyhow::Result<tera::Tera> {
         .map_err(|e| anyhow::anyhow!("loading templates from {dir}: {e}"))?;
     tera.autoescape_on(vec![".html"]);
     let loaded: std::collections::HashSet<&str> = tera.get_template_names().collect();
-    let emails = crate::mail::outbox::kind::ALL.into_iter().flat_map(|kind| {
-        ["subject.txt", "body.txt", "body.html"].map(|part| format!("emails/{kind}/{part}"))
-    });
+    use crate::mail::render::{template_name, PARTS};
+    let emails = crate::mail::outbox::kind::ALL
+        .into_iter()
+        .flat_map(|kind| PARTS.map(|part| template_name(kind, part)));
     let missing: Vec<String> = ["base.html", "error.html", "login.html"]
         .map(String::from)
         .into_iter()
