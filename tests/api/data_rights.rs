@@ -12,7 +12,8 @@ use crate::queue::{next_call, outcome, refer};
 use crate::referrals::{referral, tuesday_morning};
 use outreach::db::schema::{outbox, plan_links, vulnerabilities};
 
-async fn call(app: &TestApp, key: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
+/// A client's API request: (status, JSON answer or null).
+pub async fn call(app: &TestApp, key: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
     let request = match method {
         "GET" => app.api().get(app.url(path)),
         "PUT" => app.api().put(app.url(path)).json(&body),

@@ -5,6 +5,7 @@ use chrono::Duration;
 use diesel::{connection::SimpleConnection, Connection, PgConnection};
 use serde_json::json;
 
+use crate::data_rights::call;
 use crate::helpers::{app::spawn_app, Backend};
 use crate::queue::{next_call, outcome, refer};
 use crate::referrals::{referral, tuesday_morning};
@@ -19,15 +20,9 @@ async fn one_instance_at_a_time_runs_a_retention_round() {
     let app = spawn_app(Backend::Postgres).await;
     app.state.clock.pin(tuesday_morning());
     let key = app.client_api_key(app.create_client("Round Council"));
-    let retention = app
-        .api()
-        .put(app.url("/api/v1/data-retention"))
-        .bearer_auth(&key)
-        .json(&json!({"retention_days": 30}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(retention.status().as_u16(), 200);
+    let retention = json!({"retention_days": 30});
+    let (status, _) = call(&app, &key, "PUT", "/api/v1/data-retention", retention).await;
+    assert_eq!(status, 200);
     refer(&app, &key, referral("ROUND-1")).await;
     let (_, token) = app.staff_token("handler");
     let (_, claimed) = next_call(&app, &token).await;

@@ -33,14 +33,29 @@ pub async fn drain(app: &TestApp) -> usize {
 pub async fn case_with_plan(app: &TestApp) -> (String, Value, Value) {
     app.state.clock.pin(tuesday_morning());
     let key = app.client_api_key(app.create_client("Plan Water"));
-    refer(app, &key, referral("P-1")).await;
+    let (token, case_id, response) =
+        plan_on_a_new_call(app, &key, "P-1", 1250, "ann@example.org").await;
+    (token, case_id, response.json().await.unwrap())
+}
+
+/// `reference` referred, taken by a new handler, who proposes a weekly plan of `amount_minor`
+/// pence to be e-mailed to `email` (accepted): (handler token, case id, the API's answer).
+async fn plan_on_a_new_call(
+    app: &TestApp,
+    key: &str,
+    reference: &str,
+    amount_minor: i64,
+    email: &str,
+) -> (String, Value, reqwest::Response) {
+    refer(app, key, referral(reference)).await;
     let (_, token) = app.staff_token("handler");
     let (_, call) = next_call(app, &token).await;
     let case_id = call["case"]["id"].clone();
-    let plan = json!({"amount_minor": 1250, "currency": "GBP", "frequency": "weekly", "first_payment_on": "2026-03-16", "email": "ann@example.org"});
+    let plan = json!({"amount_minor": amount_minor, "currency": "GBP", "frequency": "weekly",
+        "first_payment_on": "2026-03-16", "email": email});
     let response = propose_plan(app, &token, &case_id, &plan).await;
     assert_eq!(response.status().as_u16(), 201);
-    (token, case_id, response.json().await.unwrap())
+    (token, case_id, response)
 }
 
 /// `plan` proposed through the API by the handler holding `token` on the case's call.
@@ -137,13 +152,8 @@ pub async fn seventeen_plans_behind_a_slow_relay(
     app.state.clock.pin(tuesday_morning());
     let key = app.client_api_key(app.create_client("Seventeen Water"));
     for i in 0..17 {
-        refer(&app, &key, referral(&format!("SEVENTEEN-{i}"))).await;
-        let (_, token) = app.staff_token("handler");
-        let (_, call) = next_call(&app, &token).await;
-        let plan = json!({"amount_minor": 1000, "currency": "GBP", "frequency": "weekly",
-            "first_payment_on": "2026-03-16", "email": format!("c{i:02}@example.org")});
-        let proposed = propose_plan(&app, &token, &call["case"]["id"], &plan).await;
-        assert_eq!(proposed.status().as_u16(), 201);
+        let (reference, email) = (format!("SEVENTEEN-{i}"), format!("c{i:02}@example.org"));
+        plan_on_a_new_call(&app, &key, &reference, 1000, &email).await;
     }
     (app, sink)
 }
