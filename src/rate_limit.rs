@@ -107,19 +107,15 @@ pub fn request_address(req: &actix_web::HttpRequest, trusted_proxies: &[IpAddr])
 ///
 /// IPv4 clients of a socket bound to `[::]` arrive as IPv4-mapped IPv6 (`::ffff:a.b.c.d`);
 /// they are taken as the IPv4 addresses they are, so each is counted alone (not all in one
-/// IPv6 /64) and an IPv4 proxy is recognised.
+/// IPv6 /64) and an IPv4 proxy is recognised (`trusted_proxies` come in that form too, as
+/// configuration reads them).
 pub fn client_address(
     peer: IpAddr,
     forwarded_for: Option<&str>,
     trusted_proxies: &[IpAddr],
 ) -> IpAddr {
     let peer = peer.to_canonical();
-    let trusted = |address: &IpAddr| {
-        trusted_proxies
-            .iter()
-            .any(|proxy| proxy.to_canonical() == *address)
-    };
-    if !trusted(&peer) {
+    if !trusted_proxies.contains(&peer) {
         return peer;
     }
     for entry in forwarded_for
@@ -127,7 +123,7 @@ pub fn client_address(
         .flat_map(|header| header.rsplit(','))
     {
         match forwarded_address(entry) {
-            Some(address) if trusted(&address) => continue,
+            Some(address) if trusted_proxies.contains(&address) => continue,
             Some(address) => return address,
             None => return peer,
         }

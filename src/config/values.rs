@@ -147,9 +147,13 @@ pub(super) fn trusted_proxies(value: Option<&str>) -> anyhow::Result<Vec<std::ne
         .map(str::trim)
         .filter(|a| !a.is_empty())
         .map(|a| {
-            a.parse().map_err(|_| {
-                anyhow::anyhow!("OUTREACH_TRUSTED_PROXIES must list IP addresses, not {a:?}")
-            })
+            // In the form the rate limits compare (`rate_limit::client_address`): an IPv4
+            // address, not the same written as IPv4-mapped IPv6.
+            a.parse::<std::net::IpAddr>()
+                .map(|address| address.to_canonical())
+                .map_err(|_| {
+                    anyhow::anyhow!("OUTREACH_TRUSTED_PROXIES must list IP addresses, not {a:?}")
+                })
         })
         .collect()
 }
@@ -321,6 +325,10 @@ mod tests {
         assert!(trusted_proxies(None).unwrap().is_empty());
         assert_eq!(trusted_proxies(Some("10.0.0.9, ::1")).unwrap().len(), 2);
         assert!(trusted_proxies(Some("proxy.internal")).is_err());
+        assert_eq!(
+            trusted_proxies(Some("::ffff:10.0.0.9")).unwrap(),
+            ["10.0.0.9".parse::<std::net::IpAddr>().unwrap()]
+        );
     }
 
     #[test]

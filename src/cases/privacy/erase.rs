@@ -200,6 +200,7 @@ pub const RETENTION_LOCK_KEY: i64 = 0x7265_7465_6e74_696f; // "retentio"
 /// [`apply_retention`] in one instance at a time: with several instances an hour's round is
 /// run by whichever takes it first (`None` for the others), instead of by all of them walking
 /// the same cases in the same order and waiting on each other's locks.
+///
 /// The round ends early, between two cases, once `stop` says so (the instance is stopping).
 pub fn apply_retention_alone(
     conn: &mut DbConn,
