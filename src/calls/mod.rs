@@ -13,6 +13,7 @@ pub mod queue_pages;
 pub mod record;
 pub mod safeguarding;
 pub mod script;
+mod script_shape;
 pub mod script_store;
 pub mod welfare;
 

@@ -157,6 +157,15 @@ impl CompiledScript {
                 format!("The script has a template error: {}", error_chain(e)),
             )
         })?;
+        for part in ["no_payment_statement", "body"] {
+            let nodes = templates
+                .get_template(part)
+                .map(|template| template.ast.as_slice())
+                .unwrap_or_default();
+            if let Some(reason) = super::script_shape::refusal(nodes) {
+                return Err(AppError::field("body", reason));
+            }
+        }
         Ok(CompiledScript {
             version_id,
             templates,
@@ -277,6 +286,37 @@ mod tests {
                 "{looping}"
             );
         }
+    }
+
+    #[test]
+    fn scripts_that_could_run_without_end_are_refused_before_rendering() {
+        let statement = format!("{BLOCK_OPEN}I'm not calling to take a payment.{BLOCK_CLOSE}");
+        let in_statement = format!(
+            "{BLOCK_OPEN}{{% macro f() %}}{{{{ self::f() }}}}{{% endmacro f %}}I'm not calling to take a payment.{BLOCK_CLOSE} x"
+        );
+        for (source, reason) in [
+            (
+                format!("{statement} {{% macro f() %}}{{{{ self::f() }}}}{{% endmacro f %}}{{{{ self::f() }}}}"),
+                "cannot define macros",
+            ),
+            (in_statement, "cannot define macros"),
+            (
+                format!("{statement} {{% if customer_first_name %}}{{% include \"body\" %}}{{% endif %}}"),
+                "cannot include",
+            ),
+            (
+                format!("{statement} {{% for a in support_organisations %}}{{% for b in support_organisations %}}{{% for c in support_organisations %}}x{{% endfor %}}{{% endfor %}}{{% endfor %}}"),
+                "at most 2 deep",
+            ),
+        ] {
+            let err = validate(&source).unwrap_err();
+            assert!(
+                matches!(err, AppError::Validation { ref fields, .. } if fields["body"][0].contains(reason)),
+                "{source}: {err:?}"
+            );
+        }
+        let two_deep = format!("{statement} {{% for a in support_organisations %}}{{% for b in support_organisations %}}{{{{ a.name }}}}/{{{{ b.name }}}}{{% endfor %}}{{% endfor %}}");
+        assert!(validate(&two_deep).is_ok());
     }
 
     #[test]

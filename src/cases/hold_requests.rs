@@ -77,6 +77,25 @@ impl HoldRequest {
                     add("starts_at", message);
                     None
                 }
+                // A standard Breathing Space that would already have ended is a mistyped
+                // start (a year off): accepted, it would stop nothing and the customer would
+                // be called during a real moratorium.
+                Ok(at)
+                    if kind == Some("breathing_space")
+                        && at + Duration::days(holds::BREATHING_SPACE_DAYS) <= now =>
+                {
+                    let ended = (at + Duration::days(holds::BREATHING_SPACE_DAYS))
+                        .with_timezone(&Utc)
+                        .format("%-d %B %Y");
+                    add(
+                        "starts_at",
+                        format!(
+                            "gives a Breathing Space that would already have ended on {ended} ({} days from its start): check the start date",
+                            holds::BREATHING_SPACE_DAYS
+                        ),
+                    );
+                    None
+                }
                 Ok(at) => Some(at.with_timezone(&Utc)),
                 Err(_) => {
                     add(
@@ -293,5 +312,28 @@ mod tests {
             .check(now())
             .unwrap_err();
         assert!(errors["starts_at"][0].contains("2026-03-10T09:00:00Z"));
+    }
+
+    #[test]
+    fn a_breathing_space_that_would_already_have_ended_is_a_mistyped_start() {
+        // A year off: the moratorium is real and current, the notice's date mistyped.
+        let errors = request("breathing_space", Some("2025-03-01T00:00:00Z"), None)
+            .check(now())
+            .unwrap_err();
+        assert_eq!(
+            errors["starts_at"],
+            ["gives a Breathing Space that would already have ended on 30 April 2025 (60 days from its start): check the start date"]
+        );
+        // Still running on its 60th day; open-ended holds may have started long ago.
+        assert!(
+            request("breathing_space", Some("2026-01-10T10:00:01Z"), None)
+                .check(now())
+                .is_ok()
+        );
+        for open_ended in ["breathing_space_mental_health", "deceased", "dispute"] {
+            assert!(request(open_ended, Some("2024-01-01T00:00:00Z"), None)
+                .check(now())
+                .is_ok());
+        }
     }
 }
