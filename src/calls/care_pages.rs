@@ -134,9 +134,10 @@ async fn emergency_numbers(
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let case_id = path.into_inner();
+    let (staff_id, actor) = (staff.id, staff.actor());
+    let supervisor = staff.role == crate::auth::roles::Role::Supervisor;
     let numbers = db::run(&state.pool, move |conn| {
-        let case = cases::store::find(conn, case_id)?;
-        super::emergency::numbers_for(conn, &case.region)
+        safeguarding::emergency_numbers_for_case(conn, actor, staff_id, supervisor, case_id)
     })
     .await?;
     Page::new("calls/emergency.html", &csrf, Some(&staff.user))

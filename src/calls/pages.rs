@@ -55,6 +55,8 @@ struct CallScreen {
     support: Vec<super::script::SupportOrganisation>,
     plans: Vec<crate::plans::store::ListedPlan>,
     mine: bool,
+    /// The handler's claim on the case ran out.
+    lapsed: bool,
 }
 
 fn load_screen(
@@ -67,9 +69,11 @@ fn load_screen(
     now: NaiveDateTime,
 ) -> AppResult<CallScreen> {
     let case = cases::store::find(conn, case_id)?;
-    let mine = case.status == "claimed" && case.claimed_by == Some(staff_id);
-    // Handlers open the cases they hold; supervisors may open any.
-    if !mine && role != Role::Supervisor {
+    // Handlers open the cases they hold; supervisors may open any. A claim that ran out (not
+    // yet put back) still shows its handler the case, read only: nothing can be recorded on it.
+    let held = case.held_by(staff_id);
+    let mine = held && case.on_a_call(now);
+    if !held && role != Role::Supervisor {
         return Err(AppError::Forbidden);
     }
     let risk_flagged = crate::support::risk_flagged(conn, case_id)?;
@@ -120,6 +124,7 @@ fn load_screen(
         plans: crate::plans::store::for_case(conn, case_id)?,
         case,
         mine,
+        lapsed: held && !mine,
     })
 }
 
@@ -188,8 +193,11 @@ async fn show_call(
 }
 
 /// Runs a form's domain call; a validation failure re-renders the call screen with the messages
-/// and the form filled in as it was sent (`typed`), anything else is an error page.
-pub(super) async fn or_rerender<T>(
+/// and the form filled in as it was sent (`typed`). A refusal because of the case's state (most
+/// often a claim that ran out while the handler typed: a call running over, a laptop asleep)
+/// shows what was typed on a page of its own, since the call screen may no longer be theirs to
+/// open; anything else is an error page.
+pub async fn or_rerender<T>(
     state: &AppState,
     (staff, csrf): (&CurrentUser, &CsrfToken),
     case_id: i64,
@@ -202,6 +210,12 @@ pub(super) async fn or_rerender<T>(
         Err(AppError::Validation { message, fields }) => {
             call_screen(state, staff, csrf, case_id, Some((message, fields, typed))).await
         }
+        Err(AppError::Conflict(message)) => Page::new("calls/not_recorded.html", csrf, Some(staff))
+            .with("message", &message)
+            .with("case_id", &case_id)
+            .with("typed", &typed)
+            .status(actix_web::http::StatusCode::CONFLICT)
+            .render(state),
         Err(other) => Err(other),
     }
 }

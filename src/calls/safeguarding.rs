@@ -309,3 +309,34 @@ pub fn raise_risk_to_life(
     )?;
     emergency::numbers_for(conn, &case.region)
 }
+
+/// The emergency numbers for where a case's customer is, for staff who may be with them: the
+/// handler holding the case, whoever raised a risk to life on it, or a supervisor. Anyone else is
+/// told the case is not found (ids reveal nothing). The look is audited as a view of the case.
+pub fn emergency_numbers_for_case(
+    conn: &mut DbConn,
+    actor: Actor,
+    staff_id: i64,
+    supervisor: bool,
+    case_id: i64,
+) -> AppResult<EmergencyNumbers> {
+    let case = cases::store::find(conn, case_id)?;
+    let raised: bool = diesel::select(diesel::dsl::exists(
+        escalations::table
+            .filter(escalations::case_id.eq(case_id))
+            .filter(escalations::kind.eq("risk_to_life"))
+            .filter(escalations::raised_by.eq(staff_id)),
+    ))
+    .get_result(conn)?;
+    if !(supervisor || raised || case.held_by(staff_id)) {
+        return Err(AppError::NotFound);
+    }
+    audit::record(
+        conn,
+        actor,
+        audit::Entry::new("case_viewed", "case", Some(case_id))
+            .client(Some(case.client_id))
+            .detail("emergency numbers"),
+    )?;
+    emergency::numbers_for(conn, &case.region)
+}

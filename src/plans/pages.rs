@@ -326,17 +326,20 @@ async fn propose_from_call(
         )
     })
     .await;
-    match result {
-        Ok((plan, new)) => Page::new("calls/plan_recorded.html", &csrf, Some(&staff.user))
-            .with("plan", &plan)
-            .with("repeat", &!new)
-            .render(&state),
-        Err(AppError::Validation { message, fields }) => {
-            let refused = Some((message, fields, typed));
-            calls::pages::call_screen(&state, &staff, &csrf, case_id, refused).await
-        }
-        Err(other) => Err(other),
-    }
+    calls::pages::or_rerender(
+        &state,
+        (&staff, &csrf),
+        case_id,
+        typed,
+        result,
+        |(plan, new)| {
+            Page::new("calls/plan_recorded.html", &csrf, Some(&staff.user))
+                .with("plan", &plan)
+                .with("repeat", &!new)
+                .render(&state)
+        },
+    )
+    .await
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -80,6 +80,12 @@ impl Page {
         self
     }
 
+    /// Answers with `status` instead of 200 (a page explaining a refusal).
+    pub fn status(mut self, status: actix_web::http::StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
     /// A refused form's fields as `form`, to show again beside the messages; text holding
     /// payment data is masked ([`crate::payment_guard::form_shown_back`]).
     pub fn with_form(self, form: &impl Serialize) -> Self {

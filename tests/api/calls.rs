@@ -332,3 +332,54 @@ async fn an_outcome_sent_twice_is_recorded_once_and_not_shown_as_an_error(app: T
         .await;
     assert_eq!(moved.status().as_u16(), 409);
 }
+
+backend_test!(a_form_sent_after_the_claim_ran_out_shows_back_what_was_typed);
+/// The call ran over, or the laptop slept, and the claim ran out before "Record" was pressed.
+/// The call screen then says so instead of offering forms that would be refused; a form sent
+/// anyway records nothing and shows what the handler typed, to copy, not an error page.
+async fn a_form_sent_after_the_claim_ran_out_shows_back_what_was_typed(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Overrun Water"));
+    let case = refer(&app, &key, referral("OUT-4")).await;
+    let (handler, call_page) = app.new_handler_on_call(&case).await;
+    app.state
+        .clock
+        .pin(tuesday_morning() + chrono::Duration::minutes(16));
+    let (status, screen) = handler.get_text(&call_page).await;
+    assert_eq!(status, 200);
+    assert!(screen.contains("id=\"claim-ran-out\""), "{screen}");
+    assert!(!screen.contains(&format!("action=\"{call_page}/outcome\"")));
+
+    let notes = "Lost her job in May; can manage 5 a week from Friday";
+    let sent = handler
+        .post_form(
+            &format!("{call_page}/outcome"),
+            &[("outcome", "spoke_to_customer"), ("notes", notes)],
+        )
+        .await;
+    assert_eq!(sent.status().as_u16(), 409);
+    let page = sent.text().await.unwrap();
+    assert!(page.contains("Not recorded"), "{page}");
+    assert!(page.contains("claim ran out"), "{page}");
+    assert!(page.contains(notes), "what was typed is shown back: {page}");
+    let plan = handler
+        .post_form(
+            &format!("{call_page}/plans"),
+            &[
+                ("amount", "5.00"),
+                ("frequency", "weekly"),
+                ("email", "ann@example.org"),
+                ("affordability_note", "Agreed after her rent"),
+            ],
+        )
+        .await;
+    assert_eq!(plan.status().as_u16(), 409);
+    let page = plan.text().await.unwrap();
+    assert!(page.contains("Agreed after her rent"), "{page}");
+    let attempts: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use outreach::db::schema::contact_attempts;
+        contact_attempts::table.count().get_result(conn).unwrap()
+    });
+    assert_eq!(attempts, 0, "nothing was recorded");
+}

@@ -60,6 +60,10 @@ async fn customers_abroad_get_their_own_country_s_numbers_never_the_uk_s(app: Te
     assert_eq!(status, 200);
     assert!(page.contains("id=\"outside-uk\""), "{page}");
     assert!(page.contains("id=\"no-local-numbers\"") && !page.contains("<strong>999</strong>"));
+    // The numbers are for whoever is with the customer: another handler learns nothing of the
+    // case, not even that it exists.
+    let other = app.login_as("handler", None).await;
+    assert_eq!(other.get_text(&numbers).await.0, 404);
 
     // An admin adds France's number; the next customer there gets it.
     let admin = app.login_as("admin", None).await;
