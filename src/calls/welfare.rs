@@ -92,6 +92,27 @@ pub struct DebriefRequest {
     pub body: String,
 }
 
+/// The handler is on a call with this case, recorded a call on it, or raised a risk to life on it.
+fn called(conn: &mut DbConn, handler_id: i64, case: &cases::Case) -> AppResult<bool> {
+    use crate::db::schema::{contact_attempts, escalations};
+    if case.held_by(handler_id) {
+        return Ok(true);
+    }
+    let attempted: bool = diesel::select(diesel::dsl::exists(
+        contact_attempts::table
+            .filter(contact_attempts::case_id.eq(case.id))
+            .filter(contact_attempts::handler_id.eq(handler_id)),
+    ))
+    .get_result(conn)?;
+    let raised: bool = diesel::select(diesel::dsl::exists(
+        escalations::table
+            .filter(escalations::case_id.eq(case.id))
+            .filter(escalations::raised_by.eq(handler_id)),
+    ))
+    .get_result(conn)?;
+    Ok(attempted || raised)
+}
+
 pub fn write_debrief(
     conn: &mut DbConn,
     actor: Actor,
@@ -101,19 +122,27 @@ pub fn write_debrief(
 ) -> AppResult<i64> {
     let body = checked_text("body", &request.body, 4000)?;
     let client_id = match request.case_id {
-        Some(case_id) => match cases::store::find(conn, case_id) {
-            Ok(_) if cases::privacy::erased_at(conn, case_id)?.is_some() => {
+        Some(case_id) => {
+            // A debrief is about a call of one's own: a case number one never called is
+            // refused the same way as one that does not exist, so the field reveals nothing.
+            let case = match cases::store::find(conn, case_id) {
+                Ok(case) if called(conn, handler_id, &case)? => case,
+                Ok(_) | Err(AppError::NotFound) => {
+                    return Err(AppError::field(
+                        "case_id",
+                        "is not a case you have called: check the number, or leave it out",
+                    ))
+                }
+                Err(other) => return Err(other),
+            };
+            if cases::privacy::erased_at(conn, case_id)?.is_some() {
                 return Err(AppError::field(
                     "case_id",
                     "is a customer whose data was erased: leave the case number out",
-                ))
+                ));
             }
-            Ok(case) => Some(case.client_id),
-            Err(AppError::NotFound) => {
-                return Err(AppError::field("case_id", "is not a case number we know"))
-            }
-            Err(other) => return Err(other),
-        },
+            Some(case.client_id)
+        }
         None => None,
     };
     let id = portable::get_result(

@@ -116,6 +116,12 @@ pub fn request_change(
         Some(Answer::ChangeRequested) => {
             if let Some(message) = message {
                 store::add_change_message(conn, plan_id, message)?;
+                audit::record(
+                    conn,
+                    Actor::Customer,
+                    audit::Entry::new("plan_change_message_added", "case", Some(case_id))
+                        .client(Some(client_id)),
+                )?;
             }
             return Ok(Answer::ChangeRequested);
         }

@@ -96,6 +96,11 @@ async fn a_change_asked_for_twice_is_one_request_and_keeps_both_messages(app: Te
         app.audit_count("plan_change_requested", case_id.as_i64().unwrap()),
         1
     );
+    assert_eq!(
+        app.audit_count("plan_change_message_added", case_id.as_i64().unwrap()),
+        1,
+        "the second message changed the case's data: audited too"
+    );
     // Confirming in another tab afterwards says the same, not "no longer open".
     let page = customer
         .post_form(&format!("/p/{link}/confirm"), &[])

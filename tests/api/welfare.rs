@@ -114,11 +114,14 @@ async fn an_abusive_call_asks_a_supervisor_to_follow_up(app: TestApp) {
     )
     .await;
     assert_eq!(status, 201);
-    // From the queue page: a case number that is none is named, and the debrief is kept.
+    // From the queue page: a case number that is none is named, and the debrief is kept. A
+    // handler who never called a case is told the same as for a number that does not exist.
     let handler = app.login_as("handler", None).await;
+    let not_theirs = call["case"]["id"].to_string();
     for (case, message) in [
         ("10x", "must be a case number, such as 1042"),
-        ("999999", "is not a case number we know"),
+        ("999999", "is not a case you have called"),
+        (not_theirs.as_str(), "is not a case you have called"),
     ] {
         let refused = handler
             .post_form(
