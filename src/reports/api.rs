@@ -17,7 +17,7 @@ use crate::{
     state::AppState,
 };
 
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, serde::Serialize, IntoParams)]
 pub struct ReportQuery {
     /// First day, `YYYY-MM-DD`, included.
     pub from: Option<String>,

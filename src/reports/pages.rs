@@ -35,6 +35,47 @@ async fn load(state: &AppState, scope: Scope, query: &ReportQuery) -> AppResult<
     .await
 }
 
+/// A report page's figures: those the filter asks for or, when it has mistakes, the default
+/// range's, beside the mistakes (the filter then shows what was typed: `filter`).
+struct Shown {
+    report: Report,
+    cohorts: Report,
+    refused: Option<(String, FieldErrors)>,
+}
+
+async fn load_for_page(state: &AppState, scope: Scope, query: &ReportQuery) -> AppResult<Shown> {
+    match load(state, scope, query).await {
+        Ok((report, cohorts)) => Ok(Shown {
+            report,
+            cohorts,
+            refused: None,
+        }),
+        Err(AppError::Validation { message, fields }) => {
+            let (report, cohorts) = load(state, scope, &ReportQuery::default()).await?;
+            Ok(Shown {
+                report,
+                cohorts,
+                refused: Some((message, fields)),
+            })
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Two refusals on one page (the filter's, a form's) as one list of mistakes.
+fn both(
+    first: Option<(String, FieldErrors)>,
+    second: Option<(String, FieldErrors)>,
+) -> Option<(String, FieldErrors)> {
+    match (first, second) {
+        (Some((message, mut fields)), Some((_, more))) => {
+            fields.extend(more);
+            Some((message, fields))
+        }
+        (one, other) => one.or(other),
+    }
+}
+
 fn chart_of(report: &Report) -> String {
     let points: Vec<(String, Option<f64>)> = report
         .periods
@@ -64,7 +105,7 @@ async fn portal_page(
     refused: Option<(String, FieldErrors, ScheduleForm)>,
 ) -> AppResult<HttpResponse> {
     let client_id = user.client()?;
-    let (report, cohorts) = load(state, Scope::Client(client_id), query).await?;
+    let shown = load_for_page(state, Scope::Client(client_id), query).await?;
     let client = db::run(&state.pool, move |conn| {
         accounts::store::client(conn, client_id)
     })
@@ -86,13 +127,14 @@ async fn portal_page(
     };
     Page::new("reports/report.html", csrf, Some(&user.user))
         .with("title", &format!("Re-engagement: {}", client.name))
-        .with("report", &report)
-        .with("cohorts", &cohorts)
-        .with("chart", &chart_of(&report))
+        .with("filter", &shown.refused.as_ref().map(|_| query))
+        .with("report", &shown.report)
+        .with("cohorts", &shown.cohorts)
+        .with("chart", &chart_of(&shown.report))
         .with("export_base", "/portal/reports/export")
         .with("frequency", &frequency)
         .with("report_email", &report_email)
-        .with_errors(errors)
+        .with_errors(both(shown.refused, errors))
         .render(state)
 }
 
@@ -213,19 +255,30 @@ async fn supervisor(
     csrf: CsrfToken,
     query: web::Query<SupervisorQuery>,
 ) -> AppResult<HttpResponse> {
-    let scope = match query
+    // A client that cannot be read is a mistake shown with the others, over all clients.
+    let (scope, unknown_client) = match query
         .client_id
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty())
+        .map(str::parse)
     {
-        Some(raw) => Scope::Client(
-            raw.parse()
-                .map_err(|_| AppError::field("client_id", "choose a client from the list"))?,
-        ),
-        None => Scope::AllClients,
+        Some(Ok(id)) => (Scope::Client(id), None),
+        Some(Err(_)) => {
+            let mut fields = FieldErrors::new();
+            fields.insert(
+                "client_id".into(),
+                vec!["choose a client from the list".into()],
+            );
+            let message = "Please correct the report's filter.".to_string();
+            (Scope::AllClients, Some((message, fields)))
+        }
+        None => (Scope::AllClients, None),
     };
-    let (report, cohorts) = load(&state, scope, &query.report).await?;
+    let shown = load_for_page(&state, scope, &query.report).await?;
+    let dates_refused = shown.refused.is_some();
+    let refused = both(shown.refused, unknown_client);
+    let report = shown.report;
     let whole = periods::whole(report.from, report.to, REPORT_ZONE);
     let (handlers, clients_list) = db::run(&state.pool, move |conn| {
         Ok((
@@ -240,12 +293,14 @@ async fn supervisor(
     };
     Page::new("reports/report.html", &csrf, Some(&user.user))
         .with("title", "Re-engagement across clients")
+        .with("filter", &dates_refused.then_some(&query.report))
         .with("report", &report)
-        .with("cohorts", &cohorts)
+        .with("cohorts", &shown.cohorts)
         .with("chart", &chart_of(&report))
         .with("handlers", &handlers)
         .with("clients", &clients_list)
         .with("selected_client", &selected)
+        .with_errors(refused)
         .render(&state)
 }
 

@@ -29,6 +29,7 @@ mod plans;
 mod queue;
 mod referral_validation;
 mod referrals;
+mod report_filters;
 mod report_outcomes;
 mod report_schedule;
 mod reports;
