@@ -8,6 +8,7 @@ pub mod portable;
 // Hand-formatted (rustfmt would put every table of the join list on its own line).
 #[rustfmt::skip]
 pub mod schema;
+mod turns;
 
 use diesel::{PgConnection, SqliteConnection};
 
@@ -57,7 +58,12 @@ pub fn violates_unique(error: &diesel::result::Error, name: &str) -> bool {
     )
 }
 
-/// A transaction that will write. On SQLite it starts `BEGIN IMMEDIATE`, taking the write lock
+/// Every SQLite write transaction in this process takes its turn here (see [`turns`]). One
+/// queue for all SQLite files: a service has one, and tests' writes are short.
+static SQLITE_WRITERS: turns::Turns = turns::Turns::new();
+
+/// A transaction that will write. On SQLite it first waits its turn behind the writers before
+/// it ([`turns`]), then starts `BEGIN IMMEDIATE`, taking the write lock
 /// up front: a deferred transaction that reads and then writes can fail outright when another
 /// writer committed in between, instead of waiting its turn. On PostgreSQL it is an ordinary
 /// transaction.
@@ -70,6 +76,7 @@ where
     let DbConn::Sqlite(sqlite) = conn else {
         return conn.transaction(work);
     };
+    let _turn = SQLITE_WRITERS.take();
     AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
     match work(conn) {
         Ok(value) => {

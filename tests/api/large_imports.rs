@@ -266,3 +266,49 @@ async fn a_reference_twice_in_one_file_keeps_its_first_row(app: TestApp) {
     });
     assert_eq!(kept, ("First Row".to_string(), 100));
 }
+
+/// SQLite, the embedded default, lets one writer in at a time, and one kept out only polls for
+/// the lock until its wait runs out. An import commits chunk after chunk; a handler recording
+/// an outcome meanwhile must get its turn between two chunks, however long its wait may be
+/// (here 50 ms, shorter than a chunk), instead of being told "database is locked".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_other_writes_take_their_turn_between_an_imports_chunks() {
+    use outreach::audit::{self, Actor};
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await;
+    let client_id = app.create_client("Turns Co");
+    let url = app.state.config.database_url.clone();
+    let importing = std::thread::spawn(move || {
+        let mut conn = outreach::db::pool::establish(&url).unwrap();
+        outreach::intake::csv_import::import(
+            &mut [&mut conn],
+            client_id,
+            Actor::System,
+            std::io::Cursor::new(good_rows(20_000)),
+            tuesday_morning(),
+            |_| {},
+        )
+        .map(|report| report.created)
+        .map_err(|e| format!("{e:#}"))
+    });
+    let mut other = outreach::db::pool::establish(&app.state.config.database_url).unwrap();
+    diesel::connection::SimpleConnection::batch_execute(&mut other, "PRAGMA busy_timeout = 50")
+        .unwrap();
+    let mut written = 0;
+    while !importing.is_finished() {
+        outreach::db::write_transaction(&mut other, |conn| {
+            audit::record(
+                conn,
+                Actor::System,
+                audit::Entry::for_client("noted", client_id),
+            )
+        })
+        .expect("the write waited its turn");
+        written += 1;
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(importing.join().unwrap(), Ok(20_000));
+    assert!(
+        written >= 2,
+        "the writes ran while the import did: {written}"
+    );
+}
