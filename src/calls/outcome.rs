@@ -206,6 +206,13 @@ impl OutcomeRequest {
                         );
                         None
                     }
+                    Some(BreathingSpaceKind::Standard)
+                        if starts_on + Duration::days(holds::BREATHING_SPACE_DAYS) <= today =>
+                    {
+                        let ended = starts_on + Duration::days(holds::BREATHING_SPACE_DAYS);
+                        add("hold.starts_on", holds::breathing_space_already_over(ended));
+                        None
+                    }
                     Some(kind) => Some(Outcome::BreathingSpace { kind, starts_on }),
                     None => {
                         add(
@@ -241,7 +248,35 @@ impl OutcomeRequest {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_callback;
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    use super::{parse_callback, BreathingSpaceKind, HoldDetails, OutcomeRequest};
+
+    #[test]
+    fn a_standard_breathing_space_already_over_is_a_mistyped_start() {
+        let london = chrono_tz::Europe::London;
+        let now = Utc.with_ymd_and_hms(2026, 3, 10, 10, 0, 0).unwrap();
+        let outcome = |kind, starts_on| OutcomeRequest {
+            outcome: "breathing_space".into(),
+            hold: Some(HoldDetails {
+                kind: Some(kind),
+                starts_on: NaiveDate::from_ymd_opt(2025, 3, starts_on),
+            }),
+            ..Default::default()
+        };
+        // A year off: 11 March 2025 for 11 March 2026.
+        let errors = outcome(BreathingSpaceKind::Standard, 11)
+            .parse(london, now)
+            .unwrap_err();
+        assert_eq!(
+            errors["hold.starts_on"],
+            ["gives a Breathing Space that would already have ended on 10 May 2025 (60 days from its start): check the start date"]
+        );
+        // A crisis moratorium runs until lifted, however long ago it started.
+        assert!(outcome(BreathingSpaceKind::MentalHealthCrisis, 11)
+            .parse(london, now)
+            .is_ok());
+    }
 
     #[test]
     fn a_callback_time_in_a_far_year_is_a_field_error_not_a_crash() {

@@ -84,16 +84,9 @@ impl HoldRequest {
                     if kind == Some("breathing_space")
                         && at + Duration::days(holds::BREATHING_SPACE_DAYS) <= now =>
                 {
-                    let ended = (at + Duration::days(holds::BREATHING_SPACE_DAYS))
-                        .with_timezone(&Utc)
-                        .format("%-d %B %Y");
-                    add(
-                        "starts_at",
-                        format!(
-                            "gives a Breathing Space that would already have ended on {ended} ({} days from its start): check the start date",
-                            holds::BREATHING_SPACE_DAYS
-                        ),
-                    );
+                    let ended = at + Duration::days(holds::BREATHING_SPACE_DAYS);
+                    let ended = ended.with_timezone(&Utc).date_naive();
+                    add("starts_at", holds::breathing_space_already_over(ended));
                     None
                 }
                 Ok(at) => Some(at.with_timezone(&Utc)),

@@ -11,6 +11,16 @@ use crate::{
 
 /// Standard Breathing Space moratorium.
 pub const BREATHING_SPACE_DAYS: i64 = 60;
+
+/// Why a standard Breathing Space whose days ran out before it was recorded is refused: its
+/// start was almost always mistyped (a year off), and accepted, the hold would stop nothing while
+/// the customer is called during a real moratorium.
+pub fn breathing_space_already_over(ended_on: chrono::NaiveDate) -> String {
+    format!(
+        "gives a Breathing Space that would already have ended on {} ({BREATHING_SPACE_DAYS} days from its start): check the start date",
+        ended_on.format("%-d %B %Y")
+    )
+}
 /// How far ahead a Breathing Space may start: a moratorium starts the day after the creditor is
 /// told, so a notice passed on at once gives a start a day or so ahead. Contact stops at once.
 pub const BREATHING_SPACE_NOTICE_AHEAD_DAYS: i64 = 14;

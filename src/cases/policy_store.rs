@@ -123,12 +123,28 @@ pub fn delete_region_policy(conn: &mut DbConn, client_id: i64, region: &str) -> 
 /// Computed bank holidays for the customer's region plus the admin-maintained extra days.
 pub fn calendar_for(conn: &mut DbConn, region: &str) -> AppResult<HolidayCalendar> {
     let parsed = Region::parse(region).unwrap_or(Region::England);
-    // A country's extra days apply in each of its subdivisions too.
+    let holiday_region = HolidayRegion::of(&parsed);
+    // A country's extra days apply in each of its subdivisions too. A customer known only to be
+    // in the UK may be in any of its nations: every nation's holidays are theirs, computed
+    // (`HolidayRegion::UnitedKingdom`) and extra alike.
+    let mut codes = parsed.rule_codes();
+    if holiday_region == HolidayRegion::UnitedKingdom {
+        codes.extend(
+            [
+                Region::England,
+                Region::Wales,
+                Region::Scotland,
+                Region::NorthernIreland,
+            ]
+            .iter()
+            .map(Region::as_code),
+        );
+    }
     let extra: Vec<NaiveDate> = public_holidays::table
-        .filter(public_holidays::region.eq_any(parsed.rule_codes()))
+        .filter(public_holidays::region.eq_any(codes))
         .select(public_holidays::holiday_date)
         .load(conn)?;
-    Ok(HolidayCalendar::new(HolidayRegion::of(&parsed), extra))
+    Ok(HolidayCalendar::new(holiday_region, extra))
 }
 
 #[cfg(test)]

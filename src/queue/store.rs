@@ -32,12 +32,15 @@ struct ClaimedId {
 const PROMOTE_BATCH: i64 = 500;
 
 /// Moves cases whose time has come into the queue: scheduled ones now due, and holds that ended
-/// (index `cases_waiting`). Claims that ran out are [`super::lapsed`]'s.
+/// (index `cases_waiting`). Claims that ran out are [`super::lapsed`]'s. When more are due than
+/// one promotion moves (the morning after a night of referrals), the first to go are the ones
+/// the queue would serve first: due callbacks and vulnerable customers before the thousands
+/// due at the same hour.
 pub fn promote_due(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<usize> {
     let sql = format!(
         "UPDATE cases SET status = 'queued', updated_at = $1 WHERE id IN (SELECT id FROM cases \
          WHERE status IN ('scheduled', 'on_hold') AND next_contact_at <= $1 \
-         ORDER BY next_contact_at LIMIT {PROMOTE_BATCH}{})",
+         ORDER BY priority_band, arrears_since, referred_at LIMIT {PROMOTE_BATCH}{})",
         skip_locked(conn)
     );
     Ok(sql_query(sql).bind::<Timestamp, _>(now).execute(conn)?)
