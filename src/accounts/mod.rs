@@ -124,11 +124,16 @@ pub fn create_user_with_password(
     Ok(id)
 }
 
+/// Turns a user's access on or off. Off ends it everywhere at once: their sessions, their
+/// personal API tokens for good (turned on again, they get new ones: an old token may sit in a
+/// system nobody remembers), and a call they hold, which goes back through the path of a claim
+/// that ran out (they may have rung the customer) instead of waiting out its lease.
 pub fn set_user_active(
     conn: &mut DbConn,
     actor: Actor,
     user_id: i64,
     active: bool,
+    now: chrono::NaiveDateTime,
 ) -> AppResult<()> {
     if actor == Actor::User(user_id) && !active {
         return Err(AppError::bad_request(
@@ -138,6 +143,8 @@ pub fn set_user_active(
     store::set_active(conn, user_id, active)?;
     if !active {
         crate::auth::store::delete_sessions_of(conn, user_id)?;
+        store::revoke_tokens_of(conn, user_id, now)?;
+        crate::queue::store::end_claims_of(conn, user_id, now)?;
     }
     audit::record(
         conn,

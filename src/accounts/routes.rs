@@ -126,9 +126,9 @@ async fn set_active(
 ) -> AppResult<HttpResponse> {
     let user_id = path.into_inner();
     let active = form.active == "true";
-    let actor = admin.actor();
+    let (actor, now) = (admin.actor(), state.clock.now_naive());
     db::run_write(&state.pool, move |conn| {
-        super::set_user_active(conn, actor, user_id, active)
+        super::set_user_active(conn, actor, user_id, active, now)
     })
     .await?;
     state.credentials.clear();

@@ -119,6 +119,20 @@ pub fn insert_credential(
     )?)
 }
 
+/// Revokes every personal API token a user has.
+pub fn revoke_tokens_of(
+    conn: &mut DbConn,
+    user_id: i64,
+    now: chrono::NaiveDateTime,
+) -> AppResult<usize> {
+    Ok(
+        diesel::update(api_credentials::table.filter(api_credentials::user_id.eq(user_id)))
+            .filter(api_credentials::revoked_at.is_null())
+            .set(api_credentials::revoked_at.eq(now))
+            .execute(conn)?,
+    )
+}
+
 /// Revokes a credential; returns its client (if a client key) for the audit entry.
 pub fn revoke_credential(conn: &mut DbConn, credential_id: i64) -> AppResult<Option<i64>> {
     let client_id: Option<i64> = api_credentials::table

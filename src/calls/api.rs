@@ -7,11 +7,12 @@ use utoipa::ToSchema;
 
 use super::{
     emergency::EmergencyContact,
+    exceptions::{self, ExceptionDecision, ExceptionRequest},
     next_calls,
     outcome::OutcomeRequest,
     record,
     safeguarding::{self, VulnerabilityRequest},
-    welfare::{self, DebriefRequest, ExceptionDecision, ExceptionRequest},
+    welfare::{self, DebriefRequest},
 };
 use crate::{
     auth::api::{ApiStaff, StaffBearer},
@@ -254,7 +255,7 @@ pub async fn propose_exception(
     );
     let request = body.into_inner();
     let id = db::run_write(&state.pool, move |conn| {
-        welfare::propose_exception(conn, actor, user_id, case_id, &request, now)
+        exceptions::propose_exception(conn, actor, user_id, case_id, &request, now)
     })
     .await?;
     Ok(HttpResponse::Created().json(Created { id }))
@@ -287,7 +288,7 @@ pub async fn decide_exception(
     );
     let decision = body.into_inner().decision;
     db::run_write(&state.pool, move |conn| {
-        welfare::decide_exception(conn, actor, user_id, id, &decision, now)
+        exceptions::decide_exception(conn, actor, user_id, id, &decision, now)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -5,6 +5,7 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
 use super::{
+    exceptions,
     pages::{or_rerender, typed},
     safeguarding, welfare,
 };
@@ -167,12 +168,12 @@ async fn post_exception(
     let case_id = path.into_inner();
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
     let typed = typed("exception", &form);
-    let request = welfare::ExceptionRequest {
+    let request = exceptions::ExceptionRequest {
         arrangement: form.arrangement,
         reason: form.reason,
     };
     let result = db::run_write(&state.pool, move |conn| {
-        welfare::propose_exception(conn, actor, user_id, case_id, &request, now)
+        exceptions::propose_exception(conn, actor, user_id, case_id, &request, now)
     })
     .await;
     or_rerender(&state, (&staff, &csrf), case_id, typed, result, |_| {
@@ -197,7 +198,7 @@ async fn post_decision(
     let id = path.into_inner();
     let (user_id, actor, now) = (staff.id, staff.actor(), state.clock.now_naive());
     db::run_write(&state.pool, move |conn| {
-        welfare::decide_exception(conn, actor, user_id, id, &form.decision, now)
+        exceptions::decide_exception(conn, actor, user_id, id, &form.decision, now)
     })
     .await?;
     Ok(redirect("/queue"))

@@ -5,6 +5,7 @@ pub mod api;
 pub mod care_pages;
 pub mod emergency;
 pub mod emergency_pages;
+pub mod exceptions;
 pub mod next_calls;
 pub mod outcome;
 pub mod pages;

@@ -177,6 +177,8 @@ pub struct FollowUpItem {
     pub case_id: Option<i64>,
     pub reason: String,
     pub requested_at: NaiveDateTime,
+    /// Whose call it was: another supervisor records their follow-up.
+    pub handler_id: i64,
 }
 
 pub fn open_follow_ups(conn: &mut DbConn) -> AppResult<Vec<FollowUpItem>> {
@@ -190,6 +192,7 @@ pub fn open_follow_ups(conn: &mut DbConn) -> AppResult<Vec<FollowUpItem>> {
             follow_ups::case_id,
             follow_ups::reason,
             follow_ups::requested_at,
+            follow_ups::handler_id,
         ))
         .load(conn)?)
 }

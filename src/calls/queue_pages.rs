@@ -3,7 +3,7 @@
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
-use super::{pages::split_refused, queries, welfare};
+use super::{exceptions, pages::split_refused, queries};
 use crate::{
     auth::{
         csrf::{CsrfForm, CsrfToken},
@@ -56,7 +56,7 @@ pub async fn queue_screen(
             Some(id) => Some(cases::store::find(conn, id)?),
             None => None,
         };
-        let pending = welfare::exceptions(conn, false)?;
+        let pending = exceptions::exceptions(conn, false)?;
         crate::audit::cases_listed(
             conn,
             actor,

@@ -55,6 +55,22 @@ fn skip_locked(conn: &DbConn) -> &'static str {
     }
 }
 
+/// Ends the claim a handler holds (they were deactivated): its lease runs out now, and the next
+/// look for lapsed claims puts the case back.
+pub fn end_claims_of(conn: &mut DbConn, handler_id: i64, now: NaiveDateTime) -> AppResult<usize> {
+    Ok(diesel::update(
+        cases::table
+            .filter(cases::status.eq("claimed"))
+            .filter(cases::claimed_by.eq(handler_id))
+            .filter(cases::claim_expires_at.gt(now)),
+    )
+    .set((
+        cases::claim_expires_at.eq(now),
+        cases::next_contact_at.eq(now),
+    ))
+    .execute(conn)?)
+}
+
 /// Claims whose lease ran out (index `cases_one_claim_per_handler`, one entry per handler on a
 /// call), this handler's only when one is given; locked until the caller's transaction ends.
 pub fn lapsed_claims(

@@ -9,7 +9,7 @@ use crate::{
         csrf::{CsrfForm, CsrfToken},
         roles::Supervisor,
     },
-    calls::{pages::typed, queries, script, script_store, welfare},
+    calls::{exceptions, pages::typed, queries, script, script_store, welfare},
     db,
     error::{AppError, AppResult, FieldErrors},
     state::AppState,
@@ -40,7 +40,7 @@ async fn overview_page(
             queries::open_escalations(conn)?,
             queries::open_follow_ups(conn)?,
             queries::recent_debriefs(conn)?,
-            welfare::exceptions(conn, true)?,
+            exceptions::exceptions(conn, true)?,
             queries::team_activity_since(conn, since)?,
             queries::active_breaks(conn, now)?,
             crate::plans::store::recent_answers(conn, 30)?,
@@ -151,7 +151,7 @@ async fn review_exception(
         state.clock.now_naive(),
     );
     db::run_write(&state.pool, move |conn| {
-        welfare::review_exception(conn, actor, user_id, id, now)
+        exceptions::review_exception(conn, actor, user_id, id, now)
     })
     .await?;
     Ok(redirect("/supervisor"))

@@ -126,12 +126,25 @@ async fn bad_user_details_are_shown_by_field_and_nothing_is_created(app: TestApp
 }
 
 backend_test!(a_deactivated_user_is_signed_out_at_once);
+/// Deactivating ends everything at once: the session, the personal tokens (for good: turned on
+/// again, the handler gets new ones), and the call they held, which goes back to the queue's
+/// care instead of waiting out its lease.
 async fn a_deactivated_user_is_signed_out_at_once(app: TestApp) {
+    app.state.clock.pin(crate::referrals::tuesday_morning());
+    let key = app.client_api_key(app.create_client("Leaving Co"));
+    let case = crate::queue::refer(&app, &key, crate::referrals::referral("LV-1")).await;
     let (email, password) = app.create_user("handler", None);
     let handler = app.anonymous();
     handler.login(&email, &password).await;
     let user_id =
         app.with_conn(|conn| outreach::accounts::store::user_id_by_email(conn, &email).unwrap());
+    let token = app.with_conn(|conn| {
+        outreach::accounts::issue_personal_token(conn, outreach::audit::Actor::System, user_id, "t")
+            .unwrap()
+            .1
+    });
+    let (status, _) = crate::queue::next_call(&app, &token).await;
+    assert_eq!(status, 200);
     let admin = app.login_as("admin", None).await;
     let response = admin
         .post_form(
@@ -148,6 +161,25 @@ async fn a_deactivated_user_is_signed_out_at_once(app: TestApp) {
     );
     let again = app.anonymous().login(&email, &password).await;
     assert_eq!(again.status().as_u16(), 401);
+    let held = app.with_conn(|conn| {
+        outreach::cases::store::find(conn, case["id"].as_i64().unwrap()).unwrap()
+    });
+    assert!(!held.on_a_call(app.state.clock.now_naive()), "{held:?}");
+    let back = admin
+        .post_form(
+            &format!("/admin/users/{user_id}/active"),
+            &[("active", "true")],
+        )
+        .await;
+    assert_eq!(back.status().as_u16(), 303);
+    let me = app
+        .api()
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status().as_u16(), 401, "the old token stays revoked");
 }
 
 backend_test!(a_leaked_personal_token_is_revoked_from_the_users_page);

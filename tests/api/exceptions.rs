@@ -50,6 +50,10 @@ async fn an_exception_needs_a_second_handler(app: TestApp) {
         page.contains("Pause contact for 120 days"),
         "waits in the review queue"
     );
+    assert!(
+        page.contains("Approved by ") && !page.contains("Approved by —"),
+        "the review names the second handler: {page}"
+    );
     let review = format!("/supervisor/exceptions/{}/review", created["id"]);
     assert_eq!(
         supervisor.post_form(&review, &[]).await.status().as_u16(),
@@ -131,4 +135,38 @@ async fn the_proposer_is_not_offered_their_own_exception_to_decide(app: TestApp)
     let second = app.login_as("handler", None).await;
     let (_, theirs) = second.get_text("/queue").await;
     assert!(theirs.contains("/decision"), "{theirs}");
+}
+
+backend_test!(an_exception_for_an_erased_customer_is_no_longer_decided);
+/// The customer's data was erased while the proposal waited for a second handler: it leaves the
+/// handlers' list, and a decision sent anyway is refused.
+async fn an_exception_for_an_erased_customer_is_no_longer_decided(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Gone Co"));
+    let case = refer(&app, &key, referral("X-9")).await;
+    let (_, first) = app.staff_token("handler");
+    let (_, second) = app.staff_token("handler");
+    next_call(&app, &first).await;
+    let (status, created) = post_json(
+        &app,
+        &first,
+        &format!("/api/v1/cases/{}/exceptions", case["id"]),
+        json!({"arrangement": "Pause contact for 120 days", "reason": "Hospital stay"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let erased = app
+        .api()
+        .post(app.url(&format!("/api/v1/cases/{}/erase", case["id"])))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert!(erased.status().is_success(), "{}", erased.status());
+    let handler = app.login_as("handler", None).await;
+    let (_, queue) = handler.get_text("/queue").await;
+    assert!(!queue.contains("/decision"), "{queue}");
+    let path = format!("/api/v1/exceptions/{}/decision", created["id"]);
+    let (status, _) = post_json(&app, &second, &path, json!({"decision": "approve"})).await;
+    assert_eq!(status, 409);
 }

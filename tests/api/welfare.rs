@@ -262,3 +262,42 @@ async fn raising_a_risk_to_life_twice_is_one_alarm(app: TestApp) {
         .await;
     assert_eq!(missing.status().as_u16(), 404);
 }
+
+backend_test!(a_supervisor_does_not_record_the_follow_up_of_their_own_call);
+/// Supervisors make calls too. The check on how they are after an abusive one is for another
+/// supervisor to record: their own page says so, and a completion sent anyway is refused.
+async fn a_supervisor_does_not_record_the_follow_up_of_their_own_call(app: TestApp) {
+    app.state.clock.pin(tuesday_morning());
+    let key = app.client_api_key(app.create_client("Own Call Co"));
+    let case = refer(&app, &key, referral("OWN-1")).await;
+    let supervisor = app.login_as("supervisor", None).await;
+    let taken = supervisor.post_form("/queue/next", &[]).await;
+    let call_page = format!("/calls/{}", case["id"]);
+    assert_eq!(crate::helpers::session::location(&taken), call_page);
+    let ended = supervisor
+        .post_form(
+            &format!("{call_page}/outcome"),
+            &[("outcome", "abusive_call_ended")],
+        )
+        .await;
+    assert_eq!(ended.status().as_u16(), 303);
+    let (_, page) = supervisor.get_text("/supervisor").await;
+    assert!(page.contains("About your own call"), "{page}");
+    let follow_up_id: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        outreach::db::schema::follow_ups::table
+            .select(outreach::db::schema::follow_ups::id)
+            .first(conn)
+            .unwrap()
+    });
+    let complete = format!("/supervisor/follow-ups/{follow_up_id}/complete");
+    let own = supervisor
+        .post_form(&complete, &[("note", "I'm fine")])
+        .await;
+    assert_eq!(own.status().as_u16(), 409);
+    let other = app.login_as("supervisor", None).await;
+    let done = other
+        .post_form(&complete, &[("note", "Talked it through")])
+        .await;
+    assert_eq!(done.status().as_u16(), 303);
+}

@@ -95,6 +95,14 @@ fn erase_locked(
             policy_exceptions::reason.eq(ERASED),
         ))
         .execute(conn)?;
+    // An arrangement still awaiting a second handler is for nobody now: off their lists.
+    diesel::update(
+        policy_exceptions::table
+            .filter(policy_exceptions::case_id.eq(id))
+            .filter(policy_exceptions::status.eq("proposed")),
+    )
+    .set(policy_exceptions::status.eq("withdrawn"))
+    .execute(conn)?;
     let plan_ids = plans::table.filter(plans::case_id.eq(id)).select(plans::id);
     diesel::delete(plan_links::table.filter(plan_links::plan_id.eq_any(plan_ids))).execute(conn)?;
     diesel::update(plans::table.filter(plans::case_id.eq(id)))
