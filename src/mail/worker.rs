@@ -186,10 +186,23 @@ fn withheld(
     if outbox::is_suppressed(conn, &row.recipient)? {
         return Ok(true);
     }
+    // A plan replaced by a newer version (or already answered) before its e-mail went: the
+    // customer would get two "please confirm" e-mails, the older perhaps last, with a button
+    // that leads to "no longer open".
+    if row.kind == outbox::kind::PLAN_CONFIRMATION && !plan_still_open(conn, row)? {
+        return Ok(true);
+    }
     match row.case_id {
         Some(case_id) => crate::cases::holds::any_active(conn, case_id, now),
         None => Ok(false),
     }
+}
+
+fn plan_still_open(conn: &mut db::DbConn, row: &outbox::OutboxRow) -> AppResult<bool> {
+    let payload: serde_json::Value = serde_json::from_str(&row.payload)
+        .map_err(|e| crate::error::AppError::Internal(e.into()))?;
+    let plan_id = payload["plan_id"].as_i64().unwrap_or_default();
+    Ok(crate::plans::store::find(conn, plan_id)?.status == "awaiting_confirmation")
 }
 
 /// `text` with every word holding an `@` (an e-mail address, however bracketed) replaced.

@@ -22,13 +22,23 @@ use crate::{
     web::Page,
 };
 
+/// Customers' links are long random tokens: a network sending many that match nothing is
+/// guessing, and is refused before any look-up once over the limit. Only links that match
+/// nothing count ([`count_wrong_link`]): customers behind one address (a mobile carrier's, an
+/// office's) share its count, and their own working links must never use it up.
 pub(super) fn limited(state: &AppState, req: &HttpRequest) -> AppResult<()> {
     let address = crate::rate_limit::request_network(req, &state.config.trusted_proxies);
-    if state.link_limiter.allow(address) {
-        Ok(())
-    } else {
+    if state.link_limiter.exceeded(address) {
         Err(AppError::TooManyRequests)
+    } else {
+        Ok(())
     }
+}
+
+/// Counts a link that matched nothing against its network (see [`limited`]).
+pub(super) fn count_wrong_link(state: &AppState, req: &HttpRequest) {
+    let address = crate::rate_limit::request_network(req, &state.config.trusted_proxies);
+    state.link_limiter.allow(address);
 }
 
 /// A page for links that do not work: no customer data, and a way to get in touch.
@@ -111,7 +121,10 @@ async fn show(
             .with("support", &support)
             .render(&state),
         Link::Expired => link_problem(&state, &csrf, true),
-        Link::Unknown => link_problem(&state, &csrf, false),
+        Link::Unknown => {
+            count_wrong_link(&state, &req);
+            link_problem(&state, &csrf, false)
+        }
         Link::Closed => Page::new("customer/no_longer_current.html", &csrf, None).render(&state),
     }
 }
@@ -145,7 +158,10 @@ async fn answer(
         Ok(Some(Answer::ChangeRequested)) => "customer/change_requested.html",
         Ok(Some(Answer::NoLongerCurrent)) => "customer/no_longer_current.html",
         Ok(None) => return link_problem(state, csrf, true),
-        Err(AppError::NotFound) => return link_problem(state, csrf, false),
+        Err(AppError::NotFound) => {
+            count_wrong_link(state, req);
+            return link_problem(state, csrf, false);
+        }
         Err(AppError::Validation { fields, .. }) if change_message.is_some() => {
             return change_refused(state, csrf, token, change_message, fields).await;
         }

@@ -219,7 +219,7 @@ pub fn set_confirmed(conn: &mut DbConn, plan_id: i64, now: NaiveDateTime) -> App
     Ok(updated == 1)
 }
 
-/// The longest a plan's change messages grow to together; later ones past it are not kept.
+/// The longest a plan's change messages grow to together; a later one is cut short to fit.
 const CHANGE_MESSAGES_MAX_CHARS: usize = 8000;
 
 /// Adds a further message to a change already asked for (unless it repeats one kept).
@@ -228,17 +228,36 @@ pub fn add_change_message(conn: &mut DbConn, plan_id: i64, message: &str) -> App
         .find(plan_id)
         .select(plans::change_message)
         .first(conn)?;
-    let joined = match kept {
-        Some(kept) if kept.contains(message) => return Ok(()),
-        Some(kept) => format!("{kept}\n\n{message}"),
-        None => message.to_string(),
-    };
-    if joined.chars().count() <= CHANGE_MESSAGES_MAX_CHARS {
+    if let Some(joined) = joined_messages(kept, message) {
         diesel::update(plans::table.find(plan_id))
             .set(plans::change_message.eq(joined))
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// The messages kept with `message` after them, or `None` when nothing changes: it repeats one
+/// of them whole (a form sent twice) or there is no room left. One that does not fit whole is
+/// cut short rather than lost, with an ellipsis saying so.
+fn joined_messages(kept: Option<String>, message: &str) -> Option<String> {
+    const BETWEEN: &str = "\n\n";
+    let Some(kept) = kept else {
+        return Some(message.chars().take(CHANGE_MESSAGES_MAX_CHARS).collect());
+    };
+    let repeats = kept == message
+        || kept.starts_with(&format!("{message}{BETWEEN}"))
+        || kept.ends_with(&format!("{BETWEEN}{message}"))
+        || kept.contains(&format!("{BETWEEN}{message}{BETWEEN}"));
+    let room = CHANGE_MESSAGES_MAX_CHARS.saturating_sub(kept.chars().count() + BETWEEN.len());
+    if repeats || room < 2 {
+        return None;
+    }
+    let added: String = if message.chars().count() <= room {
+        message.to_string()
+    } else {
+        message.chars().take(room - 1).chain(['…']).collect()
+    };
+    Some(format!("{kept}{BETWEEN}{added}"))
 }
 
 pub fn set_change_requested(
@@ -256,4 +275,35 @@ pub fn set_change_requested(
         ))
         .execute(conn)?;
     Ok(updated == 1)
+}
+
+#[cfg(test)]
+mod change_message_tests {
+    use super::{joined_messages, CHANGE_MESSAGES_MAX_CHARS};
+
+    #[test]
+    fn a_further_message_is_kept_unless_it_repeats_one_whole() {
+        let first = Some("Not before May, please".to_string());
+        assert_eq!(
+            joined_messages(first.clone(), "No").as_deref(),
+            Some("Not before May, please\n\nNo"),
+            "part of an earlier message is a message of its own"
+        );
+        assert_eq!(joined_messages(first, "Not before May, please"), None);
+        let two = Some("One\n\nTwo".to_string());
+        assert_eq!(joined_messages(two.clone(), "One"), None);
+        assert_eq!(joined_messages(two, "Two"), None);
+    }
+
+    #[test]
+    fn a_message_past_the_room_left_is_cut_short_not_lost() {
+        let full = Some("x".repeat(CHANGE_MESSAGES_MAX_CHARS - 10));
+        let joined = joined_messages(full, &"y".repeat(50)).unwrap();
+        assert_eq!(joined.chars().count(), CHANGE_MESSAGES_MAX_CHARS);
+        assert!(joined.ends_with("yyyy…"), "{joined}");
+        assert_eq!(
+            joined_messages(Some("x".repeat(CHANGE_MESSAGES_MAX_CHARS)), "more"),
+            None
+        );
+    }
 }

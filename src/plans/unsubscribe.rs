@@ -3,7 +3,7 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
-use super::pages::{limited, link_problem};
+use super::pages::{count_wrong_link, limited, link_problem};
 use crate::{
     auth::csrf::{CsrfForm, CsrfToken},
     db,
@@ -40,6 +40,7 @@ async fn unsubscribe(
     limited(&state, &req)?;
     let (id, token) = path.into_inner();
     if !stop_emails(&state, id, token).await? {
+        count_wrong_link(&state, &req);
         return link_problem(&state, &csrf, false);
     }
     Page::new("customer/unsubscribed.html", &csrf, None).render(&state)

@@ -1,7 +1,9 @@
 //! Customer links: rate-limited per client address (also behind a reverse proxy), and still
 //! working after the service's key is rotated.
 
-use crate::helpers::plans::{case_with_plan, drain, plan_link, stop_emails_path, with_smtp};
+use crate::helpers::plans::{
+    case_with_plan, drain, only_plan_link_token, plan_link, stop_emails_path, with_smtp,
+};
 use crate::helpers::{app::spawn_with, Backend};
 use outreach::mail::catcher::SmtpSink;
 
@@ -28,6 +30,24 @@ async fn behind_a_trusted_proxy_each_customer_has_their_own_limit() {
         "this customer is over the limit"
     );
     assert_eq!(get("198.51.100.4").await, 404, "another customer is not");
+}
+
+/// Customers behind one address (a mobile carrier's, an office's) share its count, so only
+/// links that match nothing use it up: a customer opening their own working link again and
+/// again is never refused, while someone guessing still is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn working_links_never_use_up_a_shared_addresss_limit() {
+    let app = spawn_with(Backend::Sqlite, |config| config.link_rate_limit = 3).await;
+    case_with_plan(&app).await;
+    let link = format!("/p/{}", only_plan_link_token(&app));
+    let customer = app.anonymous();
+    for _ in 0..6 {
+        assert_eq!(customer.get_text(&link).await.0, 200);
+    }
+    for _ in 0..3 {
+        assert_eq!(customer.get_text("/p/not-a-real-link").await.0, 404);
+    }
+    assert_eq!(customer.get_text("/p/not-a-real-link").await.0, 429);
 }
 
 /// The service's key is rotated (`OUTREACH_SESSION_KEY` replaced, the old one listed in

@@ -24,6 +24,7 @@ mod link_limits;
 mod openapi;
 mod outbox;
 mod plan_answers;
+mod plan_emails;
 mod plan_requests;
 mod plans;
 mod queue;
