@@ -123,6 +123,7 @@ impl Application {
                     web::get().to(pages::form_errors_script),
                 )
                 .configure(auth::routes::configure)
+                .configure(auth::password_change::configure)
                 .configure(accounts::routes::configure)
                 .configure(crate::portal::configure)
                 .configure(crate::calls::pages::configure)

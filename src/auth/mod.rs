@@ -6,6 +6,7 @@ pub mod csrf;
 pub mod lockout;
 pub mod login;
 pub mod password;
+pub mod password_change;
 pub mod roles;
 pub mod routes;
 pub mod session;

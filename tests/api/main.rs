@@ -23,6 +23,7 @@ mod leases;
 mod link_limits;
 mod openapi;
 mod outbox;
+mod passwords;
 mod plan_answers;
 mod plan_emails;
 mod plan_requests;
