@@ -80,6 +80,16 @@ impl<'a> Entry<'a> {
 
 /// Records an entry, on the caller's connection so it commits or rolls back with the change.
 pub fn record(conn: &mut DbConn, actor: Actor, entry: Entry<'_>) -> Result<(), AppError> {
+    // A view audited outside any transaction (a page that only reads) would, on SQLite, poll
+    // for the write lock instead of taking its turn with the other writers: behind an import
+    // storing chunk after chunk, the page could fail with "database is locked".
+    if crate::db::sqlite_outside_transaction(conn) {
+        return crate::db::write_transaction(conn, |conn| insert(conn, actor, entry));
+    }
+    insert(conn, actor, entry)
+}
+
+fn insert(conn: &mut DbConn, actor: Actor, entry: Entry<'_>) -> Result<(), AppError> {
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::occurred_at.eq(chrono::Utc::now().naive_utc()),

@@ -53,33 +53,53 @@ pub fn mistakes(current_is_right: bool, form: &PasswordForm) -> FieldErrors {
     errors
 }
 
-/// Checks and stores the new password; ends the person's other sessions.
-fn change(
+/// Stores the new password if the old one is still `checked` (changed meanwhile, from another
+/// session, it is refused rather than overwritten); ends the person's other sessions.
+fn store_new(
     conn: &mut DbConn,
     user_id: i64,
+    (checked, new_hash): (&str, &str),
     keep_session: Option<&str>,
-    form: &PasswordForm,
+    address: &str,
 ) -> AppResult<()> {
-    let stored: String = users::table
-        .find(user_id)
-        .select(users::password_hash)
-        .first(conn)?;
-    let errors = mistakes(verify_password(&form.current_password, &stored), form);
-    if !errors.is_empty() {
-        return Err(AppError::fields(errors));
-    }
-    let hash = hash_password(&form.new_password).map_err(AppError::Internal)?;
-    diesel::update(users::table.find(user_id))
-        .set(users::password_hash.eq(hash))
+    let updated = diesel::update(users::table.find(user_id))
+        .filter(users::password_hash.eq(checked))
+        .set(users::password_hash.eq(new_hash))
         .execute(conn)?;
+    if updated == 0 {
+        return Err(AppError::Conflict(
+            "Your password was changed elsewhere meanwhile: sign in again with the new one.".into(),
+        ));
+    }
     let others = sessions::table
         .filter(sessions::user_id.eq(user_id))
         .filter(sessions::token_hash.ne(keep_session.unwrap_or_default()));
     diesel::delete(others).execute(conn)?;
+    super::store::record_login_success(conn, user_id, address)?;
     audit::record(
         conn,
         Actor::User(user_id),
         audit::Entry::new("password_changed", "user", Some(user_id)),
+    )
+}
+
+/// A wrong current password counts as a failed sign-in from this address, with the same locks:
+/// a session left open must not let someone try passwords without end.
+fn count_wrong_current(
+    conn: &mut DbConn,
+    user_id: i64,
+    address: &str,
+    now: chrono::NaiveDateTime,
+) -> AppResult<()> {
+    let failures = super::store::count_login_failure(conn, user_id, address)?;
+    if let Some(until) = super::lockout::locked_until_after(failures, now) {
+        super::store::lock_login(conn, user_id, address, until)?;
+    }
+    audit::record(
+        conn,
+        Actor::User(user_id),
+        audit::Entry::new("password_change_refused", "user", Some(user_id))
+            .detail("the current password given was wrong"),
     )
 }
 
@@ -100,24 +120,75 @@ async fn change_password(
     csrf: CsrfToken,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> AppResult<HttpResponse> {
-    let user_id = user.id;
+    let (user_id, now) = (user.id, session::now());
+    let address =
+        crate::rate_limit::request_network(&req, &state.config.trusted_proxies).to_string();
     let keep = session::token(&req, &state).map(|token| tokens::hash_token(&token));
-    let changed = db::run_write(&state.pool, move |conn| {
-        change(conn, user_id, keep.as_deref(), &form)
-    })
-    .await;
     // Passwords are never shown back, right or wrong.
-    match changed {
-        Ok(()) => Page::new("account/password.html", &csrf, Some(&user))
-            .with("changed", &true)
-            .render(&state),
-        Err(AppError::Validation { message, fields }) => {
-            Page::new("account/password.html", &csrf, Some(&user))
-                .with_errors(Some((message, fields)))
-                .render(&state)
-        }
-        Err(other) => Err(other),
+    let refused = |fields: FieldErrors| {
+        Page::new("account/password.html", &csrf, Some(&user))
+            .with_errors(Some(("Your password was not changed.".into(), fields)))
+            .render(&state)
+    };
+    let at = address.clone();
+    let (stored, locked): (String, Option<chrono::NaiveDateTime>) =
+        db::run(&state.pool, move |conn| {
+            let stored = users::table
+                .find(user_id)
+                .select(users::password_hash)
+                .first(conn)?;
+            let locked = super::store::login_locked_until(conn, user_id, &at)?;
+            Ok((stored, locked.filter(|until| *until > now)))
+        })
+        .await?;
+    if let Some(until) = locked {
+        let mut fields = FieldErrors::new();
+        fields.insert(
+            "current_password".into(),
+            vec![format!(
+                "was given wrongly too often: try again after {} UTC",
+                until.format("%H:%M")
+            )],
+        );
+        return refused(fields);
     }
+    // The hashing runs off the database: Argon2 takes a while, and inside a write transaction
+    // on SQLite it would hold every other writer back.
+    let (right, errors, new_hash, stored) = web::block(move || {
+        let right = verify_password(&form.current_password, &stored);
+        let errors = mistakes(right, &form);
+        let new_hash = match errors.is_empty() {
+            true => Some(hash_password(&form.new_password)),
+            false => None,
+        };
+        (right, errors, new_hash, stored)
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing a password: {e}")))?;
+    let Some(new_hash) = new_hash else {
+        if !right {
+            let at = address.clone();
+            db::run_write(&state.pool, move |conn| {
+                count_wrong_current(conn, user_id, &at, now)
+            })
+            .await?;
+        }
+        return refused(errors);
+    };
+    let new_hash = new_hash.map_err(AppError::Internal)?;
+    db::run_write(&state.pool, move |conn| {
+        store_new(
+            conn,
+            user_id,
+            (&stored, &new_hash),
+            keep.as_deref(),
+            &address,
+        )
+    })
+    .await?;
+    Page::new("account/password.html", &csrf, Some(&user))
+        .with("changed", &true)
+        .render(&state)
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

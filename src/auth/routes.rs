@@ -70,7 +70,9 @@ async fn login_submit(
     let email = form.email.clone();
     let password = form.password;
     let st = state.clone();
-    let outcome = db::run(&state.pool, move |conn| {
+    // One write transaction (on SQLite it takes its turn with the other writers): a failure's
+    // count, a lock, the session and the audit entries.
+    let outcome = db::run_write(&state.pool, move |conn| {
         let outcome = login::attempt(
             conn,
             &email,

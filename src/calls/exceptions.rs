@@ -254,8 +254,9 @@ pub fn exceptions(conn: &mut DbConn, awaiting_review: bool) -> AppResult<Vec<Exc
         .limit(100)
         .into_boxed();
     query = if awaiting_review {
+        // Decided ones: not one withdrawn undecided (its customer's data was erased).
         query
-            .filter(policy_exceptions::status.ne("proposed"))
+            .filter(policy_exceptions::status.eq_any(["approved", "declined"]))
             .filter(policy_exceptions::reviewed_at.is_null())
     } else {
         query.filter(policy_exceptions::status.eq("proposed"))

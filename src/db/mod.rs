@@ -90,6 +90,18 @@ where
     }
 }
 
+/// A SQLite connection with no transaction open: a write on it would poll for the lock
+/// instead of taking its turn ([`turns`]).
+pub fn sqlite_outside_transaction(conn: &mut DbConn) -> bool {
+    use diesel::connection::{Connection, TransactionManager};
+    matches!(conn, DbConn::Sqlite(_))
+        && matches!(
+            <DbConn as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+                .transaction_depth(),
+            Ok(None)
+        )
+}
+
 #[derive(diesel::QueryableByName)]
 struct Taken {
     #[diesel(sql_type = diesel::sql_types::Bool)]

@@ -202,7 +202,12 @@ fn plan_still_open(conn: &mut db::DbConn, row: &outbox::OutboxRow) -> AppResult<
     let payload: serde_json::Value = serde_json::from_str(&row.payload)
         .map_err(|e| crate::error::AppError::Internal(e.into()))?;
     let plan_id = payload["plan_id"].as_i64().unwrap_or_default();
-    Ok(crate::plans::store::find(conn, plan_id)?.status == "awaiting_confirmation")
+    // A plan that cannot be found is not open either: withheld, not a failure of the batch.
+    match crate::plans::store::find(conn, plan_id) {
+        Ok(plan) => Ok(plan.status == "awaiting_confirmation"),
+        Err(crate::error::AppError::NotFound) => Ok(false),
+        Err(other) => Err(other),
+    }
 }
 
 /// `text` with every word holding an `@` (an e-mail address, however bracketed) replaced.

@@ -23,22 +23,33 @@ use crate::{
 };
 
 /// Customers' links are long random tokens: a network sending many that match nothing is
-/// guessing, and is refused before any look-up once over the limit. Only links that match
-/// nothing count ([`count_wrong_link`]): customers behind one address (a mobile carrier's, an
-/// office's) share its count, and their own working links must never use it up.
+/// guessing, and is refused before any look-up once over the limit. Each request is counted
+/// before its look-up (requests sent all at once cannot slip past the limit) and forgiven once
+/// its link turns out to work ([`link_worked`]): customers behind one address (a mobile
+/// carrier's, an office's) share its count, and their own working links must never use it up.
 pub(super) fn limited(state: &AppState, req: &HttpRequest) -> AppResult<()> {
     let address = crate::rate_limit::request_network(req, &state.config.trusted_proxies);
-    if state.link_limiter.exceeded(address) {
-        Err(AppError::TooManyRequests)
-    } else {
+    if state.link_limiter.allow(address) {
         Ok(())
+    } else {
+        Err(AppError::TooManyRequests)
     }
 }
 
-/// Counts a link that matched nothing against its network (see [`limited`]).
-pub(super) fn count_wrong_link(state: &AppState, req: &HttpRequest) {
+/// For a page that looks nothing up (so tells a guesser nothing): refused only while the
+/// network is over the limit, and not counted.
+pub(super) fn over_limit(state: &AppState, req: &HttpRequest) -> AppResult<()> {
     let address = crate::rate_limit::request_network(req, &state.config.trusted_proxies);
-    state.link_limiter.allow(address);
+    match state.link_limiter.exceeded(address) {
+        true => Err(AppError::TooManyRequests),
+        false => Ok(()),
+    }
+}
+
+/// Takes back the count of a request whose link matched (see [`limited`]).
+pub(super) fn link_worked(state: &AppState, req: &HttpRequest) {
+    let address = crate::rate_limit::request_network(req, &state.config.trusted_proxies);
+    state.link_limiter.forgive(address);
 }
 
 /// A page for links that do not work: no customer data, and a way to get in touch.
@@ -112,7 +123,11 @@ async fn show(
 ) -> AppResult<HttpResponse> {
     limited(&state, &req)?;
     let token = path.into_inner();
-    match load(&state, token.clone()).await? {
+    let link = load(&state, token.clone()).await?;
+    if !matches!(link, Link::Unknown) {
+        link_worked(&state, &req);
+    }
+    match link {
         Link::Valid(plan, details, support) => Page::new("customer/plan.html", &csrf, None)
             .with("token", &token)
             .with("plan", &plan)
@@ -121,10 +136,7 @@ async fn show(
             .with("support", &support)
             .render(&state),
         Link::Expired => link_problem(&state, &csrf, true),
-        Link::Unknown => {
-            count_wrong_link(&state, &req);
-            link_problem(&state, &csrf, false)
-        }
+        Link::Unknown => link_problem(&state, &csrf, false),
         Link::Closed => Page::new("customer/no_longer_current.html", &csrf, None).render(&state),
     }
 }
@@ -152,16 +164,16 @@ async fn answer(
         }
     })
     .await;
+    if !matches!(outcome, Err(AppError::NotFound)) {
+        link_worked(state, req);
+    }
     let template = match outcome {
         Ok(Some(Answer::Confirmed)) => "customer/confirmed.html",
         Ok(Some(Answer::AlreadyConfirmed)) => "customer/already_confirmed.html",
         Ok(Some(Answer::ChangeRequested)) => "customer/change_requested.html",
         Ok(Some(Answer::NoLongerCurrent)) => "customer/no_longer_current.html",
         Ok(None) => return link_problem(state, csrf, true),
-        Err(AppError::NotFound) => {
-            count_wrong_link(state, req);
-            return link_problem(state, csrf, false);
-        }
+        Err(AppError::NotFound) => return link_problem(state, csrf, false),
         Err(AppError::Validation { fields, .. }) if change_message.is_some() => {
             return change_refused(state, csrf, token, change_message, fields).await;
         }

@@ -3,7 +3,7 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
-use super::pages::{count_wrong_link, limited, link_problem};
+use super::pages::{limited, link_problem, link_worked, over_limit};
 use crate::{
     auth::csrf::{CsrfForm, CsrfToken},
     db,
@@ -20,7 +20,7 @@ async fn unsubscribe_page(
     csrf: CsrfToken,
     path: web::Path<(i64, String)>,
 ) -> AppResult<HttpResponse> {
-    limited(&state, &req)?;
+    over_limit(&state, &req)?;
     let (id, token) = path.into_inner();
     Page::new("customer/unsubscribe.html", &csrf, None)
         .with("id", &id)
@@ -40,9 +40,9 @@ async fn unsubscribe(
     limited(&state, &req)?;
     let (id, token) = path.into_inner();
     if !stop_emails(&state, id, token).await? {
-        count_wrong_link(&state, &req);
         return link_problem(&state, &csrf, false);
     }
+    link_worked(&state, &req);
     Page::new("customer/unsubscribed.html", &csrf, None).render(&state)
 }
 

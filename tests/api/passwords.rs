@@ -81,3 +81,36 @@ async fn a_person_changes_their_password_and_their_other_sessions_end(app: TestA
     });
     assert_eq!(audited, 1);
 }
+
+backend_test!(a_session_left_open_cannot_try_current_passwords_without_end);
+/// Someone at a colleague's unlocked screen tries to change the password: wrong guesses at the
+/// current one count as failed sign-ins, and lock as they do.
+async fn a_session_left_open_cannot_try_current_passwords_without_end(app: TestApp) {
+    let (email, password) = app.create_user("handler", None);
+    let session = app.anonymous();
+    assert_eq!(
+        session.login(&email, &password).await.status().as_u16(),
+        303
+    );
+    let attempt = |current: String| {
+        let session = &session;
+        async move {
+            let new = "a much longer passphrase".to_string();
+            let form = [
+                ("current_password", current.as_str()),
+                ("new_password", new.as_str()),
+                ("confirm_password", new.as_str()),
+            ];
+            let response = session.post_form("/account/password", &form).await;
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    for guess in 0..outreach::auth::lockout::FREE_ATTEMPTS {
+        let (status, page) = attempt(format!("guess number {guess}")).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("is not your current password"), "{page}");
+    }
+    let (status, page) = attempt(password.clone()).await;
+    assert_eq!(status, 422, "locked, even with the right one");
+    assert!(page.contains("was given wrongly too often"), "{page}");
+}
