@@ -333,7 +333,7 @@ async fn a_customer_confirms_their_plan_from_the_email_in_a_real_browser() {
 }
 
 /// Runs axe-core (from `OUTREACH_TEST_AXE_JS`) against the page: the violations' ids and targets.
-async fn axe_violations(browser: &Browser) -> Option<serde_json::Value> {
+pub async fn axe_violations(browser: &Browser) -> Option<serde_json::Value> {
     let path = match std::env::var("OUTREACH_TEST_AXE_JS") {
         Ok(path) => path,
         Err(_) if std::env::var("OUTREACH_TEST_REQUIRE_BROWSER").as_deref() == Ok("1") => {
