@@ -139,8 +139,7 @@ impl Reference {
 
     pub fn script(&self, conn: &mut DbConn) -> AppResult<Arc<CompiledScript>> {
         self.script.get_or_load((), || {
-            let (version_id, source) = crate::calls::script_store::current(conn)?;
-            CompiledScript::new(version_id, &source).map(Arc::new)
+            crate::calls::script_store::usable(conn).map(Arc::new)
         })
     }
 

@@ -36,6 +36,39 @@ pub fn current(conn: &mut DbConn) -> AppResult<(i64, String)> {
     }
 }
 
+/// How many older versions are tried when the newest cannot be used.
+const FALLBACK_VERSIONS: i64 = 20;
+
+/// The script handlers are given: the newest version, or, when it cannot be compiled (saved
+/// under an earlier release whose checks were looser: a macro, say), the newest one before it
+/// that can, so every call still opens with its no-payment statement. The one skipped is logged
+/// for a supervisor to replace.
+pub fn usable(conn: &mut DbConn) -> AppResult<script::CompiledScript> {
+    let (newest_id, newest) = current(conn)?;
+    let refused = match script::CompiledScript::new(newest_id, &newest) {
+        Ok(compiled) => return Ok(compiled),
+        Err(refused) => refused,
+    };
+    let older: Vec<(i64, String)> = script_versions::table
+        .filter(script_versions::id.lt(newest_id))
+        .order(script_versions::id.desc())
+        .select((script_versions::id, script_versions::body))
+        .limit(FALLBACK_VERSIONS)
+        .load(conn)?;
+    for (id, source) in older {
+        if let Ok(compiled) = script::CompiledScript::new(id, &source) {
+            tracing::error!(
+                unusable = newest_id,
+                used = id,
+                error = %refused,
+                "the current call script cannot be used: handlers are given an earlier version until a supervisor saves a new one"
+            );
+            return Ok(compiled);
+        }
+    }
+    Err(refused)
+}
+
 /// Saves a new version after checking it (statement first, template renders).
 pub fn save(
     conn: &mut DbConn,

@@ -38,6 +38,7 @@ mod report_schedule;
 mod reports;
 mod retention;
 mod schema_matches;
+mod script_versions;
 mod staff_accessibility;
 mod staff_text;
 mod stop_emails;
