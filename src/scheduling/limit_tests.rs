@@ -1,4 +1,4 @@
-//! The attempt cap, and the limits a client's policy may and may not set.
+//! The attempt cap, the limits a client's policy may and may not set, and holds in a row.
 
 use super::{
     rules::*,
@@ -231,4 +231,32 @@ fn every_call_left_with_no_outcome_counts_towards_the_seven_day_limit() {
         )),
         utc(2026, 3, 16, 9, 0)
     );
+}
+
+#[test]
+fn holds_following_one_another_are_all_waited_out_however_many() {
+    let (tz, hol) = london();
+    // Tuesday 10 March 2026, 10:00 GMT: seventy day-long holds, each starting as the one before
+    // ends, listed newest first (the order asks the most rounds of the rules).
+    let now = utc(2026, 3, 10, 10, 0);
+    let holds: Vec<HoldPeriod> = (0..70)
+        .rev()
+        .map(|day| HoldPeriod {
+            starts: now + chrono::Duration::days(day),
+            ends: Some(now + chrono::Duration::days(day + 1)),
+        })
+        .collect();
+    let history = ContactHistory {
+        holds: holds.clone(),
+        ..Default::default()
+    };
+    let next = at(next_contact(
+        &ContactPolicy::default(),
+        &[tz],
+        &hol,
+        &history,
+        now,
+    ));
+    assert!(next >= now + chrono::Duration::days(70), "{next}");
+    assert!(holds.iter().all(|hold| !hold.applies_at(next)));
 }

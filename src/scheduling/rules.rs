@@ -211,12 +211,13 @@ pub fn next_contact(
             Duration::hours(24),
             t,
         );
-        for hold in &history.holds {
-            if hold.applies_at(t) {
-                match hold.ends {
-                    Some(end) => t = end,
-                    None => return NextContact::OnHold,
-                }
+        // Holds may follow one another (a Breathing Space renewed as it ends): past all of
+        // them before the other rules look again. Each jump passes a hold's end, so each hold
+        // is passed once at most.
+        while let Some(hold) = history.holds.iter().find(|hold| hold.applies_at(t)) {
+            match hold.ends {
+                Some(end) => t = end,
+                None => return NextContact::OnHold,
             }
         }
         // Zones whose hours never meet: nobody may call until someone corrects the zones, which
@@ -229,10 +230,10 @@ pub fn next_contact(
             return NextContact::At { at: t, window_end };
         }
     }
-    match into_contact_hours(policy, zones, holidays, t) {
-        Some((at, window_end)) => NextContact::At { at, window_end },
-        None => NextContact::OnHold,
-    }
+    // The rules did not settle (no history seen so far needs this many rounds): a time found
+    // now would not have been checked against every rule, and calling under a hold or past a
+    // limit is worse than waiting until the case changes.
+    NextContact::OnHold
 }
 
 /// When the contact hours the customer is in at `now` close; `None` when `now` is outside them
