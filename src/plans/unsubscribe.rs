@@ -39,11 +39,15 @@ async fn unsubscribe(
 ) -> AppResult<HttpResponse> {
     limited(&state, &req)?;
     let (id, token) = path.into_inner();
-    if !stop_emails(&state, id, token).await? {
-        return link_problem(&state, &csrf, false);
-    }
+    let stopped = match stop_emails(&state, id, token).await? {
+        Stop::NotGenuine => return link_problem(&state, &csrf, false),
+        Stop::Recorded => true,
+        Stop::NothingHeld => false,
+    };
     link_worked(&state, &req);
-    Page::new("customer/unsubscribed.html", &csrf, None).render(&state)
+    Page::new("customer/unsubscribed.html", &csrf, None)
+        .with("nothing_held", &!stopped)
+        .render(&state)
 }
 
 /// A mail program's own "unsubscribe" button (RFC 8058): it posts
@@ -62,7 +66,7 @@ async fn unsubscribe_one_click(
         return Ok(HttpResponse::BadRequest().body("expected List-Unsubscribe=One-Click"));
     }
     let (id, token) = path.into_inner();
-    if !stop_emails(&state, id, token).await? {
+    if let Stop::NotGenuine = stop_emails(&state, id, token).await? {
         return Err(AppError::NotFound);
     }
     Ok(HttpResponse::Ok().finish())
@@ -80,9 +84,19 @@ fn asks_one_click(body: &str) -> bool {
             .is_some_and(|value| value.starts_with("One-Click"))
 }
 
+/// What a "stop e-mails" request came to.
+enum Stop {
+    /// The link is not one of ours.
+    NotGenuine,
+    /// The customer's addresses are on the stop list.
+    Recorded,
+    /// Their data was erased: no address is held to stop (nor, for this record, to write to).
+    NothingHeld,
+}
+
 /// Stops e-mails for the customer a message went to, when `token` is that message's (made with
-/// any configured key: a rotation leaves old e-mails working). False when it is not.
-async fn stop_emails(state: &AppState, id: i64, token: String) -> AppResult<bool> {
+/// any configured key: a rotation leaves old e-mails working).
+async fn stop_emails(state: &AppState, id: i64, token: String) -> AppResult<Stop> {
     let now = state.clock.now_naive();
     let secrets: Vec<Vec<u8>> = state
         .config
@@ -92,14 +106,14 @@ async fn stop_emails(state: &AppState, id: i64, token: String) -> AppResult<bool
         .collect();
     db::run(&state.pool, move |conn| {
         let Some(row) = outbox::find(conn, id)? else {
-            return Ok(false);
+            return Ok(Stop::NotGenuine);
         };
         let genuine = secrets.iter().any(|secret| {
             let expected = compose::unsubscribe_token(secret, &row);
             crate::auth::tokens::constant_time_eq(expected.as_bytes(), token.as_bytes())
         });
         if !genuine {
-            return Ok(false);
+            return Ok(Stop::NotGenuine);
         }
         db::write_transaction(conn, |conn| {
             // Every address the customer's case holds, not only the one this message went to:
@@ -110,7 +124,8 @@ async fn stop_emails(state: &AppState, id: i64, token: String) -> AppResult<bool
                 None => Vec::new(),
             };
             addresses.push(row.recipient.clone());
-            for address in addresses.iter().filter(|a| !a.trim().is_empty()) {
+            addresses.retain(|a| !a.trim().is_empty());
+            for address in &addresses {
                 outbox::suppress(conn, address, now)?;
             }
             crate::audit::record(
@@ -118,7 +133,10 @@ async fn stop_emails(state: &AppState, id: i64, token: String) -> AppResult<bool
                 crate::audit::Actor::Customer,
                 crate::audit::Entry::new("email_unsubscribed", "outbox", Some(id)),
             )?;
-            Ok(true)
+            Ok(match addresses.is_empty() {
+                true => Stop::NothingHeld,
+                false => Stop::Recorded,
+            })
         })
     })
     .await

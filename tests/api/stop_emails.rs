@@ -224,6 +224,13 @@ async fn a_stop_outlives_erasure_and_the_list_keeps_no_address(app: TestApp) {
         !kept[0].contains('@') && !kept[0].contains("ann"),
         "{kept:?}"
     );
+    // Pressed again from the old e-mail, the link says what is true now: no address is held.
+    let stop = stop_emails_path(&app, &app.state.config.session_key);
+    let again = app.anonymous().post_form(&stop, &[]).await;
+    assert_eq!(again.status().as_u16(), 200);
+    let page = again.text().await.unwrap();
+    assert!(page.contains("id=\"nothing-held\""), "{page}");
+    assert!(!page.contains("stopped e-mails to this address"));
 }
 
 /// A second plan for the case of [`case_with_plan`], to the same address.
