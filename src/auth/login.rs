@@ -21,6 +21,33 @@ pub enum LoginOutcome {
     },
 }
 
+/// Until when proofs of this account's password from this address are refused, if they are now.
+pub(super) fn locked_now(
+    conn: &mut DbConn,
+    user_id: i64,
+    address: &str,
+    now: NaiveDateTime,
+) -> Result<Option<NaiveDateTime>, AppError> {
+    Ok(store::login_locked_until(conn, user_id, address)?.filter(|until| *until > now))
+}
+
+/// Counts a wrong password for this account from this address (at sign-in, or given as the
+/// current one when changing it), locking the pair once there are too many: the consecutive
+/// failures, and until when it is now locked, if it is.
+pub(super) fn count_failure(
+    conn: &mut DbConn,
+    user_id: i64,
+    address: &str,
+    now: NaiveDateTime,
+) -> Result<(i32, Option<NaiveDateTime>), AppError> {
+    let failures = store::count_login_failure(conn, user_id, address)?;
+    let locked_until = lockout::locked_until_after(failures, now);
+    if let Some(until) = locked_until {
+        store::lock_login(conn, user_id, address, until)?;
+    }
+    Ok((failures, locked_until))
+}
+
 pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
@@ -46,16 +73,11 @@ pub fn attempt(
         return Ok(LoginOutcome::Rejected);
     };
     let password_matches = password::verify_password(password_given, &row.password_hash);
-    let locked = store::login_locked_until(conn, row.id, address)?.filter(|until| *until > now);
-    if let Some(until) = locked {
+    if let Some(until) = locked_now(conn, row.id, address, now)? {
         return Ok(LoginOutcome::Locked { until });
     }
     if !row.active || !password_matches {
-        let failures = store::count_login_failure(conn, row.id, address)?;
-        let locked_until = lockout::locked_until_after(failures, now);
-        if let Some(until) = locked_until {
-            store::lock_login(conn, row.id, address, until)?;
-        }
+        let (failures, locked_until) = count_failure(conn, row.id, address, now)?;
         audit::record(
             conn,
             Actor::User(row.id),

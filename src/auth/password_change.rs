@@ -91,10 +91,7 @@ fn count_wrong_current(
     address: &str,
     now: chrono::NaiveDateTime,
 ) -> AppResult<()> {
-    let failures = super::store::count_login_failure(conn, user_id, address)?;
-    if let Some(until) = super::lockout::locked_until_after(failures, now) {
-        super::store::lock_login(conn, user_id, address, until)?;
-    }
+    super::login::count_failure(conn, user_id, address, now)?;
     audit::record(
         conn,
         Actor::User(user_id),
@@ -137,8 +134,7 @@ async fn change_password(
                 .find(user_id)
                 .select(users::password_hash)
                 .first(conn)?;
-            let locked = super::store::login_locked_until(conn, user_id, &at)?;
-            Ok((stored, locked.filter(|until| *until > now)))
+            Ok((stored, super::login::locked_now(conn, user_id, &at, now)?))
         })
         .await?;
     if let Some(until) = locked {

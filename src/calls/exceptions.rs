@@ -18,6 +18,10 @@ use crate::{
     error::{AppError, AppResult},
 };
 
+/// The states of a decided exception: what a supervisor reviews (not one `proposed`, nor one
+/// `withdrawn` undecided when its customer's data was erased).
+const DECIDED: [&str; 2] = ["approved", "declined"];
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ExceptionRequest {
     /// What was agreed outside policy, in words.
@@ -157,7 +161,7 @@ pub fn review_exception(
 ) -> AppResult<()> {
     // A review is a third person's look: not the proposer's, not the decider's.
     let updated = diesel::update(policy_exceptions::table.find(exception_id))
-        .filter(policy_exceptions::status.ne("proposed"))
+        .filter(policy_exceptions::status.eq_any(DECIDED))
         .filter(policy_exceptions::reviewed_at.is_null())
         .filter(policy_exceptions::proposed_by.ne(supervisor_id))
         .filter(policy_exceptions::decided_by.ne(supervisor_id))
@@ -197,7 +201,9 @@ fn refusal_of_review(
     Ok(match reviewed_by {
         Some(by) if by == supervisor_id => None,
         Some(_) => conflict("Another supervisor has already reviewed this arrangement."),
-        None if status == "proposed" => conflict("This arrangement has not been decided yet."),
+        None if !DECIDED.contains(&status.as_str()) => {
+            conflict("This arrangement has not been decided yet.")
+        }
         None => {
             conflict("A review is a third person's look: you proposed or decided this arrangement.")
         }
@@ -254,9 +260,8 @@ pub fn exceptions(conn: &mut DbConn, awaiting_review: bool) -> AppResult<Vec<Exc
         .limit(100)
         .into_boxed();
     query = if awaiting_review {
-        // Decided ones: not one withdrawn undecided (its customer's data was erased).
         query
-            .filter(policy_exceptions::status.eq_any(["approved", "declined"]))
+            .filter(policy_exceptions::status.eq_any(DECIDED))
             .filter(policy_exceptions::reviewed_at.is_null())
     } else {
         query.filter(policy_exceptions::status.eq("proposed"))

@@ -207,9 +207,9 @@ impl OutcomeRequest {
                         None
                     }
                     Some(BreathingSpaceKind::Standard)
-                        if starts_on + Duration::days(holds::BREATHING_SPACE_DAYS) <= today =>
+                        if holds::breathing_space_end(starts_on) <= today =>
                     {
-                        let ended = starts_on + Duration::days(holds::BREATHING_SPACE_DAYS);
+                        let ended = holds::breathing_space_end(starts_on);
                         add("hold.starts_on", holds::breathing_space_already_over(ended));
                         None
                     }

@@ -9,7 +9,7 @@ use crate::{
     audit::{self, Actor},
     cases::{
         self,
-        holds::{self, NewHold, BREATHING_SPACE_DAYS},
+        holds::{self, NewHold},
         priority, schedule,
         store::{apply_schedule, ScheduleUpdate},
         Case,
@@ -192,9 +192,7 @@ pub fn record(
         Outcome::BreathingSpace { kind, starts_on } => {
             let starts_at = starts_on.and_hms_opt(0, 0, 0).unwrap_or(at);
             let ends_at = match kind {
-                BreathingSpaceKind::Standard => {
-                    Some(starts_at + Duration::days(BREATHING_SPACE_DAYS))
-                }
+                BreathingSpaceKind::Standard => Some(holds::breathing_space_end(starts_at)),
                 BreathingSpaceKind::MentalHealthCrisis => None,
             };
             let kind = match kind {

@@ -310,6 +310,17 @@ pub fn raise_risk_to_life(
     emergency::numbers_for(conn, &case.region)
 }
 
+/// Whether this staff member raised a risk to life on this case (the only escalation there is).
+pub fn raised_risk_to_life(conn: &mut DbConn, case_id: i64, staff_id: i64) -> AppResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        escalations::table
+            .filter(escalations::case_id.eq(case_id))
+            .filter(escalations::kind.eq("risk_to_life"))
+            .filter(escalations::raised_by.eq(staff_id)),
+    ))
+    .get_result(conn)?)
+}
+
 /// The emergency numbers for where a case's customer is, for staff who may be with them: the
 /// handler holding the case, whoever raised a risk to life on it, or a supervisor. Anyone else is
 /// told the case is not found (ids reveal nothing). The look is audited as a view of the case.
@@ -321,14 +332,7 @@ pub fn emergency_numbers_for_case(
     case_id: i64,
 ) -> AppResult<EmergencyNumbers> {
     let case = cases::store::find(conn, case_id)?;
-    let raised: bool = diesel::select(diesel::dsl::exists(
-        escalations::table
-            .filter(escalations::case_id.eq(case_id))
-            .filter(escalations::kind.eq("risk_to_life"))
-            .filter(escalations::raised_by.eq(staff_id)),
-    ))
-    .get_result(conn)?;
-    if !(supervisor || raised || case.held_by(staff_id)) {
+    if !(supervisor || case.held_by(staff_id) || raised_risk_to_life(conn, case_id, staff_id)?) {
         return Err(AppError::NotFound);
     }
     audit::record(

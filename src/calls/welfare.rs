@@ -106,7 +106,7 @@ pub struct DebriefRequest {
 
 /// The handler is on a call with this case, recorded a call on it, or raised a risk to life on it.
 fn called(conn: &mut DbConn, handler_id: i64, case: &cases::Case) -> AppResult<bool> {
-    use crate::db::schema::{contact_attempts, escalations};
+    use crate::db::schema::contact_attempts;
     if case.held_by(handler_id) {
         return Ok(true);
     }
@@ -116,13 +116,7 @@ fn called(conn: &mut DbConn, handler_id: i64, case: &cases::Case) -> AppResult<b
             .filter(contact_attempts::handler_id.eq(handler_id)),
     ))
     .get_result(conn)?;
-    let raised: bool = diesel::select(diesel::dsl::exists(
-        escalations::table
-            .filter(escalations::case_id.eq(case.id))
-            .filter(escalations::raised_by.eq(handler_id)),
-    ))
-    .get_result(conn)?;
-    Ok(attempted || raised)
+    Ok(attempted || super::safeguarding::raised_risk_to_life(conn, case.id, handler_id)?)
 }
 
 pub fn write_debrief(

@@ -81,12 +81,13 @@ impl HoldRequest {
                 // start (a year off): accepted, it would stop nothing and the customer would
                 // be called during a real moratorium.
                 Ok(at)
-                    if kind == Some("breathing_space")
-                        && at + Duration::days(holds::BREATHING_SPACE_DAYS) <= now =>
+                    if kind == Some("breathing_space") && holds::breathing_space_end(at) <= now =>
                 {
-                    let ended = at + Duration::days(holds::BREATHING_SPACE_DAYS);
-                    let ended = ended.with_timezone(&Utc).date_naive();
-                    add("starts_at", holds::breathing_space_already_over(ended));
+                    let ended = holds::breathing_space_end(at).with_timezone(&Utc);
+                    add(
+                        "starts_at",
+                        holds::breathing_space_already_over(ended.date_naive()),
+                    );
                     None
                 }
                 Ok(at) => Some(at.with_timezone(&Utc)),
@@ -114,7 +115,7 @@ impl HoldRequest {
                 kind,
                 starts_at: starts_at.min(now).naive_utc(),
                 ends_at: (kind == "breathing_space")
-                    .then(|| (starts_at + Duration::days(holds::BREATHING_SPACE_DAYS)).naive_utc()),
+                    .then(|| holds::breathing_space_end(starts_at).naive_utc()),
                 note: note.map(str::to_string),
             }),
             _ => Err(errors),

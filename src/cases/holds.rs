@@ -12,6 +12,11 @@ use crate::{
 /// Standard Breathing Space moratorium.
 pub const BREATHING_SPACE_DAYS: i64 = 60;
 
+/// When a standard Breathing Space starting at `start` ends (a date or an instant alike).
+pub fn breathing_space_end<T: std::ops::Add<chrono::Duration, Output = T>>(start: T) -> T {
+    start + chrono::Duration::days(BREATHING_SPACE_DAYS)
+}
+
 /// Why a standard Breathing Space whose days ran out before it was recorded is refused: its
 /// start was almost always mistyped (a year off), and accepted, the hold would stop nothing while
 /// the customer is called during a real moratorium.

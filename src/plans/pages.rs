@@ -28,19 +28,16 @@ use crate::{
 /// its link turns out to work ([`link_worked`]): customers behind one address (a mobile
 /// carrier's, an office's) share its count, and their own working links must never use it up.
 pub(super) fn limited(state: &AppState, req: &HttpRequest) -> AppResult<()> {
-    let address = crate::rate_limit::request_network(req, &state.config.trusted_proxies);
-    if state.link_limiter.allow(address) {
-        Ok(())
-    } else {
-        Err(AppError::TooManyRequests)
+    match state.link_limiter.allow(network(state, req)) {
+        true => Ok(()),
+        false => Err(AppError::TooManyRequests),
     }
 }
 
 /// For a page that looks nothing up (so tells a guesser nothing): refused only while the
 /// network is over the limit, and not counted.
 pub(super) fn over_limit(state: &AppState, req: &HttpRequest) -> AppResult<()> {
-    let address = crate::rate_limit::request_network(req, &state.config.trusted_proxies);
-    match state.link_limiter.exceeded(address) {
+    match state.link_limiter.exceeded(network(state, req)) {
         true => Err(AppError::TooManyRequests),
         false => Ok(()),
     }
@@ -48,8 +45,12 @@ pub(super) fn over_limit(state: &AppState, req: &HttpRequest) -> AppResult<()> {
 
 /// Takes back the count of a request whose link matched (see [`limited`]).
 pub(super) fn link_worked(state: &AppState, req: &HttpRequest) {
-    let address = crate::rate_limit::request_network(req, &state.config.trusted_proxies);
-    state.link_limiter.forgive(address);
+    state.link_limiter.forgive(network(state, req));
+}
+
+/// The network the link limit counts the request against.
+fn network(state: &AppState, req: &HttpRequest) -> std::net::IpAddr {
+    crate::rate_limit::request_network(req, &state.config.trusted_proxies)
 }
 
 /// A page for links that do not work: no customer data, and a way to get in touch.

@@ -140,13 +140,7 @@ async fn an_abusive_call_asks_a_supervisor_to_follow_up(app: TestApp) {
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Call ended because of abuse"), "{page}");
     assert!(page.contains("Shaken, but OK after a tea."));
-    let follow_up_id: i64 = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        outreach::db::schema::follow_ups::table
-            .select(outreach::db::schema::follow_ups::id)
-            .first(conn)
-            .unwrap()
-    });
+    let follow_up_id = only_follow_up_id(&app);
     let complete = format!("/supervisor/follow-ups/{follow_up_id}/complete");
     // Refused notes come back in their own form: as typed, unless they carry payment data.
     let too_long = "Talked it through. ".repeat(120);
@@ -283,13 +277,7 @@ async fn a_supervisor_does_not_record_the_follow_up_of_their_own_call(app: TestA
     assert_eq!(ended.status().as_u16(), 303);
     let (_, page) = supervisor.get_text("/supervisor").await;
     assert!(page.contains("About your own call"), "{page}");
-    let follow_up_id: i64 = app.with_conn(|conn| {
-        use diesel::prelude::*;
-        outreach::db::schema::follow_ups::table
-            .select(outreach::db::schema::follow_ups::id)
-            .first(conn)
-            .unwrap()
-    });
+    let follow_up_id = only_follow_up_id(&app);
     let complete = format!("/supervisor/follow-ups/{follow_up_id}/complete");
     let own = supervisor
         .post_form(&complete, &[("note", "I'm fine")])
@@ -300,4 +288,15 @@ async fn a_supervisor_does_not_record_the_follow_up_of_their_own_call(app: TestA
         .post_form(&complete, &[("note", "Talked it through")])
         .await;
     assert_eq!(done.status().as_u16(), 303);
+}
+
+/// The id of the one follow-up requested so far.
+fn only_follow_up_id(app: &TestApp) -> i64 {
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        outreach::db::schema::follow_ups::table
+            .select(outreach::db::schema::follow_ups::id)
+            .first(conn)
+            .unwrap()
+    })
 }
